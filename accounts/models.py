@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+
+class Commission(models.Model):
+    """An election commission. Its jurisdiction is a set of districts; the central one has all."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_central = models.BooleanField(_("central commission"), default=False)
+    email = models.EmailField(_("notification e-mail"), blank=True)
+    districts = models.ManyToManyField(
+        "recall.District", blank=True, related_name="commissions", verbose_name=_("jurisdiction")
+    )
+
+    class Meta:
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
+        ordering = ["-is_central", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_central"], condition=Q(is_central=True), name="one_central_commission")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICIAL = "official", _("election official")
+    OBSERVER = "observer", _("observer (read only)")
+
+
+class User(AbstractUser):
+    commission = models.ForeignKey(
+        Commission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("commission"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.OFFICIAL)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid")]
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or bool(self.commission_id and self.commission.is_central)
+
+    @property
+    def is_observer(self) -> bool:
+        return self.role == Role.OBSERVER and not self.is_superuser
+
+    @property
+    def can_act(self) -> bool:
+        """May change records (inside the jurisdiction); observers only look."""
+        return (
+            self.is_active
+            and self.is_staff
+            and not self.is_observer
+            and (self.is_superuser or self.commission_id is not None)
+        )
+
+    def district_scope(self) -> models.QuerySet | None:
+        """Districts this user may see and act on; None means all of them."""
+        from recall.models import District
+
+        if self.sees_everything:
+            return None
+        if self.commission_id is None:
+            return District.objects.none()
+        return District.objects.filter(commissions=self.commission_id)
+
+    def covers_district(self, district_id: int) -> bool:
+        scope = self.district_scope()
+        return scope is None or scope.filter(id=district_id).exists()
+
+
+class Scope(models.TextChoices):
+    READ = "read", _("read own submissions")
+    SIGN = "sign", _("submit signatures")
+    WEBHOOKS = "webhooks", _("manage webhooks")
+
+
+class ApiClient(models.Model):
+    """An accredited partner organisation. It holds one or more API keys (for rotation)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    accreditation = models.TextField(
+        _("accreditation"), blank=True, help_text=_("Decision and date of the accreditation.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(AbstractAPIKey):
+    """A partner's key. Shown once when created and stored hashed (SHA-512) by the library."""
+
+    objects = BaseAPIKeyManager()
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="keys", verbose_name=_("client"))
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def revoke(self) -> None:
+        # Conditional so the first revocation time is kept.
+        ApiKey.objects.filter(pk=self.pk, revoked=False).update(revoked=True, revoked_at=timezone.now())
+        self.refresh_from_db(fields=["revoked", "revoked_at"])

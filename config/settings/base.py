@@ -1,0 +1,214 @@
+"""Settings shared by every environment.
+
+Every value that differs between machines comes from an environment variable
+(documented in README.md). ``local`` and ``test`` give safe defaults; ``production``
+refuses to start without the secrets.
+https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "django_filters",
+    "accounts",
+    "recall",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# Kazakh is the state language; Russian and English are offered beside it.
+LANGUAGE_CODE = "kk"
+LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Almaty"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Register files of a million voters are uploaded through the admin.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recall@localhost")
+# Public base address used in e-mails and webhook payloads.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Personal data --------------------------------------------------------------------------
+# HMAC key for IIN digests (lookups and duplicate checks). Deliberately not SECRET_KEY:
+# rotating the session secret must never orphan the register.
+RECALL_IIN_KEY = env("RECALL_IIN_KEY", default=None)
+# Fernet keys, newest first; older keys still decrypt (MultiFernet rotation).
+RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=[])
+
+# --- Voters' one-time codes -----------------------------------------------------------------
+RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.ConsoleBackend")
+RECALL_SMS_GATEWAY_URL = env("RECALL_SMS_GATEWAY_URL", default="")
+RECALL_SMS_GATEWAY_TOKEN = env("RECALL_SMS_GATEWAY_TOKEN", default="")
+RECALL_OTP_TTL_SECONDS = env.int("RECALL_OTP_TTL_SECONDS", default=300)
+RECALL_OTP_MAX_ATTEMPTS = env.int("RECALL_OTP_MAX_ATTEMPTS", default=5)
+RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
+RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
+# Sign/check/withdraw forms accepted per client address per hour.
+RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
+
+# --- Verification and webhooks --------------------------------------------------------------
+RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
+# A signature still "received" this long after it was stored is queued again by beat
+# (for example when it arrived while the broker was down).
+RECALL_REQUEUE_AFTER_SECONDS = env.int("RECALL_REQUEUE_AFTER_SECONDS", default=60)
+RECALL_WEBHOOK_TIMEOUT_SECONDS = env.float("RECALL_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+RECALL_WEBHOOK_MAX_ATTEMPTS = env.int("RECALL_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Webhook targets must be HTTPS; local development may allow plain HTTP.
+RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=False)
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["recall.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="120/minute"),
+        "client": env("API_CLIENT_RATE", default="6000/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "recall.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Deputy recall petitions API",
+    "DESCRIPTION": (
+        "Public data on recall petitions against deputies elected in single-member districts, "
+        "and signature submission for accredited partners."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PetitionStateEnum": "recall.models.PetitionState",
+        "SignatureStateEnum": "recall.models.SignatureState",
+    },
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "recall.tasks.verify_signatures": {"queue": "verification"},
+    "recall.tasks.import_paper_sheet": {"queue": "verification"},
+    "recall.tasks.send_*": {"queue": "notifications"},
+    "recall.tasks.deliver_webhook": {"queue": "notifications"},
+}
+# A signature is stored even when the broker is down: publishing must fail fast, not hang
+# the request while kombu retries.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "advance-windows": {"task": "recall.tasks.advance_windows", "schedule": 60.0},
+    "requeue-unverified": {"task": "recall.tasks.requeue_unverified", "schedule": 60.0},
+    "retry-webhooks": {"task": "recall.tasks.retry_webhooks", "schedule": 60.0},
+    "reconcile-counts": {
+        "task": "recall.tasks.reconcile_counts",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

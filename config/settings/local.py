@@ -1,0 +1,13 @@
+"""The embedded default: SQLite, tasks in-process, console e-mail and SMS. No server needed."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-secret")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+RECALL_IIN_KEY = env("RECALL_IIN_KEY", default="local-development-iin-key")
+RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=["bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="])
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=True)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

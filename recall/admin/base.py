@@ -1,0 +1,103 @@
+"""What every officials' admin page shares: the jurisdiction scope and the role rules.
+
+Permissions come from the user's role and commission, not from Django's permission tables:
+an official sees and acts on the records of the districts in the commission's jurisdiction
+(the central commission's, all of them); an observer sees the same records and changes none.
+Nothing is deleted from the admin: petitions, signatures and decisions are evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest
+
+from ..errors import DomainError
+
+
+def is_member(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.commission_id))
+
+
+def is_central(request: HttpRequest) -> bool:
+    return bool(is_member(request) and request.user.sees_everything)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Rows are limited to the districts of the user's jurisdiction."""
+
+    # Path from the model to its District, e.g. "district" or "petition__district".
+    district_path: str = "district"
+    # Only the central commission may add or change these (reference data).
+    central_only_changes = False
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return scope_queryset(super().get_queryset(request), request, self.district_path)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request) and (obj is None or self.in_scope(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not request.user.can_act or (self.central_only_changes and not is_central(request)):
+            return False
+        return obj is None or self.in_scope(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.can_act and (is_central(request) or not self.central_only_changes)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def in_scope(self, request: HttpRequest, obj: Any) -> bool:
+        return scope_queryset(self.model._default_manager.filter(pk=obj.pk), request, self.district_path).exists()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        path = _SCOPED_RELATIONS.get(db_field.related_model._meta.label)
+        if path is not None:
+            kwargs["queryset"] = scope_queryset(db_field.related_model._default_manager.all(), request, path)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not request.user.can_act:
+            return {}
+        return actions
+
+
+# Choices in forms are scoped too: an official cannot pick another commission's deputy.
+_SCOPED_RELATIONS = {
+    "recall.District": "",
+    "recall.Deputy": "district",
+    "recall.Petition": "district",
+}
+
+
+def scope_queryset(queryset: models.QuerySet, request: HttpRequest, district_path: str) -> models.QuerySet:
+    user = request.user
+    if not is_member(request):
+        return queryset.none()
+    scope = user.district_scope()
+    if scope is None:
+        return queryset
+    lookup = f"{district_path}__in" if district_path else "pk__in"
+    return queryset.filter(**{lookup: scope.values("pk")})
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Records written only by the system (audit log, transitions, deliveries)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def report(request: HttpRequest, error: DomainError, prefix: str = "") -> None:
+    messages.error(request, f"{prefix}{error.message}")

@@ -1,0 +1,407 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ..errors import DomainError
+from ..models import (
+    OPEN_STATES,
+    InitiativeMember,
+    Petition,
+    PetitionState,
+    PetitionTransition,
+    RecallVote,
+)
+from ..services import lifecycle
+from .base import ReadOnlyAdmin, ScopedAdmin
+
+S = PetitionState
+
+
+@dataclass(frozen=True)
+class Step:
+    """A transition an official applies from the admin, with its confirmation form."""
+
+    label: str
+    run: Callable[..., Any]
+    from_states: tuple[str, ...]
+    reason_required: bool = False
+    asks_window_start: bool = False
+
+
+STEPS: dict[str, Step] = {
+    "register": Step(_("Register the application"), lifecycle.register, (S.APPLIED,), asks_window_start=True),
+    "refuse": Step(_("Refuse the application"), lifecycle.refuse, (S.APPLIED,), reason_required=True),
+    "withdraw": Step(
+        _("Record withdrawal by the initiators"),
+        lifecycle.withdraw,
+        (S.APPLIED, S.REGISTERED, S.COLLECTING, S.THRESHOLD_REACHED),
+        reason_required=True,
+    ),
+    "submit": Step(_("Record submission of the signatures"), lifecycle.submit, (S.THRESHOLD_REACHED,)),
+    "start_verification": Step(_("Start verification"), lifecycle.start_verification, (S.SUBMITTED,)),
+    "certify": Step(_("Certify the result of verification"), lifecycle.certify, (S.VERIFYING,)),
+    "schedule_vote": Step(_("Call the recall vote"), lifecycle.schedule_recall_vote, (S.SUFFICIENT,)),
+    "end_mandate": Step(
+        _("Record that the mandate ended otherwise"), lifecycle.end_mandate, OPEN_STATES, reason_required=True
+    ),
+}
+
+
+class StepForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    window_start = forms.DateField(
+        label=_("Collection starts on"),
+        required=False,
+        help_text=_("Leave empty to open the window now."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = step.reason_required
+        if not step.asks_window_start:
+            del self.fields["window_start"]
+
+
+class PetitionAddForm(forms.ModelForm):
+    initiative_iins = forms.CharField(
+        label=_("Initiative group: IINs of the members"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One IIN per line, the group's leader first. Members must be voters of the district."),
+    )
+
+    class Meta:
+        model = Petition
+        fields = ["deputy", "grounds_category", "grounds_text", "contact_email"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("deputy") and data.get("initiative_iins"):
+            try:
+                lifecycle.check_application(deputy=data["deputy"], initiative_iins=data["initiative_iins"].splitlines())
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, str(error.message))
+        return data
+
+
+class TransitionInline(admin.TabularInline):
+    model = PetitionTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_state", "to_state", "actor", "actor_label", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("history of states")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InitiativeInline(admin.TabularInline):
+    model = InitiativeMember
+    extra = 0
+    can_delete = False
+    fields = ["member", "is_leader"]
+    readonly_fields = fields
+
+    @admin.display(description=_("member"))
+    def member(self, obj: InitiativeMember) -> str:
+        return obj.voter.full_name
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _step_action(name: str, step: Step) -> Callable:
+    def action(modeladmin: PetitionAdmin, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse | None:
+        return modeladmin.confirm_step(request, name, list(queryset))
+
+    action.__name__ = f"step_{name}"
+    return admin.action(description=step.label)(action)
+
+
+@admin.register(Petition)
+class PetitionAdmin(ScopedAdmin):
+    list_display = [
+        "id",
+        "deputy",
+        "district",
+        "state",
+        "required_signatures",
+        "received_count",
+        "valid_count",
+        "invalid_count",
+        "awaiting",
+        "progress",
+        "window_end",
+    ]
+    list_display_links = ["id", "deputy"]
+    list_filter = ["state", "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["deputy__full_name", "district__code", "district__name"]
+    list_select_related = ["deputy", "district"]
+    date_hierarchy = "applied_at"
+    actions = [_step_action(name, step) for name, step in STEPS.items()]
+    inlines = [InitiativeInline, TransitionInline]
+    readonly_fields = [
+        "deputy",
+        "district",
+        "state",
+        "applied_at",
+        "registration_due",
+        "registered_at",
+        "registered_voters",
+        "threshold_percent",
+        "required_signatures",
+        "window_start",
+        "window_end",
+        "verification_due",
+        "certified_at",
+        "received_count",
+        "valid_count",
+        "invalid_count",
+        "review_count",
+        "withdrawn_count",
+        "counts_reconciled_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["deputy", "district", "state"]}),
+        (_("Grounds"), {"fields": ["grounds_category", "grounds_text", "deputy_answer", "contact_email"]}),
+        (
+            _("Requirement and window"),
+            {
+                "fields": [
+                    "applied_at",
+                    "registration_due",
+                    "registered_at",
+                    "registered_voters",
+                    "threshold_percent",
+                    "required_signatures",
+                    "window_start",
+                    "window_end",
+                    "verification_due",
+                    "certified_at",
+                ]
+            },
+        ),
+        (
+            _("Signatures"),
+            {
+                "fields": [
+                    "received_count",
+                    "valid_count",
+                    "invalid_count",
+                    "review_count",
+                    "withdrawn_count",
+                    "counts_reconciled_at",
+                ]
+            },
+        ),
+    ]
+    change_form_template = "admin/recall/petition/change_form.html"
+
+    @admin.display(description=_("awaiting"))
+    def awaiting(self, obj: Petition) -> int:
+        return obj.awaiting_count
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: Petition) -> str:
+        return format_html(
+            '<progress max="100" value="{}" title="{}%"></progress> {}%',
+            obj.progress_percent,
+            obj.progress_percent,
+            obj.progress_percent,
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
+        if obj is None:
+            kwargs["form"] = PetitionAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        if obj is None:
+            return [
+                (None, {"fields": ["deputy", "grounds_category", "grounds_text", "contact_email", "initiative_iins"]})
+            ]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        fields = list(self.readonly_fields)
+        if obj.state != S.APPLIED:
+            fields += ["grounds_category", "grounds_text"]
+        return fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list:
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Petition, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            if "deputy_answer" in form.changed_data:
+                obj.answer_published_at = timezone.now() if obj.deputy_answer else None
+            super().save_model(request, obj, form, change)
+            return
+        created = lifecycle.apply(
+            deputy=form.cleaned_data["deputy"],
+            grounds_category=form.cleaned_data["grounds_category"],
+            grounds_text=form.cleaned_data["grounds_text"],
+            contact_email=form.cleaned_data.get("contact_email", ""),
+            initiative_iins=form.cleaned_data["initiative_iins"].splitlines(),
+            actor=request.user,
+        )
+        obj.pk = created.pk
+        obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(request.get_full_path())
+
+    # --- Transitions ------------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        urls = super().get_urls()
+        custom = [
+            path(
+                "<int:pk>/step/<str:name>/",
+                self.admin_site.admin_view(self.step_view),
+                name="recall_petition_step",
+            )
+        ]
+        return custom + urls
+
+    def step_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        petition = self.get_queryset(request).filter(pk=pk).first()
+        if petition is None or name not in STEPS:
+            messages.error(request, _("No such petition or step."))
+            return HttpResponseRedirect(reverse("admin:recall_petition_changelist"))
+        return self.confirm_step(request, name, [petition], single=True)
+
+    def confirm_step(
+        self, request: HttpRequest, name: str, petitions: list[Petition], single: bool = False
+    ) -> HttpResponse | None:
+        step = STEPS[name]
+        if not request.user.can_act:
+            messages.error(request, _("Your account may look at records but not change them."))
+            return None
+        confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+        form = StepForm(request.POST if confirmed else None, step=step)
+        if confirmed and form.is_valid():
+            done = 0
+            for petition in petitions:
+                kwargs: dict[str, Any] = {"actor": request.user, "reason": form.cleaned_data.get("reason", "")}
+                if step.asks_window_start:
+                    kwargs["window_start"] = form.cleaned_data.get("window_start")
+                try:
+                    step.run(petition, **kwargs)
+                    done += 1
+                except DomainError as error:
+                    messages.error(request, f"{petition}: {error.message}")
+            if done:
+                messages.success(
+                    request, _("%(label)s: done for %(n)s petition(s).") % {"label": step.label, "n": done}
+                )
+            if single:
+                return HttpResponseRedirect(reverse("admin:recall_petition_change", args=[petitions[0].pk]))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.label,
+            "step": step,
+            "step_name": name,
+            "petitions": petitions,
+            "not_applicable": [p for p in petitions if p.state not in step.from_states],
+            "form": form,
+            "single": single,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/recall/petition/confirm_step.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra_context = extra_context or {}
+        petition = self.get_queryset(request).filter(pk=object_id).first()
+        if petition is not None and request.user.can_act:
+            extra_context["steps"] = [
+                (name, step.label) for name, step in STEPS.items() if petition.state in step.from_states
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class RecallVoteForm(forms.ModelForm):
+    class Meta:
+        model = RecallVote
+        fields = ["petition", "held_on", "registered_voters", "ballots_cast", "votes_for", "votes_against"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"})}
+
+
+@admin.register(RecallVote)
+class RecallVoteAdmin(ScopedAdmin):
+    district_path = "petition__district"
+    form = RecallVoteForm
+    list_display = ["petition", "held_on", "registered_voters", "ballots_cast", "votes_for", "votes_against", "outcome"]
+    list_select_related = ["petition__deputy", "petition__district"]
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, obj: RecallVote) -> str:
+        return obj.petition.get_state_display()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A vote result, once entered, is a record: it is not edited afterwards.
+        return list(RecallVoteForm.Meta.fields) if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "petition":
+            field.queryset = field.queryset.filter(state=S.RECALL_VOTE)
+        return field
+
+    def save_model(self, request: HttpRequest, obj: RecallVote, form: forms.ModelForm, change: bool) -> None:
+        vote = lifecycle.record_recall_vote(
+            form.cleaned_data["petition"],
+            actor=request.user,
+            **{
+                k: form.cleaned_data[k]
+                for k in ["held_on", "registered_voters", "ballots_cast", "votes_for", "votes_against"]
+            },
+        )
+        obj.pk = vote.pk
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(PetitionTransition)
+class PetitionTransitionAdmin(ReadOnlyAdmin):
+    district_path = "petition__district"
+    list_display = ["at", "petition", "from_state", "to_state", "actor", "actor_label", "reason"]
+    list_filter = ["to_state"]
+    list_select_related = ["petition__deputy", "petition__district", "actor"]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Deputy, DeputyStatus, District, RecallPolicy
+from .base import ScopedAdmin, is_central, is_member
+
+
+@admin.register(District)
+class DistrictAdmin(ScopedAdmin):
+    district_path = ""
+    central_only_changes = True
+    list_display = ["code", "name", "region", "level", "body", "registered_voters", "deputy"]
+    list_filter = ["level", "region"]
+    search_fields = ["code", "name", "region", "body"]
+    readonly_fields = ["registered_voters", "register_updated_at"]
+
+    @admin.display(description=_("serving deputy"))
+    def deputy(self, obj: District) -> str:
+        serving = [d for d in obj.deputies.all() if d.status == DeputyStatus.SERVING]
+        return serving[0].full_name if serving else "—"
+
+    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("deputies")
+
+
+@admin.register(Deputy)
+class DeputyAdmin(ScopedAdmin):
+    central_only_changes = True
+    list_display = ["full_name", "party_or_self", "mandate", "level", "district", "term_start", "term_end", "status"]
+    list_filter = ["mandate", "level", "status", "district__region"]
+    search_fields = ["full_name", "party", "district__code", "district__name"]
+    list_select_related = ["district"]
+
+    @admin.display(description=_("party"))
+    def party_or_self(self, obj: Deputy) -> str:
+        return obj.party or str(_("self-nominated"))
+
+
+@admin.register(RecallPolicy)
+class RecallPolicyAdmin(admin.ModelAdmin):
+    """Every official reads the rules; the central commission edits them."""
+
+    list_display = [
+        "level",
+        "threshold_percent",
+        "collection_days",
+        "initiative_group_min",
+        "registration_days",
+        "verification_days",
+        "is_assumption",
+    ]
+    fieldsets = [
+        (None, {"fields": ["level", "threshold_percent", "collection_days", "initiative_group_min"]}),
+        (_("Commission deadlines"), {"fields": ["registration_days", "verification_days"]}),
+        (
+            _("When a recall may start"),
+            {"fields": ["no_recall_after_start_months", "no_recall_before_end_months", "cooldown_months"]},
+        ),
+        (
+            _("Random-sample verification"),
+            {
+                "fields": [
+                    "sample_percent",
+                    "sample_minimum",
+                    "sample_sufficient_percent",
+                    "sample_insufficient_percent",
+                ]
+            },
+        ),
+        (_("Source"), {"fields": ["legal_reference", "is_assumption", "updated_at"]}),
+    ]
+    readonly_fields = ["updated_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_central(request) and request.user.can_act
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request) and RecallPolicy.objects.count() < 4
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .. import iin as iin_module
+from ..crypto import iin_digest
+from ..models import Signature
+from .base import ReadOnlyAdmin
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    """All signatures of the jurisdiction; the IIN is shown masked, the name as entered."""
+
+    district_path = "petition__district"
+    list_display = ["id", "petition", "masked_iin", "signer", "channel", "signed_at", "state", "ground"]
+    list_filter = ["state", "channel", "ground"]
+    list_select_related = ["petition__deputy", "petition__district"]
+    search_fields = ["receipt"]
+    search_help_text = _("A receipt code, or a full IIN.")
+    show_full_result_count = False
+    raw_id_fields = ["petition"]
+    fields = [
+        "petition",
+        "masked_iin",
+        "signer",
+        "entered_birth_date",
+        "entered_address",
+        "channel",
+        "client",
+        "receipt",
+        "sheet_number",
+        "sheet_line",
+        "collector",
+        "signed_at",
+        "received_at",
+        "state",
+        "ground",
+        "review_reasons",
+        "duplicate_of",
+        "verified_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "withdrawn_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("IIN"))
+    def masked_iin(self, obj: Signature) -> str:
+        return obj.masked_iin
+
+    @admin.display(description=_("name as entered"))
+    def signer(self, obj: Signature) -> str:
+        return obj.personal.get("full_name", "")
+
+    @admin.display(description=_("birth date as entered"))
+    def entered_birth_date(self, obj: Signature) -> str:
+        return obj.personal.get("birth_date", "")
+
+    @admin.display(description=_("address as entered"))
+    def entered_address(self, obj: Signature) -> str:
+        return obj.personal.get("address", "")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = iin_module.normalize(term)
+        if digits.isdigit() and len(digits) == 12:
+            if not iin_module.is_valid(digits):
+                messages.warning(request, _("That is not a valid IIN."))
+                return queryset.none(), False
+            return queryset.filter(voter_id=iin_digest(digits)), False
+        return queryset.filter(receipt=term.upper()), False

@@ -1,0 +1,159 @@
+"""Synthetic but realistic reference data and voters, for the demo and the benchmarks.
+
+Nothing here is real personal data: names are drawn from common Kazakh and Russian names,
+IINs are generated with valid check digits, addresses are invented.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import iin
+
+# The 29 single-mandate Mazhilis districts (2023), named after their regions.
+MAZHILIS_DISTRICTS: list[tuple[str, str, int]] = [
+    # region, administrative centre, number of districts
+    ("Abai Region", "Semey", 1),
+    ("Akmola Region", "Kokshetau", 1),
+    ("Aktobe Region", "Aktobe", 1),
+    ("Almaty Region", "Konaev", 1),
+    ("Atyrau Region", "Atyrau", 1),
+    ("West Kazakhstan Region", "Oral", 1),
+    ("Zhambyl Region", "Taraz", 1),
+    ("Zhetysu Region", "Taldykorgan", 1),
+    ("Karaganda Region", "Karaganda", 2),
+    ("Kostanay Region", "Kostanay", 1),
+    ("Kyzylorda Region", "Kyzylorda", 1),
+    ("Mangystau Region", "Aktau", 1),
+    ("Pavlodar Region", "Pavlodar", 1),
+    ("North Kazakhstan Region", "Petropavl", 1),
+    ("Turkistan Region", "Turkistan", 3),
+    ("Ulytau Region", "Zhezkazgan", 1),
+    ("East Kazakhstan Region", "Oskemen", 1),
+    ("Astana", "Astana", 3),
+    ("Almaty", "Almaty", 4),
+    ("Shymkent", "Shymkent", 2),
+]
+
+# A few maslikhats: (code prefix, body, region, level, centre, districts)
+MASLIKHATS: list[tuple[str, str, str, str, str, int]] = [
+    ("ALM", "Almaty City Maslikhat", "Almaty", "regional", "Almaty", 3),
+    ("KRG", "Karaganda City Maslikhat", "Karaganda Region", "city", "Karaganda", 2),
+    ("ZHN", "Zhanaarka District Maslikhat", "Ulytau Region", "district", "Atasu", 2),
+]
+
+SURNAMES = [
+    "Ахметов",
+    "Жумабаев",
+    "Касымов",
+    "Омаров",
+    "Нурланов",
+    "Сейткалиев",
+    "Абенов",
+    "Есимов",
+    "Байжанов",
+    "Иманов",
+    "Искаков",
+    "Тулегенов",
+    "Иванов",
+    "Ким",
+    "Смагулов",
+    "Мухамедов",
+]
+MALE_NAMES = ["Ерлан", "Нурлан", "Асхат", "Данияр", "Арман", "Бауыржан", "Серик", "Марат", "Тимур", "Алихан"]
+FEMALE_NAMES = ["Айгерим", "Динара", "Жанар", "Сауле", "Гульнара", "Асель", "Мадина", "Аружан", "Камила", "Алия"]
+STREETS = ["Абая", "Бухар жырау", "Сатпаева", "Толе би", "Кенесары", "Жамбыла", "Республики", "Достык"]
+
+
+@dataclass(frozen=True)
+class Person:
+    iin: str
+    full_name: str
+    birth_date: dt.date
+    address: str
+    sex: str
+
+
+def district_rows() -> list[dict[str, str]]:
+    rows = []
+    n = 0
+    for region, centre, count in MAZHILIS_DISTRICTS:
+        for k in range(1, count + 1):
+            n += 1
+            suffix = f" No. {k}" if count > 1 else ""
+            rows.append(
+                {
+                    "code": f"MZ-{n:02d}",
+                    "name": f"{region} single-member district{suffix}",
+                    "region": region,
+                    "level": "mazhilis",
+                    "body": "Mazhilis of the Parliament",
+                    "centre": centre,
+                }
+            )
+    for prefix, body, region, level, centre, count in MASLIKHATS:
+        for k in range(1, count + 1):
+            rows.append(
+                {
+                    "code": f"{prefix}-{k:02d}",
+                    "name": f"{body} district No. {k}",
+                    "region": region,
+                    "level": level,
+                    "body": body,
+                    "centre": centre,
+                }
+            )
+    return rows
+
+
+def _surname(base: str, sex: str) -> str:
+    if sex == "F" and base.endswith(("ов", "ев", "ин")):
+        return base + "а"
+    return base
+
+
+def person(rng: random.Random, serial: int, centre: str, *, today: dt.date) -> Person:
+    sex = rng.choice("MF")
+    age_days = rng.randint(18 * 365 + 5, 85 * 365)
+    birth = today - dt.timedelta(days=age_days)
+    first = rng.choice(MALE_NAMES if sex == "M" else FEMALE_NAMES)
+    father = rng.choice(MALE_NAMES)
+    patronymic = father + ("ович" if sex == "M" else "овна")
+    name = f"{_surname(rng.choice(SURNAMES), sex)} {first} {patronymic}"
+    address = f"{centre}, ул. {rng.choice(STREETS)}, д. {rng.randint(1, 150)}, кв. {rng.randint(1, 200)}"
+    return Person(iin.make(birth, sex, serial % 10_000), name, birth, address, sex)
+
+
+def people(
+    n: int, districts: list[tuple[str, str]], *, seed: int = 2026, today: dt.date | None = None
+) -> Iterator[tuple[Person, str]]:
+    """``n`` distinct synthetic voters spread over (district code, centre) pairs."""
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    seen: set[str] = set()
+    serial = 0
+    while len(seen) < n:
+        code, centre = districts[len(seen) % len(districts)]
+        serial += 1
+        p = person(rng, serial, centre, today=today)
+        if p.iin in seen:
+            continue
+        seen.add(p.iin)
+        yield p, code
+
+
+def register_csv(rows: Iterator[tuple[Person, str]], *, statuses: dict[int, str] | None = None) -> bytes:
+    """A register file in the import format; ``statuses`` overrides the status of row i."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["iin", "full_name", "birth_date", "address", "district", "status"])
+    for i, (p, code) in enumerate(rows):
+        writer.writerow(
+            [p.iin, p.full_name, p.birth_date.isoformat(), p.address, code, (statuses or {}).get(i, "active")]
+        )
+    return out.getvalue().encode()

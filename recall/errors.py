@@ -1,0 +1,59 @@
+"""Domain errors. Services raise them; the admin shows the message, the API maps ``code``
+and ``status`` to a JSON error (recall.api.errors), the web pages show it beside the form."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 400
+    default_message = _("The request cannot be carried out.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        self.field = field
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+    status = 400
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+    default_message = _("This step is not allowed in the petition's current state.")
+
+
+class PolicyViolation(DomainError):
+    code = "policy_violation"
+    status = 409
+
+
+class PetitionNotCollecting(DomainError):
+    code = "petition_not_collecting"
+    status = 409
+    default_message = _("This petition is not collecting signatures.")
+
+
+class AlreadySigned(DomainError):
+    code = "already_signed"
+    status = 409
+    default_message = _("This voter's signature was already submitted.")
+
+
+class OutsideJurisdiction(DomainError):
+    code = "outside_jurisdiction"
+    status = 403
+    default_message = _("This record is outside your commission's jurisdiction.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")

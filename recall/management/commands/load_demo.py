@@ -1,0 +1,245 @@
+"""Synthetic demo data: districts, deputies, commissions, officials, a register and petitions
+in several states. Everything goes through the same services the service itself uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Commission, Role, User
+from recall import demo_data
+from recall.crypto import iin_digest
+from recall.models import (
+    Deputy,
+    District,
+    GroundsCategory,
+    Mandate,
+    Petition,
+    Voter,
+)
+from recall.services import lifecycle
+from recall.services.register_import import import_register
+
+TERM_START = dt.date(2023, 3, 29)  # Mazhilis and maslikhats elected on 19 March 2023
+TERM_END = dt.date(2028, 3, 29)
+
+LOGINS = [
+    # username, password, commission, role, description
+    (
+        "cec",
+        "demo-cec-2026",
+        "Central Election Commission",
+        Role.OFFICIAL,
+        "official of the central commission (all districts)",
+    ),
+    (
+        "karaganda",
+        "demo-krg-2026",
+        "Karaganda Regional Territorial Commission",
+        Role.OFFICIAL,
+        "official of a territorial commission (Karaganda Region)",
+    ),
+    ("observer", "demo-obs-2026", "Central Election Commission", Role.OBSERVER, "observer (sees all, changes nothing)"),
+]
+# Districts where the demo petitions run get more voters.
+FEATURED = ["MZ-09", "MZ-19", "MZ-25", "ALM-01", "KRG-01", "KRG-02", "ZHN-01"]
+
+DEPUTY_NAMES = [
+    "Жаксылыков Ерлан Маратович",
+    "Сулейменова Айгуль Нурлановна",
+    "Петров Виктор Андреевич",
+    "Абдрахманов Талгат Серикович",
+    "Касенова Мадина Ерлановна",
+    "Оспанов Бауыржан Асхатович",
+    "Ким Александр Вячеславович",
+    "Нургалиева Жанар Тимуровна",
+    "Есенов Арман Даниярович",
+    "Мусина Динара Болатовна",
+]
+PARTIES = ["Amanat", "Auyl", "Respublica", "Ak Zhol", "People's Party of Kazakhstan", "NSDP", ""]
+
+
+class Command(BaseCommand):
+    help = "Load synthetic demo data (skipped if demo data is already there, unless --force)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--voters", type=int, default=6000, help="Size of the synthetic register (default 6000).")
+        parser.add_argument("--force", action="store_true", help="Load even if districts already exist.")
+
+    def handle(self, *args: Any, voters: int, force: bool, **options: Any) -> None:
+        if District.objects.exists() and not force:
+            self.stdout.write("Demo data is already loaded.")
+        else:
+            self.load(voters)
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ :")
+        for username, password, _commission, _role, description in LOGINS:
+            self.stdout.write(f"  {username:<10} {password:<15} {description}")
+
+    def load(self, voters: int) -> None:
+        rng = random.Random(2026)
+        with transaction.atomic():
+            districts = self.districts()
+            self.deputies(districts, rng)
+            self.commissions(districts)
+        self.register(voters)
+        self.petitions(rng)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def districts(self) -> dict[str, District]:
+        out = {}
+        for row in demo_data.district_rows():
+            district, _ = District.objects.update_or_create(
+                code=row["code"],
+                defaults={k: row[k] for k in ("name", "region", "level", "body")},
+            )
+            out[district.code] = district
+        return out
+
+    def deputies(self, districts: dict[str, District], rng: random.Random) -> None:
+        for i, district in enumerate(districts.values()):
+            Deputy.objects.get_or_create(
+                district=district,
+                defaults={
+                    "full_name": DEPUTY_NAMES[i % len(DEPUTY_NAMES)] if i < len(DEPUTY_NAMES) else self.name(rng),
+                    "party": rng.choice(PARTIES),
+                    "mandate": Mandate.SINGLE,
+                    "level": district.level,
+                    "term_start": TERM_START,
+                    "term_end": TERM_END,
+                },
+            )
+        for party in PARTIES[:4]:  # party-list Mazhilis deputies: not recallable by voters
+            Deputy.objects.get_or_create(
+                full_name=self.name(rng),
+                defaults={
+                    "party": party,
+                    "mandate": Mandate.PARTY_LIST,
+                    "level": "mazhilis",
+                    "term_start": TERM_START,
+                    "term_end": TERM_END,
+                },
+            )
+
+    @staticmethod
+    def name(rng: random.Random) -> str:
+        return demo_data.person(rng, rng.randint(1, 9999), "Astana", today=dt.date(2026, 1, 1)).full_name
+
+    def commissions(self, districts: dict[str, District]) -> None:
+        central, _ = Commission.objects.get_or_create(
+            name="Central Election Commission", defaults={"is_central": True, "email": "cec@example.kz"}
+        )
+        karaganda, _ = Commission.objects.get_or_create(
+            name="Karaganda Regional Territorial Commission", defaults={"email": "karaganda-tec@example.kz"}
+        )
+        karaganda.districts.set([d for d in districts.values() if d.region == "Karaganda Region"])
+        almaty, _ = Commission.objects.get_or_create(
+            name="Almaty City Territorial Commission", defaults={"email": "almaty-tec@example.kz"}
+        )
+        almaty.districts.set([d for d in districts.values() if d.region == "Almaty"])
+        commissions = {c.name: c for c in (central, karaganda, almaty)}
+        for username, password, commission, role, _description in LOGINS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "commission": commissions[commission],
+                    "role": role,
+                    "is_staff": True,
+                    "email": f"{username}@example.kz",
+                },
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+        if not User.objects.filter(is_superuser=True).exists():
+            User.objects.create_superuser("admin", "admin@example.kz", "demo-admin-2026")
+
+    def register(self, voters: int) -> None:
+        rows = demo_data.district_rows()
+        weighted = [(r["code"], r["centre"]) for r in rows]
+        featured = [(r["code"], r["centre"]) for r in rows if r["code"] in FEATURED]
+        # Half the voters in the featured districts, the rest spread over all of them.
+        spread = weighted + featured * max(1, len(weighted) // len(featured))
+        people = list(demo_data.people(voters, spread, seed=7))
+        statuses = dict.fromkeys(range(5, len(people), 97), "deceased")
+        statuses.update(dict.fromkeys(range(11, len(people), 211), "imprisoned"))
+        self.people = people
+        result = import_register(io.BytesIO(demo_data.register_csv(iter(people), statuses=statuses)), source="demo")
+        self.stdout.write(f"Register: {result.total} voters.")
+
+    def members(self, code: str, n: int) -> list[str]:
+        found = []
+        for person, district in self.people:
+            if district == code:
+                found.append(person.iin)
+        active = set(
+            Voter.objects.filter(iin_digest__in=[iin_digest(i) for i in found], status="active").values_list(
+                "iin_digest", flat=True
+            )
+        )
+        return [i for i in found if iin_digest(i) in active][:n]
+
+    def apply(self, code: str, grounds: str, text: str, members: int = 35) -> Petition:
+        deputy = Deputy.objects.get(district__code=code, mandate=Mandate.SINGLE)
+        return lifecycle.apply(
+            deputy=deputy,
+            grounds_category=grounds,
+            grounds_text=text,
+            initiative_iins=self.members(code, members),
+            contact_email=f"initiative-{code.lower()}@example.kz",
+            actor=None,
+        )
+
+    def petitions(self, rng: random.Random) -> None:
+        now = timezone.now()
+        collecting = self.apply(
+            "MZ-09",
+            GroundsCategory.PROGRAMME,
+            "The deputy promised to have the Karaganda–Temirtau road rebuilt by 2025 and has not raised "
+            "it once in the Mazhilis; he missed 40% of plenary sessions in 2025.",
+        )
+        lifecycle.register(collecting, actor=None)
+        Petition.objects.filter(pk=collecting.pk).update(
+            deputy_answer="The road is included in the 2027 national budget; I have sent four inquiries to the ministry.",
+            answer_published_at=now,
+        )
+        alm = self.apply(
+            "ALM-01",
+            GroundsCategory.LOST_TRUST,
+            "The deputy voted for building over the only public garden of the district after promising to protect it.",
+        )
+        lifecycle.register(alm, actor=None)
+        self.apply(
+            "MZ-19",
+            GroundsCategory.LOST_TRUST,
+            "The deputy has not held a single reception of voters since the election.",
+        )
+        expired = self.apply(
+            "KRG-02",
+            GroundsCategory.PROGRAMME,
+            "The programme promised a clinic in the micro-district; nothing has been done.",
+            members=12,
+        )
+        lifecycle.register(expired, actor=None)
+        # The demo's history: this window ran in the spring and closed short of the threshold.
+        Petition.objects.filter(pk=expired.pk).update(
+            applied_at=now - dt.timedelta(days=240),
+            registered_at=now - dt.timedelta(days=230),
+            window_start=now - dt.timedelta(days=230),
+            window_end=now - dt.timedelta(days=200),
+        )
+        lifecycle.close_due_windows()
+        refused = self.apply(
+            "MZ-25", GroundsCategory.LOST_TRUST, "Petition filed with an incomplete initiative group.", members=31
+        )
+        lifecycle.refuse(
+            refused, actor=None, reason="Application filed before the group's meeting minutes were signed."
+        )

@@ -1,0 +1,225 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .places import Deputy, District, Mandate
+from .register import Voter
+
+
+class PetitionState(models.TextChoices):
+    APPLIED = "applied", _("application received")
+    REGISTERED = "registered", _("registered")
+    COLLECTING = "collecting", _("collecting signatures")
+    THRESHOLD_REACHED = "threshold_reached", _("threshold reached")
+    SUBMITTED = "submitted", _("submitted for verification")
+    VERIFYING = "verifying", _("verifying")
+    SUFFICIENT = "sufficient", _("sufficient signatures")
+    RECALL_VOTE = "recall_vote", _("recall vote")
+    RECALLED = "recalled", _("deputy recalled")
+    RETAINED = "retained", _("deputy retained")
+    REFUSED = "refused", _("application refused")
+    WITHDRAWN = "withdrawn", _("withdrawn by the initiators")
+    EXPIRED = "expired", _("expired short of the threshold")
+    INSUFFICIENT = "insufficient", _("insufficient signatures")
+    MANDATE_ENDED = "mandate_ended", _("mandate ended otherwise")
+
+
+OPEN_STATES = (
+    PetitionState.APPLIED,
+    PetitionState.REGISTERED,
+    PetitionState.COLLECTING,
+    PetitionState.THRESHOLD_REACHED,
+    PetitionState.SUBMITTED,
+    PetitionState.VERIFYING,
+    PetitionState.SUFFICIENT,
+    PetitionState.RECALL_VOTE,
+)
+# Voters may sign while the window is open, including after the threshold is reached
+# (a margin against signatures later found invalid).
+SIGNABLE_STATES = (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)
+# Shown on the public site and in the public API.
+PUBLIC_STATES = tuple(s for s in PetitionState if s != PetitionState.APPLIED)
+
+
+class GroundsCategory(models.TextChoices):
+    LOST_TRUST = "lost_trust", _("loss of voters' trust")
+    PROGRAMME = "programme", _("failure to fulfil the election programme")
+
+
+class Petition(models.Model):
+    deputy = models.ForeignKey(Deputy, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("deputy"))
+    # Always "single": with the composite foreign key (deputy_id, deputy_mandate) added in
+    # migration 0002 the database itself refuses petitions against party-list deputies.
+    deputy_mandate = models.CharField(max_length=16, default=Mandate.SINGLE, editable=False)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("district")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=PetitionState, default=PetitionState.APPLIED, db_index=True
+    )
+    grounds_category = models.CharField(_("grounds"), max_length=16, choices=GroundsCategory)
+    grounds_text = models.TextField(_("statement of grounds"))
+    deputy_answer = models.TextField(_("deputy's answer"), blank=True)
+    answer_published_at = models.DateTimeField(_("answer published"), null=True, blank=True)
+    contact_email = models.EmailField(_("initiative group e-mail"), blank=True)
+
+    applied_at = models.DateTimeField(_("application received"))
+    registration_due = models.DateField(_("registration due"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    # Frozen at registration: later register imports do not move the goalposts.
+    registered_voters = models.PositiveIntegerField(_("registered voters at registration"), null=True, blank=True)
+    threshold_percent = models.DecimalField(
+        _("threshold applied, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    required_signatures = models.PositiveIntegerField(_("required signatures"), null=True, blank=True)
+    window_start = models.DateTimeField(_("collection starts"), null=True, blank=True)
+    window_end = models.DateTimeField(_("collection ends"), null=True, blank=True)
+    threshold_reached_at = models.DateTimeField(_("threshold reached at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    verification_due = models.DateField(_("verification due"), null=True, blank=True)
+    certified_at = models.DateTimeField(_("certified at"), null=True, blank=True)
+
+    # Kept by the verification workers in the same transaction as the signatures they
+    # change (one UPDATE per petition per batch); the sign path never touches this row.
+    received_count = models.PositiveIntegerField(_("received"), default=0)
+    valid_count = models.PositiveIntegerField(_("valid"), default=0)
+    invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
+    review_count = models.PositiveIntegerField(_("awaiting review"), default=0)
+    withdrawn_count = models.PositiveIntegerField(_("withdrawn"), default=0)
+    counts_reconciled_at = models.DateTimeField(_("counts reconciled"), null=True, blank=True)
+    last_milestone = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-applied_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=PetitionState.values), name="petition_state_valid"),
+            models.CheckConstraint(
+                condition=Q(grounds_category__in=GroundsCategory.values), name="petition_grounds_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_end__gt=F("window_start")),
+                name="petition_window_ends_after_start",
+            ),
+            models.CheckConstraint(condition=Q(deputy_mandate=Mandate.SINGLE), name="petition_single_mandate_only"),
+            models.UniqueConstraint(
+                fields=["deputy"], condition=Q(state__in=OPEN_STATES), name="one_open_petition_per_deputy"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[PetitionState.APPLIED, PetitionState.REFUSED, PetitionState.WITHDRAWN])
+                | Q(required_signatures__isnull=False, window_start__isnull=False, window_end__isnull=False),
+                name="petition_registered_has_requirement_and_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Recall of %(deputy)s (%(district)s)") % {"deputy": self.deputy, "district": self.district.code}
+
+    @property
+    def awaiting_count(self) -> int:
+        """Signatures not yet decided: still queued for the workers, or with an official."""
+        return max(0, self.received_count - self.valid_count - self.invalid_count - self.withdrawn_count)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.required_signatures:
+            return 0
+        return min(100, self.valid_count * 100 // self.required_signatures)
+
+    @property
+    def is_signable(self) -> bool:
+        return self.state in SIGNABLE_STATES
+
+
+class InitiativeMember(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="initiative_group")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="+", verbose_name=_("voter"))
+    is_leader = models.BooleanField(_("leader"), default=False)
+
+    class Meta:
+        verbose_name = _("initiative group member")
+        verbose_name_plural = _("initiative group")
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "voter"], name="one_membership_per_voter_per_petition")
+        ]
+
+    def __str__(self) -> str:
+        return self.voter.full_name
+
+
+class PetitionTransition(models.Model):
+    """Every change of a petition's state: from, to, who, when and why."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(_("from"), max_length=20, choices=PetitionState)
+    to_state = models.CharField(_("to"), max_length=20, choices=PetitionState)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (system)"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class DailyTally(models.Model):
+    """Valid signatures per petition per day of signing, for the public daily series."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="daily_tallies")
+    day = models.DateField()
+    valid = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["petition", "day"], name="one_tally_per_petition_day")]
+        ordering = ["day"]
+
+
+class RecallVote(models.Model):
+    """The district's recall vote (Art. 113-16): valid with a turnout of at least one third;
+    the deputy is recalled when more than half of those who voted support the recall."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.PROTECT, related_name="recall_vote")
+    held_on = models.DateField(_("held on"))
+    registered_voters = models.PositiveIntegerField(_("registered voters"))
+    ballots_cast = models.PositiveIntegerField(_("voters who took part"))
+    votes_for = models.PositiveIntegerField(_("votes for the recall"))
+    votes_against = models.PositiveIntegerField(_("votes against the recall"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recall vote")
+        verbose_name_plural = _("recall votes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ballots_cast__lte=F("registered_voters")), name="vote_turnout_within_register"
+            ),
+            models.CheckConstraint(
+                condition=Q(votes_for__lte=F("ballots_cast") - F("votes_against")),
+                name="vote_for_and_against_within_turnout",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Recall vote on %(date)s") % {"date": self.held_on}

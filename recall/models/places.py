@@ -1,0 +1,87 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .policy import BodyLevel
+
+
+class District(models.Model):
+    """A single-member electoral district of the Mazhilis or of a maslikhat."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    region = models.CharField(_("region"), max_length=100, db_index=True)
+    level = models.CharField(_("level"), max_length=16, choices=BodyLevel)
+    body = models.CharField(_("representative body"), max_length=200)
+    # Derived from the voter register (active voters) after every import.
+    registered_voters = models.PositiveIntegerField(_("registered voters"), default=0, editable=False)
+    register_updated_at = models.DateTimeField(_("register updated"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("electoral district")
+        verbose_name_plural = _("electoral districts")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(level__in=BodyLevel.values), name="district_level_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Mandate(models.TextChoices):
+    SINGLE = "single", _("single-member district")
+    PARTY_LIST = "party_list", _("party list")
+
+
+class DeputyStatus(models.TextChoices):
+    SERVING = "serving", _("serving")
+    RECALLED = "recalled", _("recalled")
+    ENDED = "ended", _("mandate ended")
+
+
+class Deputy(models.Model):
+    full_name = models.CharField(_("full name"), max_length=200)
+    party = models.CharField(_("party"), max_length=200, blank=True, help_text=_("Empty: self-nominated."))
+    mandate = models.CharField(_("mandate"), max_length=16, choices=Mandate)
+    level = models.CharField(_("level"), max_length=16, choices=BodyLevel)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deputies",
+        verbose_name=_("district"),
+    )
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"))
+    status = models.CharField(_("status"), max_length=16, choices=DeputyStatus, default=DeputyStatus.SERVING)
+    photo_url = models.URLField(_("photo"), blank=True)
+
+    class Meta:
+        verbose_name = _("deputy")
+        verbose_name_plural = _("deputies")
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(mandate=Mandate.SINGLE) & Q(district__isnull=False))
+                | (Q(mandate=Mandate.PARTY_LIST) & Q(district__isnull=True)),
+                name="deputy_district_iff_single_mandate",
+            ),
+            models.CheckConstraint(condition=Q(term_end__gt=F("term_start")), name="deputy_term_ends_after_start"),
+            models.CheckConstraint(condition=Q(mandate__in=Mandate.values), name="deputy_mandate_valid"),
+            models.CheckConstraint(condition=Q(status__in=DeputyStatus.values), name="deputy_status_valid"),
+            models.UniqueConstraint(
+                fields=["district"],
+                condition=Q(status=DeputyStatus.SERVING),
+                name="one_serving_deputy_per_district",
+            ),
+            # Target of the composite foreign key from petitions (see migration 0002): it lets
+            # the database refuse a petition against a party-list deputy.
+            models.UniqueConstraint(fields=["id", "mandate"], name="deputy_id_mandate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_recallable(self) -> bool:
+        return self.mandate == Mandate.SINGLE and self.status == DeputyStatus.SERVING

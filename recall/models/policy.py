@@ -1,0 +1,106 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BodyLevel(models.TextChoices):
+    MAZHILIS = "mazhilis", _("Mazhilis")
+    REGIONAL = "regional", _("regional maslikhat (region, capital, city of republican significance)")
+    CITY = "city", _("maslikhat of a city of regional significance")
+    DISTRICT = "district", _("district maslikhat")
+
+
+class RecallPolicy(models.Model):
+    """The rules of a recall for one level of representative body.
+
+    The law does not fix most of these numbers publicly, so each is a setting an official can
+    edit, with the legal reference it rests on; ``is_assumption`` marks values not yet confirmed.
+    """
+
+    level = models.CharField(_("level"), max_length=16, choices=BodyLevel, unique=True)
+    threshold_percent = models.DecimalField(
+        _("signature threshold, % of registered voters"), max_digits=5, decimal_places=2
+    )
+    collection_days = models.PositiveIntegerField(_("collection period, days"))
+    initiative_group_min = models.PositiveIntegerField(_("initiative group minimum size"))
+    registration_days = models.PositiveIntegerField(_("days to register an application"))
+    verification_days = models.PositiveIntegerField(_("days to verify signatures"))
+    no_recall_after_start_months = models.PositiveIntegerField(_("no recall in the first months of a term"))
+    no_recall_before_end_months = models.PositiveIntegerField(_("no recall in the last months of a term"))
+    cooldown_months = models.PositiveIntegerField(_("months before another attempt against the same deputy"))
+    sample_percent = models.DecimalField(_("random sample, % of signatures"), max_digits=5, decimal_places=2, default=3)
+    sample_minimum = models.PositiveIntegerField(_("random sample, minimum size"), default=500)
+    sample_sufficient_percent = models.DecimalField(
+        _("projection above this % of the requirement is sufficient"),
+        max_digits=5,
+        decimal_places=2,
+        default=110,
+    )
+    sample_insufficient_percent = models.DecimalField(
+        _("projection below this % of the requirement is insufficient"),
+        max_digits=5,
+        decimal_places=2,
+        default=95,
+    )
+    legal_reference = models.TextField(_("legal reference"), blank=True)
+    is_assumption = models.BooleanField(
+        _("assumption (not confirmed by the law)"),
+        default=True,
+        help_text=_("Set when the values above are defaults, not numbers taken from the law."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("recall policy")
+        verbose_name_plural = _("recall policies")
+        ordering = ["level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold_percent__gt=0, threshold_percent__lte=100),
+                name="policy_threshold_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_insufficient_percent__lte=models.F("sample_sufficient_percent")),
+                name="policy_sample_bands_ordered",
+            ),
+            models.CheckConstraint(condition=Q(collection_days__gt=0), name="policy_collection_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+
+# Defaults until the law's numbers are published. Every one is an assumption (is_assumption)
+# and editable in the admin; the sampling defaults are California's recall procedure, the
+# verification period is that of candidate signature checks (see DOMAIN.md).
+_ELECTIONS_LAW = (
+    "Constitutional Law “On Elections in the Republic of Kazakhstan”, chapter 13-2 "
+    "(Law No. 156-VII of 5 November 2022). The threshold, periods and group size are not "
+    "published: assumed values. Verification period by analogy with the 10 days for "
+    "candidates' signature sheets; sampling bands from California's recall procedure."
+)
+DEFAULT_POLICIES = {
+    BodyLevel.MAZHILIS: {"threshold_percent": 10, "collection_days": 60, "initiative_group_min": 30},
+    BodyLevel.REGIONAL: {"threshold_percent": 10, "collection_days": 45, "initiative_group_min": 20},
+    BodyLevel.CITY: {"threshold_percent": 10, "collection_days": 30, "initiative_group_min": 10},
+    BodyLevel.DISTRICT: {"threshold_percent": 10, "collection_days": 30, "initiative_group_min": 10},
+}
+_COMMON = {
+    "registration_days": 10,
+    "verification_days": 10,
+    "no_recall_after_start_months": 6,
+    "no_recall_before_end_months": 6,
+    "cooldown_months": 12,
+    "legal_reference": _ELECTIONS_LAW,
+    "is_assumption": True,
+}
+
+
+def policy_defaults(level: str) -> dict:
+    return {**_COMMON, **DEFAULT_POLICIES[BodyLevel(level)]}
+
+
+def policy_for(level: str) -> RecallPolicy:
+    """The level's policy, created from the defaults the first time it is needed."""
+    policy, _created = RecallPolicy.objects.get_or_create(level=level, defaults=policy_defaults(level))
+    return policy

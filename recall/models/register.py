@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..crypto import DIGEST_LENGTH, EncryptedJSONField
+from .places import District
+
+
+class VoterStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    DECEASED = "deceased", _("deceased")
+    INCOMPETENT = "incompetent", _("declared incompetent by a court")
+    IMPRISONED = "imprisoned", _("serving a prison sentence")
+    REMOVED = "removed", _("removed from the register")
+
+
+class Voter(models.Model):
+    """One row of the voter register: the source of truth for the right to vote.
+
+    The IIN, name and birth date are kept as keyed digests (for lookups and for matching in
+    SQL) and, with the address, encrypted for officials; nothing here is readable in a dump.
+    """
+
+    iin_digest = models.CharField(max_length=DIGEST_LENGTH, unique=True)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="voters", db_index=False)
+    status = models.CharField(_("status"), max_length=16, choices=VoterStatus, default=VoterStatus.ACTIVE)
+    name_digest = models.CharField(max_length=DIGEST_LENGTH)
+    birth_digest = models.CharField(max_length=DIGEST_LENGTH)
+    # The start (Almaty time) of the 18th birthday, kept in clear only for voters who came of
+    # age less than five years before the import; null means adult long before any window
+    # that verification could still look at. Verification checks age in SQL without the
+    # register holding every voter's birth date in clear.
+    adult_from = models.DateTimeField(null=True, blank=True)
+    personal = EncryptedJSONField(_("personal data"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("voter")
+        verbose_name_plural = _("voter register")
+        indexes = [
+            # District counts after each import (recall.services.register_import).
+            models.Index(fields=["district", "status"], name="voter_district_status"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(status__in=VoterStatus.values), name="voter_status_valid")]
+
+    def __str__(self) -> str:
+        return _("voter %(digest)s…") % {"digest": self.iin_digest[:8]}
+
+    @property
+    def full_name(self) -> str:
+        return self.personal.get("full_name", "")
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(models.Model):
+    """Progress and outcome of a file imported in the background."""
+
+    file = models.FileField(_("CSV file"), upload_to="imports/%Y/%m/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=16, choices=JobState, default=JobState.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    # [{"line": 12, "error": "..."}]: the first errors of a rejected file.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.state == JobState.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class RegisterImport(ImportJob):
+    created_count = models.PositiveIntegerField(_("voters added"), default=0)
+    updated_count = models.PositiveIntegerField(_("voters updated"), default=0)
+
+    class Meta(ImportJob.Meta):
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=JobState.values), name="register_import_state_valid")
+        ]
+
+    def __str__(self) -> str:
+        return _("Register import #%(id)s") % {"id": self.pk}

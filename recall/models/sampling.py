@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .petitions import Petition
+from .signatures import Signature
+
+
+class SampleOutcome(models.TextChoices):
+    SUFFICIENT = "sufficient", _("sufficient")
+    INSUFFICIENT = "insufficient", _("insufficient")
+    FULL_CHECK = "full_check", _("every signature must be checked")
+
+
+class SampleRun(models.Model):
+    """A random sample of a submitted petition's signatures (California's method by default).
+
+    The seed is published: anyone holding the population (the petition's signatures that
+    were not withdrawn, ordered by id) can draw the same sample with recall.sampling.draw.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="sample_runs")
+    seed = models.CharField(_("random seed"), max_length=64)
+    population_size = models.PositiveIntegerField(_("raw signatures"))
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    sample_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    sample_minimum = models.PositiveIntegerField()
+    sufficient_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    insufficient_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    signatures = models.ManyToManyField(Signature, through="SampleItem", related_name="sample_runs")
+    # Filled when the official closes the run after every sampled signature is decided.
+    valid_in_sample = models.PositiveIntegerField(null=True, blank=True)
+    duplicates_in_sample = models.PositiveIntegerField(null=True, blank=True)
+    projected_valid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=SampleOutcome, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("random sample")
+        verbose_name_plural = _("random samples")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition"], condition=Q(closed_at__isnull=True), name="one_open_sample_per_petition"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_size__lte=models.F("population_size")), name="sample_within_population"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Sample of %(n)s signatures, seed %(seed)s") % {"n": self.sample_size, "seed": self.seed}
+
+
+class SampleItem(models.Model):
+    run = models.ForeignKey(SampleRun, on_delete=models.CASCADE, related_name="items")
+    signature = models.ForeignKey(Signature, on_delete=models.PROTECT, related_name="+")
+    # Index of the signature in the id-ordered population: what the published seed reproduces.
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "signature"], name="sample_item_once_per_run")]

@@ -1,0 +1,215 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..crypto import DIGEST_LENGTH, EncryptedJSONField
+from .petitions import Petition
+from .register import ImportJob, JobState, Voter
+
+
+class SignatureState(models.TextChoices):
+    RECEIVED = "received", _("awaiting verification")
+    VALID = "valid", _("valid")
+    INVALID = "invalid", _("invalid")
+    REVIEW = "review", _("awaiting review by an official")
+    WITHDRAWN = "withdrawn", _("withdrawn by the signer")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web")
+    PAPER = "paper", _("paper sheet")
+    PARTNER = "partner", _("partner")
+
+
+class Ground(models.TextChoices):
+    """Grounds for an invalid signature: the commission's nine, then those the machine finds."""
+
+    INCOMPLETE = "incomplete", _("incomplete voter data")
+    PENCIL = "pencil", _("written in pencil")
+    FORGERY = "forgery", _("erasures or signs of forgery")
+    SIGNED_BY_OTHER = "signed_by_other", _("signed by someone else for the voter")
+    DUPLICATE = "duplicate", _("the same person signed more than once")
+    ONE_FOR_MANY = "one_for_many", _("one person signed for several people")
+    DECEASED = "deceased", _("signed for a deceased person")
+    NO_RIGHT_TO_VOTE = "no_right_to_vote", _("the signer has no right to vote")
+    WITHDRAWN_IN_WRITING = "withdrawn_in_writing", _("withdrawn in writing")
+    IIN_CHECKSUM = "iin_checksum", _("the IIN's checksum fails")
+    NOT_IN_REGISTER = "not_in_register", _("not in the voter register")
+    OUTSIDE_DISTRICT = "outside_district", _("registered in another district")
+    UNDER_18 = "under_18", _("under 18 on the day of signing")
+    OUTSIDE_WINDOW = "outside_window", _("signed outside the collection window")
+
+
+OFFICIAL_GROUNDS = list(Ground)[:9]
+MACHINE_GROUNDS = list(Ground)[9:]
+
+
+class ReviewReason(models.TextChoices):
+    """Why a signature waits for an official instead of being decided by the machine."""
+
+    IIN_DATA_MISMATCH = "iin_data_mismatch", _("the IIN's digits do not match the birth date")
+    NAME_MISMATCH = "name_mismatch", _("the name differs from the register")
+    BIRTH_DATE_MISMATCH = "birth_date_mismatch", _("the birth date differs from the register")
+    SAMPLED = "sampled", _("drawn in a random sample")
+
+
+class Signature(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    # The keyed digest of the IIN, joined to the register by verification. Not a real
+    # constraint: a signer missing from the register is a finding, not an error.
+    voter = models.ForeignKey(
+        Voter,
+        to_field="iin_digest",
+        db_column="voter_digest",
+        db_constraint=False,
+        db_index=False,  # the (petition, voter) unique index serves every lookup
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel)
+    client = models.ForeignKey(
+        "accounts.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("partner"),
+    )
+    receipt = models.CharField(_("receipt"), max_length=16, unique=True, null=True, blank=True)
+    paper_import = models.ForeignKey(
+        "PaperImport", on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    sheet_number = models.PositiveIntegerField(_("sheet"), null=True, blank=True)
+    sheet_line = models.PositiveIntegerField(_("line"), null=True, blank=True)
+    collector = models.CharField(_("collector"), max_length=200, blank=True)
+
+    signed_at = models.DateTimeField(_("signed at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=16, choices=SignatureState, default=SignatureState.RECEIVED)
+    ground = models.CharField(_("ground"), max_length=24, choices=Ground, blank=True)
+    review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
+
+    # Facts fixed when the signature is stored, read by verification.
+    iin_checksum_ok = models.BooleanField(default=True)
+    # Paper lines may lack a name, birth date or address: invalid ground "incomplete".
+    data_complete = models.BooleanField(default=True)
+    iin_data_mismatch = models.BooleanField(default=False)
+    name_digest = models.CharField(max_length=DIGEST_LENGTH)
+    birth_digest = models.CharField(max_length=DIGEST_LENGTH)
+    # iin, full_name, birth_date, address and (web) phone as the signer entered them.
+    personal = EncryptedJSONField(_("personal data"))
+    # A paper or partner line repeating a signature already on this petition; stored so the
+    # commission sees the attempt, counted as invalid (ground "duplicate").
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
+
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "voter"],
+                condition=Q(duplicate_of__isnull=True),
+                name="one_signature_per_voter_per_petition",
+            ),
+            models.UniqueConstraint(
+                fields=["petition", "sheet_number", "sheet_line"],
+                condition=Q(channel=Channel.PAPER),
+                name="one_signature_per_sheet_line",
+            ),
+            models.CheckConstraint(condition=Q(state__in=SignatureState.values), name="signature_state_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="signature_channel_valid"),
+            models.CheckConstraint(
+                condition=(Q(state=SignatureState.INVALID) & Q(ground__in=Ground.values))
+                | (~Q(state=SignatureState.INVALID) & Q(ground="")),
+                name="signature_invalid_iff_ground",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.PAPER) | Q(sheet_number__isnull=False, sheet_line__isnull=False),
+                name="signature_paper_has_sheet_line",
+            ),
+        ]
+        indexes = [
+            # recall.services.verification.verify_batch claims work through this index.
+            models.Index(fields=["id"], condition=Q(state=SignatureState.RECEIVED), name="signature_awaiting_verif"),
+            # The officials' review queue (recall.admin.ReviewQueueAdmin).
+            models.Index(
+                fields=["petition", "id"], condition=Q(state=SignatureState.REVIEW), name="signature_awaiting_review"
+            ),
+            # Reconciliation, exports and sampling read a petition's signatures by state.
+            models.Index(fields=["petition", "state"], name="signature_petition_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt or _("sheet %(sheet)s line %(line)s") % {
+            "sheet": self.sheet_number,
+            "line": self.sheet_line,
+        }
+
+    @property
+    def masked_iin(self) -> str:
+        iin = (self.personal or {}).get("iin", "")
+        return "•" * max(0, len(iin) - 4) + iin[-4:]
+
+
+class PaperImport(ImportJob):
+    """A CSV of a petition's paper sheets, imported in the background."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="paper_imports")
+    imported_count = models.PositiveIntegerField(_("signatures imported"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("repeats of earlier signatures"), default=0)
+
+    class Meta(ImportJob.Meta):
+        verbose_name = _("paper sheet import")
+        verbose_name_plural = _("paper sheet imports")
+        constraints = [models.CheckConstraint(condition=Q(state__in=JobState.values), name="paper_import_state_valid")]
+
+    def __str__(self) -> str:
+        return _("Paper sheets #%(id)s") % {"id": self.pk}
+
+
+class ChallengePurpose(models.TextChoices):
+    SIGN = "sign", _("sign")
+    WITHDRAW = "withdraw", _("withdraw")
+
+
+class SigningChallenge(models.Model):
+    """A one-time code sent to a voter's phone before signing or withdrawing.
+
+    The code is stored hashed; a challenge for a voter who has already signed sends no code
+    (the voter gets a notice instead) and can never be confirmed, so the screen is the same.
+    """
+
+    token = models.CharField(max_length=43, unique=True)
+    purpose = models.CharField(max_length=16, choices=ChallengePurpose)
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
+    voter_digest = models.CharField(max_length=DIGEST_LENGTH)
+    payload = EncryptedJSONField()
+    phone_masked = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="challenge_purpose_valid")
+        ]

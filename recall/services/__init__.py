@@ -1,0 +1,1 @@
+"""Writes of the recall domain. Views, admin actions, API views and tasks call these."""

@@ -1,0 +1,379 @@
+"""Import of the voter register from CSV.
+
+Columns (header row required, comma or semicolon): ``iin, full_name, birth_date, address,
+district, status``; ``status`` may be omitted (active). Dates are YYYY-MM-DD or DD.MM.YYYY.
+An IIN already in the register is updated (district, status, data), others are added.
+
+The whole file is one transaction: every line is checked, and if any is wrong nothing is
+written and the errors are reported with their line numbers. On PostgreSQL the rows go
+through COPY into a temporary table and one INSERT ... ON CONFLICT, not a query per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import crypto
+from .. import iin as iin_module
+from ..calendar import eighteenth_birthday, local_midnight
+from ..errors import DomainError
+from ..models import District, JobState, RegisterImport, VoterStatus
+from . import audit, job_progress
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status")
+REQUIRED = ("iin", "full_name", "birth_date", "address", "district")
+MAX_REPORTED_ERRORS = 200
+# Voters adult longer than this before the import keep no clear age data (see Voter.adult_from).
+ADULT_MEMORY_YEARS = 5
+
+Progress = Callable[[int, int], None]
+
+
+class ImportRejected(DomainError):
+    code = "import_rejected"
+    status = 400
+
+    def __init__(self, errors: list[dict[str, Any]], error_count: int) -> None:
+        self.errors = errors
+        self.error_count = error_count
+        shown = "; ".join(f"line {e['line']}: {e['error']}" for e in errors[:5])
+        super().__init__(
+            _("The file was not imported: %(n)s lines have errors (%(shown)s).") % {"n": error_count, "shown": shown}
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    total: int
+    created: int
+    updated: int
+
+
+def parse_date(value: str) -> dt.date:
+    value = value.strip()
+    if "." in value:
+        day, month, year = value.split(".")
+        return dt.date(int(year), int(month), int(day))
+    return dt.date.fromisoformat(value)
+
+
+def open_text(stream: IO[bytes]) -> io.TextIOWrapper:
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+
+
+def count_rows(stream: IO[bytes]) -> int:
+    """Data rows in the file (lines minus the header), for the progress bar."""
+    stream.seek(0)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+    stream.seek(-1, io.SEEK_END)
+    if stream.read(1) != b"\n":
+        lines += 1
+    stream.seek(0)
+    return max(0, lines - 1)
+
+
+def _reader(text: io.TextIOWrapper) -> tuple[csv.DictReader, list[str]]:
+    first = text.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
+    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None), header
+
+
+class _RowBuilder:
+    """Turns one CSV record into the register row, or raises ValueError with the reason."""
+
+    def __init__(self, now: dt.datetime, actor: Any | None) -> None:
+        districts = District.objects.all()
+        scope = actor.district_scope() if actor is not None else None
+        if scope is not None:
+            districts = districts.filter(pk__in=scope.values("pk"))
+        self.districts = dict(districts.values_list("code", "id"))
+        self.now = now
+        self.adult_cutoff = now.date().replace(year=now.year - ADULT_MEMORY_YEARS)
+        self.statuses = set(VoterStatus.values)
+
+    def build(self, record: dict[str, str | None]) -> tuple:
+        if None in record:
+            raise ValueError(_("too many fields"))
+        values = {k: (record.get(k) or "").strip() for k in COLUMNS}
+        empty = [k for k in REQUIRED if not values[k]]
+        if empty:
+            raise ValueError(_("empty %(cols)s") % {"cols": ", ".join(empty)})
+        try:
+            iin = iin_module.validate(values["iin"])
+        except iin_module.InvalidIIN as exc:
+            raise ValueError(_("invalid IIN (%(code)s)") % {"code": exc.code}) from exc
+        try:
+            birth_date = parse_date(values["birth_date"])
+        except ValueError as exc:
+            raise ValueError(_("invalid birth date %(value)r") % {"value": values["birth_date"]}) from exc
+        if birth_date > self.now.date():
+            raise ValueError(_("birth date in the future"))
+        district_id = self.districts.get(values["district"])
+        if district_id is None:
+            raise ValueError(
+                _("unknown district %(code)r (or outside your jurisdiction)") % {"code": values["district"]}
+            )
+        status = values["status"].lower() or VoterStatus.ACTIVE
+        if status not in self.statuses:
+            raise ValueError(_("unknown status %(status)r") % {"status": values["status"]})
+        adult_on = eighteenth_birthday(birth_date)
+        adult_from = local_midnight(adult_on) if adult_on > self.adult_cutoff else None
+        personal = crypto.encrypt(
+            {
+                "iin": iin,
+                "full_name": values["full_name"],
+                "birth_date": birth_date.isoformat(),
+                "address": values["address"],
+            }
+        )
+        return (
+            crypto.iin_digest(iin),
+            district_id,
+            status,
+            crypto.name_digest(values["full_name"]),
+            crypto.birth_digest(birth_date),
+            adult_from,
+            personal,
+        )
+
+
+CHUNK = 5000
+# The builder the forked pool processes use (inherited, not pickled).
+_POOL_BUILDER: _RowBuilder | None = None
+
+
+def _numbered_chunks(stream: IO[bytes]) -> Iterator[list[tuple[int, dict]]]:
+    reader, _header = _reader(open_text(stream))
+    chunk: list[tuple[int, dict]] = []
+    for record in reader:
+        chunk.append((reader.line_num + 1, record))  # +1: the header was read before the reader
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _build(builder: _RowBuilder, chunk: list[tuple[int, dict]]) -> tuple[list[tuple], list[dict[str, Any]]]:
+    built, errors = [], []
+    for line, record in chunk:
+        try:
+            built.append((line, *builder.build(record)))
+        except ValueError as exc:
+            errors.append({"line": line, "error": str(exc)})
+    return built, errors
+
+
+def _build_in_pool(chunk: list[tuple[int, dict]]) -> tuple[list[tuple], list[dict[str, Any]]]:
+    assert _POOL_BUILDER is not None
+    return _build(_POOL_BUILDER, chunk)
+
+
+def _build_chunks(builder: _RowBuilder, chunks: Iterator[list]) -> Iterator[tuple[list[tuple], list[dict]]]:
+    """Digests and encryption dominate an import; with two or more cores they run in forked
+    processes while this one streams rows to the database. A daemon process (a Celery
+    prefork child) may not fork, so it builds in process."""
+    global _POOL_BUILDER
+    cores = os.cpu_count() or 1
+    if cores < 2 or multiprocessing.current_process().daemon:
+        for chunk in chunks:
+            yield _build(builder, chunk)
+        return
+    _POOL_BUILDER = builder
+    try:
+        with multiprocessing.get_context("fork").Pool(min(cores, 4)) as pool:
+            yield from pool.imap(_build_in_pool, chunks, chunksize=1)
+    finally:
+        _POOL_BUILDER = None
+
+
+STAGE_COLUMNS = ("line", "iin_digest", "district_id", "status", "name_digest", "birth_digest", "adult_from", "personal")
+
+
+def import_register(
+    stream: IO[bytes], *, actor: Any | None = None, progress: Progress | None = None, source: str = ""
+) -> ImportResult:
+    """Import a register CSV. Raises ImportRejected (nothing written) if any line is wrong."""
+    total = count_rows(stream)
+    now = timezone.now()
+    builder = _RowBuilder(now, actor)
+    errors: list[dict[str, Any]] = []
+    error_count = 0
+
+    def rows() -> Iterator[tuple]:
+        nonlocal error_count
+        processed = 0
+        for built, chunk_errors in _build_chunks(builder, _numbered_chunks(stream)):
+            processed += len(built) + len(chunk_errors)
+            for error in chunk_errors:
+                error_count += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append(error)
+            if not error_count:  # once a line is wrong, only keep checking
+                yield from built
+            if progress:
+                progress(processed, total)
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            _create_stage(cursor)
+            _load_stage(cursor, rows())
+            if error_count:
+                raise ImportRejected(errors, error_count)
+            _reject_repeated_iins(cursor)
+            cursor.execute(
+                "SELECT count(*) FROM voter_stage s WHERE EXISTS "
+                "(SELECT 1 FROM recall_voter v WHERE v.iin_digest = s.iin_digest)"
+            )
+            updated = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM voter_stage")
+            loaded = cursor.fetchone()[0]
+            cursor.execute(
+                """
+                INSERT INTO recall_voter
+                    (iin_digest, district_id, status, name_digest, birth_digest, adult_from, personal, updated_at)
+                SELECT iin_digest, district_id, status, name_digest, birth_digest, adult_from, personal, %s
+                FROM voter_stage WHERE true ORDER BY iin_digest  -- sorted: B-tree inserts in order
+                ON CONFLICT (iin_digest) DO UPDATE SET
+                    district_id = excluded.district_id, status = excluded.status,
+                    name_digest = excluded.name_digest, birth_digest = excluded.birth_digest,
+                    adult_from = excluded.adult_from, personal = excluded.personal,
+                    updated_at = excluded.updated_at
+                """,
+                [now],
+            )
+            cursor.execute("DROP TABLE voter_stage")
+        refresh_district_counts(now)
+        result = ImportResult(total=loaded, created=loaded - updated, updated=updated)
+        audit.record(
+            "register.imported",
+            actor=actor,
+            reason=source,
+            total=result.total,
+            created=result.created,
+            updated=result.updated,
+        )
+    return result
+
+
+def _create_stage(cursor: Any) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            """CREATE TEMPORARY TABLE voter_stage (
+                line integer, iin_digest varchar(64), district_id bigint, status varchar(16),
+                name_digest varchar(64), birth_digest varchar(64), adult_from timestamptz, personal text
+            ) ON COMMIT DROP"""
+        )
+    else:
+        cursor.execute("DROP TABLE IF EXISTS temp.voter_stage")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE voter_stage (line integer, iin_digest text, district_id integer, "
+            "status text, name_digest text, birth_digest text, adult_from datetime, personal text)"
+        )
+
+
+def _load_stage(cursor: Any, rows: Iterator[tuple]) -> None:
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY voter_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == 5000:
+            cursor.executemany(f"INSERT INTO voter_stage VALUES ({placeholders})", batch)
+            batch.clear()
+    if batch:
+        cursor.executemany(f"INSERT INTO voter_stage VALUES ({placeholders})", batch)
+
+
+def _reject_repeated_iins(cursor: Any) -> None:
+    cursor.execute(
+        """
+        SELECT min(line), max(line), count(*) OVER () FROM voter_stage
+        GROUP BY iin_digest HAVING count(*) > 1 ORDER BY min(line) LIMIT %s
+        """,
+        [MAX_REPORTED_ERRORS],
+    )
+    repeats = cursor.fetchall()
+    if repeats:
+        errors = [
+            {"line": last, "error": _("the same IIN as line %(first)s") % {"first": first}}
+            for first, last, _total in repeats
+        ]
+        raise ImportRejected(errors, repeats[0][2])
+
+
+def refresh_district_counts(now: dt.datetime | None = None) -> None:
+    """Registered voters per district = active voters in the register (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE recall_district SET
+                registered_voters = (
+                    SELECT count(*) FROM recall_voter v
+                    WHERE v.district_id = recall_district.id AND v.status = 'active'
+                ),
+                register_updated_at = %s
+            """,
+            [now or timezone.now()],
+        )
+
+
+def run_job(job_id: int) -> RegisterImport | None:
+    """Run an uploaded import (from the admin) once; progress goes to the cache as it runs."""
+    claimed = RegisterImport.objects.filter(pk=job_id, state=JobState.PENDING).update(
+        state=JobState.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None  # already run, or running in another worker
+    job = RegisterImport.objects.select_related("uploaded_by").get(pk=job_id)
+
+    def progress(done: int, total: int) -> None:
+        job_progress.set(job, done, total)
+
+    try:
+        with job.file.open("rb") as stream:
+            result = import_register(stream, actor=job.uploaded_by, progress=progress, source=job.file.name)
+    except ImportRejected as rejected:
+        RegisterImport.objects.filter(pk=job_id).update(
+            state=JobState.FAILED, errors=rejected.errors, finished_at=timezone.now()
+        )
+    except Exception:
+        RegisterImport.objects.filter(pk=job_id).update(
+            state=JobState.FAILED,
+            errors=[{"line": 0, "error": "internal error; see the worker log"}],
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        RegisterImport.objects.filter(pk=job_id).update(
+            state=JobState.DONE,
+            total_rows=result.total,
+            processed_rows=result.total,
+            created_count=result.created,
+            updated_count=result.updated,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
