@@ -294,7 +294,8 @@ class PetitionAdmin(ScopedAdmin):
         if petition is None or name not in STEPS:
             messages.error(request, _("No such petition or step."))
             return HttpResponseRedirect(reverse("admin:recall_petition_changelist"))
-        return self.confirm_step(request, name, [petition], single=True)
+        response = self.confirm_step(request, name, [petition], single=True)
+        return response or HttpResponseRedirect(reverse("admin:recall_petition_change", args=[petition.pk]))
 
     def confirm_step(
         self, request: HttpRequest, name: str, petitions: list[Petition], single: bool = False

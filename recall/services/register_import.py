@@ -17,6 +17,7 @@ import io
 import logging
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -163,11 +164,14 @@ _POOL_BUILDER: _RowBuilder | None = None
 def _numbered_chunks(stream: IO[bytes]) -> Iterator[list[tuple[int, dict]]]:
     reader, _header = _reader(open_text(stream))
     chunk: list[tuple[int, dict]] = []
-    for record in reader:
-        chunk.append((reader.line_num + 1, record))  # +1: the header was read before the reader
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
+    try:
+        for record in reader:
+            chunk.append((reader.line_num + 1, record))  # +1: the header was read before the reader
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise ImportRejected([{"line": reader.line_num + 2, "error": _("unreadable: %(e)s") % {"e": exc}}], 1) from exc
     if chunk:
         yield chunk
 
@@ -198,9 +202,18 @@ def _build_chunks(builder: _RowBuilder, chunks: Iterator[list]) -> Iterator[tupl
             yield _build(builder, chunk)
         return
     _POOL_BUILDER = builder
+    workers = min(cores, 4)
     try:
-        with multiprocessing.get_context("fork").Pool(min(cores, 4)) as pool:
-            yield from pool.imap(_build_in_pool, chunks, chunksize=1)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # Chunks are read here, in this thread, so a bad file raises here too; a few
+            # are in flight at once to keep every core busy without holding the file in memory.
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_build_in_pool, (chunk,)))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
     finally:
         _POOL_BUILDER = None
 

@@ -1,0 +1,115 @@
+"""Shared fixtures. Personas for permission cases:
+
+- alice: official of the central commission (sees and acts on every district)
+- bob: official of the Karaganda commission (districts K-1, K-2)
+- charlie: official of the Almaty commission (district A-1)
+- olga: observer of the central commission (sees everything, changes nothing)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import Commission, Role
+from recall.models import Petition, RecallPolicy, Voter
+from recall.models.policy import policy_for
+from recall.services import lifecycle
+
+from .factories import CommissionFactory, DistrictFactory, UserFactory
+from .helpers import application, populate
+
+
+@pytest.fixture
+def client(client):
+    """Pages in English unless a test asks for another language."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def policy(db) -> RecallPolicy:
+    """The Mazhilis policy with small numbers so tests stay small."""
+    p = policy_for("mazhilis")
+    p.threshold_percent = Decimal("10")
+    p.initiative_group_min = 3
+    p.collection_days = 30
+    p.no_recall_after_start_months = 6
+    p.no_recall_before_end_months = 6
+    p.cooldown_months = 12
+    p.save()
+    return p
+
+
+@pytest.fixture
+def karaganda(db):
+    return DistrictFactory(code="K-1", name="Karaganda No. 1", region="Karaganda Region")
+
+
+@pytest.fixture
+def karaganda2(db):
+    return DistrictFactory(code="K-2", name="Karaganda No. 2", region="Karaganda Region")
+
+
+@pytest.fixture
+def almaty(db):
+    return DistrictFactory(code="A-1", name="Almaty No. 1", region="Almaty")
+
+
+@pytest.fixture
+def central(db) -> Commission:
+    return CommissionFactory(name="Central Election Commission", is_central=True)
+
+
+@pytest.fixture
+def alice(central):
+    return UserFactory(username="alice", commission=central)
+
+
+@pytest.fixture
+def bob(karaganda, karaganda2):
+    commission = CommissionFactory(name="Karaganda Commission")
+    commission.districts.set([karaganda, karaganda2])
+    return UserFactory(username="bob", commission=commission)
+
+
+@pytest.fixture
+def charlie(almaty):
+    commission = CommissionFactory(name="Almaty Commission")
+    commission.districts.set([almaty])
+    return UserFactory(username="charlie", commission=commission)
+
+
+@pytest.fixture
+def olga(central):
+    return UserFactory(username="olga", commission=central, role=Role.OBSERVER)
+
+
+@pytest.fixture
+def voters(karaganda, policy) -> list[Voter]:
+    """100 active voters in K-1 (so 10 signatures are required at 10 %)."""
+    return populate(karaganda, 100)
+
+
+@pytest.fixture
+def applied(karaganda, voters) -> Petition:
+    return application(karaganda, voters[:3])
+
+
+@pytest.fixture
+def collecting(applied) -> Petition:
+    return lifecycle.register(applied, actor=None)
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
