@@ -1,23 +1,76 @@
 """Celery tasks: thin wrappers that take ids and call services.
 
 Every task is safe to run twice (a re-delivered message changes nothing twice): the services
-claim their work with conditional UPDATEs. Retries are declared only for transient errors
-(database or broker connections); domain errors are not retried.
+claim their work with conditional UPDATEs or row locks. Retries are declared only for transient
+errors (lost database or broker connections); domain errors are not retried. Verification and
+notifications run on separate queues (CELERY_TASK_ROUTES).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from .services import lifecycle, register_import, webhooks
+from .models import IdempotencyRecord, Signature, SignatureState, SigningChallenge
+from .services import counts, lifecycle, notices, queue, register_import, verification, webhooks
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 5}
+# A verification task hands over to a fresh one after this long, so it never hits its time limit.
+VERIFY_SLICE_SECONDS = 120
+
+
+@shared_task(name="recall.tasks.verify_signatures", soft_time_limit=300, time_limit=360, **RETRY)
+def verify_signatures() -> int:
+    """Verify the backlog of received signatures, batch by batch."""
+    queue.verification_started()
+    started = time.monotonic()
+    total = 0
+    while True:
+        result = verification.verify_batch()
+        total += result.verified
+        if result.verified < settings.RECALL_VERIFY_BATCH_SIZE:
+            return total
+        if time.monotonic() - started > VERIFY_SLICE_SECONDS:
+            verify_signatures.delay()
+            return total
+
+
+@shared_task(name="recall.tasks.requeue_unverified", soft_time_limit=30, time_limit=60, **RETRY)
+def requeue_unverified() -> bool:
+    """Beat: signatures still waiting (stored while the broker was down, or a lost task) are queued."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.RECALL_REQUEUE_AFTER_SECONDS)
+    if Signature.objects.filter(state=SignatureState.RECEIVED, received_at__lt=stale).exists():
+        verify_signatures.delay()
+        return True
+    return False
+
+
+@shared_task(name="recall.tasks.reconcile_counts", soft_time_limit=3000, time_limit=3600, **RETRY)
+def reconcile_counts() -> int:
+    """Nightly: recompute every petition's counts from its signatures and repair drift."""
+    repaired = counts.reconcile()
+    if repaired:
+        logger.warning("reconciliation repaired %s petitions", len(repaired))
+    return len(repaired)
+
+
+@shared_task(name="recall.tasks.send_threshold_notices", soft_time_limit=60, time_limit=90, **RETRY)
+def send_threshold_notices(petition_id: int) -> int:
+    return notices.send_threshold_notices(petition_id)
+
+
+@shared_task(name="recall.tasks.send_milestone_notice", soft_time_limit=60, time_limit=90, **RETRY)
+def send_milestone_notice(petition_id: int, percent: int) -> int:
+    return notices.send_milestone_notice(petition_id, percent)
 
 
 @shared_task(name="recall.tasks.import_register_file", soft_time_limit=1800, time_limit=1900, **RETRY)
@@ -47,3 +100,12 @@ def retry_webhooks() -> int:
 def advance_windows() -> dict[str, int]:
     """Beat: open windows that start, close those that end (expired or submitted)."""
     return {"opened": lifecycle.open_due_windows(), "closed": lifecycle.close_due_windows()}
+
+
+@shared_task(name="recall.tasks.purge_expired", soft_time_limit=300, time_limit=360, **RETRY)
+def purge_expired() -> dict[str, int]:
+    """Daily: one-time-code challenges and idempotency answers are kept one day."""
+    cutoff = timezone.now() - dt.timedelta(days=1)
+    challenges, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
+    answers, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return {"challenges": challenges, "idempotency_records": answers}

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "accounts",
     "recall",
@@ -128,12 +129,15 @@ RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=[])
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.ConsoleBackend")
 RECALL_SMS_GATEWAY_URL = env("RECALL_SMS_GATEWAY_URL", default="")
 RECALL_SMS_GATEWAY_TOKEN = env("RECALL_SMS_GATEWAY_TOKEN", default="")
+RECALL_SMS_EMAIL_TO = env("RECALL_SMS_EMAIL_TO", default="sms@localhost")
 RECALL_OTP_TTL_SECONDS = env.int("RECALL_OTP_TTL_SECONDS", default=300)
 RECALL_OTP_MAX_ATTEMPTS = env.int("RECALL_OTP_MAX_ATTEMPTS", default=5)
 RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
 RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For.
+RECALL_BEHIND_PROXY = env.bool("RECALL_BEHIND_PROXY", default=False)
 
 # --- Verification and webhooks --------------------------------------------------------------
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
@@ -165,12 +169,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Deputy recall petitions API",
-    "DESCRIPTION": (
-        "Public data on recall petitions against deputies elected in single-member districts, "
-        "and signature submission for accredited partners."
-    ),
+    "DESCRIPTION": (BASE_DIR / "recall" / "api" / "DESCRIPTION.md").read_text(),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PetitionStateEnum": "recall.models.PetitionState",
@@ -194,6 +198,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "recall.tasks.verify_signatures": {"queue": "verification"},
     "recall.tasks.import_paper_sheet": {"queue": "verification"},
+    "recall.tasks.import_register_file": {"queue": "verification"},
     "recall.tasks.send_*": {"queue": "notifications"},
     "recall.tasks.deliver_webhook": {"queue": "notifications"},
 }
@@ -207,8 +212,6 @@ CELERY_BEAT_SCHEDULE = {
     "advance-windows": {"task": "recall.tasks.advance_windows", "schedule": 60.0},
     "requeue-unverified": {"task": "recall.tasks.requeue_unverified", "schedule": 60.0},
     "retry-webhooks": {"task": "recall.tasks.retry_webhooks", "schedule": 60.0},
-    "reconcile-counts": {
-        "task": "recall.tasks.reconcile_counts",
-        "schedule": crontab(hour=3, minute=15),
-    },
+    "reconcile-counts": {"task": "recall.tasks.reconcile_counts", "schedule": crontab(hour=3, minute=15)},
+    "purge-expired": {"task": "recall.tasks.purge_expired", "schedule": crontab(hour=4, minute=0)},
 }

@@ -42,7 +42,7 @@ from ..models import (
     WebhookEvent,
     policy_for,
 )
-from . import audit, webhooks
+from . import audit, queue, webhooks
 
 S = PetitionState
 # Outcomes after which the same deputy cannot face a new attempt for the policy's cooldown.
@@ -460,3 +460,32 @@ def record_recall_vote(
             )
         audit.record("recall_vote.recorded", actor=actor, petition_id=petition.pk, obj=vote, outcome=outcome)
     return vote
+
+
+# --- Thresholds (workers) ---------------------------------------------------------------------
+
+
+def after_counts_changed(petition_ids: Iterable[int]) -> list[int]:
+    """After the workers changed counts (same transaction): the threshold, exactly once, and
+    the 25/50/75 % milestones, each once. Returns the petitions that reached the threshold."""
+    from . import counts
+
+    petition_ids = list(petition_ids)
+    moved = counts.crossed_threshold(petition_ids)
+    for petition_id in moved:
+        record_transition(
+            petition_id,
+            S.COLLECTING,
+            S.THRESHOLD_REACHED,
+            actor=None,
+            system_label="verification",
+            reason=_("valid signatures reached the required number"),
+        )
+        petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
+        webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=S.COLLECTING)
+        webhooks.enqueue_event(WebhookEvent.THRESHOLD_REACHED, petition)
+        queue.after_commit("send_threshold_notices", petition_id)
+    for petition_id, percent in counts.reached_milestones(petition_ids):
+        audit.record("petition.milestone", system_label="verification", petition_id=petition_id, percent=percent)
+        queue.after_commit("send_milestone_notice", petition_id, percent)
+    return moved

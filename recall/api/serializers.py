@@ -1,0 +1,165 @@
+"""Output and input shapes of API v1. Public shapes carry no personal data."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Deputy, District, Ground, Petition, PetitionState, Signature, SignatureState, WebhookEvent
+from ..selectors import days_left
+from ..services.signing import format_receipt
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a stable machine ``code``, a human ``message``, and per-field details."""
+
+    code = serializers.CharField(help_text="Stable machine code, e.g. invalid_iin, petition_not_collecting.")
+    message = serializers.CharField()
+    fields = serializers.DictField(child=ErrorDetailSerializer(many=True), required=False)
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (code throttled).")
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["code", "name", "region", "level", "body", "registered_voters"]
+
+
+class DistrictRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["code", "name", "region", "level"]
+
+
+class DeputySerializer(serializers.ModelSerializer):
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recallable = serializers.BooleanField(source="is_recallable", read_only=True)
+
+    class Meta:
+        model = Deputy
+        fields = ["id", "full_name", "party", "mandate", "level", "district", "term_start", "term_end", "status",
+                  "recallable"]
+
+
+class DeputyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deputy
+        fields = ["id", "full_name", "party"]
+
+
+class CountsSerializer(serializers.Serializer):
+    required = serializers.IntegerField(source="required_signatures", allow_null=True)
+    received = serializers.IntegerField(source="received_count")
+    valid = serializers.IntegerField(source="valid_count")
+    invalid = serializers.IntegerField(source="invalid_count")
+    awaiting = serializers.IntegerField(source="awaiting_count", help_text="Received and not yet decided.")
+    withdrawn = serializers.IntegerField(source="withdrawn_count")
+
+
+class PetitionSerializer(serializers.ModelSerializer):
+    deputy = DeputyRefSerializer(read_only=True)
+    district = DistrictRefSerializer(read_only=True)
+    state = serializers.ChoiceField(choices=PetitionState.choices)
+    counts = CountsSerializer(source="*", read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True, help_text="Valid signatures as % of the required.")
+    days_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Petition
+        fields = ["id", "state", "deputy", "district", "grounds_category", "registered_at", "window_start",
+                  "window_end", "days_left", "counts", "progress_percent"]
+
+    def get_days_left(self, obj: Petition) -> int | None:
+        return days_left(obj) if obj.state in ("collecting", "threshold_reached") else None
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    valid = serializers.IntegerField(help_text="Valid signatures signed that day.")
+    total = serializers.IntegerField(help_text="Running total.")
+
+
+class HistorySerializer(serializers.Serializer):
+    state = serializers.CharField(source="to_state")
+    at = serializers.DateTimeField()
+
+
+class ProjectionSerializer(serializers.Serializer):
+    raw_signatures = serializers.IntegerField(source="population_size")
+    sample_size = serializers.IntegerField()
+    valid_in_sample = serializers.IntegerField()
+    duplicates_in_sample = serializers.IntegerField()
+    projected_valid = serializers.DecimalField(max_digits=12, decimal_places=2)
+    outcome = serializers.CharField()
+    seed = serializers.CharField(help_text="Publishes the draw: anyone can reproduce the sample.")
+    closed_at = serializers.DateTimeField()
+
+
+class PetitionDetailSerializer(PetitionSerializer):
+    grounds_text = serializers.CharField()
+    deputy_answer = serializers.CharField()
+    daily_valid = DayCountSerializer(many=True, read_only=True)
+    history = HistorySerializer(many=True, read_only=True)
+    projection = ProjectionSerializer(read_only=True, allow_null=True)
+
+    class Meta(PetitionSerializer.Meta):
+        fields = [*PetitionSerializer.Meta.fields, "grounds_text", "deputy_answer", "answer_published_at",
+                  "required_signatures", "registered_voters", "threshold_percent", "daily_valid", "history",
+                  "projection"]
+
+
+class SignatureInputSerializer(serializers.Serializer):
+    iin = serializers.CharField(max_length=32, help_text="The voter's 12-digit IIN.")
+    full_name = serializers.CharField(max_length=200)
+    birth_date = serializers.DateField()
+    address = serializers.CharField(max_length=300, help_text="Address of residence.")
+    signed_at = serializers.DateTimeField(required=False, help_text="When the voter signed; default: now.")
+
+
+class SignatureAcceptedSerializer(serializers.Serializer):
+    receipt = serializers.CharField(help_text="Give it to the voter: it lets them check or withdraw.")
+    state = serializers.ChoiceField(choices=SignatureState.choices)
+    petition = serializers.IntegerField()
+
+
+# Grounds that say something about the person beyond what the partner submitted (register
+# status, another signature) are reported as "not_counted": the voter can ask the commission.
+PARTNER_GROUNDS = {Ground.IIN_CHECKSUM, Ground.INCOMPLETE, Ground.OUTSIDE_WINDOW, Ground.PENCIL, Ground.FORGERY,
+                   Ground.SIGNED_BY_OTHER, Ground.ONE_FOR_MANY, Ground.WITHDRAWN_IN_WRITING}
+
+
+class PartnerSignatureSerializer(serializers.ModelSerializer):
+    receipt = serializers.SerializerMethodField()
+    petition = serializers.IntegerField(source="petition_id")
+    ground = serializers.SerializerMethodField(
+        help_text="For invalid signatures: the ground, or `not_counted` where it would reveal facts about the person."
+    )
+
+    class Meta:
+        model = Signature
+        fields = ["receipt", "petition", "state", "ground", "signed_at", "received_at", "verified_at", "decided_at",
+                  "withdrawn_at"]
+
+    def get_receipt(self, obj: Signature) -> str:
+        return format_receipt(obj.receipt or "")
+
+    def get_ground(self, obj: Signature) -> str | None:
+        if obj.state != SignatureState.INVALID:
+            return None
+        return obj.ground if obj.ground in PARTNER_GROUNDS else "not_counted"
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1)
+    is_active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown once: verify X-Recall-Signature with it.")

@@ -1,0 +1,222 @@
+"""API v1: public reads (no key) and accredited partners' endpoints (``Api-Key``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Deputy, District, Petition, Signature, SignatureState, WebhookEndpoint
+from ..selectors import daily_valid, latest_projection, public_history, public_petitions
+from ..services import signing, webhooks
+from . import idempotency
+from .filters import DeputyFilter, DistrictFilter, PetitionFilter
+from .permissions import HasScope
+from .serializers import (
+    DeputySerializer,
+    DistrictSerializer,
+    ErrorSerializer,
+    PartnerSignatureSerializer,
+    PetitionDetailSerializer,
+    PetitionSerializer,
+    SignatureAcceptedSerializer,
+    SignatureInputSerializer,
+    WebhookCreatedSerializer,
+    WebhookSerializer,
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "Invalid input: `code` names the problem (e.g. `invalid_iin`, `invalid_birth_date`), `fields` the fields.",
+        401: "No key, or an unknown, revoked or expired key (`not_authenticated`, `invalid_api_key`, `expired_api_key`).",
+        403: "The key lacks the scope (`missing_scope`).",
+        404: "No such object (`not_found`).",
+        409: "Conflict: `petition_not_collecting`, or `already_signed` (this partner sent this voter before).",
+        422: "`idempotency_key_reused`: the same Idempotency-Key with a different body.",
+        429: "`throttled`: too many requests for this key; see `retry_after`.",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(tags=["public"], responses={200: DistrictSerializer(many=True), **errors(429)})
+class DistrictList(generics.ListAPIView):
+    """Single-member electoral districts with their registered voters (from the register)."""
+
+    queryset = District.objects.order_by("code")
+    serializer_class = DistrictSerializer
+    filterset_class = DistrictFilter
+    pagination_class = Pagination
+
+
+@extend_schema(tags=["public"], responses={200: DeputySerializer(many=True), **errors(429)})
+class DeputyList(generics.ListAPIView):
+    """Deputies of the Mazhilis and maslikhats. Only single-mandate ones can be recalled by voters."""
+
+    queryset = Deputy.objects.select_related("district").order_by("full_name", "pk")
+    serializer_class = DeputySerializer
+    filterset_class = DeputyFilter
+    pagination_class = Pagination
+
+
+@extend_schema(tags=["public"], responses={200: PetitionSerializer(many=True), **errors(429)})
+class PetitionList(generics.ListAPIView):
+    """Registered recall petitions with their counts. Applications not yet registered are not listed."""
+
+    serializer_class = PetitionSerializer
+    filterset_class = PetitionFilter
+    pagination_class = Pagination
+
+    def get_queryset(self) -> Any:
+        return public_petitions().order_by("-registered_at", "-pk")
+
+
+@extend_schema(tags=["public"], responses={200: PetitionDetailSerializer, **errors(404, 429)})
+class PetitionDetail(generics.RetrieveAPIView):
+    """A petition: grounds, the deputy's answer, counts, the daily series of valid signatures,
+    the history of its states and, after random-sample verification, the projection."""
+
+    serializer_class = PetitionDetailSerializer
+
+    def get_queryset(self) -> Any:
+        return public_petitions()
+
+    def get_object(self) -> Petition:
+        petition = super().get_object()
+        petition.daily_valid = daily_valid(petition)
+        petition.history = public_history(petition)
+        petition.projection = latest_projection(petition)
+        return petition
+
+
+@extend_schema(
+    tags=["partners"],
+    request=SignatureInputSerializer,
+    parameters=[
+        OpenApiParameter(
+            idempotency.HEADER,
+            str,
+            OpenApiParameter.HEADER,
+            required=False,
+            description="Any unique string: a retry with the same key and body returns the first answer.",
+        )
+    ],
+    responses={202: SignatureAcceptedSerializer, **errors(400, 401, 403, 404, 409, 422, 429)},
+    examples=[
+        OpenApiExample(
+            "A signature",
+            request_only=True,
+            value={
+                "iin": "791028302728",
+                "full_name": "Ахметов Ерлан Маратович",
+                "birth_date": "1979-10-28",
+                "address": "Karaganda, Abai street 12, apt. 5",
+                "signed_at": "2026-11-25T10:15:00+05:00",
+            },
+        ),
+        OpenApiExample(
+            "Accepted", response_only=True, status_codes=["202"],
+            value={"receipt": "7KQ2-M9XD-3FRA", "state": "received", "petition": 12},
+        ),
+        OpenApiExample(
+            "Bad IIN", response_only=True, status_codes=["400"],
+            value={"code": "invalid_iin", "message": "This IIN's check digit is wrong; please check the number.",
+                   "fields": {"iin": [{"code": "invalid_iin",
+                                       "message": "This IIN's check digit is wrong; please check the number."}]}},
+        ),
+    ],
+)
+class SignatureCreate(APIView):
+    """Submit a signature collected under the partner's own identity checks (scope `sign`).
+
+    The signature is stored at once and verified against the voter register by the workers;
+    read its state with the receipt. A partner learns that a submission repeats one *it* sent
+    before (`already_signed`), never that someone else signed.
+    """
+
+    permission_classes = [HasScope]
+    required_scope = "sign"
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = SignatureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        signer = signing.check_signer(
+            iin=values["iin"], full_name=values["full_name"], birth_date=values["birth_date"], address=values["address"]
+        )
+        client_id = request.auth.client_id
+        receipt = signing.new_receipt()
+        body = {"receipt": signing.format_receipt(receipt), "state": SignatureState.RECEIVED.value, "petition": pk}
+
+        def write() -> None:
+            signing.sign_for_partner(pk, signer, client_id=client_id, signed_at=values.get("signed_at"), receipt=receipt)
+
+        return idempotency.run(request, client_id, status.HTTP_202_ACCEPTED, body, write)
+
+
+@extend_schema(tags=["partners"], responses={200: PartnerSignatureSerializer, **errors(401, 403, 404, 429)})
+class SignatureDetail(APIView):
+    """The state of a signature this partner submitted (scope `read`)."""
+
+    permission_classes = [HasScope]
+    required_scope = "read"
+
+    def get(self, request: Request, receipt: str) -> Response:
+        signature = get_object_or_404(
+            Signature, receipt=signing.normalize_receipt(receipt), client_id=request.auth.client_id
+        )
+        return Response(PartnerSignatureSerializer(signature).data)
+
+
+class WebhookList(APIView):
+    """The partner's webhook endpoints (scope `webhooks`).
+
+    Each event is POSTed as JSON with `X-Recall-Event`, `X-Recall-Delivery`, `X-Recall-Timestamp`
+    and `X-Recall-Signature: v1=<hex>`, the HMAC-SHA256 under the endpoint's secret of
+    `"<timestamp>." + body`. Answer 2xx; other answers are retried with backoff.
+    """
+
+    permission_classes = [HasScope]
+    required_scope = "webhooks"
+
+    @extend_schema(tags=["partners"], responses={200: WebhookSerializer(many=True), **errors(401, 403, 429)})
+    def get(self, request: Request) -> Response:
+        endpoints = WebhookEndpoint.objects.filter(client_id=request.auth.client_id).order_by("pk")
+        return Response(WebhookSerializer(endpoints, many=True).data)
+
+    @extend_schema(
+        tags=["partners"],
+        request=WebhookSerializer,
+        responses={201: WebhookCreatedSerializer, **errors(400, 401, 403, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = WebhookSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = webhooks.create_endpoint(
+            client_id=request.auth.client_id, url=data.validated_data["url"], events=data.validated_data["events"]
+        )
+        return Response(WebhookCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["partners"], responses={204: None, **errors(401, 403, 404, 429)})
+class WebhookDetail(APIView):
+    """Stop sending events to an endpoint (scope `webhooks`)."""
+
+    permission_classes = [HasScope]
+    required_scope = "webhooks"
+
+    def delete(self, request: Request, pk: int) -> Response:
+        endpoint = get_object_or_404(WebhookEndpoint, pk=pk, client_id=request.auth.client_id)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

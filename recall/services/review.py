@@ -1,0 +1,229 @@
+"""Changes of a signature's state after the machine: the signer's withdrawal, officials'
+decisions (review queue, later invalidation, sampled signatures) and bulk invalidation.
+
+Each change locks the signature row, checks its current state, and adds the count delta in the
+same transaction, so a change racing a verification batch is applied to the state that batch
+wrote. Every official decision records who, when and why, in the row and in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import IllegalTransition, InvalidInput
+from ..models import Ground, Petition, PetitionState, Signature, SignatureState
+from . import audit, counts, lifecycle
+
+SS = SignatureState
+# Officials change signatures while the petition is collecting or under verification.
+DECIDABLE_PETITION_STATES = (
+    PetitionState.COLLECTING,
+    PetitionState.THRESHOLD_REACHED,
+    PetitionState.SUBMITTED,
+    PetitionState.VERIFYING,
+)
+# What an official may turn a signature into, from which states.
+OFFICIAL_MOVES = {
+    SS.VALID: (SS.REVIEW, SS.INVALID),
+    SS.INVALID: (SS.REVIEW, SS.VALID),
+}
+
+
+def _lock(signature_id: int) -> Signature:
+    return Signature.objects.select_for_update(of=("self",)).select_related("petition").get(pk=signature_id)
+
+
+def _count(signature: Signature, old: str, new: str) -> None:
+    delta = counts.Delta()
+    delta.move(None if old == SS.RECEIVED else old, new, signature.signed_at)
+    counts.apply({signature.petition_id: delta})
+
+
+def withdraw_by_signer(signature_id: int) -> Signature:
+    """The signer withdraws (identity confirmed by a one-time code) while the window is open."""
+    with transaction.atomic():
+        signature = _lock(signature_id)
+        petition = signature.petition
+        if signature.state not in (SS.RECEIVED, SS.REVIEW, SS.VALID):
+            raise IllegalTransition(_("This signature cannot be withdrawn any more."))
+        if petition.state not in (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED) or (
+            timezone.now() >= petition.window_end
+        ):
+            raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))
+        old = signature.state
+        now = timezone.now()
+        Signature.objects.filter(pk=signature.pk).update(state=SS.WITHDRAWN, ground="", withdrawn_at=now)
+        _count(signature, old, SS.WITHDRAWN)
+        audit.record(
+            "signature.withdrawn", system_label="signer", petition_id=petition.pk, obj=signature, previous=old
+        )
+    signature.refresh_from_db()
+    return signature
+
+
+def decide(
+    signature_id: int,
+    *,
+    actor: Any,
+    valid: bool,
+    ground: str = "",
+    note: str = "",
+    action: str = "signature.decided",
+) -> Signature:
+    """An official's decision: valid, or invalid with a ground. Overturning an earlier decision
+    (valid -> invalid, invalid -> valid) needs a note saying why."""
+    new = SS.VALID if valid else SS.INVALID
+    if not valid and ground not in Ground.values:
+        raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
+    if valid:
+        ground = ""
+    with transaction.atomic():
+        signature = _lock(signature_id)
+        lifecycle.authorize(actor, signature.petition.district_id)
+        if signature.petition.state not in DECIDABLE_PETITION_STATES:
+            raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
+        old = signature.state
+        if old not in OFFICIAL_MOVES[new]:
+            raise IllegalTransition(
+                _("A signature cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": SS(old).label, "new": SS(new).label}
+            )
+        if old != SS.REVIEW and not note.strip():
+            raise InvalidInput(
+                _("Say why the earlier decision is changed."), field="note", code="reason_required"
+            )
+        now = timezone.now()
+        Signature.objects.filter(pk=signature.pk).update(
+            state=new, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()
+        )
+        _count(signature, old, new)
+        lifecycle.after_counts_changed([signature.petition_id])
+        audit.record(
+            action,
+            actor=actor,
+            petition_id=signature.petition_id,
+            obj=signature,
+            reason=note,
+            previous=old,
+            state=new,
+            ground=ground,
+        )
+    signature.refresh_from_db()
+    return signature
+
+
+# --- Bulk invalidation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Which signatures of one petition to invalidate; every given criterion must match."""
+
+    petition_id: int
+    sheet_number: int | None = None
+    collector: str = ""
+    paper_import_id: int | None = None
+    client_id: int | None = None
+    received_from: dt.datetime | None = None
+    received_to: dt.datetime | None = None
+    address_contains: str = ""
+
+    def is_empty(self) -> bool:
+        return not any(
+            [
+                self.sheet_number is not None,
+                self.collector,
+                self.paper_import_id,
+                self.client_id,
+                self.received_from,
+                self.received_to,
+                self.address_contains,
+            ]
+        )
+
+
+BULK_FROM = (SS.VALID, SS.REVIEW)
+
+
+def bulk_queryset(criteria: Criteria) -> QuerySet:
+    """The signatures the criteria select that a bulk invalidation would change."""
+    if criteria.is_empty():
+        raise InvalidInput(_("Give at least one criterion besides the petition."), code="criteria_required")
+    q = Q(petition_id=criteria.petition_id, state__in=BULK_FROM)
+    if criteria.sheet_number is not None:
+        q &= Q(sheet_number=criteria.sheet_number)
+    if criteria.collector:
+        q &= Q(collector__iexact=criteria.collector.strip())
+    if criteria.paper_import_id:
+        q &= Q(paper_import_id=criteria.paper_import_id)
+    if criteria.client_id:
+        q &= Q(client_id=criteria.client_id)
+    if criteria.received_from:
+        q &= Q(received_at__gte=criteria.received_from)
+    if criteria.received_to:
+        q &= Q(received_at__lt=criteria.received_to)
+    return Signature.objects.filter(q)
+
+
+def _address_matches(signatures: Iterable[Signature], needle: str) -> list[Signature]:
+    # Addresses are encrypted: the filter runs on decrypted rows of the narrowed selection.
+    needle = needle.casefold().strip()
+    return [s for s in signatures if needle in (s.personal or {}).get("address", "").casefold()]
+
+
+def bulk_preview(criteria: Criteria) -> int:
+    qs = bulk_queryset(criteria)
+    if criteria.address_contains:
+        return len(_address_matches(qs.only("id", "personal"), criteria.address_contains))
+    return qs.count()
+
+
+def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, expected: int) -> int:
+    """Invalidate every selected signature with one ground. ``expected`` is the previewed count:
+    if the selection changed since the preview, nothing is done and the official looks again."""
+    if ground not in Ground.values:
+        raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
+    if not note.strip():
+        raise InvalidInput(_("Say why these signatures are invalidated."), field="note", code="reason_required")
+    petition = Petition.objects.get(pk=criteria.petition_id)
+    lifecycle.authorize(actor, petition.district_id)
+    if petition.state not in DECIDABLE_PETITION_STATES:
+        raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
+    with transaction.atomic():
+        rows = list(bulk_queryset(criteria).select_for_update().only("id", "state", "signed_at", "personal"))
+        if criteria.address_contains:
+            rows = _address_matches(rows, criteria.address_contains)
+        if len(rows) != expected:
+            raise IllegalTransition(
+                _("The selection now holds %(n)s signatures, not %(expected)s; preview it again.")
+                % {"n": len(rows), "expected": expected},
+                code="selection_changed",
+            )
+        now = timezone.now()
+        delta = counts.Delta()
+        ids = [s.pk for s in rows]
+        for start in range(0, len(ids), 5000):
+            Signature.objects.filter(pk__in=ids[start : start + 5000]).update(
+                state=SS.INVALID, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()
+            )
+        for s in rows:
+            delta.move(s.state, SS.INVALID, s.signed_at)
+        counts.apply({petition.pk: delta})
+        audit.record(
+            "signatures.bulk_invalidated",
+            actor=actor,
+            petition_id=petition.pk,
+            reason=note,
+            ground=ground,
+            count=len(rows),
+            criteria={k: str(v) for k, v in criteria.__dict__.items() if v not in (None, "")},
+        )
+    return len(rows)

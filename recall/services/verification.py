@@ -1,0 +1,147 @@
+"""Machine verification of signatures against the voter register, in batches of set-based SQL.
+
+One statement claims a batch of received signatures (FOR UPDATE SKIP LOCKED, so any number of
+workers share the backlog without waiting on each other), joins them to their petition and to the
+register by IIN digest, and writes every decision. The rules, first match wins:
+
+    repeat of another signature on the petition -> invalid, duplicate
+    IIN checksum failed (paper lines)            -> invalid, iin_checksum
+    voter data incomplete (paper lines)          -> invalid, incomplete
+    not in the register                          -> invalid, not_in_register
+    registered in another district               -> invalid, outside_district
+    deceased                                     -> invalid, deceased
+    no right to vote (incompetent, imprisoned,
+      removed)                                   -> invalid, no_right_to_vote
+    under 18 on the day of signing               -> invalid, under_18
+    signed outside the collection window         -> invalid, outside_window
+    name, birth date or the IIN's own digits do
+      not match the register                     -> review (an official decides)
+    otherwise                                    -> valid
+
+The counts, the daily series, the threshold and the milestones are updated in the same
+transaction (recall.services.counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ..models import SignatureState
+from . import counts, lifecycle
+
+logger = logging.getLogger(__name__)
+
+_GROUND = """
+    CASE
+        WHEN s.duplicate_of_id IS NOT NULL THEN 'duplicate'
+        WHEN NOT s.iin_checksum_ok THEN 'iin_checksum'
+        WHEN NOT s.data_complete THEN 'incomplete'
+        WHEN v.id IS NULL THEN 'not_in_register'
+        WHEN v.district_id <> p.district_id THEN 'outside_district'
+        WHEN v.status = 'deceased' THEN 'deceased'
+        WHEN v.status <> 'active' THEN 'no_right_to_vote'
+        WHEN v.adult_from IS NOT NULL AND s.signed_at < v.adult_from THEN 'under_18'
+        WHEN s.signed_at < p.window_start OR s.signed_at >= p.window_end THEN 'outside_window'
+        ELSE ''
+    END
+"""
+_NAME_MISMATCH = "s.name_digest <> v.name_digest"
+_BIRTH_MISMATCH = "s.birth_digest <> v.birth_digest"
+
+_REASONS = {
+    "postgresql": f"""to_jsonb(array_remove(ARRAY[
+        CASE WHEN s.iin_data_mismatch THEN 'iin_data_mismatch' END,
+        CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
+        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
+    ]::text[], NULL))""",
+    "sqlite": f"""(SELECT json_group_array(value) FROM json_each(json_array(
+        CASE WHEN s.iin_data_mismatch THEN 'iin_data_mismatch' END,
+        CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
+        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
+    )) WHERE value IS NOT NULL)""",
+}
+_EMPTY_JSON = {"postgresql": "'[]'::jsonb", "sqlite": "'[]'"}
+# PostgreSQL: workers skip rows another worker holds. SQLite has one writer at a time anyway.
+_LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
+
+
+def _statement(vendor: str) -> str:
+    return f"""
+    WITH claimed AS (
+        SELECT id FROM recall_signature
+        WHERE state = 'received'
+        ORDER BY id
+        LIMIT %(limit)s
+        {_LOCK[vendor]}
+    ),
+    judged AS (
+        SELECT s.id, {_GROUND} AS ground, {_REASONS[vendor]} AS reasons,
+               (s.iin_data_mismatch OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH}) AS mismatch
+        FROM claimed c
+        JOIN recall_signature s ON s.id = c.id
+        JOIN recall_petition p ON p.id = s.petition_id
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+    )
+    UPDATE recall_signature AS t SET
+        state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
+        ground = j.ground,
+        review_reasons = CASE WHEN j.ground = '' AND j.mismatch THEN j.reasons ELSE {_EMPTY_JSON[vendor]} END,
+        verified_at = %(now)s
+    FROM judged j
+    WHERE t.id = j.id
+    RETURNING t.petition_id, t.state, t.signed_at
+    """
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    verified: int
+    petitions: int
+    thresholds: list[int]
+
+
+def verify_batch(limit: int | None = None) -> BatchResult:
+    """Verify up to ``limit`` received signatures in one transaction."""
+    limit = limit or settings.RECALL_VERIFY_BATCH_SIZE
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(connection.vendor), {"limit": limit, "now": timezone.now()})
+            rows = cursor.fetchall()
+        if not rows:
+            return BatchResult(0, 0, [])
+        deltas = counts.group_by_petition((pid, None, state, _aware(signed)) for pid, state, signed in rows)
+        counts.apply(deltas)
+        moved = lifecycle.after_counts_changed(deltas.keys())
+    return BatchResult(len(rows), len(deltas), moved)
+
+
+def verify_all(limit: int | None = None) -> int:
+    """Verify the whole backlog, batch after batch; returns how many were verified."""
+    total = 0
+    while True:
+        result = verify_batch(limit)
+        total += result.verified
+        if not result.verified:
+            return total
+
+
+def backlog() -> int:
+    """Signatures still waiting for the machine (served by the partial index)."""
+    from ..models import Signature
+
+    return Signature.objects.filter(state=SignatureState.RECEIVED).count()
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite returns text from RETURNING
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value

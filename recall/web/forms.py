@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
+
+
+class SignForm(forms.Form):
+    iin = forms.CharField(
+        label=_("IIN"),
+        max_length=20,
+        help_text=_("Your 12-digit individual identification number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": r"[0-9 \-]*"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        help_text=_("Surname, first name and patronymic, as in your identity document."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DATE_INPUT, input_formats=["%Y-%m-%d", "%d.%m.%Y"])
+    address = forms.CharField(
+        label=_("Address of residence"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_("We send a one-time code to this number to confirm your signature."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the election commission processes my personal data to verify this signature "
+            "against the voter register."
+        ),
+        error_messages={"required": _("The signature cannot be verified without your consent.")},
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Confirmation code"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class CheckForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Receipt code"),
+        max_length=20,
+        help_text=_("The code you got after signing, e.g. 7KQ2-M9XD-3FRA."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    iin = forms.CharField(
+        label=_("IIN"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class WithdrawForm(CheckForm):
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_(
+            "If you signed on this site, the code goes to the number you signed with; otherwise to this number."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )

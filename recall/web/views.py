@@ -1,0 +1,177 @@
+"""The voters' pages: find a petition, sign with a one-time code, get a receipt, check or
+withdraw. Server-rendered, no JavaScript needed; every string is translated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..errors import DomainError
+from ..models import SIGNABLE_STATES, ChallengePurpose, Petition, SigningChallenge
+from ..selectors import (
+    collecting_petitions,
+    daily_valid,
+    days_left,
+    public_history,
+    public_petitions,
+    regions_with_collections,
+)
+from ..services import challenges, signing
+from . import ratelimit
+from .forms import CheckForm, CodeForm, SignForm, WithdrawForm
+
+RECEIPT_SESSION_KEY = "recall_receipt"
+
+
+def _show(form: forms.Form, error: DomainError) -> None:
+    """A domain error next to its field (or above the form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "recall/too_many.html", status=429)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    region = request.GET.get("region", "").strip()
+    petitions = list(collecting_petitions(search=search, region=region)[:100])
+    for petition in petitions:
+        petition.days_left = days_left(petition)
+    return render(
+        request,
+        "recall/home.html",
+        {"petitions": petitions, "search": search, "region": region, "regions": regions_with_collections()},
+    )
+
+
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    return render(
+        request,
+        "recall/petition.html",
+        {
+            "petition": petition,
+            "days_left": days_left(petition),
+            "signable": _signable(petition),
+            "history": public_history(petition),
+            "series": daily_valid(petition)[-14:],
+        },
+    )
+
+
+def _signable(petition: Petition) -> bool:
+    return petition.state in SIGNABLE_STATES and petition.window_start <= timezone.now() < petition.window_end
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    form = SignForm(request.POST or None)
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "sign"):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                phone = challenges.normalize_phone(data["phone"])
+                signer = signing.check_signer(
+                    iin=data["iin"],
+                    full_name=data["full_name"],
+                    birth_date=data["birth_date"],
+                    address=data["address"],
+                    phone=phone,
+                )
+                started = challenges.start_signing(petition.pk, signer)
+            except DomainError as error:
+                _show(form, error)
+            else:
+                return redirect("recall:confirm", token=started.token)
+    return render(request, "recall/sign.html", {"petition": petition, "form": form, "signable": _signable(petition)})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    challenge = SigningChallenge.objects.filter(token=token).select_related("petition__deputy").first()
+    if challenge is None or challenge.completed_at is not None:
+        return render(request, "recall/confirm_gone.html", status=404)
+    form = CodeForm(request.POST or None)
+    notice = ""
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "confirm"):
+            return _too_many(request)
+        try:
+            if "resend" in request.POST:
+                challenges.resend(token)
+                notice = _("A new code has been sent.")
+                form = CodeForm()
+            elif challenge.purpose == ChallengePurpose.SIGN:
+                signature = challenges.confirm_signing(token, request.POST.get("code", ""))
+                request.session[RECEIPT_SESSION_KEY] = {"receipt": signature.receipt, "petition": signature.petition_id}
+                return redirect("recall:receipt")
+            else:
+                challenges.confirm_withdrawal(token, request.POST.get("code", ""))
+                return redirect("recall:withdrawn")
+        except DomainError as error:
+            if error.field is None:
+                error.field = "code"
+            _show(form, error)
+    return render(request, "recall/confirm.html", {"challenge": challenge, "form": form, "notice": notice})
+
+
+def receipt(request: HttpRequest) -> HttpResponse:
+    data = request.session.get(RECEIPT_SESSION_KEY)
+    if not data:
+        return redirect("recall:home")
+    petition = public_petitions().filter(pk=data["petition"]).first()
+    return render(
+        request, "recall/receipt.html", {"receipt": signing.format_receipt(data["receipt"]), "petition": petition}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    form = CheckForm(request.POST or None)
+    found: Any = None
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "check"):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                found = challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+            except DomainError as error:
+                _show(form, error)
+    return render(request, "recall/check.html", {"form": form, "signature": found})
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest) -> HttpResponse:
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "withdraw"):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                phone = challenges.normalize_phone(data["phone"])
+                started = challenges.start_withdrawal(data["receipt"], data["iin"], phone)
+            except DomainError as error:
+                _show(form, error)
+            else:
+                return redirect("recall:confirm", token=started.token)
+    return render(request, "recall/withdraw.html", {"form": form})
+
+
+def withdrawn(request: HttpRequest) -> HttpResponse:
+    return render(request, "recall/withdrawn.html")
