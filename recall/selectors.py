@@ -60,8 +60,16 @@ def latest_projection(petition: Petition) -> SampleRun | None:
     return (
         SampleRun.objects.filter(petition=petition, closed_at__isnull=False)
         .order_by("-closed_at")
-        .only("projected_valid", "sample_size", "population_size", "seed", "outcome", "closed_at", "valid_in_sample",
-              "duplicates_in_sample")
+        .only(
+            "projected_valid",
+            "sample_size",
+            "population_size",
+            "seed",
+            "outcome",
+            "closed_at",
+            "valid_in_sample",
+            "duplicates_in_sample",
+        )
         .first()
     )
 

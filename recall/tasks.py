@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .models import IdempotencyRecord, Signature, SignatureState, SigningChallenge
+from .models import Signature, SignatureState, SigningChallenge
 from .services import counts, lifecycle, notices, queue, register_import, verification, webhooks
 
 logger = logging.getLogger(__name__)
@@ -104,8 +104,7 @@ def advance_windows() -> dict[str, int]:
 
 @shared_task(name="recall.tasks.purge_expired", soft_time_limit=300, time_limit=360, **RETRY)
 def purge_expired() -> dict[str, int]:
-    """Daily: one-time-code challenges and idempotency answers are kept one day."""
+    """Daily: one-time-code challenges (they hold what the voter typed) are kept one day."""
     cutoff = timezone.now() - dt.timedelta(days=1)
     challenges, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
-    answers, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return {"challenges": challenges, "idempotency_records": answers}
+    return {"challenges": challenges}

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Commission, Role
 from recall.models import Petition, RecallPolicy, Voter
@@ -28,6 +28,13 @@ def client(client):
     """Pages in English unless a test asks for another language."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages in English in the tests (the service's default language is Kazakh)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -60,9 +60,10 @@ def test_storing_a_web_signature_is_one_insert_and_never_touches_the_petition(
     signer = signer_of(voters[10])
     with CaptureQueriesContext(connection) as queries:
         signing.sign_on_web(collecting.pk, signer)
-    writes = [q["sql"] for q in queries if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
-    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "recall_signature"')
-    assert not any("UPDATE" in q["sql"] and "recall_petition" in q["sql"] for q in queries)
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    # One statement: the INSERT, guarded by the petition's state and window in the same SQL.
+    assert len(statements) == 1 and statements[0].startswith('INSERT INTO "recall_signature"')
+    assert "UPDATE" not in statements[0]
 
 
 def test_a_stored_signature_keeps_the_data_encrypted_and_the_iin_digested(collecting, voters):
@@ -80,6 +81,14 @@ def test_signing_twice_on_the_web_is_refused_by_the_constraint(collecting, voter
     with pytest.raises(AlreadySigned):
         signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     assert Signature.objects.count() == 1
+
+
+def test_a_petition_closed_meanwhile_takes_no_signature(collecting, voters):
+    from recall.errors import NotFound
+
+    with pytest.raises(NotFound):
+        signing.sign_on_web(999_999, signer_of(voters[10]))
+    assert not Signature.objects.exists()
 
 
 def test_a_closed_petition_takes_no_signature(collecting, voters):

@@ -89,7 +89,9 @@ def test_a_future_birth_date_and_a_missing_consent_are_explained(client, collect
         f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10], birth_date="2999-01-01", consent="")
     ).content.decode()
     assert "cannot be verified without your consent" in html
-    html = client.post(f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10], birth_date="2999-01-01")).content.decode()
+    html = client.post(
+        f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10], birth_date="2999-01-01")
+    ).content.decode()
     assert "date of birth is in the future" in html
 
 
@@ -101,7 +103,9 @@ def test_a_closed_petition_says_so_instead_of_failing(client, collecting, voters
     assert page.status_code == 200 and "not collecting signatures" in page.content.decode()
 
 
-def test_a_voter_who_signed_sees_the_same_page_as_a_new_signer(client, collecting, voters, django_capture_on_commit_callbacks):
+def test_a_voter_who_signed_sees_the_same_page_as_a_new_signer(
+    client, collecting, voters, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10]))
     client.post(first.url, {"code": code()})

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.cache import cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -101,7 +103,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": cache_config(env.cache("CACHE_URL", default="locmemcache://"))}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -150,6 +152,8 @@ RECALL_WEBHOOK_MAX_ATTEMPTS = env.int("RECALL_WEBHOOK_MAX_ATTEMPTS", default=8)
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=False)
 
 # --- REST API -------------------------------------------------------------------------------
+# How long a process trusts a verified API key before checking it again (revocation delay).
+RECALL_API_KEY_CACHE_SECONDS = env.int("RECALL_API_KEY_CACHE_SECONDS", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

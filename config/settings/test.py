@@ -1,5 +1,7 @@
 """Test settings: the machine's real PostgreSQL and Redis."""
 
+from config.cache import cache_config
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -8,7 +10,7 @@ ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall")}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 CELERY_BROKER_URL = REDIS_URL
-CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL.replace("/14", "/13"))}
+CACHES = {"default": cache_config(env.cache("CACHE_URL", default=REDIS_URL.replace("/14", "/13")))}
 # Most tests run tasks in-process; the end-to-end tests start real workers.
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -19,3 +21,4 @@ RECALL_WEBHOOK_ALLOW_HTTP = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "client": "1000/minute"}}  # noqa: F405
+RECALL_API_KEY_CACHE_SECONDS = 0  # revocations take effect at once in tests

@@ -1,28 +1,38 @@
-"""``Idempotency-Key`` for partners' POSTs.
+"""``Idempotency-Key`` on partners' signature submissions.
 
-The first successful answer is stored with a fingerprint of the request, in the same
-transaction as the write it answers, and inserted *before* that write: two concurrent requests
-with one key queue on the record's unique index, and the second one replays the first answer.
-A retry with the same key and body gets the stored answer; the same key with another body is
-refused (422 ``idempotency_key_reused``). Errors are not stored: a retry runs again.
+The key and a fingerprint of the request are stored on the signature row itself, under a
+unique constraint (client, key): the submission stays a single INSERT, and a retry (even one
+racing the original) is answered from the row the first request wrote. A retry with the same
+key and body gets the first answer; the same key with another body is refused with 422
+``idempotency_key_reused``. A request that failed stored nothing, so its retry runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
-from rest_framework.response import Response
 
-from ..models import IdempotencyRecord
-from .errors import error_body
+from ..errors import DomainError
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
+
+
+class KeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 422
+
+
+def key_of(request: Request) -> str | None:
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return None
+    if len(key) > MAX_KEY or not key.isprintable():
+        raise DomainError(_("An Idempotency-Key is 1 to 255 printable characters."), code="invalid_idempotency_key")
+    return key
 
 
 def fingerprint(request: Request) -> str:
@@ -30,43 +40,6 @@ def fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
-    if record.request_hash != request_hash:
-        return Response(
-            error_body(
-                "idempotency_key_reused",
-                _("This Idempotency-Key was used with a different request."),
-            ),
-            status=422,
-        )
-    response = Response(record.response, status=record.status_code)
-    response["Idempotent-Replayed"] = "true"
-    return response
-
-
-def run(request: Request, client_id: int, status: int, body: dict, write: Callable[[], None]) -> Response:
-    """Answer ``status``/``body`` after ``write()``; with a key, exactly once per key."""
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
-        write()
-        return Response(body, status=status)
-    if len(key) > MAX_KEY or not key.isprintable():
-        return Response(
-            error_body("invalid_idempotency_key", _("An Idempotency-Key is 1 to 255 printable characters.")),
-            status=400,
-        )
-    request_hash = fingerprint(request)
-    existing = IdempotencyRecord.objects.filter(client_id=client_id, key=key).first()
-    if existing is not None:
-        return _replay(existing, request_hash)
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                client_id=client_id, key=key, request_hash=request_hash, status_code=status, response=body
-            )
-            write()
-    except IntegrityError as error:
-        if "one_answer_per_idempotency_key" not in str(error) and "recall_idempotencyrecord" not in str(error):
-            raise
-        return _replay(IdempotencyRecord.objects.get(client_id=client_id, key=key), request_hash)
-    return Response(body, status=status)
+def check_same_request(stored_hash: str, request_hash: str) -> None:
+    if stored_hash != request_hash:
+        raise KeyReused(_("This Idempotency-Key was used with a different request."))

@@ -41,8 +41,18 @@ class DeputySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deputy
-        fields = ["id", "full_name", "party", "mandate", "level", "district", "term_start", "term_end", "status",
-                  "recallable"]
+        fields = [
+            "id",
+            "full_name",
+            "party",
+            "mandate",
+            "level",
+            "district",
+            "term_start",
+            "term_end",
+            "status",
+            "recallable",
+        ]
 
 
 class DeputyRefSerializer(serializers.ModelSerializer):
@@ -70,8 +80,19 @@ class PetitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Petition
-        fields = ["id", "state", "deputy", "district", "grounds_category", "registered_at", "window_start",
-                  "window_end", "days_left", "counts", "progress_percent"]
+        fields = [
+            "id",
+            "state",
+            "deputy",
+            "district",
+            "grounds_category",
+            "registered_at",
+            "window_start",
+            "window_end",
+            "days_left",
+            "counts",
+            "progress_percent",
+        ]
 
     def get_days_left(self, obj: Petition) -> int | None:
         return days_left(obj) if obj.state in ("collecting", "threshold_reached") else None
@@ -107,9 +128,18 @@ class PetitionDetailSerializer(PetitionSerializer):
     projection = ProjectionSerializer(read_only=True, allow_null=True)
 
     class Meta(PetitionSerializer.Meta):
-        fields = [*PetitionSerializer.Meta.fields, "grounds_text", "deputy_answer", "answer_published_at",
-                  "required_signatures", "registered_voters", "threshold_percent", "daily_valid", "history",
-                  "projection"]
+        fields = [
+            *PetitionSerializer.Meta.fields,
+            "grounds_text",
+            "deputy_answer",
+            "answer_published_at",
+            "required_signatures",
+            "registered_voters",
+            "threshold_percent",
+            "daily_valid",
+            "history",
+            "projection",
+        ]
 
 
 class SignatureInputSerializer(serializers.Serializer):
@@ -128,8 +158,16 @@ class SignatureAcceptedSerializer(serializers.Serializer):
 
 # Grounds that say something about the person beyond what the partner submitted (register
 # status, another signature) are reported as "not_counted": the voter can ask the commission.
-PARTNER_GROUNDS = {Ground.IIN_CHECKSUM, Ground.INCOMPLETE, Ground.OUTSIDE_WINDOW, Ground.PENCIL, Ground.FORGERY,
-                   Ground.SIGNED_BY_OTHER, Ground.ONE_FOR_MANY, Ground.WITHDRAWN_IN_WRITING}
+PARTNER_GROUNDS = {
+    Ground.IIN_CHECKSUM,
+    Ground.INCOMPLETE,
+    Ground.OUTSIDE_WINDOW,
+    Ground.PENCIL,
+    Ground.FORGERY,
+    Ground.SIGNED_BY_OTHER,
+    Ground.ONE_FOR_MANY,
+    Ground.WITHDRAWN_IN_WRITING,
+}
 
 
 class PartnerSignatureSerializer(serializers.ModelSerializer):
@@ -141,8 +179,17 @@ class PartnerSignatureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Signature
-        fields = ["receipt", "petition", "state", "ground", "signed_at", "received_at", "verified_at", "decided_at",
-                  "withdrawn_at"]
+        fields = [
+            "receipt",
+            "petition",
+            "state",
+            "ground",
+            "signed_at",
+            "received_at",
+            "verified_at",
+            "decided_at",
+            "withdrawn_at",
+        ]
 
     def get_receipt(self, obj: Signature) -> str:
         return format_receipt(obj.receipt or "")

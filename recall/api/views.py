@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Deputy, District, Petition, Signature, SignatureState, WebhookEndpoint
+from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
 from ..selectors import daily_valid, latest_projection, public_history, public_petitions
 from ..services import signing, webhooks
 from . import idempotency
@@ -126,14 +126,24 @@ class PetitionDetail(generics.RetrieveAPIView):
             },
         ),
         OpenApiExample(
-            "Accepted", response_only=True, status_codes=["202"],
+            "Accepted",
+            response_only=True,
+            status_codes=["202"],
             value={"receipt": "7KQ2-M9XD-3FRA", "state": "received", "petition": 12},
         ),
         OpenApiExample(
-            "Bad IIN", response_only=True, status_codes=["400"],
-            value={"code": "invalid_iin", "message": "This IIN's check digit is wrong; please check the number.",
-                   "fields": {"iin": [{"code": "invalid_iin",
-                                       "message": "This IIN's check digit is wrong; please check the number."}]}},
+            "Bad IIN",
+            response_only=True,
+            status_codes=["400"],
+            value={
+                "code": "invalid_iin",
+                "message": "This IIN's check digit is wrong; please check the number.",
+                "fields": {
+                    "iin": [
+                        {"code": "invalid_iin", "message": "This IIN's check digit is wrong; please check the number."}
+                    ]
+                },
+            },
         ),
     ],
 )
@@ -149,20 +159,37 @@ class SignatureCreate(APIView):
     required_scope = "sign"
 
     def post(self, request: Request, pk: int) -> Response:
+        key = idempotency.key_of(request)
         data = SignatureInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         signer = signing.check_signer(
             iin=values["iin"], full_name=values["full_name"], birth_date=values["birth_date"], address=values["address"]
         )
-        client_id = request.auth.client_id
-        receipt = signing.new_receipt()
-        body = {"receipt": signing.format_receipt(receipt), "state": SignatureState.RECEIVED.value, "petition": pk}
-
-        def write() -> None:
-            signing.sign_for_partner(pk, signer, client_id=client_id, signed_at=values.get("signed_at"), receipt=receipt)
-
-        return idempotency.run(request, client_id, status.HTTP_202_ACCEPTED, body, write)
+        request_hash = idempotency.fingerprint(request) if key else ""
+        try:
+            signature = signing.sign_for_partner(
+                pk,
+                signer,
+                client_id=request.auth.client_id,
+                signed_at=values.get("signed_at"),
+                idempotency_key=key,
+                request_hash=request_hash,
+            )
+            replayed = False
+        except signing.Replay as replay:
+            idempotency.check_same_request(replay.signature.request_hash, request_hash)
+            signature, replayed = replay.signature, True
+        # The first answer, reproduced exactly on a replay.
+        body = {
+            "receipt": signing.format_receipt(signature.receipt),
+            "state": "received",
+            "petition": signature.petition_id,
+        }
+        response = Response(body, status=status.HTTP_202_ACCEPTED)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 @extend_schema(tags=["partners"], responses={200: PartnerSignatureSerializer, **errors(401, 403, 404, 429)})

@@ -1,7 +1,6 @@
 from .audit import AuditEntry
 from .partners import (
     DeliveryState,
-    IdempotencyRecord,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -53,7 +52,6 @@ __all__ = [
     "District",
     "Ground",
     "GroundsCategory",
-    "IdempotencyRecord",
     "InitiativeMember",
     "JobState",
     "Mandate",

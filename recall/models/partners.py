@@ -67,17 +67,3 @@ class WebhookAttempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["at"]
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to a partner's POST with an Idempotency-Key, replayed on retries."""
-
-    client = models.ForeignKey("accounts.ApiClient", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["client", "key"], name="one_answer_per_idempotency_key")]

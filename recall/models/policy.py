@@ -19,7 +19,7 @@ class RecallPolicy(models.Model):
 
     level = models.CharField(_("level"), max_length=16, choices=BodyLevel, unique=True)
     threshold_percent = models.DecimalField(
-        _("signature threshold, % of registered voters"), max_digits=5, decimal_places=2
+        _("signature threshold, per cent of registered voters"), max_digits=5, decimal_places=2
     )
     collection_days = models.PositiveIntegerField(_("collection period, days"))
     initiative_group_min = models.PositiveIntegerField(_("initiative group minimum size"))
@@ -28,16 +28,18 @@ class RecallPolicy(models.Model):
     no_recall_after_start_months = models.PositiveIntegerField(_("no recall in the first months of a term"))
     no_recall_before_end_months = models.PositiveIntegerField(_("no recall in the last months of a term"))
     cooldown_months = models.PositiveIntegerField(_("months before another attempt against the same deputy"))
-    sample_percent = models.DecimalField(_("random sample, % of signatures"), max_digits=5, decimal_places=2, default=3)
+    sample_percent = models.DecimalField(
+        _("random sample, per cent of signatures"), max_digits=5, decimal_places=2, default=3
+    )
     sample_minimum = models.PositiveIntegerField(_("random sample, minimum size"), default=500)
     sample_sufficient_percent = models.DecimalField(
-        _("projection above this % of the requirement is sufficient"),
+        _("projection above this per cent of the requirement is sufficient"),
         max_digits=5,
         decimal_places=2,
         default=110,
     )
     sample_insufficient_percent = models.DecimalField(
-        _("projection below this % of the requirement is insufficient"),
+        _("projection below this per cent of the requirement is insufficient"),
         max_digits=5,
         decimal_places=2,
         default=95,

@@ -78,6 +78,10 @@ class Signature(models.Model):
         verbose_name=_("partner"),
     )
     receipt = models.CharField(_("receipt"), max_length=16, unique=True, null=True, blank=True)
+    # A partner's Idempotency-Key and the fingerprint of its request: a retry is answered from
+    # this row (recall.api.views.SignatureCreate), so the sign path stays one INSERT.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    request_hash = models.CharField(max_length=64, blank=True, editable=False)
     paper_import = models.ForeignKey(
         "PaperImport", on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
     )
@@ -125,6 +129,11 @@ class Signature(models.Model):
                 fields=["petition", "voter"],
                 condition=Q(duplicate_of__isnull=True),
                 name="one_signature_per_voter_per_petition",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="one_signature_per_idempotency_key",
             ),
             models.UniqueConstraint(
                 fields=["petition", "sheet_number", "sheet_line"],

@@ -156,7 +156,9 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
             Petition.objects.filter(pk=petition_id).update(counts_reconciled_at=timezone.now())
             if drift or tally_drift:
                 repaired[petition_id] = drift
-                logger.warning("reconciliation repaired petition %s: %s, daily series %s", petition_id, drift, tally_drift)
+                logger.warning(
+                    "reconciliation repaired petition %s: %s, daily series %s", petition_id, drift, tally_drift
+                )
                 audit.record(
                     "counts.repaired",
                     system_label="reconciliation",

@@ -62,9 +62,7 @@ def withdraw_by_signer(signature_id: int) -> Signature:
         now = timezone.now()
         Signature.objects.filter(pk=signature.pk).update(state=SS.WITHDRAWN, ground="", withdrawn_at=now)
         _count(signature, old, SS.WITHDRAWN)
-        audit.record(
-            "signature.withdrawn", system_label="signer", petition_id=petition.pk, obj=signature, previous=old
-        )
+        audit.record("signature.withdrawn", system_label="signer", petition_id=petition.pk, obj=signature, previous=old)
     signature.refresh_from_db()
     return signature
 
@@ -93,13 +91,10 @@ def decide(
         old = signature.state
         if old not in OFFICIAL_MOVES[new]:
             raise IllegalTransition(
-                _("A signature cannot go from “%(old)s” to “%(new)s”.")
-                % {"old": SS(old).label, "new": SS(new).label}
+                _("A signature cannot go from “%(old)s” to “%(new)s”.") % {"old": SS(old).label, "new": SS(new).label}
             )
         if old != SS.REVIEW and not note.strip():
-            raise InvalidInput(
-                _("Say why the earlier decision is changed."), field="note", code="reason_required"
-            )
+            raise InvalidInput(_("Say why the earlier decision is changed."), field="note", code="reason_required")
         now = timezone.now()
         Signature.objects.filter(pk=signature.pk).update(
             state=new, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()

@@ -8,13 +8,16 @@ commit, and a signature stored while the broker is down is picked up by the peri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +51,9 @@ class Signer:
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    """60 random bits as 12 base-32 characters."""
+    value = secrets.randbits(5 * RECEIPT_LENGTH)
+    return "".join(RECEIPT_ALPHABET[(value >> (5 * i)) & 31] for i in range(RECEIPT_LENGTH))
 
 
 def format_receipt(receipt: str) -> str:
@@ -98,15 +103,15 @@ def check_signer(
     return Signer(number, full_name, birth_date, address, phone)
 
 
-def signable_petition(petition_id: int, *, at: dt.datetime | None = None) -> Petition:
-    """The petition, if it accepts signatures now; raises PetitionNotCollecting otherwise."""
+def signable_petition(petition_id: int, *, at: dt.datetime | None = None) -> None:
+    """Raise unless the petition accepts signatures now (one indexed read on the sign path)."""
     at = at or timezone.now()
-    petition = Petition.objects.filter(pk=petition_id).only("id", "state", "window_start", "window_end").first()
-    if petition is None:
+    row = Petition.objects.filter(pk=petition_id).values_list("state", "window_start", "window_end").first()
+    if row is None:
         raise NotFound(_("No such petition."))
-    if petition.state not in SIGNABLE_STATES or not (petition.window_start <= at < petition.window_end):
-        raise PetitionNotCollecting(field=None)
-    return petition
+    state, start, end = row
+    if state not in SIGNABLE_STATES or not (start <= at < end):
+        raise PetitionNotCollecting()
 
 
 def _is_repeat(error: IntegrityError) -> bool:
@@ -140,20 +145,78 @@ def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.dateti
     )
 
 
+@functools.cache
+def _conditional_insert_sql(vendor: str) -> tuple[str, tuple[Field, ...]]:
+    fields = tuple(f for f in Signature._meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    states = ", ".join(f"'{state}'" for state in SIGNABLE_STATES)
+    sql = (
+        f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) SELECT {placeholders} "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(Petition._meta.db_table)} WHERE id = %s "
+        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s) RETURNING id"
+    )
+    return sql, fields
+
+
+def _insert(signature: Signature, at: dt.datetime) -> None:
+    """INSERT the row only if its petition accepts signatures at ``at``: one statement, so the
+    check and the write cannot be separated by a state change (and the sign path makes one
+    round trip to the database). Raises PetitionNotCollecting / NotFound when nothing was
+    inserted. Inside a caller's transaction a savepoint keeps a unique-constraint failure
+    from aborting it; in autocommit (the request path) the statement is the transaction."""
+    sql, fields = _conditional_insert_sql(connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(signature, True), connection) for f in fields]
+    params += [signature.petition_id, at, at]
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        signable_petition(signature.petition_id, at=at)  # says why: not found, or not collecting
+        raise PetitionNotCollecting()
+    signature.pk = row[0]
+    signature._state.adding = False
+
+
 def sign_on_web(petition_id: int, signer: Signer) -> Signature:
     """A voter confirmed the one-time code. Raises AlreadySigned for a repeat (the web page
     never shows it: the voter got the same screen as anyone else)."""
-    signable_petition(petition_id)
-    signature = _row(petition_id, signer, channel=Channel.WEB, signed_at=timezone.now(), receipt=new_receipt())
+    now = timezone.now()
+    signature = _row(petition_id, signer, channel=Channel.WEB, signed_at=now, receipt=new_receipt())
     try:
-        with transaction.atomic():
-            signature.save(force_insert=True)
-            queue.request_verification()
+        _insert(signature, now)
     except IntegrityError as error:
         if _is_repeat(error):
             raise AlreadySigned() from error
         raise
+    queue.request_verification()
     return signature
+
+
+class Replay(Exception):
+    """A partner's retry under an Idempotency-Key already used: answer from ``signature``."""
+
+    def __init__(self, signature: Signature) -> None:
+        super().__init__(signature.pk)
+        self.signature = signature
+
+
+def _constraint(error: IntegrityError) -> str:
+    text = str(error)
+    if (
+        "one_signature_per_idempotency_key" in text
+        or "recall_signature.client_id, recall_signature.idempotency_key" in text
+    ):
+        return "idempotency"
+    return "repeat" if _is_repeat(error) else ""
+
+
+def _replay_of(client_id: int, idempotency_key: str | None) -> Signature | None:
+    if idempotency_key is None:
+        return None
+    return Signature.objects.filter(client_id=client_id, idempotency_key=idempotency_key).first()
 
 
 def sign_for_partner(
@@ -162,41 +225,54 @@ def sign_for_partner(
     *,
     client_id: int,
     signed_at: dt.datetime | None = None,
-    receipt: str | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
 ) -> Signature:
     """An accredited partner submits a signature it collected under its own identity checks.
 
-    A repeat of the partner's own earlier submission raises AlreadySigned. A repeat of a
-    signature from anywhere else is stored as a marked duplicate (verification counts it
-    invalid) and answered like any other: a partner never learns that someone else signed.
+    One INSERT, outside any transaction block. A repeat of the partner's own earlier
+    submission raises AlreadySigned; a repeat of a signature from anywhere else is stored as a
+    marked duplicate (verification counts it invalid) and answered like any other: a partner
+    never learns that someone else signed. A key already used raises Replay.
     """
     now = timezone.now()
     signed_at = signed_at or now
     if signed_at > now + CLOCK_SKEW:
         raise InvalidInput(_("The signing time is in the future."), field="signed_at", code="invalid_signed_at")
-    signable_petition(petition_id, at=now)
     signature = _row(
-        petition_id, signer, channel=Channel.PARTNER, signed_at=signed_at, receipt=receipt or new_receipt(),
+        petition_id,
+        signer,
+        channel=Channel.PARTNER,
+        signed_at=signed_at,
+        receipt=new_receipt(),
         client_id=client_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
     )
-    try:
-        with transaction.atomic():
-            signature.save(force_insert=True)
-    except IntegrityError as error:
-        if not _is_repeat(error):
-            raise
-        first = Signature.objects.filter(
-            petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True
-        ).only("id", "client_id", "receipt").first()
-        if first is None:  # the first one was rolled back meanwhile: try once more as a first
-            return sign_for_partner(petition_id, signer, client_id=client_id, signed_at=signed_at, receipt=receipt)
-        if first.client_id == client_id:
-            raise AlreadySigned(
-                _("This partner already submitted this voter's signature (receipt %(receipt)s).")
-                % {"receipt": format_receipt(first.receipt or "")},
-                code="already_signed",
-            ) from error
-        signature.duplicate_of_id = first.pk
-        signature.save(force_insert=True)
-    queue.request_verification()
-    return signature
+    for _attempt in range(3):
+        try:
+            _insert(signature, now)
+        except IntegrityError as error:
+            kind = _constraint(error)
+            earlier = _replay_of(client_id, idempotency_key)
+            if earlier is not None:  # a retry, possibly racing the original request
+                raise Replay(earlier) from error
+            if kind != "repeat" or signature.duplicate_of_id:
+                raise
+            first = (
+                Signature.objects.filter(petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True)
+                .only("id", "client_id", "receipt")
+                .first()
+            )
+            if first is None:  # the first one was rolled back meanwhile: try again as a first
+                continue
+            if first.client_id == client_id:
+                raise AlreadySigned(
+                    _("This partner already submitted this voter's signature (receipt %(receipt)s).")
+                    % {"receipt": format_receipt(first.receipt or "")},
+                ) from error
+            signature.duplicate_of_id = first.pk
+        else:
+            queue.request_verification()
+            return signature
+    raise AlreadySigned()

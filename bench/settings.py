@@ -1,0 +1,25 @@
+"""Settings for the benchmarks: production-like (DEBUG off, PostgreSQL, Redis broker and cache,
+persistent connections), a database of their own, throttling out of the way."""
+
+from config.cache import cache_config
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = "benchmark-only"
+ALLOWED_HOSTS = ["*"]
+DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall_bench")}
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+CACHES = {"default": cache_config(env.cache("BENCH_CACHE_URL", default="redis://127.0.0.1:6379/12"))}
+CELERY_BROKER_URL = env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/11")
+CELERY_TASK_ALWAYS_EAGER = False
+RECALL_IIN_KEY = "benchmark-iin-key"
+RECALL_ENCRYPTION_KEYS = ["YmVuY2htYXJrLWJlbmNobWFyay1iZW5jaG1hcmstMTI="]
+RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000000/minute", "client": "10000000/minute"}}
+ROOT_URLCONF = "bench.urls"
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
