@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .models import Signature, SignatureState, SigningChallenge
-from .services import counts, lifecycle, notices, queue, register_import, verification, webhooks
+from .services import counts, lifecycle, notices, paper_import, queue, register_import, verification, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,12 @@ def send_milestone_notice(petition_id: int, percent: int) -> int:
 @shared_task(name="recall.tasks.import_register_file", soft_time_limit=1800, time_limit=1900, **RETRY)
 def import_register_file(job_id: int) -> str | None:
     job = register_import.run_job(job_id)
+    return job.state if job else None
+
+
+@shared_task(name="recall.tasks.import_paper_sheet", soft_time_limit=1800, time_limit=1900, **RETRY)
+def import_paper_sheet(job_id: int) -> str | None:
+    job = paper_import.run_job(job_id)
     return job.state if job else None
 
 

@@ -117,7 +117,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
 }
 
 # --- Personal data --------------------------------------------------------------------------
@@ -150,6 +150,11 @@ RECALL_WEBHOOK_TIMEOUT_SECONDS = env.float("RECALL_WEBHOOK_TIMEOUT_SECONDS", def
 RECALL_WEBHOOK_MAX_ATTEMPTS = env.int("RECALL_WEBHOOK_MAX_ATTEMPTS", default=8)
 # Webhook targets must be HTTPS; local development may allow plain HTTP.
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=False)
+
+# --- Exports ------------------------------------------------------------------------------
+# A TrueType font with Cyrillic and Kazakh letters for the PDF exports (Debian: fonts-dejavu-core).
+RECALL_PDF_FONT = env("RECALL_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+RECALL_PDF_FONT_BOLD = env("RECALL_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 # --- REST API -------------------------------------------------------------------------------
 # How long a process trusts a verified API key before checking it again (revocation delay).

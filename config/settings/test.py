@@ -11,9 +11,13 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {"default": cache_config(env.cache("CACHE_URL", default=REDIS_URL.replace("/14", "/13")))}
-# Most tests run tasks in-process; the end-to-end tests start real workers.
-CELERY_TASK_ALWAYS_EAGER = True
+# Most tests run tasks in-process; the end-to-end tests start real workers, which are told
+# otherwise through the environment (tests/test_workers.py).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if env("EMAIL_FILE_PATH", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
 RECALL_IIN_KEY = "test-iin-key"
 RECALL_ENCRYPTION_KEYS = ["dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="]

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..services import lifecycle
 from .base import ReadOnlyAdmin, ScopedAdmin
+from .petition_tools import TOOL_STATES, PetitionToolsMixin
 
 S = PetitionState
 
@@ -138,7 +139,7 @@ def _step_action(name: str, step: Step) -> Callable:
 
 
 @admin.register(Petition)
-class PetitionAdmin(ScopedAdmin):
+class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     list_display = [
         "id",
         "deputy",
@@ -285,7 +286,8 @@ class PetitionAdmin(ScopedAdmin):
                 "<int:pk>/step/<str:name>/",
                 self.admin_site.admin_view(self.step_view),
                 name="recall_petition_step",
-            )
+            ),
+            *self.tool_urls(),
         ]
         return custom + urls
 
@@ -343,10 +345,26 @@ class PetitionAdmin(ScopedAdmin):
     ) -> HttpResponse:
         extra_context = extra_context or {}
         petition = self.get_queryset(request).filter(pk=object_id).first()
-        if petition is not None and request.user.can_act:
-            extra_context["steps"] = [
-                (name, step.label) for name, step in STEPS.items() if petition.state in step.from_states
+        if petition is not None:
+            tools = [
+                (reverse("admin:recall_petition_export_csv", args=[petition.pk]), _("Signatures (CSV)")),
+                (reverse("admin:recall_petition_export_pdf", args=[petition.pk]), _("Signatures (PDF)")),
+                (reverse("admin:recall_petition_summary_pdf", args=[petition.pk]), _("Certified summary (PDF)")),
             ]
+            if request.user.can_act:
+                extra_context["steps"] = [
+                    (name, step.label) for name, step in STEPS.items() if petition.state in step.from_states
+                ]
+                if petition.state in TOOL_STATES["invalidate"]:
+                    tools.insert(
+                        0,
+                        (reverse("admin:recall_petition_invalidate", args=[petition.pk]), _("Invalidate by criteria")),
+                    )
+                if petition.state in TOOL_STATES["sample"]:
+                    tools.insert(
+                        0, (reverse("admin:recall_petition_sample", args=[petition.pk]), _("Draw a random sample"))
+                    )
+            extra_context["tools"] = tools
         return super().change_view(request, object_id, form_url, extra_context)
 
 

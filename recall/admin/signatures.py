@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import iin as iin_module
 from ..crypto import iin_digest
-from ..models import Signature
+from ..models import Signature, SignatureState
 from .base import ReadOnlyAdmin
 
 
@@ -47,7 +51,18 @@ class SignatureAdmin(ReadOnlyAdmin):
         "decision_note",
         "withdrawn_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "decide_link"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*self.fields, "decide_link"]
+
+    @admin.display(description=_("official decision"))
+    def decide_link(self, obj: Signature) -> str:
+        if obj.state not in (SignatureState.VALID, SignatureState.INVALID, SignatureState.REVIEW):
+            return "—"
+        url = reverse("admin:recall_signature_decide", args=[obj.pk])
+        url += "?next=" + reverse("admin:recall_signature_change", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide or change the decision"))
 
     @admin.display(description=_("IIN"))
     def masked_iin(self, obj: Signature) -> str:

@@ -21,7 +21,7 @@ from .petitions import (
 from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import BodyLevel, RecallPolicy, policy_for
 from .register import JobState, RegisterImport, Voter, VoterStatus
-from .sampling import SampleItem, SampleOutcome, SampleRun
+from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun
 from .signatures import (
     MACHINE_GROUNDS,
     OFFICIAL_GROUNDS,
@@ -29,6 +29,7 @@ from .signatures import (
     Channel,
     Ground,
     PaperImport,
+    ReviewQueue,
     ReviewReason,
     Signature,
     SignatureState,
@@ -63,7 +64,9 @@ __all__ = [
     "RecallVote",
     "policy_for",
     "RegisterImport",
+    "ReviewQueue",
     "ReviewReason",
+    "SampleDecision",
     "SampleItem",
     "SampleOutcome",
     "SampleRun",

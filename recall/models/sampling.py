@@ -55,11 +55,39 @@ class SampleRun(models.Model):
         return _("Sample of %(n)s signatures, seed %(seed)s") % {"n": self.sample_size, "seed": self.seed}
 
 
+class SampleDecision(models.TextChoices):
+    VALID = "valid", _("valid")
+    INVALID = "invalid", _("invalid")
+
+
 class SampleItem(models.Model):
+    """A drawn signature and the official's finding on it (what the projection counts)."""
+
     run = models.ForeignKey(SampleRun, on_delete=models.CASCADE, related_name="items")
     signature = models.ForeignKey(Signature, on_delete=models.PROTECT, related_name="+")
     # Index of the signature in the id-ordered population: what the published seed reproduces.
     position = models.PositiveIntegerField()
+    decision = models.CharField(_("finding"), max_length=8, choices=SampleDecision, blank=True)
+    ground = models.CharField(_("ground"), max_length=24, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "signature"], name="sample_item_once_per_run")]
+        verbose_name = _("sampled signature")
+        verbose_name_plural = _("sampled signatures")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "signature"], name="sample_item_once_per_run"),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", *SampleDecision.values]), name="sample_item_decision_valid"
+            ),
+        ]
+        indexes = [
+            # recall.services.sampling.close_sample counts the undecided items of a run.
+            models.Index(fields=["run"], condition=Q(decision=""), name="sample_item_undecided"),
+        ]
+
+    def __str__(self) -> str:
+        return _("sampled signature #%(n)s") % {"n": self.position + 1}

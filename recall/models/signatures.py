@@ -222,3 +222,12 @@ class SigningChallenge(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="challenge_purpose_valid")
         ]
+
+
+class ReviewQueue(Signature):
+    """The officials' review queue: signatures the machine could not decide (admin only)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signature awaiting review")
+        verbose_name_plural = _("review queue")

@@ -96,7 +96,7 @@ def _statement(vendor: str) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING t.petition_id, t.state, t.signed_at
+    RETURNING petition_id, state, signed_at
     """
 
 

@@ -8,11 +8,12 @@ import io
 import random
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Commission, Role, User
+from accounts.models import ApiClient, ApiKey, Commission, Role, User
 from recall import demo_data
 from recall.crypto import iin_digest
 from recall.models import (
@@ -20,10 +21,12 @@ from recall.models import (
     District,
     GroundsCategory,
     Mandate,
+    PaperImport,
     Petition,
+    Signature,
     Voter,
 )
-from recall.services import lifecycle
+from recall.services import lifecycle, paper_import, review, sampling, signing, verification
 from recall.services.register_import import import_register
 
 TERM_START = dt.date(2023, 3, 29)  # Mazhilis and maslikhats elected on 19 March 2023
@@ -47,8 +50,11 @@ LOGINS = [
     ),
     ("observer", "demo-obs-2026", "Central Election Commission", Role.OBSERVER, "observer (sees all, changes nothing)"),
 ]
+# A fixed key so the README's API examples work on the demo (never used outside the demo).
+DEMO_KEY = "demo2026.local-demo-partner-key-not-secret"
 # Districts where the demo petitions run get more voters.
 FEATURED = ["MZ-09", "MZ-19", "MZ-25", "ALM-01", "KRG-01", "KRG-02", "ZHN-01"]
+# Tasks run in-process in the embedded default; the demo verifies what it signs as it goes.
 
 DEPUTY_NAMES = [
     "Жаксылыков Ерлан Маратович",
@@ -83,6 +89,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ :")
         for username, password, _commission, _role, description in LOGINS:
             self.stdout.write(f"  {username:<10} {password:<15} {description}")
+        self.stdout.write(f"Demo partner API key (scopes read, sign, webhooks): {DEMO_KEY}")
 
     def load(self, voters: int) -> None:
         rng = random.Random(2026)
@@ -198,8 +205,65 @@ class Command(BaseCommand):
             actor=None,
         )
 
+    def signers(self, code: str, count: int, *, skip: int = 40) -> list[demo_data.Person]:
+        """Voters of the district (after the initiative group), whatever their register status."""
+        return [p for p, district in self.people if district == code][skip : skip + count]
+
+    def sign_web(self, petition: Petition, people: list[demo_data.Person]) -> None:
+        for person in people:
+            signer = signing.check_signer(
+                iin=person.iin,
+                full_name=person.full_name,
+                birth_date=person.birth_date,
+                address=person.address,
+                phone="+7701" + person.iin[-7:],
+            )
+            signing.sign_on_web(petition.pk, signer)
+
+    def sign_partner(self, petition: Petition, people: list[demo_data.Person]) -> None:
+        for person in people:
+            signer = signing.check_signer(
+                iin=person.iin, full_name=person.full_name, birth_date=person.birth_date, address=person.address
+            )
+            signing.sign_for_partner(petition.pk, signer, client_id=self.partner.pk)
+
+    def sign_paper(self, petition: Petition, people: list[demo_data.Person], *, misspelt: int = 1) -> None:
+        lines = ["sheet,line,iin,full_name,birth_date,address,signed_on,collector"]
+        for i, person in enumerate(people):
+            name = person.full_name.upper() if i else person.full_name.replace("а", "о", 1)  # one misspelt name
+            address = "" if i == len(people) - 1 else person.address  # one line without an address
+            lines.append(
+                f'1,{i + 1},{person.iin},{name},{person.birth_date:%d.%m.%Y},"{address}",'
+                f"{timezone.localdate():%d.%m.%Y},Aigerim Sarsenova"
+            )
+        job = PaperImport.objects.create(
+            petition=petition, file=ContentFile("\n".join(lines).encode(), name="demo-sheets.csv")
+        )
+        paper_import.run_job(job.pk)
+
+    def demo_partner(self) -> None:
+        self.partner, _ = ApiClient.objects.get_or_create(
+            name="eGov mobile (demo partner)", defaults={"contact_email": "partner@example.kz"}
+        )
+        if not ApiKey.objects.filter(prefix=DEMO_KEY.partition(".")[0]).exists():
+            generator = ApiKey.objects.key_generator
+            prefix = DEMO_KEY.partition(".")[0]
+            hashed = generator.hash(DEMO_KEY)
+            ApiKey.objects.create(
+                id=f"{prefix}.{hashed}",
+                prefix=prefix,
+                hashed_key=hashed,
+                client=self.partner,
+                name="demo",
+                scopes=["read", "sign", "webhooks"],
+            )
+
     def petitions(self, rng: random.Random) -> None:
         now = timezone.now()
+        self.demo_partner()
+        cec = User.objects.get(username="cec")
+
+        # Karaganda, Mazhilis: collecting, with web, partner and paper signatures.
         collecting = self.apply(
             "MZ-09",
             GroundsCategory.PROGRAMME,
@@ -211,12 +275,58 @@ class Command(BaseCommand):
             deputy_answer="The road is included in the 2027 national budget; I have sent four inquiries to the ministry.",
             answer_published_at=now,
         )
+        people = self.signers("MZ-09", 40)
+        self.sign_web(collecting, people[:24])
+        self.sign_partner(collecting, people[24:30])
+        self.sign_paper(collecting, people[30:36])
+
+        # Almaty city maslikhat: the threshold is reached.
         alm = self.apply(
             "ALM-01",
             GroundsCategory.LOST_TRUST,
             "The deputy voted for building over the only public garden of the district after promising to protect it.",
         )
-        lifecycle.register(alm, actor=None)
+        alm = lifecycle.register(alm, actor=None)
+        self.sign_web(alm, self.signers("ALM-01", alm.required_signatures + 8))
+
+        # Karaganda city maslikhat: submitted and under verification, with a random sample to decide.
+        verifying = self.apply(
+            "KRG-01", GroundsCategory.PROGRAMME, "Not one of the five district promises was kept.", members=12
+        )
+        verifying = lifecycle.register(verifying, actor=None)
+        self.sign_web(verifying, self.signers("KRG-01", verifying.required_signatures + 12))
+        verification.verify_all()
+        verifying.refresh_from_db()
+        lifecycle.submit(verifying, actor=cec, reason="Sheets handed in by the initiative group.")
+        lifecycle.start_verification(verifying, actor=cec)
+        sampling.start_sample(verifying, actor=cec, seed="demo-2026")
+
+        # Zhanaarka district maslikhat: the whole way to a recall.
+        recalled = self.apply(
+            "ZHN-01", GroundsCategory.LOST_TRUST, "The deputy was convicted of an administrative offence.", members=12
+        )
+        recalled = lifecycle.register(recalled, actor=None)
+        self.sign_web(recalled, self.signers("ZHN-01", recalled.required_signatures + 5))
+        verification.verify_all()
+        recalled.refresh_from_db()
+        lifecycle.submit(recalled, actor=cec)
+        lifecycle.start_verification(recalled, actor=cec)
+        for signature in Signature.objects.filter(petition=recalled, state="review"):
+            review.decide(signature.pk, actor=cec, valid=True, note="Checked against the passport copy.")
+        recalled.refresh_from_db()
+        lifecycle.certify(recalled, actor=cec)
+        lifecycle.schedule_recall_vote(recalled, actor=cec)
+        voters = recalled.registered_voters
+        lifecycle.record_recall_vote(
+            recalled,
+            actor=cec,
+            held_on=timezone.localdate(),
+            registered_voters=voters,
+            ballots_cast=voters // 2,
+            votes_for=voters // 3,
+            votes_against=voters // 2 - voters // 3,
+        )
+
         self.apply(
             "MZ-19",
             GroundsCategory.LOST_TRUST,
@@ -243,3 +353,4 @@ class Command(BaseCommand):
         lifecycle.refuse(
             refused, actor=None, reason="Application filed before the group's meeting minutes were signed."
         )
+        verification.verify_all()

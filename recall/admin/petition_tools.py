@@ -1,0 +1,185 @@
+"""The petition page's tools beside the state steps: bulk invalidation with a preview, a
+random sample, and the commission's exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ApiClient
+
+from ..errors import DomainError
+from ..models import Ground, PaperImport, Petition, PetitionState, policy_for
+from ..services import exports, review, sampling
+
+
+class BulkForm(forms.Form):
+    sheet_number = forms.IntegerField(label=_("Sheet number"), required=False, min_value=1)
+    collector = forms.CharField(label=_("Collector"), required=False)
+    paper_import = forms.ModelChoiceField(
+        label=_("Paper sheet import"), queryset=PaperImport.objects.none(), required=False
+    )
+    client = forms.ModelChoiceField(label=_("Partner"), queryset=ApiClient.objects.all(), required=False)
+    received_from = forms.DateTimeField(
+        label=_("Received from"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    received_to = forms.DateTimeField(
+        label=_("Received before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    address_contains = forms.CharField(label=_("Address contains"), required=False)
+    ground = forms.ChoiceField(label=_("Ground"), choices=Ground.choices)
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    expected = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["paper_import"].queryset = PaperImport.objects.filter(petition=petition)
+
+    def criteria(self, petition: Petition) -> review.Criteria:
+        d = self.cleaned_data
+        return review.Criteria(
+            petition_id=petition.pk,
+            sheet_number=d.get("sheet_number"),
+            collector=d.get("collector") or "",
+            paper_import_id=d["paper_import"].pk if d.get("paper_import") else None,
+            client_id=d["client"].pk if d.get("client") else None,
+            received_from=d.get("received_from"),
+            received_to=d.get("received_to"),
+            address_contains=d.get("address_contains") or "",
+        )
+
+
+class SampleForm(forms.Form):
+    seed = forms.CharField(
+        label=_("Seed"),
+        required=False,
+        max_length=64,
+        help_text=_("Leave empty for a random seed. It is recorded and published so anyone can reproduce the draw."),
+    )
+
+
+class PetitionToolsMixin:
+    """Mixed into PetitionAdmin."""
+
+    def tool_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/invalidate/", wrap(self.bulk_view), name="recall_petition_invalidate"),
+            path("<int:pk>/sample/", wrap(self.sample_view), name="recall_petition_sample"),
+            path("<int:pk>/export/signatures.csv", wrap(self.export_csv), name="recall_petition_export_csv"),
+            path("<int:pk>/export/signatures.pdf", wrap(self.export_pdf), name="recall_petition_export_pdf"),
+            path("<int:pk>/export/summary.pdf", wrap(self.summary_pdf), name="recall_petition_summary_pdf"),
+        ]
+
+    def _petition(self, request: HttpRequest, pk: int) -> Petition | None:
+        return self.get_queryset(request).filter(pk=pk).first()
+
+    def _back(self, pk: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:recall_petition_change", args=[pk]))
+
+    def bulk_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Step 1 shows the count the criteria select; step 2 (with that count) invalidates."""
+        petition = self._petition(request, pk)
+        if petition is None or not request.user.can_act:
+            return self._back(pk)
+        form = BulkForm(request.POST or None, petition=petition)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            criteria = form.criteria(petition)
+            try:
+                if request.POST.get("confirm") == "yes":
+                    done = review.bulk_invalidate(
+                        criteria,
+                        actor=request.user,
+                        ground=form.cleaned_data["ground"],
+                        note=form.cleaned_data["note"],
+                        expected=form.cleaned_data["expected"] or 0,
+                    )
+                    messages.success(request, _("%(n)s signatures were invalidated.") % {"n": done})
+                    return self._back(pk)
+                preview = review.bulk_preview(criteria)
+                form = BulkForm({**request.POST.dict(), "expected": preview}, petition=petition)
+                form.is_valid()
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Invalidate signatures by criteria"),
+            "petition": petition,
+            "form": form,
+            "preview": preview,
+            "opts": Petition._meta,
+        }
+        return TemplateResponse(request, "admin/recall/petition/bulk_invalidate.html", context)
+
+    def sample_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        petition = self._petition(request, pk)
+        if petition is None or not request.user.can_act:
+            return self._back(pk)
+        form = SampleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = sampling.start_sample(petition, actor=request.user, seed=form.cleaned_data["seed"] or None)
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("Sample of %(n)s signatures drawn with seed %(seed)s.")
+                    % {"n": run.sample_size, "seed": run.seed},
+                )
+                return HttpResponseRedirect(reverse("admin:recall_samplerun_change", args=[run.pk]))
+        policy = policy_for(petition.district.level)
+        raw = petition.received_count - petition.withdrawn_count
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Draw a random sample"),
+            "petition": petition,
+            "form": form,
+            "size": sampling.sample_size(raw, policy.sample_percent, policy.sample_minimum) if raw else 0,
+            "raw": raw,
+            "policy": policy,
+            "opts": Petition._meta,
+        }
+        return TemplateResponse(request, "admin/recall/petition/sample.html", context)
+
+    def export_csv(self, request: HttpRequest, pk: int) -> HttpResponse:
+        petition = self._petition(request, pk)
+        if petition is None:
+            return self._back(pk)
+        response = StreamingHttpResponse(exports.signatures_csv(petition), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="petition-{pk}-signatures.csv"'
+        return response
+
+    def export_pdf(self, request: HttpRequest, pk: int) -> HttpResponse:
+        petition = self._petition(request, pk)
+        if petition is None:
+            return self._back(pk)
+        response = HttpResponse(exports.signatures_pdf(petition), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="petition-{pk}-signatures.pdf"'
+        return response
+
+    def summary_pdf(self, request: HttpRequest, pk: int) -> HttpResponse:
+        petition = self._petition(request, pk)
+        if petition is None:
+            return self._back(pk)
+        response = HttpResponse(exports.summary_pdf(petition, printed_by=request.user), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="petition-{pk}-summary.pdf"'
+        return response
+
+
+TOOL_STATES = {
+    "invalidate": (
+        PetitionState.COLLECTING,
+        PetitionState.THRESHOLD_REACHED,
+        PetitionState.SUBMITTED,
+        PetitionState.VERIFYING,
+    ),
+    "sample": (PetitionState.VERIFYING,),
+}

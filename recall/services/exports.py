@@ -1,0 +1,255 @@
+"""Exports for the commission: a petition's signatures as CSV and PDF, and a one-page
+certified summary. IINs are masked in every export; names are as the signers entered them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from ..models import Ground, Petition, PetitionTransition, SampleRun, Signature, SignatureState
+
+COLUMNS = [
+    "id",
+    "receipt",
+    "channel",
+    "sheet",
+    "line",
+    "collector",
+    "iin",
+    "full_name",
+    "signed_at",
+    "state",
+    "ground",
+    "review_reasons",
+    "decided_by",
+    "decided_at",
+]
+
+
+def _mask(iin: str) -> str:
+    return "•" * max(0, len(iin) - 4) + iin[-4:]
+
+
+def _rows(petition: Petition) -> Iterator[list[str]]:
+    signatures = (
+        Signature.objects.filter(petition=petition)
+        .select_related("decided_by")
+        .order_by("pk")
+        .only(
+            "pk",
+            "receipt",
+            "channel",
+            "sheet_number",
+            "sheet_line",
+            "collector",
+            "personal",
+            "signed_at",
+            "state",
+            "ground",
+            "review_reasons",
+            "decided_by__username",
+            "decided_at",
+        )
+    )
+    for s in signatures.iterator(chunk_size=2000):
+        yield [
+            str(s.pk),
+            s.receipt or "",
+            s.channel,
+            str(s.sheet_number or ""),
+            str(s.sheet_line or ""),
+            s.collector,
+            _mask(s.personal.get("iin", "")),
+            s.personal.get("full_name", ""),
+            timezone.localtime(s.signed_at).strftime("%Y-%m-%d %H:%M"),
+            s.state,
+            s.ground,
+            ",".join(s.review_reasons or []),
+            s.decided_by.username if s.decided_by else "",
+            timezone.localtime(s.decided_at).strftime("%Y-%m-%d %H:%M") if s.decided_at else "",
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def signatures_csv(petition: Petition) -> Iterator[str]:
+    """CSV lines, streamed: a petition can hold tens of thousands of signatures."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(COLUMNS)  # the BOM makes spreadsheet programs read UTF-8
+    for row in _rows(petition):
+        yield writer.writerow(row)
+
+
+@cache
+def _fonts() -> tuple[str, str]:
+    for name, path in (("Recall", settings.RECALL_PDF_FONT), ("Recall-Bold", settings.RECALL_PDF_FONT_BOLD)):
+        if not Path(path).is_file():
+            raise ImproperlyConfigured(f"RECALL_PDF_FONT file not found: {path} (install fonts-dejavu-core)")
+        pdfmetrics.registerFont(TTFont(name, path))
+    return "Recall", "Recall-Bold"
+
+
+def _fit(c: canvas.Canvas, text: str, width: float, font: str, size: float) -> str:
+    while text and c.stringWidth(text, font, size) > width:
+        text = text[:-2] + "…"
+    return text
+
+
+def signatures_pdf(petition: Petition) -> bytes:
+    """A landscape table of every signature, drawn directly on the canvas (fast for many pages)."""
+    regular, bold = _fonts()
+    buffer = io.BytesIO()
+    page_w, page_h = landscape(A4)
+    c = canvas.Canvas(buffer, pagesize=(page_w, page_h))
+    c.setTitle(f"Signatures of petition {petition.pk}")
+    columns = [
+        ("id", 16),
+        ("channel", 16),
+        ("sheet/line", 20),
+        ("iin", 28),
+        ("full_name", 70),
+        ("signed_at", 30),
+        ("state", 18),
+        ("ground", 40),
+        ("decided_by", 25),
+    ]
+    margin, row_h, size = 10 * mm, 5 * mm, 7.5
+    title = f"Petition #{petition.pk} — {petition.deputy} — {petition.district}"
+
+    def header(page: int) -> float:
+        c.setFont(bold, 10)
+        c.drawString(margin, page_h - margin, _fit(c, title, page_w - 2 * margin - 30 * mm, bold, 10))
+        c.setFont(regular, 8)
+        c.drawRightString(page_w - margin, page_h - margin, f"page {page}")
+        y = page_h - margin - 8 * mm
+        x = margin
+        c.setFont(bold, size)
+        for name, width in columns:
+            c.drawString(x, y, name)
+            x += width * mm
+        c.line(margin, y - 1.5 * mm, page_w - margin, y - 1.5 * mm)
+        return y - row_h
+
+    page = 1
+    y = header(page)
+    for row in _rows(petition):
+        if y < margin:
+            c.showPage()
+            page += 1
+            y = header(page)
+        values = {
+            "id": row[0],
+            "channel": row[2],
+            "sheet/line": f"{row[3]}/{row[4]}" if row[3] else "",
+            "iin": row[6],
+            "full_name": row[7],
+            "signed_at": row[8],
+            "state": row[9],
+            "ground": row[10],
+            "decided_by": row[12],
+        }
+        c.setFont(regular, size)
+        x = margin
+        for name, width in columns:
+            c.drawString(x, y, _fit(c, values[name], width * mm - 1.5 * mm, regular, size))
+            x += width * mm
+        y -= row_h
+    c.save()
+    return buffer.getvalue()
+
+
+def summary(petition: Petition) -> dict[str, Any]:
+    by_state = dict(Signature.objects.filter(petition=petition).values_list("state").annotate(n=Count("pk")).order_by())
+    by_ground = dict(
+        Signature.objects.filter(petition=petition, state=SignatureState.INVALID)
+        .values_list("ground")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "by_state": {s.label: by_state.get(s.value, 0) for s in SignatureState},
+        "by_ground": {Ground(g).label: n for g, n in sorted(by_ground.items(), key=lambda kv: -kv[1])},
+        "sample": SampleRun.objects.filter(petition=petition, closed_at__isnull=False).order_by("-closed_at").first(),
+        "certification": PetitionTransition.objects.filter(
+            petition=petition, to_state__in=["sufficient", "insufficient"]
+        )
+        .select_related("actor")
+        .last(),
+    }
+
+
+def summary_pdf(petition: Petition, *, printed_by: Any) -> bytes:
+    """One page: the requirement, the counts by state and ground, the sample, the certification."""
+    regular, bold = _fonts()
+    data = summary(petition)
+    buffer = io.BytesIO()
+    width, height = A4
+    c = canvas.Canvas(buffer, pagesize=A4)
+    c.setTitle(f"Certified summary of petition {petition.pk}")
+    x, y = 20 * mm, height - 25 * mm
+
+    def line(text: str, *, font: str = regular, size: float = 10, gap: float = 6 * mm) -> None:
+        nonlocal y
+        c.setFont(font, size)
+        c.drawString(x, y, _fit(c, text, width - 2 * x, font, size))
+        y -= gap
+
+    line(f"Recall petition No. {petition.pk}: certified summary", font=bold, size=14, gap=9 * mm)
+    line(f"Deputy: {petition.deputy}")
+    line(f"District: {petition.district} ({petition.district.region})")
+    line(f"State: {petition.get_state_display()}")
+    if petition.window_start:
+        line(
+            f"Collection: {timezone.localtime(petition.window_start):%Y-%m-%d %H:%M} — "
+            f"{timezone.localtime(petition.window_end):%Y-%m-%d %H:%M}"
+        )
+    line(
+        f"Registered voters at registration: {petition.registered_voters}; threshold {petition.threshold_percent}%; "
+        f"required signatures: {petition.required_signatures}",
+        gap=9 * mm,
+    )
+    line("Signatures by state", font=bold, size=11)
+    for label, n in data["by_state"].items():
+        line(f"    {label}: {n}")
+    line(f"    Total received: {sum(data['by_state'].values())}", gap=9 * mm)
+    if data["by_ground"]:
+        line("Invalid signatures by ground", font=bold, size=11)
+        for label, n in data["by_ground"].items():
+            line(f"    {label}: {n}")
+        y -= 3 * mm
+    run = data["sample"]
+    if run is not None:
+        line("Random sample", font=bold, size=11)
+        line(f"    Seed {run.seed}; {run.sample_size} of {run.population_size} signatures")
+        line(f"    Valid in sample: {run.valid_in_sample}; duplicates: {run.duplicates_in_sample}")
+        line(f"    Projected valid: {run.projected_valid}; outcome: {run.get_outcome_display()}", gap=9 * mm)
+    certification = data["certification"]
+    if certification is not None:
+        who = certification.actor.get_full_name() or certification.actor.username if certification.actor else "system"
+        line("Certification", font=bold, size=11)
+        line(
+            f"    {certification.get_to_state_display()} — {who}, {timezone.localtime(certification.at):%Y-%m-%d %H:%M}"
+        )
+    y = 40 * mm
+    line(f"Printed {timezone.localtime():%Y-%m-%d %H:%M} by {printed_by}", size=9)
+    line("Signature of the commission's secretary: ______________________    Seal", size=10)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
