@@ -56,7 +56,16 @@ class ReviewReason(models.TextChoices):
 
 
 class Signature(models.Model):
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    """One signature of one petition.
+
+    Indexes are few on purpose: verification changes ``state``, which partial indexes use, so
+    its UPDATE is never a HOT update and every index of this table costs one write per
+    signature verified. Only indexes that queries use exist; the foreign keys below that are
+    never searched on their own (client, paper import, duplicate, decided by) carry none, and
+    every by-petition lookup uses the (petition, state) index.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False)
     # The keyed digest of the IIN, joined to the register by verification. Not a real
     # constraint: a signer missing from the register is a finding, not an error.
     voter = models.ForeignKey(
@@ -76,14 +85,15 @@ class Signature(models.Model):
         blank=True,
         related_name="signatures",
         verbose_name=_("partner"),
+        db_index=False,
     )
-    receipt = models.CharField(_("receipt"), max_length=16, unique=True, null=True, blank=True)
+    receipt = models.CharField(_("receipt"), max_length=16, null=True, blank=True)
     # A partner's Idempotency-Key and the fingerprint of its request: a retry is answered from
     # this row (recall.api.views.SignatureCreate), so the sign path stays one INSERT.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
     request_hash = models.CharField(max_length=64, blank=True, editable=False)
     paper_import = models.ForeignKey(
-        "PaperImport", on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+        "PaperImport", on_delete=models.PROTECT, null=True, blank=True, related_name="signatures", db_index=False
     )
     sheet_number = models.PositiveIntegerField(_("sheet"), null=True, blank=True)
     sheet_line = models.PositiveIntegerField(_("line"), null=True, blank=True)
@@ -106,7 +116,9 @@ class Signature(models.Model):
     personal = EncryptedJSONField(_("personal data"))
     # A paper or partner line repeating a signature already on this petition; stored so the
     # commission sees the attempt, counted as invalid (ground "duplicate").
-    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", db_index=False
+    )
 
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -116,6 +128,7 @@ class Signature(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("decided by"),
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
@@ -125,6 +138,10 @@ class Signature(models.Model):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
+            # Paper lines have no receipt: the index holds web and partner signatures only.
+            models.UniqueConstraint(
+                fields=["receipt"], condition=Q(receipt__isnull=False), name="one_signature_per_receipt"
+            ),
             models.UniqueConstraint(
                 fields=["petition", "voter"],
                 condition=Q(duplicate_of__isnull=True),

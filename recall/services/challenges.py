@@ -113,7 +113,10 @@ def start_signing(petition_id: int, signer: signing.Signer) -> Started:
     """The first step on the web: check the petition, then send a code (or, to a voter who has
     already signed, a notice instead)."""
     signing.signable_petition(petition_id)
-    already = Signature.objects.filter(petition_id=petition_id, voter_id=signer.digest).exists()
+    # duplicate_of IS NULL lets the partial unique index answer (a repeat implies a first).
+    already = Signature.objects.filter(
+        petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True
+    ).exists()
     payload = {
         "iin": signer.iin,
         "full_name": signer.full_name,

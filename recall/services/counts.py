@@ -183,6 +183,18 @@ def _reconcile_tallies(petition_id: int) -> int:
     return len(days)
 
 
+def group_sums(rows: Iterable[tuple[int, str, dt.date, int]]) -> dict[int, Delta]:
+    """Deltas from (petition, new state, local day of signing, how many) of newly counted signatures."""
+    deltas: dict[int, Delta] = defaultdict(Delta)
+    for petition_id, state, day, n in rows:
+        delta = deltas[petition_id]
+        delta.received += n
+        delta.states[state] += n
+        if state == SignatureState.VALID:
+            delta.valid_by_day[day] += n
+    return dict(deltas)
+
+
 def group_by_petition(rows: Iterable[tuple[int, str | None, str, dt.datetime]]) -> dict[int, Delta]:
     deltas: dict[int, Delta] = defaultdict(Delta)
     for petition_id, old, new, signed_at in rows:

@@ -1,0 +1,307 @@
+"""Verification throughput: one real Celery worker against a 1,000,000-voter register.
+
+    python bench/verify_throughput.py [--voters 1000000] [--signatures 200000] [--batch 5000]
+
+Builds a fresh benchmark database with the register (generated in SQL: the digests and the
+encrypted blob are of the real shape, their content does not matter here) and 200,000 received
+signatures on ten petitions, mixed like real ones: most match the register, some are from
+another district, not in the register, deceased, or differ in name (review). Then, in the same
+run:
+
+1. one plain SQL statement doing the same join and decision for every signature at once
+   (inside a transaction that is rolled back, so the rows stay "received");
+2. one Celery worker (concurrency 1) verifying the whole backlog the service's way: batches
+   claimed with SKIP LOCKED, counts, daily series, thresholds.
+
+Prints signatures per second for both and the ratio. Target: the worker >= 20,000 signatures/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import RESULTS, ROOT, fresh_database, setup_django
+
+PETITIONS = 10
+
+
+def build(voters: int, signatures: int) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from recall import crypto, demo_data
+    from recall.models import Deputy, District, Petition, PetitionState, policy_for
+
+    token = crypto.encrypt({"iin": "000000000000", "full_name": "x", "birth_date": "1980-01-01", "address": "x"})
+    districts = []
+    for row in demo_data.district_rows()[:29]:
+        districts.append(District.objects.create(**{k: row[k] for k in ("code", "name", "region", "level", "body")}))
+    policy_for("mazhilis")
+    now = timezone.now()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        ids = [d.pk for d in districts]
+        cursor.execute(
+            """
+            INSERT INTO recall_voter (iin_digest, district_id, status, name_digest, birth_digest, adult_from,
+                                      personal, updated_at)
+            SELECT encode(sha256(('voter-' || g)::bytea), 'hex'),
+                   (%(ids)s::bigint[])[1 + g %% %(n)s],
+                   CASE WHEN g %% 100 = 7 THEN 'deceased' WHEN g %% 200 = 13 THEN 'imprisoned' ELSE 'active' END,
+                   encode(sha256(('name-' || g)::bytea), 'hex'),
+                   encode(sha256(('birth-' || g)::bytea), 'hex'),
+                   NULL, %(token)s, %(now)s
+            FROM generate_series(1, %(voters)s) g
+            """,
+            {"ids": ids, "n": len(ids), "token": token, "now": now, "voters": voters},
+        )
+        cursor.execute(
+            "UPDATE recall_district d SET registered_voters = "
+            "(SELECT count(*) FROM recall_voter v WHERE v.district_id = d.id AND v.status = 'active')"
+        )
+    print(f"register: {voters:,} voters in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    petitions = []
+    for district in districts[:PETITIONS]:
+        deputy = Deputy.objects.create(
+            full_name=f"Deputy {district.code}",
+            mandate="single",
+            level="mazhilis",
+            district=district,
+            term_start=dt.date(2023, 3, 29),
+            term_end=dt.date(2028, 3, 29),
+        )
+        district.refresh_from_db()
+        petitions.append(
+            Petition.objects.create(
+                deputy=deputy,
+                district=district,
+                grounds_category="lost_trust",
+                grounds_text="bench",
+                applied_at=now,
+                state=PetitionState.COLLECTING,
+                registered_at=now,
+                registered_voters=district.registered_voters,
+                threshold_percent=10,
+                required_signatures=district.registered_voters // 10,
+                window_start=now - dt.timedelta(days=1),
+                window_end=now + dt.timedelta(days=29),
+            )
+        )
+    per_petition = signatures // PETITIONS
+    with connection.cursor() as cursor:
+        for index, petition in enumerate(petitions):
+            # The k-th voter of the district signs; every 33rd signer is someone else: a voter of
+            # the next district (outside_district), an unknown IIN (not_in_register) or a typo in
+            # the name (review).
+            cursor.execute(
+                """
+                INSERT INTO recall_signature (petition_id, voter_digest, channel, signed_at, received_at, state,
+                    ground, review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch, name_digest,
+                    birth_digest, personal, request_hash, collector, decision_note)
+                SELECT %(petition)s,
+                       CASE WHEN k %% 99 = 33 THEN encode(sha256(('stranger-' || k || '-' || %(petition)s)::bytea), 'hex')
+                            ELSE v.iin_digest END,
+                       'web', %(now)s, %(now)s, 'received', '', '[]'::jsonb, true, true, false,
+                       CASE WHEN k %% 99 = 66 THEN 'typo' ELSE v.name_digest END,
+                       v.birth_digest, %(token)s, '', '', ''
+                FROM (
+                    SELECT iin_digest, name_digest, birth_digest, row_number() OVER (ORDER BY id) AS k
+                    FROM recall_voter
+                    WHERE district_id = %(district)s
+                    LIMIT %(count)s
+                ) v
+                """,
+                {
+                    "petition": petition.pk,
+                    "now": now,
+                    "token": token,
+                    "district": petition.district_id,
+                    "count": per_petition,
+                },
+            )
+            # Every 99th signature instead comes from the next district's voters.
+            cursor.execute(
+                """
+                UPDATE recall_signature s SET voter_digest = o.iin_digest, name_digest = o.name_digest,
+                       birth_digest = o.birth_digest
+                FROM (SELECT s2.id, row_number() OVER (ORDER BY s2.id) AS k FROM recall_signature s2
+                      WHERE s2.petition_id = %(petition)s) n
+                JOIN LATERAL (SELECT iin_digest, name_digest, birth_digest FROM recall_voter
+                              WHERE district_id = %(other)s OFFSET n.k LIMIT 1) o ON true
+                WHERE s.id = n.id AND n.k %% 99 = 0
+                """,
+                {"petition": petition.pk, "other": petitions[(index + 1) % len(petitions)].district_id},
+            )
+        cursor.execute("VACUUM ANALYZE recall_signature")
+        cursor.execute("VACUUM ANALYZE recall_voter")
+    print(f"signatures: {signatures:,} received on {PETITIONS} petitions in {time.perf_counter() - started:.1f} s")
+
+
+PLAIN = """
+UPDATE recall_signature s SET
+    state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
+    ground = j.ground, verified_at = now()
+FROM (
+    SELECT s.id,
+        CASE
+            WHEN s.duplicate_of_id IS NOT NULL THEN 'duplicate'
+            WHEN NOT s.iin_checksum_ok THEN 'iin_checksum'
+            WHEN NOT s.data_complete THEN 'incomplete'
+            WHEN v.id IS NULL THEN 'not_in_register'
+            WHEN v.district_id <> p.district_id THEN 'outside_district'
+            WHEN v.status = 'deceased' THEN 'deceased'
+            WHEN v.status <> 'active' THEN 'no_right_to_vote'
+            WHEN v.adult_from IS NOT NULL AND s.signed_at < v.adult_from THEN 'under_18'
+            WHEN s.signed_at < p.window_start OR s.signed_at >= p.window_end THEN 'outside_window'
+            ELSE ''
+        END AS ground,
+        (s.iin_data_mismatch OR s.name_digest <> v.name_digest OR s.birth_digest <> v.birth_digest) AS mismatch
+    FROM recall_signature s
+    JOIN recall_petition p ON p.id = s.petition_id
+    LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+    WHERE s.state = 'received'
+) j
+WHERE s.id = j.id
+"""
+
+
+def plain_sql() -> tuple[float, int]:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(PLAIN)
+        elapsed = time.perf_counter() - started
+        rows = cursor.rowcount
+        transaction.set_rollback(True)
+    return elapsed, rows
+
+
+def worker_run(total: int, batch: int) -> float:
+    from django.db import connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "RECALL_VERIFY_BATCH_SIZE": str(batch)}
+    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=True, stdout=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "verification",
+            "--concurrency",
+            "1",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            "bench@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        from config.celery import app
+
+        deadline = time.monotonic() + 60
+        while not (app.control.ping(timeout=0.5) or []):
+            if time.monotonic() > deadline:
+                raise SystemExit("the worker did not start")
+        from recall import tasks
+
+        started = time.perf_counter()
+        tasks.verify_signatures.delay()
+        # Poll the petitions' counts (ten rows the worker updates per batch), not the signatures:
+        # a count over the signatures every few milliseconds would compete with the worker.
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT coalesce(sum(received_count), 0) FROM recall_petition")
+                if cursor.fetchone()[0] >= total:
+                    break
+                time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--voters", type=int, default=1_000_000)
+    parser.add_argument("--signatures", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=5000, help="RECALL_VERIFY_BATCH_SIZE of the worker")
+    args = parser.parse_args()
+
+    fresh_database()
+    setup_django()
+    from django.conf import settings
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    build(args.voters, args.signatures)
+    from django.db.models import Count
+
+    from recall.models import Petition, Signature
+    from recall.services import counts
+
+    total = Signature.objects.filter(state="received").count()
+    plain_time, plain_rows = plain_sql()
+    # The rolled-back UPDATE left a dead version of every row: clean up as autovacuum would.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE recall_signature")
+    print(
+        f"plain SQL, one statement: {plain_rows:,} signatures in {plain_time:.2f} s = {plain_rows / plain_time:,.0f}/s"
+    )
+    worker_time = worker_run(total, args.batch)
+    print(
+        f"one worker (batches of {args.batch}): {total:,} signatures in {worker_time:.2f} s = "
+        f"{total / worker_time:,.0f}/s"
+    )
+    ratio = (total / worker_time) / (plain_rows / plain_time)
+    print(f"ratio worker/plain SQL: {ratio:.2f}   (target: worker >= 20,000 signatures/s)")
+
+    by_state = dict(Signature.objects.values_list("state").annotate(n=Count("id")).order_by())
+    drift = {p: counts.truth(p) for p in Petition.objects.values_list("pk", flat=True)}
+    stored_ok = all(getattr(Petition.objects.get(pk=p), k) == v for p, truth in drift.items() for k, v in truth.items())
+    print(f"outcome: {by_state}; stored counts equal the truth: {stored_ok}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"verify_throughput-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "signatures": total,
+                "worker_seconds": worker_time,
+                "worker_per_second": total / worker_time,
+                "plain_seconds": plain_time,
+                "plain_per_second": plain_rows / plain_time,
+                "ratio": ratio,
+                "states": by_state,
+                "counts_true": stored_ok,
+            },
+            indent=2,
+        )
+    )
+    print(f"written {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
