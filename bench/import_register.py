@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RESULTS, ROOT, fresh_database, setup_django  # noqa: E402
+from bench.common import RESULTS, ROOT, fresh_database, setup_django
 
 
 def main() -> None:
@@ -43,13 +43,19 @@ def main() -> None:
         started = time.perf_counter()
         people = demo_data.people(args.voters, [(r["code"], r["centre"]) for r in rows], seed=11)
         path.write_bytes(demo_data.register_csv(people))
-        print(f"generated {args.voters:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {args.voters:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
         timings = {}
         for label in ("first import (all new)", "second import (all updated)"):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "manage.py", "import_register", str(path), "--no-progress"],
-                           cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [sys.executable, "manage.py", "import_register", str(path), "--no-progress"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
             elapsed = time.perf_counter() - started
             timings[label] = elapsed
             print(f"{label}: {elapsed:.1f} s = {args.voters / elapsed:,.0f} rows/s")

@@ -53,13 +53,13 @@ def build(voters: int, signatures: int) -> None:
         cursor.execute(
             """
             INSERT INTO recall_voter (iin_digest, district_id, status, name_digest, birth_digest, adult_from,
-                                      personal, updated_at)
+                                      iin_data_mismatch, personal, updated_at)
             SELECT encode(sha256(('voter-' || g)::bytea), 'hex'),
                    (%(ids)s::bigint[])[1 + g %% %(n)s],
                    CASE WHEN g %% 100 = 7 THEN 'deceased' WHEN g %% 200 = 13 THEN 'imprisoned' ELSE 'active' END,
                    encode(sha256(('name-' || g)::bytea), 'hex'),
                    encode(sha256(('birth-' || g)::bytea), 'hex'),
-                   NULL, %(token)s, %(now)s
+                   NULL, false, %(token)s, %(now)s
             FROM generate_series(1, %(voters)s) g
             """,
             {"ids": ids, "n": len(ids), "token": token, "now": now, "voters": voters},

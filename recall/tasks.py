@@ -18,7 +18,18 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .models import Signature, SignatureState, SigningChallenge
-from .services import counts, lifecycle, notices, paper_import, queue, register_import, verification, webhooks
+from .notifications.sms import SmsError
+from .services import (
+    challenges,
+    counts,
+    lifecycle,
+    notices,
+    paper_import,
+    queue,
+    register_import,
+    verification,
+    webhooks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +57,9 @@ def verify_signatures() -> int:
 
 @shared_task(name="recall.tasks.requeue_unverified", soft_time_limit=30, time_limit=60, **RETRY)
 def requeue_unverified() -> bool:
-    """Beat: signatures still waiting (stored while the broker was down, or a lost task) are queued."""
+    """Beat: signatures still waiting (stored while the broker was down, or a lost task) are
+    queued, and every petition's count of waiting signatures is refreshed for the public pages."""
+    counts.refresh_queued()
     stale = timezone.now() - dt.timedelta(seconds=settings.RECALL_REQUEUE_AFTER_SECONDS)
     if Signature.objects.filter(state=SignatureState.RECEIVED, received_at__lt=stale).exists():
         verify_signatures.delay()
@@ -61,6 +74,20 @@ def reconcile_counts() -> int:
     if repaired:
         logger.warning("reconciliation repaired %s petitions", len(repaired))
     return len(repaired)
+
+
+@shared_task(
+    name="recall.tasks.send_challenge_code",
+    soft_time_limit=30,
+    time_limit=45,
+    autoretry_for=(*TRANSIENT, SmsError),
+    retry_backoff=2,
+    retry_backoff_max=30,
+    max_retries=3,
+)
+def send_challenge_code(challenge_id: int) -> str:
+    """A voter's one-time code (or the already-signed notice); retried if the gateway fails."""
+    return challenges.send_code(challenge_id)
 
 
 @shared_task(name="recall.tasks.send_threshold_notices", soft_time_limit=60, time_limit=90, **RETRY)

@@ -276,10 +276,18 @@ def test_certification_needs_every_signature_decided_without_a_sample(collecting
         lifecycle.certify(collecting, actor=alice)
 
 
-def test_certification_compares_valid_signatures_with_the_requirement(collecting, alice):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING, valid_count=10)
+def test_certification_counts_the_signatures_not_a_cached_count(collecting, voters, alice):
+    from recall.services import verification
+
+    from .factories import SignatureFactory
+
+    for voter in voters[10:20]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()
+    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING, valid_count=0)  # a drifted counter
     collecting.refresh_from_db()
     assert lifecycle.certify(collecting, actor=alice).state == S.SUFFICIENT
+    assert collecting.audit_entries.filter(action="counts.repaired").exists()
     assert lifecycle.schedule_recall_vote(collecting, actor=alice).state == S.RECALL_VOTE
 
 

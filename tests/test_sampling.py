@@ -64,12 +64,12 @@ def verifying(collecting, voters, policy):
 
 
 def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob):
-    run = sampling.start_sample(verifying, actor=bob, seed="seed-42")
-    assert (run.population_size, run.sample_size) == (30, 10)
+    run = sampling.start_sample(verifying, actor=bob)
+    assert (run.population_size, run.sample_size) == (30, 10) and len(run.seed) == 32
     from recall.models import Signature
 
     population = list(Signature.objects.filter(petition=verifying).order_by("pk").values_list("pk", flat=True))
-    expected = [population[p] for p in sampling.draw("seed-42", 30, 10)]
+    expected = [population[p] for p in sampling.draw(run.seed, 30, 10)]  # anyone can redo the draw
     assert list(run.items.order_by("position").values_list("signature_id", flat=True)) == expected
     items = list(run.items.all())
     for item in items[:9]:
@@ -87,10 +87,16 @@ def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob)
 def test_a_projection_in_the_middle_band_requires_every_signature(verifying, bob, policy):
     Petition.objects.filter(pk=verifying.pk).update(required_signatures=28)
     verifying.refresh_from_db()
-    run = sampling.start_sample(verifying, actor=bob, seed="s")
+    run = sampling.start_sample(verifying, actor=bob)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
     run = sampling.close_sample(run.pk, actor=bob)
     # 30 projected is 107 % of 28: between the bands, so certification counts every signature.
     assert (run.projected_valid, run.outcome) == (Decimal("30.00"), SampleOutcome.FULL_CHECK)
     assert lifecycle.certify(verifying, actor=bob).state == PetitionState.SUFFICIENT
+
+
+def test_a_petition_has_one_sample(verifying, bob):
+    sampling.start_sample(verifying, actor=bob)
+    with pytest.raises(PolicyViolation, match="already drawn"):
+        sampling.start_sample(verifying, actor=bob)

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "RECALL_IIN_KEY": "iin-key-for-the-check",
     "RECALL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "RECALL_SMS_BACKEND": "recall.notifications.sms.HttpGatewayBackend",
 }
 
 
@@ -33,7 +34,9 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "RECALL_IIN_KEY", "RECALL_ENCRYPTION_KEYS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "RECALL_IIN_KEY", "RECALL_ENCRYPTION_KEYS", "DATABASE_URL", "RECALL_SMS_BACKEND"]
+)
 def test_production_has_no_secret_defaults(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", env=env)

@@ -189,8 +189,10 @@ def test_a_voter_who_already_signed_gets_the_same_answer_and_a_notice(
     with django_capture_on_commit_callbacks(execute=True):
         started = challenges.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
     assert started.phone_masked == "+7 ••• ••• •• 77"
-    assert "already recorded" in sms.outbox[-1].text and sms.outbox[-1].phone == "+77059998877"
-    assert not any(ch.isdigit() and len(ch) == 6 for ch in sms.outbox[-1].text.split())
+    to_entered, to_recorded = sms.outbox[-2:]
+    assert to_entered.phone == "+77059998877" and "already recorded" in to_entered.text
+    assert to_recorded.phone == "+77011234567" and "asked to sign" in to_recorded.text  # the real signer learns
+    assert not any(word.isdigit() and len(word) == 6 for m in sms.outbox for word in m.text.split())
     with pytest.raises(ChallengeFailed, match="not correct"):
         challenges.confirm_signing(started.token, "000000")
     assert Signature.objects.count() == 1
@@ -260,3 +262,37 @@ def test_unknown_iins_still_get_stored_for_the_commission(collecting):
     signing.sign_on_web(collecting.pk, stranger)
     verification.verify_all()
     assert Signature.objects.get().ground == "not_in_register"
+
+
+def test_requests_are_limited_per_phone_and_per_iin(collecting, voters, settings):
+    settings.RECALL_OTP_PER_PHONE_PER_DAY = 2
+    settings.RECALL_OTP_PER_IIN_PER_DAY = 2
+    for voter in voters[10:12]:
+        challenges.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
+    with pytest.raises(ChallengeFailed, match="this phone number today") as error:
+        challenges.start_signing(collecting.pk, signer_of(voters[12], phone="+77000000001"))
+    assert error.value.field == "phone"
+    for phone in ("+77000000002", "+77000000003"):
+        challenges.start_signing(collecting.pk, signer_of(voters[13], phone=phone))
+    with pytest.raises(ChallengeFailed, match="this IIN today"):
+        challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000004"))
+
+
+def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    assert sms.outbox == [] and len(callbacks) == 1
+    challenge = SigningChallenge.objects.get(token=started.token)
+    assert challenges.send_code(challenge.pk) == "code"
+    assert challenges.confirm_signing(started.token, code_from_outbox()).pk
+
+
+def test_a_confirmation_raced_by_another_gives_a_neutral_answer(collecting, voters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    first_code = code_from_outbox()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    challenges.confirm_signing(second.token, code_from_outbox())
+    with pytest.raises(ChallengeFailed, match="could not be completed"):
+        challenges.confirm_signing(first.token, first_code)

@@ -136,6 +136,9 @@ RECALL_OTP_TTL_SECONDS = env.int("RECALL_OTP_TTL_SECONDS", default=300)
 RECALL_OTP_MAX_ATTEMPTS = env.int("RECALL_OTP_MAX_ATTEMPTS", default=5)
 RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
 RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
+# Confirmation requests (sign or withdraw) per phone number and per IIN in 24 hours.
+RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
+RECALL_OTP_PER_IIN_PER_DAY = env.int("RECALL_OTP_PER_IIN_PER_DAY", default=5)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.
@@ -174,6 +177,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recall.api.errors.exception_handler",
+    # Addresses for throttling: REMOTE_ADDR, or behind one trusted proxy the address it appended.
+    "NUM_PROXIES": 1 if RECALL_BEHIND_PROXY else 0,
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

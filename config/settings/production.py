@@ -16,7 +16,8 @@ CACHES = {"default": cache_config(env.cache("CACHE_URL", default=env("REDIS_URL"
 RECALL_IIN_KEY = env("RECALL_IIN_KEY")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 
-RECALL_BEHIND_PROXY = env.bool("RECALL_BEHIND_PROXY", default=True)
+# Text messages carry one-time codes: production names its gateway backend explicitly.
+RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

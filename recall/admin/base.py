@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from ..errors import DomainError
 
@@ -62,6 +62,16 @@ class ScopedAdmin(admin.ModelAdmin):
         if path is not None:
             kwargs["queryset"] = scope_queryset(db_field.related_model._default_manager.all(), request, path)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """A domain rule refusing the save (checked in its transaction) is a message, not an error page."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)

@@ -46,7 +46,7 @@ class PaperImportAdmin(ScopedAdmin):
     list_select_related = ["petition__deputy", "petition__district", "uploaded_by"]
     readonly_fields = [
         "petition",
-        "file",
+        "source_name",
         "uploaded_by",
         "created_at",
         "state",

@@ -55,15 +55,6 @@ class BulkForm(forms.Form):
         )
 
 
-class SampleForm(forms.Form):
-    seed = forms.CharField(
-        label=_("Seed"),
-        required=False,
-        max_length=64,
-        help_text=_("Leave empty for a random seed. It is recorded and published so anyone can reproduce the draw."),
-    )
-
-
 class PetitionToolsMixin:
     """Mixed into PetitionAdmin."""
 
@@ -122,12 +113,12 @@ class PetitionToolsMixin:
         petition = self._petition(request, pk)
         if petition is None or not request.user.can_act:
             return self._back(pk)
-        form = SampleForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        error_message = ""
+        if request.method == "POST":  # nothing to choose: the service generates the seed
             try:
-                run = sampling.start_sample(petition, actor=request.user, seed=form.cleaned_data["seed"] or None)
+                run = sampling.start_sample(petition, actor=request.user)
             except DomainError as error:
-                form.add_error(None, str(error.message))
+                error_message = str(error.message)
             else:
                 messages.success(
                     request,
@@ -141,7 +132,7 @@ class PetitionToolsMixin:
             **self.admin_site.each_context(request),
             "title": _("Draw a random sample"),
             "petition": petition,
-            "form": form,
+            "error": error_message,
             "size": sampling.sample_size(raw, policy.sample_percent, policy.sample_minimum) if raw else 0,
             "raw": raw,
             "policy": policy,

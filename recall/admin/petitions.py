@@ -10,7 +10,6 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -255,9 +254,9 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Petition, form: forms.ModelForm, change: bool) -> None:
         if change:
-            if "deputy_answer" in form.changed_data:
-                obj.answer_published_at = timezone.now() if obj.deputy_answer else None
-            super().save_model(request, obj, form, change)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            if changes:
+                lifecycle.update_details(obj, actor=request.user, **changes)
             return
         created = lifecycle.apply(
             deputy=form.cleaned_data["deputy"],
@@ -269,13 +268,6 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         )
         obj.pk = created.pk
         obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
-
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-            return HttpResponseRedirect(request.get_full_path())
 
     # --- Transitions ------------------------------------------------------------------------
 
@@ -409,13 +401,6 @@ class RecallVoteAdmin(ScopedAdmin):
             },
         )
         obj.pk = vote.pk
-
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(PetitionTransition)

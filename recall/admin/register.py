@@ -77,7 +77,7 @@ class RegisterImportAdmin(ScopedAdmin):
     list_display = ["__str__", "created_at", "uploaded_by", "state", "progress", "created_count", "updated_count"]
     list_filter = ["state"]
     readonly_fields = [
-        "file",
+        "source_name",
         "uploaded_by",
         "created_at",
         "state",

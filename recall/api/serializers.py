@@ -63,10 +63,12 @@ class DeputyRefSerializer(serializers.ModelSerializer):
 
 class CountsSerializer(serializers.Serializer):
     required = serializers.IntegerField(source="required_signatures", allow_null=True)
-    received = serializers.IntegerField(source="received_count")
+    received = serializers.IntegerField(source="all_received")
     valid = serializers.IntegerField(source="valid_count")
     invalid = serializers.IntegerField(source="invalid_count")
-    awaiting = serializers.IntegerField(source="awaiting_count", help_text="Received and not yet decided.")
+    awaiting = serializers.IntegerField(
+        source="awaiting_count", help_text="Received and not yet decided: queued for the machine or with an official."
+    )
     withdrawn = serializers.IntegerField(source="withdrawn_count")
 
 

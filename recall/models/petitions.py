@@ -87,6 +87,10 @@ class Petition(models.Model):
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     review_count = models.PositiveIntegerField(_("awaiting review"), default=0)
     withdrawn_count = models.PositiveIntegerField(_("withdrawn"), default=0)
+    # Signatures stored but not yet reached by the workers (normally a handful for seconds; a
+    # backlog after a broker outage). Refreshed every minute by recall.tasks.requeue_unverified
+    # and lowered by each verification batch.
+    queued_count = models.PositiveIntegerField(_("queued for verification"), default=0)
     counts_reconciled_at = models.DateTimeField(_("counts reconciled"), null=True, blank=True)
     last_milestone = models.PositiveSmallIntegerField(default=0, editable=False)
 
@@ -125,7 +129,13 @@ class Petition(models.Model):
     @property
     def awaiting_count(self) -> int:
         """Signatures not yet decided: still queued for the workers, or with an official."""
-        return max(0, self.received_count - self.valid_count - self.invalid_count - self.withdrawn_count)
+        reviewing = self.received_count - self.valid_count - self.invalid_count - self.withdrawn_count
+        return max(0, reviewing) + self.queued_count
+
+    @property
+    def all_received(self) -> int:
+        """Every signature stored, counted by the workers or still queued for them."""
+        return self.received_count + self.queued_count
 
     @property
     def progress_percent(self) -> int:

@@ -32,6 +32,9 @@ class Voter(models.Model):
     # that verification could still look at. Verification checks age in SQL without the
     # register holding every voter's birth date in clear.
     adult_from = models.DateTimeField(null=True, blank=True)
+    # The IIN's digits disagree with the register's birth date or sex (allowed since 2013):
+    # this voter's signatures go to an official rather than being accepted by the machine.
+    iin_data_mismatch = models.BooleanField(default=False)
     personal = EncryptedJSONField(_("personal data"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -63,6 +66,8 @@ class ImportJob(models.Model):
     """Progress and outcome of a file imported in the background."""
 
     file = models.FileField(_("CSV file"), upload_to="imports/%Y/%m/")
+    # The upload is deleted once the job is final (it holds plain IINs); its name stays.
+    source_name = models.CharField(_("file"), max_length=255, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -43,9 +43,8 @@ class SampleRun(models.Model):
         verbose_name_plural = _("random samples")
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["petition"], condition=Q(closed_at__isnull=True), name="one_open_sample_per_petition"
-            ),
+            # One draw per petition: a result cannot be improved by drawing again.
+            models.UniqueConstraint(fields=["petition"], name="one_sample_per_petition"),
             models.CheckConstraint(
                 condition=Q(sample_size__lte=models.F("population_size")), name="sample_within_population"
             ),

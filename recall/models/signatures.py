@@ -217,7 +217,7 @@ class SigningChallenge(models.Model):
     """A one-time code sent to a voter's phone before signing or withdrawing.
 
     The code is stored hashed; a challenge for a voter who has already signed sends no code
-    (the voter gets a notice instead) and can never be confirmed, so the screen is the same.
+    (a notice instead) and can never be confirmed, so the screen is the same.
     """
 
     token = models.CharField(max_length=43, unique=True)
@@ -225,8 +225,13 @@ class SigningChallenge(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
     voter_digest = models.CharField(max_length=DIGEST_LENGTH)
+    # Limits per number and per IIN count challenges by these digests.
+    phone_digest = models.CharField(max_length=DIGEST_LENGTH, blank=True)
     payload = EncryptedJSONField()
     phone_masked = models.CharField(max_length=32)
+    # False for a voter who has already signed: no code is ever sent, nothing can confirm it.
+    can_confirm = models.BooleanField(default=True)
+    # Written by the notification worker when it sends the code (recall.tasks.send_challenge_code).
     code_hash = models.CharField(max_length=64, blank=True)
     sends = models.PositiveSmallIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True)
@@ -238,6 +243,11 @@ class SigningChallenge(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="challenge_purpose_valid")
+        ]
+        indexes = [
+            # recall.services.challenges counts recent requests per number and per IIN.
+            models.Index(fields=["phone_digest", "created_at"], name="challenge_phone_recent"),
+            models.Index(fields=["voter_digest", "created_at"], name="challenge_voter_recent"),
         ]
 
 

@@ -2,9 +2,14 @@
 
 A challenge holds what the voter entered (encrypted), the code's HMAC (never the code), an
 expiry, an attempt counter and a resend counter. Each counter moves by a conditional UPDATE, so
-parallel guesses cannot exceed the limit. For a voter who has already signed no code is sent
-(the number gets a notice instead) and the challenge can never be confirmed; the screen is the
-same, so nobody can find out from the site who signed.
+parallel guesses cannot exceed the limit. The code is made and texted by a notification worker
+that is given only the challenge's id.
+
+For a voter who has already signed no code is sent and the challenge can never be confirmed;
+the site's answers are the same as for a new signer. The text message cannot be: it tells the
+holder of the number given (a Kazakh SIM card is registered to its holder) that the IIN has
+signed, and tells the number the signature was made with that someone tried again. Requests
+are limited per number, per IIN and per address, and kept (encrypted) for a day.
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..crypto import iin_digest
-from ..errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
+from ..crypto import iin_digest, phone_digest
+from ..errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
 from ..models import SIGNABLE_STATES, ChallengePurpose, Signature, SignatureState, SigningChallenge
 from ..notifications import sms
-from . import signing
+from . import queue, signing
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +67,28 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def _send_after_commit(phone: str, text: str) -> None:
-    def send() -> None:
-        try:
-            sms.send(phone, text)
-        except Exception:
-            logger.exception("could not send a text message")
-
-    transaction.on_commit(send)
-
-
 @dataclass(frozen=True)
 class Started:
     token: str
     phone_masked: str
+
+
+def _check_limits(*, phone: str, voter_digest: str) -> None:
+    """A brake on probing and on text-message spam: requests per number and per IIN per day."""
+    since = timezone.now() - dt.timedelta(days=1)
+    recent = SigningChallenge.objects.filter(created_at__gte=since)
+    if recent.filter(phone_digest=phone_digest(phone)).count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY:
+        raise ChallengeFailed(
+            _("Too many confirmation requests for this phone number today; try again tomorrow."),
+            field="phone",
+            code="too_many_requests",
+        )
+    if recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_IIN_PER_DAY:
+        raise ChallengeFailed(
+            _("Too many confirmation requests for this IIN today; try again tomorrow."),
+            field="iin",
+            code="too_many_requests",
+        )
 
 
 def _create(
@@ -86,32 +99,76 @@ def _create(
     payload: dict,
     phone: str,
     signature: Signature | None = None,
-    live: bool = True,
+    can_confirm: bool = True,
 ) -> SigningChallenge:
-    token = secrets.token_urlsafe(32)
-    code = _new_code()
+    """Store the challenge; the notification worker sends the code after commit."""
+    _check_limits(phone=phone, voter_digest=voter_digest)
     now = timezone.now()
     challenge = SigningChallenge.objects.create(
-        token=token,
+        token=secrets.token_urlsafe(32),
         purpose=purpose,
         petition_id=petition_id,
         signature=signature,
         voter_digest=voter_digest,
+        phone_digest=phone_digest(phone),
         payload=payload,
         phone_masked=mask_phone(phone),
-        code_hash=_code_hash(token, code) if live else "",
+        can_confirm=can_confirm,
         sends=1,
         last_sent_at=now,
         expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
     )
-    if live:
-        _send_after_commit(phone, _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+    queue.after_commit("send_challenge_code", challenge.pk, inline_if_down=True)
     return challenge
 
 
+def send_code(challenge_id: int) -> str:
+    """Run by the notification worker: make a fresh code, keep its HMAC, text it. For a voter
+    who has already signed, text the notice instead, to this number and to the number the
+    signature was made with. Returns what was done."""
+    challenge = SigningChallenge.objects.filter(pk=challenge_id, completed_at__isnull=True).first()
+    if challenge is None or challenge.expires_at <= timezone.now():
+        return "nothing"
+    phone = challenge.payload.get("phone", "")
+    if not challenge.can_confirm:
+        if challenge.sends > 1:
+            return "nothing"  # the notice went with the first request
+        petition_id = challenge.petition_id
+        sms.send(
+            phone,
+            _(
+                "A signature with this IIN is already recorded on recall petition No. %(id)s; a second one is not "
+                "possible. If you did not sign it, contact the election commission."
+            )
+            % {"id": petition_id},
+        )
+        first = Signature.objects.filter(
+            petition_id=petition_id, voter_id=challenge.voter_digest, duplicate_of__isnull=True
+        ).first()
+        recorded = (first.personal or {}).get("phone", "") if first else ""
+        if recorded and recorded != phone:
+            sms.send(
+                recorded,
+                _(
+                    "Someone asked to sign recall petition No. %(id)s again with your IIN. Your signature stays "
+                    "recorded once. If this was not you, contact the election commission."
+                )
+                % {"id": petition_id},
+            )
+        return "notice"
+    code = _new_code()
+    changed = SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
+        code_hash=_code_hash(challenge.token, code)
+    )
+    if not changed:
+        return "nothing"
+    sms.send(phone, _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+    return "code"
+
+
 def start_signing(petition_id: int, signer: signing.Signer) -> Started:
-    """The first step on the web: check the petition, then send a code (or, to a voter who has
-    already signed, a notice instead)."""
+    """The first step on the web: check the petition, then have a code sent (or, to a voter
+    who has already signed, a notice instead: the answer on the screen is the same)."""
     signing.signable_petition(petition_id)
     # duplicate_of IS NULL lets the partial unique index answer (a repeat implies a first).
     already = Signature.objects.filter(
@@ -131,17 +188,8 @@ def start_signing(petition_id: int, signer: signing.Signer) -> Started:
             voter_digest=signer.digest,
             payload=payload,
             phone=signer.phone,
-            live=not already,
+            can_confirm=not already,
         )
-        if already:
-            _send_after_commit(
-                signer.phone,
-                _(
-                    "A signature with your IIN is already recorded on recall petition No. %(id)s. "
-                    "If you did not sign it, contact the election commission."
-                )
-                % {"id": petition_id},
-            )
     return Started(challenge.token, challenge.phone_masked)
 
 
@@ -155,15 +203,12 @@ def resend(token: str) -> Started:
         raise ChallengeFailed(
             _("Please wait %(s)s seconds before asking for a new code.") % {"s": seconds}, code="resend_too_soon"
         )
-    code = _new_code()
     updates = {
         "sends": F("sends") + 1,
         "last_sent_at": now,
         "attempts": 0,
         "expires_at": now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
     }
-    if challenge.code_hash:
-        updates["code_hash"] = _code_hash(token, code)
     with transaction.atomic():
         changed = SigningChallenge.objects.filter(
             pk=challenge.pk, sends__lte=settings.RECALL_OTP_MAX_RESENDS, completed_at__isnull=True
@@ -172,9 +217,8 @@ def resend(token: str) -> Started:
             raise ChallengeFailed(
                 _("No more codes can be sent for this request; start again."), code="too_many_resends"
             )
-        if challenge.code_hash:  # a dead challenge sends nothing again, but answers the same
-            phone = challenge.payload.get("phone", "")
-            _send_after_commit(phone, _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+        # A challenge that cannot be confirmed sends nothing again, but answers the same.
+        queue.after_commit("send_challenge_code", challenge.pk, inline_if_down=True)
     return Started(token, challenge.phone_masked)
 
 
@@ -195,7 +239,8 @@ def _check_code(challenge: SigningChallenge, code: str) -> None:
     if not counted:
         raise ChallengeFailed(_("Too many wrong codes. Ask for a new code."), code="too_many_attempts")
     code = re.sub(r"\D", "", code or "")
-    if not challenge.code_hash or not hmac.compare_digest(challenge.code_hash, _code_hash(challenge.token, code)):
+    stored = challenge.code_hash
+    if not challenge.can_confirm or not stored or not hmac.compare_digest(stored, _code_hash(challenge.token, code)):
         raise ChallengeFailed(_("The code is not correct."), code="wrong_code")
 
 
@@ -215,9 +260,14 @@ def confirm_signing(token: str, code: str) -> Signature:
     signer = signing.Signer(
         data["iin"], data["full_name"], dt.date.fromisoformat(data["birth_date"]), data["address"], data["phone"]
     )
-    with transaction.atomic():
-        _complete(challenge)
-        return signing.sign_on_web(challenge.petition_id, signer)
+    try:
+        with transaction.atomic():
+            _complete(challenge)
+            return signing.sign_on_web(challenge.petition_id, signer)
+    except AlreadySigned as error:  # signed meanwhile through another request: say nothing more
+        raise ChallengeFailed(
+            _("This confirmation could not be completed; start again."), code="not_completed"
+        ) from error
 
 
 # --- Checking and withdrawing -------------------------------------------------------------------

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import DailyTally, Petition, PetitionState, Signature, SignatureState
@@ -66,6 +67,8 @@ def apply(deltas: dict[int, Delta]) -> None:
         updates = {column: F(column) + delta.states[state] for state, column in COUNTED.items() if delta.states[state]}
         if delta.received:
             updates["received_count"] = F("received_count") + delta.received
+            # Counted now, so no longer queued (the beat's figure may lag; never below zero).
+            updates["queued_count"] = Greatest(F("queued_count") - delta.received, Value(0))
         if updates:
             Petition.objects.filter(pk=petition_id).update(**updates)
         _add_tallies(petition_id, delta.valid_by_day)
@@ -126,7 +129,24 @@ def truth(petition_id: int) -> dict[str, int]:
     )
     counts = {column: by_state.get(state, 0) for state, column in COUNTED.items()}
     counts["received_count"] = sum(n for state, n in by_state.items() if state != SignatureState.RECEIVED)
+    counts["queued_count"] = by_state.get(SignatureState.RECEIVED, 0)
     return counts
+
+
+def refresh_queued() -> int:
+    """Set every petition's queued count from the signatures still waiting for the workers
+    (served by the partial index of received signatures). Returns the signatures waiting."""
+    waiting = dict(
+        Signature.objects.filter(state=SignatureState.RECEIVED)
+        .values_list("petition_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    with transaction.atomic():
+        Petition.objects.filter(queued_count__gt=0).exclude(pk__in=list(waiting)).update(queued_count=0)
+        for petition_id, n in waiting.items():
+            Petition.objects.filter(pk=petition_id).update(queued_count=n)
+    return sum(waiting.values())
 
 
 def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, tuple[int, int]]]:
@@ -136,14 +156,15 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
     committed before the recount (and is in it) or adds its delta after the repair.
     """
     if petition_ids is None:
-        petition_ids = Petition.objects.filter(received_count__gt=0).values_list("pk", flat=True)
+        # Every registered petition: a counter corrupted to zero must be found too.
+        petition_ids = Petition.objects.filter(required_signatures__isnull=False).values_list("pk", flat=True)
     repaired: dict[int, dict[str, tuple[int, int]]] = {}
     for petition_id in sorted(petition_ids):
         with transaction.atomic():
             stored = (
                 Petition.objects.select_for_update()
                 .filter(pk=petition_id)
-                .values("received_count", *COUNTED.values())
+                .values("received_count", "queued_count", *COUNTED.values())
                 .first()
             )
             if stored is None:

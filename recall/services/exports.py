@@ -84,6 +84,11 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
         ]
 
 
+def _cell(value: str) -> str:
+    """Text a signer typed must not run as a spreadsheet formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -94,7 +99,7 @@ def signatures_csv(petition: Petition) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(COLUMNS)  # the BOM makes spreadsheet programs read UTF-8
     for row in _rows(petition):
-        yield writer.writerow(row)
+        yield writer.writerow([_cell(value) for value in row])
 
 
 @cache

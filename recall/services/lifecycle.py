@@ -319,6 +319,32 @@ def withdraw(petition: Petition, *, actor: Any | None, reason: str) -> Petition:
     )
 
 
+EDITABLE_WHILE_APPLIED = ("grounds_category", "grounds_text", "contact_email")
+
+
+def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> Petition:
+    """Change what officials may edit: the deputy's published answer, and while the
+    application is not yet registered, its grounds. Only these columns are written, so counts
+    and states the workers wrote meanwhile are never overwritten."""
+    authorize(actor, petition.district_id)
+    allowed = ("deputy_answer", "contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == S.APPLIED else ()))
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise IllegalTransition(
+            _("These details cannot be changed in the petition's current state: %(f)s.") % {"f": ", ".join(unknown)}
+        )
+    updates: dict[str, Any] = dict(changes)
+    if "deputy_answer" in changes:
+        updates["answer_published_at"] = timezone.now() if changes["deputy_answer"].strip() else None
+    with transaction.atomic():
+        Petition.objects.filter(pk=petition.pk).update(updated_at=timezone.now(), **updates)
+        audit.record(
+            "petition.details_changed", actor=actor, petition_id=petition.pk, obj=petition, fields=sorted(changes)
+        )
+    petition.refresh_from_db()
+    return petition
+
+
 def end_mandate(petition: Petition, *, actor: Any | None, reason: str) -> Petition:
     """The deputy's mandate ended otherwise (resignation, death, dissolution): the petition closes."""
     reason = _require_reason(reason)
@@ -344,17 +370,27 @@ def open_due_windows(now: dt.datetime | None = None) -> int:
 
 
 def close_due_windows(now: dt.datetime | None = None) -> int:
-    """A window that ends short of the threshold expires; one that reached it is submitted."""
+    """A window that reached the threshold is submitted when it ends. One that ends short of it
+    expires, but only once nothing could still reach it: signatures received in the window and
+    not yet checked by the machine, or waiting for an official, may still count."""
     now = now or timezone.now()
     closed = 0
     for petition in Petition.objects.filter(state__in=[S.COLLECTING, S.THRESHOLD_REACHED], window_end__lte=now):
         to_state = S.EXPIRED if petition.state == S.COLLECTING else S.SUBMITTED
+        if to_state == S.EXPIRED and _could_still_reach(petition):
+            continue
         try:
             _move(petition, to_state, allowed_from=[petition.state], actor=None, reason=_("window closed"))
             closed += 1
         except IllegalTransition:
             pass
     return closed
+
+
+def _could_still_reach(petition: Petition) -> bool:
+    if Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).exists():
+        return True  # the workers have not counted everything yet
+    return petition.valid_count + petition.review_count >= (petition.required_signatures or 0)
 
 
 # --- After the threshold --------------------------------------------------------------------
@@ -398,6 +434,10 @@ def certification_result(petition: Petition) -> PetitionState:
 def certify(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
     if petition.state != S.VERIFYING:
         raise IllegalTransition(_("Only a petition under verification can be certified."))
+    from . import counts
+
+    counts.reconcile([petition.pk])  # certify on the signatures themselves, not on a cached count
+    petition.refresh_from_db()
     result = certification_result(petition)
     return _move(
         petition,

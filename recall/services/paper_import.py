@@ -31,8 +31,8 @@ from .. import crypto
 from .. import iin as iin_module
 from ..calendar import local_date, local_midnight
 from ..errors import IllegalTransition
-from ..models import Channel, JobState, PaperImport, Petition, PetitionState, Signature
-from . import audit, job_progress, queue
+from ..models import Channel, PaperImport, Petition, PetitionState, Signature
+from . import audit, jobs, queue
 from .register_import import MAX_REPORTED_ERRORS, ImportRejected, count_rows, open_text, parse_date
 
 REQUIRED = ("sheet", "line", "iin", "full_name", "birth_date", "address", "signed_on")
@@ -88,15 +88,18 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
     if signed_on > now.date() + dt.timedelta(days=1):
         raise ValueError(_("date of signing in the future"))
     number = iin_module.normalize(v["iin"])
-    checksum_ok = iin_module.is_valid(number)
+    checksum_ok = not number or iin_module.is_valid(number)  # a missing IIN is incomplete data
     try:
         birth = parse_date(v["birth_date"]) if v["birth_date"] else None
     except ValueError:
         birth = None
     complete = bool(number and v["full_name"] and birth and v["address"])
+    # A line without a 12-digit IIN must not match the register or repeat another such line.
+    readable = len(number) == 12 and number.isdigit()
+    voter_digest = crypto.iin_digest(number if readable else f"unreadable:{import_id}:{sheet}:{line}")
     return Signature(
         petition_id=petition.pk,
-        voter_id=crypto.iin_digest(number),
+        voter_id=voter_digest,
         channel=Channel.PAPER,
         paper_import_id=import_id,
         sheet_number=sheet,
@@ -106,7 +109,7 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
         received_at=now,
         iin_checksum_ok=checksum_ok,
         data_complete=complete,
-        iin_data_mismatch=bool(checksum_ok and birth and iin_module.data_warnings(number, birth_date=birth)),
+        iin_data_mismatch=bool(number and checksum_ok and birth and iin_module.data_warnings(number, birth_date=birth)),
         name_digest=crypto.name_digest(v["full_name"]),
         birth_digest=crypto.birth_digest(birth) if birth else "",
         personal={
@@ -194,43 +197,10 @@ def _store(job: PaperImport, petition: Petition, rows: list[Signature]) -> int:
 
 
 def run_job(job_id: int) -> PaperImport | None:
-    """Run an uploaded paper-sheet file once (claimed by a conditional UPDATE)."""
-    claimed = PaperImport.objects.filter(pk=job_id, state=JobState.PENDING).update(
-        state=JobState.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
-        return None
-    job = PaperImport.objects.select_related("uploaded_by").get(pk=job_id)
+    """Run an uploaded paper-sheet file once."""
 
-    def progress(done: int, total: int) -> None:
-        job_progress.set(job, done, total)
+    def work(job: PaperImport, stream: IO[bytes], progress: Any) -> dict[str, Any]:
+        stored, repeats = import_sheets(job, stream, progress=progress)
+        return {"total_rows": stored, "processed_rows": stored, "imported_count": stored, "duplicate_count": repeats}
 
-    try:
-        with job.file.open("rb") as stream:
-            stored, repeats = import_sheets(job, stream, progress=progress)
-    except ImportRejected as rejected:
-        PaperImport.objects.filter(pk=job_id).update(
-            state=JobState.FAILED, errors=rejected.errors, finished_at=timezone.now()
-        )
-    except IllegalTransition as refused:
-        PaperImport.objects.filter(pk=job_id).update(
-            state=JobState.FAILED, errors=[{"line": 0, "error": str(refused.message)}], finished_at=timezone.now()
-        )
-    except Exception:
-        PaperImport.objects.filter(pk=job_id).update(
-            state=JobState.FAILED,
-            errors=[{"line": 0, "error": "internal error; see the worker log"}],
-            finished_at=timezone.now(),
-        )
-        raise
-    else:
-        PaperImport.objects.filter(pk=job_id).update(
-            state=JobState.DONE,
-            total_rows=stored,
-            processed_rows=stored,
-            imported_count=stored,
-            duplicate_count=repeats,
-            finished_at=timezone.now(),
-        )
-    job.refresh_from_db()
-    return job
+    return jobs.run(PaperImport, job_id, work)

@@ -15,17 +15,27 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def _publish(task_name: str, args: tuple, kwargs: dict) -> None:
+def _publish(task_name: str, args: tuple, kwargs: dict, *, inline_if_down: bool = False) -> None:
     from .. import tasks
 
+    task = getattr(tasks, task_name)
     try:
-        getattr(tasks, task_name).apply_async(args=args, kwargs=kwargs)
+        task.apply_async(args=args, kwargs=kwargs)
     except Exception:
-        logger.warning("could not publish %s; the periodic job will pick the work up", task_name, exc_info=True)
+        if not inline_if_down:
+            logger.warning("could not publish %s; the periodic job will pick the work up", task_name, exc_info=True)
+            return
+        logger.warning("could not publish %s; running it in this process", task_name, exc_info=True)
+        try:
+            task.run(*args, **kwargs)
+        except Exception:
+            logger.exception("%s failed in process", task_name)
 
 
-def after_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: _publish(task_name, args, kwargs))
+def after_commit(task_name: str, *args: Any, inline_if_down: bool = False, **kwargs: Any) -> None:
+    """Publish after commit. ``inline_if_down``: a person is waiting for it (a one-time code),
+    so if the broker is unreachable the task runs here instead of waiting for a periodic job."""
+    transaction.on_commit(lambda: _publish(task_name, args, kwargs, inline_if_down=inline_if_down))
 
 
 VERIFY_PENDING_KEY = "recall:verify-pending"

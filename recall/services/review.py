@@ -93,6 +93,16 @@ def decide(
             raise IllegalTransition(
                 _("A signature cannot go from “%(old)s” to “%(new)s”.") % {"old": SS(old).label, "new": SS(new).label}
             )
+        if valid and (
+            signature.duplicate_of_id
+            or Signature.objects.filter(petition_id=signature.petition_id, voter_id=signature.voter_id, state=SS.VALID)
+            .exclude(pk=signature.pk)
+            .exists()
+        ):
+            raise IllegalTransition(
+                _("This voter already has a counted signature on this petition; a repeat cannot be valid."),
+                code="repeat_cannot_be_valid",
+            )
         if old != SS.REVIEW and not note.strip():
             raise InvalidInput(_("Say why the earlier decision is changed."), field="note", code="reason_required")
         now = timezone.now()

@@ -64,7 +64,8 @@ def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, i
     return SampleOutcome.FULL_CHECK
 
 
-def start_sample(petition: Petition, *, actor: Any, seed: str | None = None) -> SampleRun:
+def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
+    """Draw the petition's one sample, with a seed generated here (never chosen by a person)."""
     lifecycle.authorize(actor, petition.district_id)
     if petition.state != PetitionState.VERIFYING:
         raise IllegalTransition(_("A sample is drawn from a petition under verification."))
@@ -84,9 +85,7 @@ def start_sample(petition: Petition, *, actor: Any, seed: str | None = None) -> 
     if not population:
         raise PolicyViolation(_("The petition has no signatures to sample."), code="empty_population")
     size = sample_size(len(population), policy.sample_percent, policy.sample_minimum)
-    seed = (seed or secrets.token_hex(16)).strip()
-    if not seed or len(seed) > 64:
-        raise InvalidInput(_("A seed is 1 to 64 characters."), field="seed", code="invalid_seed")
+    seed = secrets.token_hex(16)
     positions = draw(seed, len(population), size)
     try:
         with transaction.atomic():
@@ -114,8 +113,8 @@ def start_sample(petition: Petition, *, actor: Any, seed: str | None = None) -> 
                 size=size,
             )
     except IntegrityError as error:
-        if "one_open_sample_per_petition" in str(error):
-            raise PolicyViolation(_("This petition already has an open sample."), code="sample_open") from error
+        if "one_sample_per_petition" in str(error) or "recall_samplerun.petition_id" in str(error):
+            raise PolicyViolation(_("A sample was already drawn for this petition."), code="sample_exists") from error
         raise
     return run
 

@@ -14,8 +14,9 @@ register by IIN digest, and writes every decision. The rules, first match wins:
       removed)                                   -> invalid, no_right_to_vote
     under 18 on the day of signing               -> invalid, under_18
     signed outside the collection window         -> invalid, outside_window
-    name, birth date or the IIN's own digits do
-      not match the register                     -> review (an official decides)
+    name or birth date differ from the register,
+      or the IIN's digits from the birth date or
+      sex (the signer's entry or the register)   -> review (an official decides)
     otherwise                                    -> valid
 
 The counts, the daily series, the threshold and the milestones are updated in the same
@@ -54,16 +55,17 @@ _GROUND = """
 """
 _NAME_MISMATCH = "s.name_digest <> v.name_digest"
 _BIRTH_MISMATCH = "s.birth_digest <> v.birth_digest"
-_MISMATCH = f"(s.iin_data_mismatch OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
+_IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
+_MISMATCH = f"({_IIN_MISMATCH} OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
 
 _REASONS = {
     "postgresql": f"""to_jsonb(array_remove(ARRAY[
-        CASE WHEN s.iin_data_mismatch THEN 'iin_data_mismatch' END,
+        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
         CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
         CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
     ]::text[], NULL))""",
     "sqlite": f"""(SELECT json_group_array(value) FROM json_each(json_array(
-        CASE WHEN s.iin_data_mismatch THEN 'iin_data_mismatch' END,
+        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
         CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
         CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
     )) WHERE value IS NOT NULL)""",

@@ -43,7 +43,7 @@ def petition_payload(petition: Petition) -> dict:
         "deputy": petition.deputy.full_name,
         "district": petition.district.code,
         "required": petition.required_signatures,
-        "received": petition.received_count,
+        "received": petition.all_received,
         "valid": petition.valid_count,
         "invalid": petition.invalid_count,
         "awaiting": petition.awaiting_count,
@@ -149,8 +149,9 @@ def deliver(delivery_id: int) -> DeliveryResult:
         "X-Recall-Signature": "v1=" + sign(endpoint.secret, timestamp, body),
     }
     started = time.monotonic()
-    status, error, excerpt = None, "", ""
+    status, error, excerpt, refused = None, "", "", False
     try:
+        validate_url(endpoint.url)  # again: the name may resolve elsewhere now than when registered
         response = requests.post(
             endpoint.url,
             data=body,
@@ -159,6 +160,8 @@ def deliver(delivery_id: int) -> DeliveryResult:
             allow_redirects=False,
         )
         status, excerpt = response.status_code, response.text[:500]
+    except InvalidInput as invalid:
+        error, refused = f"refused: {invalid.message}", True
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
     duration_ms = int((time.monotonic() - started) * 1000)
@@ -172,7 +175,11 @@ def deliver(delivery_id: int) -> DeliveryResult:
         if ok:
             fields = {"state": DeliveryState.DELIVERED, "delivered_at": timezone.now(), "next_attempt_at": None}
             result = DeliveryResult(DeliveryState.DELIVERED)
-        elif (status is not None and _is_permanent(status)) or attempts >= settings.RECALL_WEBHOOK_MAX_ATTEMPTS:
+        elif (
+            refused
+            or (status is not None and _is_permanent(status))
+            or attempts >= settings.RECALL_WEBHOOK_MAX_ATTEMPTS
+        ):
             fields = {"state": DeliveryState.FAILED, "next_attempt_at": None}
             result = DeliveryResult(DeliveryState.FAILED)
         else:

@@ -299,7 +299,7 @@ class Command(BaseCommand):
         verifying.refresh_from_db()
         lifecycle.submit(verifying, actor=cec, reason="Sheets handed in by the initiative group.")
         lifecycle.start_verification(verifying, actor=cec)
-        sampling.start_sample(verifying, actor=cec, seed="demo-2026")
+        sampling.start_sample(verifying, actor=cec)
 
         # Zhanaarka district maslikhat: the whole way to a recall.
         recalled = self.apply(
