@@ -43,3 +43,34 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def collecting_petition(district, *, now):  # type: ignore[no-untyped-def]
+    """A petition collecting now against a new single-mandate deputy of ``district``; it needs
+    10 % of the district's registered voters."""
+    import datetime as dt
+
+    from recall.models import Deputy, Petition, PetitionState
+
+    deputy = Deputy.objects.create(
+        full_name=f"Deputy {district.code}",
+        mandate="single",
+        level=district.level,
+        district=district,
+        term_start=dt.date(2023, 3, 29),
+        term_end=dt.date(2028, 3, 29),
+    )
+    return Petition.objects.create(
+        deputy=deputy,
+        district=district,
+        grounds_category="lost_trust",
+        grounds_text="benchmark",
+        applied_at=now,
+        state=PetitionState.COLLECTING,
+        registered_at=now,
+        registered_voters=district.registered_voters,
+        threshold_percent=10,
+        required_signatures=max(1, district.registered_voters // 10),
+        window_start=now - dt.timedelta(days=1),
+        window_end=now + dt.timedelta(days=29),
+    )

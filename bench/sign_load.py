@@ -33,41 +33,19 @@ PORT = 8977
 
 def seed(total_requests: int) -> tuple[int, str, list[bytes]]:
     """A collecting petition, a partner key, and one distinct request body per request."""
-    from bench.common import fresh_database, setup_django
+    from bench.common import collecting_petition, fresh_database, setup_django
 
     fresh_database()
     setup_django()
     from accounts.models import ApiClient, ApiKey
     from recall import iin
-    from recall.models import Deputy, District, Petition, PetitionState, policy_for
+    from recall.models import District, policy_for
 
     district = District.objects.create(
         code="B-1", name="Bench", region="Bench", level="mazhilis", body="Mazhilis", registered_voters=500_000
     )
     policy_for("mazhilis")
-    deputy = Deputy.objects.create(
-        full_name="Bench Deputy",
-        mandate="single",
-        level="mazhilis",
-        district=district,
-        term_start=dt.date(2023, 3, 29),
-        term_end=dt.date(2028, 3, 29),
-    )
-    now = dt.datetime.now(dt.UTC)
-    petition = Petition.objects.create(
-        deputy=deputy,
-        district=district,
-        grounds_category="lost_trust",
-        grounds_text="bench",
-        applied_at=now,
-        state=PetitionState.COLLECTING,
-        registered_at=now,
-        registered_voters=500_000,
-        threshold_percent=10,
-        required_signatures=50_000,
-        window_start=now - dt.timedelta(days=1),
-        window_end=now + dt.timedelta(days=30),
-    )
+    petition = collecting_petition(district, now=dt.datetime.now(dt.UTC))
     client = ApiClient.objects.create(name="Bench partner")
     _key, raw = ApiKey.objects.create_key(client=client, name="bench", scopes=["sign", "read"])
     bodies = []

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RESULTS, ROOT, fresh_database, setup_django
+from bench.common import RESULTS, ROOT, collecting_petition, fresh_database, setup_django
 
 PETITIONS = 10
 
@@ -39,7 +39,7 @@ def build(voters: int, signatures: int) -> None:
     from django.utils import timezone
 
     from recall import crypto, demo_data
-    from recall.models import Deputy, District, Petition, PetitionState, policy_for
+    from recall.models import District, policy_for
 
     token = crypto.encrypt({"iin": "000000000000", "full_name": "x", "birth_date": "1980-01-01", "address": "x"})
     districts = []
@@ -73,31 +73,8 @@ def build(voters: int, signatures: int) -> None:
     started = time.perf_counter()
     petitions = []
     for district in districts[:PETITIONS]:
-        deputy = Deputy.objects.create(
-            full_name=f"Deputy {district.code}",
-            mandate="single",
-            level="mazhilis",
-            district=district,
-            term_start=dt.date(2023, 3, 29),
-            term_end=dt.date(2028, 3, 29),
-        )
         district.refresh_from_db()
-        petitions.append(
-            Petition.objects.create(
-                deputy=deputy,
-                district=district,
-                grounds_category="lost_trust",
-                grounds_text="bench",
-                applied_at=now,
-                state=PetitionState.COLLECTING,
-                registered_at=now,
-                registered_voters=district.registered_voters,
-                threshold_percent=10,
-                required_signatures=district.registered_voters // 10,
-                window_start=now - dt.timedelta(days=1),
-                window_end=now + dt.timedelta(days=29),
-            )
-        )
+        petitions.append(collecting_petition(district, now=now))
     per_petition = signatures // PETITIONS
     with connection.cursor() as cursor:
         for index, petition in enumerate(petitions):
@@ -148,32 +125,24 @@ def build(voters: int, signatures: int) -> None:
     print(f"signatures: {signatures:,} received on {PETITIONS} petitions in {time.perf_counter() - started:.1f} s")
 
 
-PLAIN = """
-UPDATE recall_signature s SET
-    state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
-    ground = j.ground, verified_at = now()
-FROM (
-    SELECT s.id,
-        CASE
-            WHEN s.duplicate_of_id IS NOT NULL THEN 'duplicate'
-            WHEN NOT s.iin_checksum_ok THEN 'iin_checksum'
-            WHEN NOT s.data_complete THEN 'incomplete'
-            WHEN v.id IS NULL THEN 'not_in_register'
-            WHEN v.district_id <> p.district_id THEN 'outside_district'
-            WHEN v.status = 'deceased' THEN 'deceased'
-            WHEN v.status <> 'active' THEN 'no_right_to_vote'
-            WHEN v.adult_from IS NOT NULL AND s.signed_at < v.adult_from THEN 'under_18'
-            WHEN s.signed_at < p.window_start OR s.signed_at >= p.window_end THEN 'outside_window'
-            ELSE ''
-        END AS ground,
-        (s.iin_data_mismatch OR s.name_digest <> v.name_digest OR s.birth_digest <> v.birth_digest) AS mismatch
-    FROM recall_signature s
-    JOIN recall_petition p ON p.id = s.petition_id
-    LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
-    WHERE s.state = 'received'
-) j
-WHERE s.id = j.id
-"""
+def plain_statement() -> str:
+    """The same rules and join as the workers (recall.services.verification), for every received
+    signature at once: no batches, no claims, no counts."""
+    from recall.services.verification import GROUND_SQL, MISMATCH_SQL
+
+    return f"""
+    UPDATE recall_signature t SET
+        state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
+        ground = j.ground, verified_at = now()
+    FROM (
+        SELECT s.id, {GROUND_SQL} AS ground, {MISMATCH_SQL} AS mismatch
+        FROM recall_signature s
+        JOIN recall_petition p ON p.id = s.petition_id
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        WHERE s.state = 'received'
+    ) j
+    WHERE t.id = j.id
+    """
 
 
 def plain_sql() -> tuple[float, int]:
@@ -181,7 +150,7 @@ def plain_sql() -> tuple[float, int]:
 
     with transaction.atomic(), connection.cursor() as cursor:
         started = time.perf_counter()
-        cursor.execute(PLAIN)
+        cursor.execute(plain_statement())
         elapsed = time.perf_counter() - started
         rows = cursor.rowcount
         transaction.set_rollback(True)

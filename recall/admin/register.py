@@ -6,14 +6,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .. import iin as iin_module
 from ..crypto import iin_digest
-from ..models import JobState, RegisterImport, Voter
-from ..services import job_progress, queue
-from .base import ReadOnlyAdmin, ScopedAdmin
+from ..models import RegisterImport, Voter
+from .base import ReadOnlyAdmin, is_member
+from .jobs import JobAdmin
 
 
 def mask(value: str) -> str:
@@ -65,15 +64,16 @@ class RegisterImportForm(forms.ModelForm):
         fields = ["file"]
         help_texts = {
             "file": _(
-                "CSV with a header row: iin, full_name, birth_date, address, district, status. "
+                "CSV with a header row: iin, full_name, birth_date, address, district, status, sex. "
                 "If any line is wrong nothing is imported and the lines are listed."
             )
         }
 
 
 @admin.register(RegisterImport)
-class RegisterImportAdmin(ScopedAdmin):
+class RegisterImportAdmin(JobAdmin):
     form = RegisterImportForm
+    task_name = "import_register_file"
     list_display = ["__str__", "created_at", "uploaded_by", "state", "progress", "created_count", "updated_count"]
     list_filter = ["state"]
     readonly_fields = [
@@ -88,55 +88,15 @@ class RegisterImportAdmin(ScopedAdmin):
         "updated_count",
         "error_list",
     ]
-    change_form_template = "admin/recall/job_change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
-        qs = super(ScopedAdmin, self).get_queryset(request)
+        # A register import has no district of its own: it belongs to the uploader's commission.
+        qs = RegisterImport.objects.select_related("uploaded_by")
+        if not is_member(request):
+            return qs.none()
         if request.user.sees_everything:
             return qs
         return qs.filter(uploaded_by__commission=request.user.commission_id)
 
     def in_scope(self, request: HttpRequest, obj: Any) -> bool:
         return self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["file"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    @admin.display(description=_("progress"))
-    def progress(self, obj: RegisterImport) -> str:
-        return job_progress_html(obj)
-
-    @admin.display(description=_("errors"))
-    def error_list(self, obj: RegisterImport) -> str:
-        return job_errors_html(obj)
-
-    def save_model(self, request: HttpRequest, obj: RegisterImport, form: forms.ModelForm, change: bool) -> None:
-        obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
-        queue.after_commit("import_register_file", obj.pk)
-
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> Any:
-        obj = context.get("original")
-        context["job_running"] = obj is not None and obj.state in (JobState.PENDING, JobState.RUNNING)
-        return super().render_change_form(request, context, *args, **kwargs)
-
-
-def job_progress_html(job: Any) -> str:
-    done, total = job.processed_rows, job.total_rows
-    if job.state == JobState.RUNNING:
-        done, total = job_progress.get(job) or (0, 0)
-    percent = 100 if job.state == JobState.DONE else (done * 100 // total if total else 0)
-    return format_html('<progress max="100" value="{}"></progress> {}% ({} / {})', percent, percent, done, total or "?")
-
-
-def job_errors_html(job: Any) -> str:
-    if not job.errors:
-        return "—"
-    rows = format_html_join("", "<li>{}: {}</li>", ((_("line %s") % e["line"], e["error"]) for e in job.errors))
-    return format_html("<ul>{}</ul>", rows)

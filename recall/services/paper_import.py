@@ -18,9 +18,7 @@ the window on the window's first and last days, so that the day decides.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
@@ -33,7 +31,7 @@ from ..calendar import local_date, local_midnight
 from ..errors import IllegalTransition
 from ..models import Channel, PaperImport, Petition, PetitionState, Signature
 from . import audit, jobs, queue
-from .register_import import MAX_REPORTED_ERRORS, ImportRejected, count_rows, open_text, parse_date
+from .register_import import MAX_REPORTED_ERRORS, ImportRejected, count_rows, csv_reader, open_text, parse_date
 
 REQUIRED = ("sheet", "line", "iin", "full_name", "birth_date", "address", "signed_on")
 ACCEPTING = (
@@ -49,16 +47,6 @@ def paper_signed_at(day: dt.date, petition: Petition) -> dt.datetime:
     if local_date(petition.window_start) <= day <= local_date(petition.window_end):
         return min(max(noon, petition.window_start), petition.window_end - dt.timedelta(microseconds=1))
     return noon
-
-
-def _reader(text: io.TextIOWrapper) -> csv.DictReader:
-    first = text.readline()
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
-    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)
 
 
 def _positive(value: str) -> int:
@@ -127,7 +115,7 @@ def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) 
     if petition.state not in ACCEPTING:
         raise IllegalTransition(_("Paper sheets are accepted while the petition collects or is being verified."))
     total = count_rows(stream)
-    reader = _reader(open_text(stream))
+    reader = csv_reader(open_text(stream), REQUIRED)
     now = timezone.now()
     taken = set(
         Signature.objects.filter(petition=petition, channel=Channel.PAPER).values_list("sheet_number", "sheet_line")

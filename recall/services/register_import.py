@@ -92,14 +92,15 @@ def count_rows(stream: IO[bytes]) -> int:
     return max(0, lines - 1)
 
 
-def _reader(text: io.TextIOWrapper) -> tuple[csv.DictReader, list[str]]:
+def csv_reader(text: io.TextIOWrapper, required: tuple[str, ...]) -> csv.DictReader:
+    """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
     first = text.readline()
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
-    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None), header
+    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)
 
 
 class _RowBuilder:
@@ -174,7 +175,7 @@ _POOL_BUILDER: _RowBuilder | None = None
 
 
 def _numbered_chunks(stream: IO[bytes]) -> Iterator[list[tuple[int, dict]]]:
-    reader, _header = _reader(open_text(stream))
+    reader = csv_reader(open_text(stream), REQUIRED)
     chunk: list[tuple[int, dict]] = []
     try:
         for record in reader:

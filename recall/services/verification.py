@@ -39,7 +39,8 @@ from . import counts, lifecycle
 
 logger = logging.getLogger(__name__)
 
-_GROUND = """
+# The rules as SQL, shared with bench/verify_throughput.py's plain-statement comparison.
+GROUND_SQL = """
     CASE
         WHEN s.duplicate_of_id IS NOT NULL THEN 'duplicate'
         WHEN NOT s.iin_checksum_ok THEN 'iin_checksum'
@@ -56,7 +57,7 @@ _GROUND = """
 _NAME_MISMATCH = "s.name_digest <> v.name_digest"
 _BIRTH_MISMATCH = "s.birth_digest <> v.birth_digest"
 _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
-_MISMATCH = f"({_IIN_MISMATCH} OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
+MISMATCH_SQL = f"({_IIN_MISMATCH} OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
 
 _REASONS = {
     "postgresql": f"""to_jsonb(array_remove(ARRAY[
@@ -99,9 +100,9 @@ def _update(vendor: str) -> str:
         {_LOCK[vendor]}
     ),
     judged AS (
-        SELECT s.id, {_GROUND} AS ground, {_MISMATCH} AS mismatch,
+        SELECT s.id, {GROUND_SQL} AS ground, {MISMATCH_SQL} AS mismatch,
                -- the reasons are built only for the few rows an official will see
-               CASE WHEN {_MISMATCH} THEN {_REASONS[vendor]} END AS reasons
+               CASE WHEN {MISMATCH_SQL} THEN {_REASONS[vendor]} END AS reasons
         FROM claimed c
         JOIN recall_signature s ON s.id = c.id
         JOIN recall_petition p ON p.id = s.petition_id

@@ -38,9 +38,7 @@ class Command(BaseCommand):
         done, last = 0, 0
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s", [last, batch]
-                )
+                cursor.execute(f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s", [last, batch])
                 rows = cursor.fetchall()
                 if not rows:
                     return done

@@ -1,0 +1,65 @@
+"""What the two background-import pages share (the voter register, paper sheets): an upload
+form, then a read-only page with the progress, the outcome and every bad line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ..models import JobState
+from ..services import job_progress, queue
+from .base import ScopedAdmin
+
+
+class JobAdmin(ScopedAdmin):
+    # Fields of the upload form, and the task that runs the job after commit.
+    upload_fields: list[str] = ["file"]
+    task_name = ""
+    change_form_template = "admin/recall/job_change_form.html"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.upload_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: Any) -> str:
+        return job_progress_html(obj)
+
+    @admin.display(description=_("errors"))
+    def error_list(self, obj: Any) -> str:
+        return job_errors_html(obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+        queue.after_commit(self.task_name, obj.pk)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> Any:
+        obj = context.get("original")
+        context["job_running"] = obj is not None and obj.state in (JobState.PENDING, JobState.RUNNING)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+def job_progress_html(job: Any) -> str:
+    done, total = job.processed_rows, job.total_rows
+    if job.state == JobState.RUNNING:
+        done, total = job_progress.get(job) or (0, 0)
+    percent = 100 if job.state == JobState.DONE else (done * 100 // total if total else 0)
+    return format_html('<progress max="100" value="{}"></progress> {}% ({} / {})', percent, percent, done, total or "?")
+
+
+def job_errors_html(job: Any) -> str:
+    if not job.errors:
+        return "—"
+    rows = format_html_join("", "<li>{}: {}</li>", ((_("line %s") % e["line"], e["error"]) for e in job.errors))
+    return format_html("<ul>{}</ul>", rows)
