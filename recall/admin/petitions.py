@@ -142,7 +142,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     list_display = [
         "id",
         "deputy",
-        "district",
+        "district_code",
         "state",
         "required_signatures",
         "received_count",
@@ -215,6 +215,10 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         ),
     ]
     change_form_template = "admin/recall/petition/change_form.html"
+
+    @admin.display(description=_("district"), ordering="district__code")
+    def district_code(self, obj: Petition) -> str:
+        return obj.district.code
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:

@@ -127,7 +127,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
     """Signatures whose data differs from the register; each waits for an official."""
 
     district_path = "petition__district"
-    list_display = ["id", "petition", "masked_iin", "entered_name", "register_name", "reasons", "signed_at", "decide"]
+    list_display = ["id", "petition_ref", "masked_iin", "entered_name", "register_name", "reasons", "decide"]
     list_filter = ["channel", ("petition", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["petition__deputy", "petition__district"]
     show_full_result_count = False
@@ -154,6 +154,10 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
         for signature in changelist.result_list:
             signature.register_full_name = names.get(signature.voter_id, "—")
         return changelist
+
+    @admin.display(description=_("petition"), ordering="petition")
+    def petition_ref(self, obj: Signature) -> str:
+        return f"#{obj.petition_id} {obj.petition.district.code}"
 
     @admin.display(description=_("IIN"))
     def masked_iin(self, obj: Signature) -> str:

@@ -11,12 +11,14 @@ class WebhookEvent(models.TextChoices):
 
 
 class WebhookEndpoint(models.Model):
-    client = models.ForeignKey("accounts.ApiClient", on_delete=models.CASCADE, related_name="webhooks")
+    client = models.ForeignKey(
+        "accounts.ApiClient", on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("partner")
+    )
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = EncryptedTextField(_("signing secret"), editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -35,7 +37,9 @@ class DeliveryState(models.TextChoices):
 class WebhookDelivery(models.Model):
     """One event for one endpoint, written in the transaction that caused it (an outbox)."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook endpoint")
+    )
     event = models.CharField(_("event"), max_length=64, choices=WebhookEvent)
     payload = models.JSONField(_("payload"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

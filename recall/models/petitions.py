@@ -207,7 +207,9 @@ class RecallVote(models.Model):
     """The district's recall vote (Art. 113-16): valid with a turnout of at least one third;
     the deputy is recalled when more than half of those who voted support the recall."""
 
-    petition = models.OneToOneField(Petition, on_delete=models.PROTECT, related_name="recall_vote")
+    petition = models.OneToOneField(
+        Petition, on_delete=models.PROTECT, related_name="recall_vote", verbose_name=_("petition")
+    )
     held_on = models.DateField(_("held on"))
     registered_voters = models.PositiveIntegerField(_("registered voters"))
     ballots_cast = models.PositiveIntegerField(_("voters who took part"))

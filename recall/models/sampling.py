@@ -20,23 +20,34 @@ class SampleRun(models.Model):
     were not withdrawn, ordered by id) can draw the same sample with recall.sampling.draw.
     """
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="sample_runs")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="sample_runs", verbose_name=_("petition")
+    )
     seed = models.CharField(_("random seed"), max_length=64)
     population_size = models.PositiveIntegerField(_("raw signatures"))
     sample_size = models.PositiveIntegerField(_("sample size"))
-    sample_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    sample_minimum = models.PositiveIntegerField()
-    sufficient_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    insufficient_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
+    # The policy's numbers when the sample was drawn.
+    sample_percent = models.DecimalField(_("random sample, per cent of signatures"), max_digits=5, decimal_places=2)
+    sample_minimum = models.PositiveIntegerField(_("random sample, minimum size"))
+    sufficient_percent = models.DecimalField(
+        _("projection above this per cent of the requirement is sufficient"), max_digits=5, decimal_places=2
+    )
+    insufficient_percent = models.DecimalField(
+        _("projection below this per cent of the requirement is insufficient"), max_digits=5, decimal_places=2
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("drawn by")
+    )
+    started_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
     signatures = models.ManyToManyField(Signature, through="SampleItem", related_name="sample_runs")
     # Filled when the official closes the run after every sampled signature is decided.
-    valid_in_sample = models.PositiveIntegerField(null=True, blank=True)
-    duplicates_in_sample = models.PositiveIntegerField(null=True, blank=True)
-    projected_valid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=SampleOutcome, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    valid_in_sample = models.PositiveIntegerField(_("valid in the sample"), null=True, blank=True)
+    duplicates_in_sample = models.PositiveIntegerField(_("duplicates in the sample"), null=True, blank=True)
+    projected_valid = models.DecimalField(
+        _("projected valid signatures"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=SampleOutcome, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("random sample")

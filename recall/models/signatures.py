@@ -65,7 +65,9 @@ class Signature(models.Model):
     every by-petition lookup uses the (petition, state) index.
     """
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False)
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False, verbose_name=_("petition")
+    )
     # The keyed digest of the IIN, joined to the register by verification. Not a real
     # constraint: a signer missing from the register is a finding, not an error.
     voter = models.ForeignKey(
@@ -195,7 +197,9 @@ class Signature(models.Model):
 class PaperImport(ImportJob):
     """A CSV of a petition's paper sheets, imported in the background."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="paper_imports")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="paper_imports", verbose_name=_("petition")
+    )
     imported_count = models.PositiveIntegerField(_("signatures imported"), default=0)
     duplicate_count = models.PositiveIntegerField(_("repeats of earlier signatures"), default=0)
 
