@@ -2,10 +2,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 admin.site.site_header = _("Deputy recall petitions — election commissions")
 admin.site.site_title = _("Recall petitions")

@@ -107,7 +107,3 @@ class ReadOnlyAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def report(request: HttpRequest, error: DomainError, prefix: str = "") -> None:
-    messages.error(request, f"{prefix}{error.message}")

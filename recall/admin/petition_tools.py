@@ -41,6 +41,14 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["paper_import"].queryset = PaperImport.objects.filter(petition=petition)
 
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("received_from", "received_to"):
+            value = data.get(name)
+            if value is not None and not 2000 <= value.year <= 2100:
+                self.add_error(name, _("Give a date between 2000 and 2100."))
+        return data
+
     def criteria(self, petition: Petition) -> review.Criteria:
         d = self.cleaned_data
         return review.Criteria(
@@ -61,11 +69,11 @@ class PetitionToolsMixin:
     def tool_urls(self) -> list:
         wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/invalidate/", wrap(self.bulk_view), name="recall_petition_invalidate"),
-            path("<int:pk>/sample/", wrap(self.sample_view), name="recall_petition_sample"),
-            path("<int:pk>/export/signatures.csv", wrap(self.export_csv), name="recall_petition_export_csv"),
-            path("<int:pk>/export/signatures.pdf", wrap(self.export_pdf), name="recall_petition_export_pdf"),
-            path("<int:pk>/export/summary.pdf", wrap(self.summary_pdf), name="recall_petition_summary_pdf"),
+            path("<id:pk>/invalidate/", wrap(self.bulk_view), name="recall_petition_invalidate"),
+            path("<id:pk>/sample/", wrap(self.sample_view), name="recall_petition_sample"),
+            path("<id:pk>/export/signatures.csv", wrap(self.export_csv), name="recall_petition_export_csv"),
+            path("<id:pk>/export/signatures.pdf", wrap(self.export_pdf), name="recall_petition_export_pdf"),
+            path("<id:pk>/export/summary.pdf", wrap(self.summary_pdf), name="recall_petition_summary_pdf"),
         ]
 
     def _petition(self, request: HttpRequest, pk: int) -> Petition | None:

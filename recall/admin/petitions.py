@@ -279,7 +279,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         urls = super().get_urls()
         custom = [
             path(
-                "<int:pk>/step/<str:name>/",
+                "<id:pk>/step/<str:name>/",
                 self.admin_site.admin_view(self.step_view),
                 name="recall_petition_step",
             ),
@@ -340,7 +340,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         extra_context = extra_context or {}
-        petition = self.get_queryset(request).filter(pk=object_id).first()
+        petition = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
         if petition is not None:
             tools = [
                 (reverse("admin:recall_petition_export_csv", args=[petition.pk]), _("Signatures (CSV)")),

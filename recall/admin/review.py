@@ -75,7 +75,7 @@ def decide_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
         messages.error(request, _("No such signature in your jurisdiction."))
         return HttpResponseRedirect(reverse("admin:recall_reviewqueue_changelist"))
     item = None
-    if request.GET.get("sample_item"):
+    if request.GET.get("sample_item", "").isdigit():
         item = (
             SampleItem.objects.filter(pk=request.GET["sample_item"], signature=signature).select_related("run").first()
         )
@@ -140,7 +140,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
     def get_urls(self) -> list:
         return [
             path(
-                "<int:pk>/decide/",
+                "<id:pk>/decide/",
                 self.admin_site.admin_view(lambda r, pk: decide_view(self, r, pk)),
                 name="recall_signature_decide",
             ),

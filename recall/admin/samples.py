@@ -101,7 +101,7 @@ class SampleRunAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list:
         return [
-            path("<int:pk>/close/", self.admin_site.admin_view(self.close_view), name="recall_samplerun_close"),
+            path("<id:pk>/close/", self.admin_site.admin_view(self.close_view), name="recall_samplerun_close"),
             *super().get_urls(),
         ]
 

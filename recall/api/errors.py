@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,24 +18,22 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from ..errors import DomainError
 
 
+def _flatten(detail: Any) -> list[dict[str, str]]:
+    """DRF's full details as a flat list of {code, message}; a list field's errors come keyed by
+    the item's index and are flattened too."""
+    if isinstance(detail, dict):
+        if "code" in detail and "message" in detail and not isinstance(detail["message"], dict | list):
+            return [{"code": str(detail["code"]), "message": str(detail["message"])}]
+        return [error for value in detail.values() for error in _flatten(value)]
+    if isinstance(detail, list):
+        return [error for value in detail for error in _flatten(value)]
+    return [{"code": "invalid", "message": str(detail)}]
+
+
 def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
     if isinstance(detail, dict):
-        out = {}
-        for field, errors in detail.items():
-            items = errors if isinstance(errors, list) else [errors]
-            out[field] = [
-                {"code": e.get("code", "invalid"), "message": str(e.get("message", e))}
-                if isinstance(e, dict)
-                else {"code": "invalid", "message": str(e)}
-                for e in items
-            ]
-        return out
-    items = detail if isinstance(detail, list) else [detail]
-    return {
-        "non_field_errors": [
-            {"code": e.get("code", "invalid"), "message": str(e.get("message"))} for e in items if isinstance(e, dict)
-        ]
-    }
+        return {str(field): _flatten(errors) for field, errors in detail.items()}
+    return {"non_field_errors": _flatten(detail)}
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict[str, Any]:
@@ -50,6 +48,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         fields = {exc.field: [{"code": exc.code, "message": str(exc.message)}]} if exc.field else None
         return Response(error_body(exc.code, str(exc.message), fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", "The request body is too large."), status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -10,7 +10,7 @@ class PetitionFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(field_name="district__level", choices=BodyLevel.choices)
     region = django_filters.CharFilter(field_name="district__region", lookup_expr="iexact")
     district = django_filters.CharFilter(field_name="district__code", lookup_expr="iexact", label="District code")
-    deputy = django_filters.NumberFilter(field_name="deputy_id")
+    deputy = django_filters.NumberFilter(field_name="deputy_id", min_value=1, max_value=2**63 - 1)
 
     class Meta:
         model = Petition

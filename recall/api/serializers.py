@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Deputy, District, Ground, Petition, PetitionState, Signature, SignatureState, WebhookEvent
+from ..models import Deputy, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
 from ..services.signing import format_receipt
 
@@ -144,32 +144,32 @@ class PetitionDetailSerializer(PetitionSerializer):
         ]
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A time that can be compared: years 1900-2999 (year 1 with a time zone overflows). Times in
+    the future are refused by the service with their own code."""
+
+    def to_internal_value(self, value: object) -> object:
+        try:
+            result = super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="ISO 8601")
+        if not 1900 <= result.year < 3000:
+            self.fail("invalid", format="ISO 8601")
+        return result
+
+
 class SignatureInputSerializer(serializers.Serializer):
     iin = serializers.CharField(max_length=32, help_text="The voter's 12-digit IIN.")
     full_name = serializers.CharField(max_length=200)
     birth_date = serializers.DateField()
     address = serializers.CharField(max_length=300, help_text="Address of residence.")
-    signed_at = serializers.DateTimeField(required=False, help_text="When the voter signed; default: now.")
+    signed_at = BoundedDateTimeField(required=False, help_text="When the voter signed; default: now.")
 
 
 class SignatureAcceptedSerializer(serializers.Serializer):
     receipt = serializers.CharField(help_text="Give it to the voter: it lets them check or withdraw.")
     state = serializers.ChoiceField(choices=SignatureState.choices)
     petition = serializers.IntegerField()
-
-
-# Grounds that say something about the person beyond what the partner submitted (register
-# status, another signature) are reported as "not_counted": the voter can ask the commission.
-PARTNER_GROUNDS = {
-    Ground.IIN_CHECKSUM,
-    Ground.INCOMPLETE,
-    Ground.OUTSIDE_WINDOW,
-    Ground.PENCIL,
-    Ground.FORGERY,
-    Ground.SIGNED_BY_OTHER,
-    Ground.ONE_FOR_MANY,
-    Ground.WITHDRAWN_IN_WRITING,
-}
 
 
 class PartnerSignatureSerializer(serializers.ModelSerializer):
@@ -197,9 +197,7 @@ class PartnerSignatureSerializer(serializers.ModelSerializer):
         return format_receipt(obj.receipt or "")
 
     def get_ground(self, obj: Signature) -> str | None:
-        if obj.state != SignatureState.INVALID:
-            return None
-        return obj.ground if obj.ground in PARTNER_GROUNDS else "not_counted"
+        return obj.shown_ground or None
 
 
 class WebhookSerializer(serializers.Serializer):

@@ -8,9 +8,9 @@ urlpatterns = [
     path("districts/", views.DistrictList.as_view(), name="districts"),
     path("deputies/", views.DeputyList.as_view(), name="deputies"),
     path("petitions/", views.PetitionList.as_view(), name="petitions"),
-    path("petitions/<int:pk>/", views.PetitionDetail.as_view(), name="petition"),
-    path("petitions/<int:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
+    path("petitions/<id:pk>/", views.PetitionDetail.as_view(), name="petition"),
+    path("petitions/<id:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),
-    path("webhooks/<int:pk>/", views.WebhookDetail.as_view(), name="webhook"),
+    path("webhooks/<id:pk>/", views.WebhookDetail.as_view(), name="webhook"),
 ]

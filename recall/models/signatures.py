@@ -42,6 +42,19 @@ class Ground(models.TextChoices):
     OUTSIDE_WINDOW = "outside_window", _("signed outside the collection window")
 
 
+# What a partner may be told, and a voter checking a partner's signature (the partner holds its
+# receipt and IIN too): grounds about the submission itself. Grounds that reveal facts about the
+# person (register status, another signature) are reported as "not_counted".
+DISCLOSED_FOR_PARTNERS = (
+    Ground.IIN_CHECKSUM,
+    Ground.INCOMPLETE,
+    Ground.OUTSIDE_WINDOW,
+    Ground.PENCIL,
+    Ground.FORGERY,
+    Ground.SIGNED_BY_OTHER,
+    Ground.ONE_FOR_MANY,
+    Ground.WITHDRAWN_IN_WRITING,
+)
 OFFICIAL_GROUNDS = list(Ground)[:9]
 MACHINE_GROUNDS = list(Ground)[9:]
 
@@ -187,6 +200,22 @@ class Signature(models.Model):
             "sheet": self.sheet_number,
             "line": self.sheet_line,
         }
+
+    @property
+    def shown_ground(self) -> str:
+        """The ground as its checker may see it (see DISCLOSED_FOR_PARTNERS)."""
+        if self.state != SignatureState.INVALID:
+            return ""
+        if self.channel == Channel.PARTNER and self.ground not in DISCLOSED_FOR_PARTNERS:
+            return "not_counted"
+        return self.ground
+
+    @property
+    def shown_ground_label(self) -> str:
+        ground = self.shown_ground
+        if ground == "not_counted":
+            return str(_("not counted; the election commission can tell you why"))
+        return str(Ground(ground).label) if ground else ""
 
     @property
     def masked_iin(self) -> str:

@@ -45,7 +45,10 @@ class ChallengeFailed(DomainError):
 
 def normalize_phone(value: str) -> str:
     """A Kazakh mobile number as +7XXXXXXXXXX; accepts 8 7XX..., +7 (7XX) ... and the like."""
-    digits = re.sub(r"\D", "", value or "")
+    value = value or ""
+    # Digits of other scripts would let one number pass for many (and dodge the daily limit).
+    foreign = any(ch.isdigit() and not ch.isascii() for ch in value)
+    digits = "" if foreign else re.sub(r"[^0-9]", "", value)
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]
     if len(digits) != 10 or digits[0] != "7":
@@ -194,8 +197,9 @@ def start_signing(petition_id: int, signer: signing.Signer) -> Started:
 
 
 def resend(token: str) -> Started:
-    """Send a new code, at most RECALL_OTP_MAX_RESENDS times and not more often than the interval."""
-    challenge = _open_challenge(token)
+    """Send a new code, at most RECALL_OTP_MAX_RESENDS times and not more often than the interval
+    (also once the previous code has expired: that is when people ask for another)."""
+    challenge = _open_challenge(token, expired_ok=True)
     now = timezone.now()
     wait = dt.timedelta(seconds=settings.RECALL_OTP_RESEND_INTERVAL_SECONDS)
     if challenge.last_sent_at and now - challenge.last_sent_at < wait:
@@ -222,11 +226,11 @@ def resend(token: str) -> Started:
     return Started(token, challenge.phone_masked)
 
 
-def _open_challenge(token: str) -> SigningChallenge:
+def _open_challenge(token: str, *, expired_ok: bool = False) -> SigningChallenge:
     challenge = SigningChallenge.objects.filter(token=token, completed_at__isnull=True).first()
     if challenge is None:
         raise NotFound(_("This confirmation has already been used or does not exist; start again."))
-    if challenge.expires_at <= timezone.now():
+    if challenge.expires_at <= timezone.now() and not expired_ok:
         raise ChallengeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
     return challenge
 

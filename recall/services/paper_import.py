@@ -51,7 +51,7 @@ def paper_signed_at(day: dt.date, petition: Petition) -> dt.datetime:
 
 def _positive(value: str) -> int:
     number = int(value)
-    if number <= 0:
+    if not 0 < number <= 100_000:
         raise ValueError
     return number
 
@@ -63,7 +63,7 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
     try:
         sheet, line = _positive(v["sheet"]), _positive(v["line"])
     except ValueError as exc:
-        raise ValueError(_("sheet and line must be positive numbers")) from exc
+        raise ValueError(_("sheet and line must be numbers from 1 to 100000")) from exc
     if (sheet, line) in seen:
         raise ValueError(_("sheet %(sheet)s line %(line)s appears twice") % {"sheet": sheet, "line": line})
     seen.add((sheet, line))
@@ -81,6 +81,8 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
         birth = parse_date(v["birth_date"]) if v["birth_date"] else None
     except ValueError:
         birth = None
+    if birth is not None and not dt.date(1900, 1, 1) <= birth <= now.date():
+        birth = None  # an impossible date of birth is incomplete data
     complete = bool(number and v["full_name"] and birth and v["address"])
     # A line without a 12-digit IIN must not match the register or repeat another such line.
     readable = len(number) == 12 and number.isdigit()

@@ -77,8 +77,21 @@ def parse_date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def open_text(stream: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+def open_text(stream: IO[bytes]) -> io.StringIO:
+    """UTF-8 (with or without a byte-order mark) or, as spreadsheet programs here save CSV,
+    Windows-1251."""
+    stream.seek(0)
+    raw = stream.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1251")
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(
+                [{"line": 0, "error": _("the file is neither UTF-8 nor Windows-1251 text; save it as CSV")}], 1
+            ) from exc
+    return io.StringIO(text, newline="")
 
 
 def count_rows(stream: IO[bytes]) -> int:
@@ -92,7 +105,7 @@ def count_rows(stream: IO[bytes]) -> int:
     return max(0, lines - 1)
 
 
-def csv_reader(text: io.TextIOWrapper, required: tuple[str, ...]) -> csv.DictReader:
+def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
     """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
     first = text.readline()
     delimiter = ";" if first.count(";") > first.count(",") else ","

@@ -134,6 +134,9 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
         lifecycle.authorize(actor, run.petition.district_id)
         if run.closed_at is not None:
             raise IllegalTransition(_("This sample is closed."))
+        finding = SampleDecision.VALID if valid else SampleDecision.INVALID
+        if item.decision and item.decision != finding and not note.strip():
+            raise InvalidInput(_("Say why the earlier finding is changed."), field="note", code="reason_required")
         SampleItem.objects.filter(pk=item.pk).update(
             decision=SampleDecision.VALID if valid else SampleDecision.INVALID,
             ground="" if valid else ground,

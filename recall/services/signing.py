@@ -62,8 +62,8 @@ def format_receipt(receipt: str) -> str:
 
 def normalize_receipt(value: str) -> str:
     """Accept what people type: lower case, dashes, spaces, O for 0 and I/L for 1."""
-    text = re.sub(r"[\s\-]", "", value or "").upper()
-    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    text = re.sub(r"[\s\-]", "", value or "").upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return text if re.fullmatch(f"[{RECEIPT_ALPHABET}]{{1,{RECEIPT_LENGTH}}}", text) else ""
 
 
 def check_iin(value: str, field: str = "iin") -> str:

@@ -34,7 +34,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ..models import SignatureState
 from . import counts, lifecycle
 
 logger = logging.getLogger(__name__)
@@ -153,13 +152,6 @@ def verify_all(limit: int | None = None) -> int:
         total += result.verified
         if not result.verified:
             return total
-
-
-def backlog() -> int:
-    """Signatures still waiting for the machine (served by the partial index)."""
-    from ..models import Signature
-
-    return Signature.objects.filter(state=SignatureState.RECEIVED).count()
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:

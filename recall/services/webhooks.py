@@ -77,16 +77,21 @@ def enqueue_event(event: WebhookEvent, petition: Petition, **extra: object) -> i
 
 def validate_url(url: str) -> str:
     """HTTPS to a public address; plain HTTP and local addresses only where settings allow."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        hostname = parts.hostname.encode("idna").decode() if parts.hostname else ""
+    except (ValueError, UnicodeError) as exc:  # a port out of range, a label too long
+        raise InvalidInput(_("This is not a valid URL."), field="url", code="invalid_url") from exc
     allow_local = settings.RECALL_WEBHOOK_ALLOW_HTTP
     if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
         raise InvalidInput(_("A webhook URL must use HTTPS."), field="url", code="invalid_url")
-    if not parts.hostname:
+    if not hostname:
         raise InvalidInput(_("A webhook URL needs a host name."), field="url", code="invalid_url")
     if not allow_local:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-        except socket.gaierror as exc:
+            addresses = {info[4][0] for info in socket.getaddrinfo(hostname, port or 443)}
+        except (socket.gaierror, UnicodeError) as exc:
             raise InvalidInput(_("The webhook host does not resolve."), field="url", code="invalid_url") from exc
         for address in addresses:
             ip = ipaddress.ip_address(address)

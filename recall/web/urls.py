@@ -6,9 +6,9 @@ app_name = "recall"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("petitions/<int:pk>/", views.petition_detail, name="petition"),
-    path("petitions/<int:pk>/sign/", views.sign, name="sign"),
-    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("petitions/<id:pk>/", views.petition_detail, name="petition"),
+    path("petitions/<id:pk>/sign/", views.sign, name="sign"),
+    path("confirm/<slug:token>/", views.confirm, name="confirm"),
     path("receipt/", views.receipt, name="receipt"),
     path("check/", views.check, name="check"),
     path("withdraw/", views.withdraw, name="withdraw"),
