@@ -40,9 +40,8 @@ beat: $(VENV)/.runtime
 
 # Regenerate and compile the translation catalogues after changing strings.
 messages: $(VENV)/.dev
-	cd recall && ../$(PY) ../manage.py makemessages -l kk -l ru --no-obsolete
-	cd accounts && ../$(PY) ../manage.py makemessages -l kk -l ru --no-obsolete
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l kk -l ru --no-obsolete --ignore=".venv/*" --ignore="tests/*" --ignore="bench/*"
+	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

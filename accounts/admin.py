@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recall.admin.base import is_central
@@ -38,9 +40,12 @@ class CommissionAdmin(CentralAdmin):
     search_fields = ["name"]
     filter_horizontal = ["districts"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).annotate(district_total=Count("districts"))
+
     @admin.display(description=_("districts"))
     def district_count(self, obj: Commission) -> str:
-        return str(_("all")) if obj.is_central else str(obj.districts.count())
+        return str(_("all")) if obj.is_central else str(obj.district_total)
 
 
 @admin.register(User)
@@ -96,9 +101,8 @@ class ApiKeyAdmin(CentralAdmin):
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        for key in queryset:
-            key.revoke()
-        messages.success(request, _("Revoked %(n)s keys.") % {"n": queryset.count()})
+        revoked = queryset.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+        messages.success(request, _("Revoked %(n)s keys.") % {"n": revoked})
 
 
 class ApiKeyInline(admin.TabularInline):

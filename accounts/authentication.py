@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -36,22 +35,22 @@ class PartnerUser:
 # Verified keys are remembered in the process for a few seconds: a partner sending hundreds of
 # signatures a second does not pay a query and a hash per request. A revocation or suspension
 # therefore takes effect within RECALL_API_KEY_CACHE_SECONDS.
-_verified_keys: dict[str, tuple[float, ApiKey]] = {}
+_verified_keys: dict[str, tuple[float, ApiKey | None]] = {}
 
 
 def _verified(key: str) -> ApiKey | None:
     fingerprint = hashlib.sha256(key.encode()).hexdigest()
     now = time.monotonic()
     cached = _verified_keys.get(fingerprint)
-    if cached and cached[0] > now:
+    if cached is not None and cached[0] > now:
         return cached[1]
     prefix, _dot, _secret = key.partition(".")
     api_key = ApiKey.objects.select_related("client").filter(prefix=prefix, revoked=False).first()
-    if api_key is None or not api_key.is_valid(key):
-        _verified_keys.pop(fingerprint, None)
-        return None
+    if api_key is not None and not api_key.is_valid(key):
+        api_key = None
     if len(_verified_keys) > 1000:
         _verified_keys.clear()
+    # Unknown keys are remembered too: a flood of bad keys costs no query after the first.
     _verified_keys[fingerprint] = (now + settings.RECALL_API_KEY_CACHE_SECONDS, api_key)
     return api_key
 
@@ -82,7 +81,3 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
-
-    @staticmethod
-    def scheme() -> dict[str, Any]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Api-Key <key>`"}

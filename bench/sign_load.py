@@ -1,6 +1,6 @@
 """Load on the partner sign endpoint versus a minimal DRF INSERT, served by gunicorn on PostgreSQL.
 
-    python bench/sign_load.py [--clients 8] [--seconds 10] [--rounds 3] [--workers 4]
+    python bench/sign_load.py [--clients 8] [--seconds 10] [--rounds 3] [--workers 5]
 
 Both endpoints are driven in the same run, alternating round by round, each by N concurrent
 clients (separate processes, one HTTP/1.1 connection at a time) for a fixed time. Every request

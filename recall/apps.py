@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RecallConfig(AppConfig):
     name = "recall"
     verbose_name = _("Recall petitions")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

@@ -56,6 +56,11 @@ def validate(value: str) -> str:
     return iin
 
 
+def mask(value: str) -> str:
+    """How an official sees an IIN: only the last four digits (••••••••2728)."""
+    return "•" * max(0, len(value) - 4) + value[-4:]
+
+
 def is_valid(value: str) -> bool:
     try:
         validate(value)

@@ -139,5 +139,5 @@ def advance_windows() -> dict[str, int]:
 def purge_expired() -> dict[str, int]:
     """Daily: one-time-code challenges (they hold what the voter typed) are kept one day."""
     cutoff = timezone.now() - dt.timedelta(days=1)
-    challenges, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
-    return {"challenges": challenges}
+    deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
+    return {"challenges": deleted}

@@ -155,7 +155,8 @@ def test_reaching_the_threshold_moves_the_petition_once_and_tells_everyone(colle
     assert WebhookDelivery.objects.filter(event="petition.threshold_reached").count() == 1
 
 
-def test_milestones_are_announced_once_each(collecting, voters, django_capture_on_commit_callbacks):
+def test_milestones_are_announced_once_each(collecting, voters, django_capture_on_commit_callbacks, settings):
+    settings.LANGUAGE_CODE = "en"  # the language of notices
     Petition.objects.filter(pk=collecting.pk).update(contact_email="group@example.kz")
     with django_capture_on_commit_callbacks(execute=True):
         for voter in voters[10:13]:
@@ -168,8 +169,8 @@ def test_milestones_are_announced_once_each(collecting, voters, django_capture_o
         verification.verify_all()  # 8 of 10: 75 % (50 % skipped in one batch)
     subjects = [m.subject for m in mail.outbox]
     assert subjects == [
-        f"Recall petition #{collecting.pk}: 25% of the required signatures",
-        f"Recall petition #{collecting.pk}: 75% of the required signatures",
+        f"Recall petition No. {collecting.pk}: 25% of the required signatures",
+        f"Recall petition No. {collecting.pk}: 75% of the required signatures",
     ]
 
 

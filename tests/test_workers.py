@@ -41,6 +41,7 @@ def workers(tmp_path, non_eager):
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "False",
         "RECALL_VERIFY_BATCH_SIZE": "5",
+        "LANGUAGE_CODE": "en",  # notices in English, to read them below
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
     processes = [

@@ -85,7 +85,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 # Kazakh is the state language; Russian and English are offered beside it.
-LANGUAGE_CODE = "kk"
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="kk")  # also the language of notices to officials
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -7,8 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ..models import PaperImport
-from ..services.paper_import import ACCEPTING
+from ..models import COUNTING_STATES, PaperImport
 from .jobs import JobAdmin
 
 
@@ -61,5 +60,5 @@ class PaperImportAdmin(JobAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "petition":
-            field.queryset = field.queryset.filter(state__in=ACCEPTING)
+            field.queryset = field.queryset.filter(state__in=COUNTING_STATES)
         return field

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ApiClient
 
 from ..errors import DomainError
-from ..models import Ground, PaperImport, Petition, PetitionState, policy_for
+from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, policy_for
 from ..services import exports, review, sampling
 
 
@@ -33,7 +34,7 @@ class BulkForm(forms.Form):
         label=_("Received before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     address_contains = forms.CharField(label=_("Address contains"), required=False)
-    ground = forms.ChoiceField(label=_("Ground"), choices=Ground.choices)
+    ground = forms.ChoiceField(label=_("Ground"), choices=OFFICIAL_GROUND_CHOICES)
     note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     expected = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -160,7 +161,12 @@ class PetitionToolsMixin:
         petition = self._petition(request, pk)
         if petition is None:
             return self._back(pk)
-        response = HttpResponse(exports.signatures_pdf(petition), content_type="application/pdf")
+        try:
+            content = exports.signatures_pdf(petition)
+        except ImproperlyConfigured as error:  # no font with Kazakh letters on this server
+            messages.error(request, str(error))
+            return self._back(pk)
+        response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="petition-{pk}-signatures.pdf"'
         return response
 
@@ -168,17 +174,11 @@ class PetitionToolsMixin:
         petition = self._petition(request, pk)
         if petition is None:
             return self._back(pk)
-        response = HttpResponse(exports.summary_pdf(petition, printed_by=request.user), content_type="application/pdf")
+        try:
+            content = exports.summary_pdf(petition, printed_by=request.user)
+        except ImproperlyConfigured as error:
+            messages.error(request, str(error))
+            return self._back(pk)
+        response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="petition-{pk}-summary.pdf"'
         return response
-
-
-TOOL_STATES = {
-    "invalidate": (
-        PetitionState.COLLECTING,
-        PetitionState.THRESHOLD_REACHED,
-        PetitionState.SUBMITTED,
-        PetitionState.VERIFYING,
-    ),
-    "sample": (PetitionState.VERIFYING,),
-}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..errors import DomainError
 from ..models import (
+    COUNTING_STATES,
     OPEN_STATES,
     InitiativeMember,
     Petition,
@@ -24,7 +25,7 @@ from ..models import (
 )
 from ..services import lifecycle
 from .base import ReadOnlyAdmin, ScopedAdmin
-from .petition_tools import TOOL_STATES, PetitionToolsMixin
+from .petition_tools import PetitionToolsMixin
 
 S = PetitionState
 
@@ -351,12 +352,12 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                 extra_context["steps"] = [
                     (name, step.label) for name, step in STEPS.items() if petition.state in step.from_states
                 ]
-                if petition.state in TOOL_STATES["invalidate"]:
+                if petition.state in COUNTING_STATES:
                     tools.insert(
                         0,
                         (reverse("admin:recall_petition_invalidate", args=[petition.pk]), _("Invalidate by criteria")),
                     )
-                if petition.state in TOOL_STATES["sample"]:
+                if petition.state == S.VERIFYING:
                     tools.insert(
                         0, (reverse("admin:recall_petition_sample", args=[petition.pk]), _("Draw a random sample"))
                     )

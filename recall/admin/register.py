@@ -15,10 +15,6 @@ from .base import ReadOnlyAdmin, is_member
 from .jobs import JobAdmin
 
 
-def mask(value: str) -> str:
-    return "•" * max(0, len(value) - 4) + value[-4:]
-
-
 @admin.register(Voter)
 class VoterAdmin(ReadOnlyAdmin):
     """The register is changed only by imports; officials look voters up by IIN."""
@@ -36,7 +32,7 @@ class VoterAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("IIN"))
     def masked_iin(self, obj: Voter) -> str:
-        return mask(obj.personal.get("iin", ""))
+        return iin_module.mask(obj.personal.get("iin", ""))
 
     @admin.display(description=_("birth date"))
     def birth_date(self, obj: Voter) -> str:

@@ -15,8 +15,18 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from .. import iin as iin_module
 from ..errors import DomainError
-from ..models import Ground, ReviewQueue, SampleItem, Signature, SignatureState, Voter
+from ..models import (
+    OFFICIAL_GROUND_CHOICES,
+    Ground,
+    ReviewQueue,
+    ReviewReason,
+    SampleItem,
+    Signature,
+    SignatureState,
+    Voter,
+)
 from ..services import review, sampling
 from .base import ReadOnlyAdmin, scope_queryset
 
@@ -27,13 +37,20 @@ class DecisionForm(forms.Form):
         choices=[("valid", _("valid")), ("invalid", _("invalid"))],
         widget=forms.RadioSelect,
     )
-    ground = forms.ChoiceField(label=_("Ground"), choices=[("", "—"), *Ground.choices], required=False)
+    ground = forms.ChoiceField(label=_("Ground"), required=False)
     note = forms.CharField(
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when an earlier decision is changed."),
     )
+
+    def __init__(self, *args: Any, sample: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Officials decide with the commission's nine grounds; a sample finding may also confirm
+        # one the machine found.
+        choices = Ground.choices if sample else OFFICIAL_GROUND_CHOICES
+        self.fields["ground"].choices = [("", "—"), *choices]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -51,7 +68,7 @@ def comparison(signature: Signature, voter: Voter | None) -> list[tuple[str, str
     entered = signature.personal or {}
     record = voter.personal if voter else {}
     rows = [
-        (_("IIN"), _mask(entered.get("iin", "")), _mask(record.get("iin", "")) if voter else "—"),
+        (_("IIN"), iin_module.mask(entered.get("iin", "")), iin_module.mask(record.get("iin", "")) if voter else "—"),
         (_("Full name"), entered.get("full_name", ""), record.get("full_name", "—")),
         (_("Date of birth"), entered.get("birth_date", ""), record.get("birth_date", "—")),
         (_("Address"), entered.get("address", ""), record.get("address", "—")),
@@ -59,10 +76,6 @@ def comparison(signature: Signature, voter: Voter | None) -> list[tuple[str, str
         (_("Register status"), "", voter.get_status_display() if voter else _("not in the register")),
     ]
     return [(str(label), a, b, bool(voter) and a != b and a != "") for label, a, b in rows]
-
-
-def _mask(value: str) -> str:
-    return "•" * max(0, len(value) - 4) + value[-4:]
 
 
 def decide_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
@@ -82,7 +95,7 @@ def decide_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
     next_url = request.GET.get("next") or reverse("admin:recall_reviewqueue_changelist")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("admin:recall_reviewqueue_changelist")
-    form = DecisionForm(request.POST or None, initial={"ground": signature.ground})
+    form = DecisionForm(request.POST or None, initial={"ground": signature.ground}, sample=item is not None)
     if request.method == "POST" and request.user.can_act and form.is_valid():
         valid = form.cleaned_data["decision"] == "valid"
         try:
@@ -113,6 +126,7 @@ def decide_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
         "title": _("Decide on signature #%(id)s") % {"id": signature.pk},
         "signature": signature,
         "rows": comparison(signature, voter),
+        "reasons": [ReviewReason(r).label for r in signature.review_reasons or []],
         "form": form,
         "item": item,
         "next": next_url,
@@ -173,8 +187,6 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("why"))
     def reasons(self, obj: Signature) -> str:
-        from ..models import ReviewReason
-
         return ", ".join(str(ReviewReason(r).label) for r in obj.review_reasons or [])
 
     @admin.display(description="")

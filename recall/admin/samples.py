@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -53,10 +55,12 @@ class SampleRunAdmin(ReadOnlyAdmin):
     fields = readonly_fields
     change_form_template = "admin/recall/samplerun/change_form.html"
 
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return super().get_queryset(request).annotate(found=Count("items", filter=~Q(items__decision="")))
+
     @admin.display(description=_("findings"))
     def decided(self, obj: SampleRun) -> str:
-        done = obj.items.exclude(decision="").count()
-        return f"{done} / {obj.sample_size}"
+        return f"{obj.found} / {obj.sample_size}"
 
     @admin.display(description=_("how to reproduce the draw"))
     def reproduce(self, obj: SampleRun) -> str:

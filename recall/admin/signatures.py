@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import iin as iin_module
 from ..crypto import iin_digest
 from ..models import Signature, SignatureState
+from ..services import signing
 from .base import ReadOnlyAdmin
 
 
@@ -92,4 +93,4 @@ class SignatureAdmin(ReadOnlyAdmin):
                 messages.warning(request, _("That is not a valid IIN."))
                 return queryset.none(), False
             return queryset.filter(voter_id=iin_digest(digits)), False
-        return queryset.filter(receipt=term.upper()), False
+        return queryset.filter(receipt=signing.normalize_receipt(term)), False

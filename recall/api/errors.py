@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -69,7 +69,5 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = exc.get_full_details()
         code = detail.get("code", exc.default_code) if isinstance(detail, dict) else exc.default_code
         message = detail.get("message", str(exc.detail)) if isinstance(detail, dict) else str(exc.detail)
-        if response.status_code == status.HTTP_401_UNAUTHORIZED and code == "not_authenticated":
-            code = "not_authenticated"
         response.data = error_body(str(code), str(message))
     return response

@@ -7,6 +7,7 @@ from .partners import (
     WebhookEvent,
 )
 from .petitions import (
+    COUNTING_STATES,
     OPEN_STATES,
     PUBLIC_STATES,
     SIGNABLE_STATES,
@@ -23,8 +24,9 @@ from .policy import BodyLevel, RecallPolicy, policy_for
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun
 from .signatures import (
-    MACHINE_GROUNDS,
+    OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
+    WITHDRAWABLE_STATES,
     ChallengePurpose,
     Channel,
     Ground,
@@ -40,8 +42,10 @@ __all__ = [
     "OPEN_STATES",
     "PUBLIC_STATES",
     "SIGNABLE_STATES",
-    "MACHINE_GROUNDS",
     "OFFICIAL_GROUNDS",
+    "OFFICIAL_GROUND_CHOICES",
+    "WITHDRAWABLE_STATES",
+    "COUNTING_STATES",
     "AuditEntry",
     "BodyLevel",
     "Channel",

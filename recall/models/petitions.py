@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .places import Deputy, District, Mandate
@@ -38,6 +41,8 @@ OPEN_STATES = (
 # Voters may sign while the window is open, including after the threshold is reached
 # (a margin against signatures later found invalid).
 SIGNABLE_STATES = (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)
+# Signatures are still counted and decided (paper sheets, reviews, bulk invalidation).
+COUNTING_STATES = (*SIGNABLE_STATES, PetitionState.SUBMITTED, PetitionState.VERIFYING)
 # Shown on the public site and in the public API.
 PUBLIC_STATES = tuple(s for s in PetitionState if s != PetitionState.APPLIED)
 
@@ -143,9 +148,10 @@ class Petition(models.Model):
             return 0
         return min(100, self.valid_count * 100 // self.required_signatures)
 
-    @property
-    def is_signable(self) -> bool:
-        return self.state in SIGNABLE_STATES
+    def accepts_signatures(self, at: dt.datetime | None = None) -> bool:
+        """Open for signing (and withdrawing) now: a signable state and inside the window."""
+        at = at or timezone.now()
+        return self.state in SIGNABLE_STATES and self.window_start <= at < self.window_end
 
 
 class InitiativeMember(models.Model):

@@ -84,12 +84,6 @@ class ImportJob(models.Model):
         abstract = True
         ordering = ["-created_at"]
 
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.state == JobState.DONE else 0
-        return min(100, self.processed_rows * 100 // self.total_rows)
-
 
 class RegisterImport(ImportJob):
     created_count = models.PositiveIntegerField(_("voters added"), default=0)

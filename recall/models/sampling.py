@@ -17,7 +17,7 @@ class SampleRun(models.Model):
     """A random sample of a submitted petition's signatures (California's method by default).
 
     The seed is published: anyone holding the population (the petition's signatures that
-    were not withdrawn, ordered by id) can draw the same sample with recall.sampling.draw.
+    were not withdrawn, ordered by id) can draw the same sample with recall.services.sampling.draw.
     """
 
     petition = models.ForeignKey(

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..crypto import DIGEST_LENGTH, EncryptedJSONField
+from ..iin import mask as iin_mask
 from .petitions import Petition
 from .register import ImportJob, JobState, Voter
 
@@ -55,8 +56,14 @@ DISCLOSED_FOR_PARTNERS = (
     Ground.ONE_FOR_MANY,
     Ground.WITHDRAWN_IN_WRITING,
 )
-OFFICIAL_GROUNDS = list(Ground)[:9]
-MACHINE_GROUNDS = list(Ground)[9:]
+# The commission's nine grounds: what an official records (a sample finding may also confirm
+# one of the machine's).
+OFFICIAL_GROUNDS = tuple(Ground)[:9]
+OFFICIAL_GROUND_CHOICES = [(g.value, g.label) for g in OFFICIAL_GROUNDS]
+
+
+# A signer may withdraw a signature in these states (while the window is open).
+WITHDRAWABLE_STATES = (SignatureState.RECEIVED, SignatureState.REVIEW, SignatureState.VALID)
 
 
 class ReviewReason(models.TextChoices):
@@ -219,8 +226,7 @@ class Signature(models.Model):
 
     @property
     def masked_iin(self) -> str:
-        iin = (self.personal or {}).get("iin", "")
-        return "•" * max(0, len(iin) - 4) + iin[-4:]
+        return iin_mask((self.personal or {}).get("iin", ""))
 
 
 class PaperImport(ImportJob):
@@ -262,6 +268,8 @@ class SigningChallenge(models.Model):
     phone_digest = models.CharField(max_length=DIGEST_LENGTH, blank=True)
     payload = EncryptedJSONField()
     phone_masked = models.CharField(max_length=32)
+    # The page's language: the text messages are written in it.
+    language = models.CharField(max_length=8, default="kk")
     # False for a voter who has already signed: no code is ever sent, nothing can confirm it.
     can_confirm = models.BooleanField(default=True)
     # Written by the notification worker when it sends the code (recall.tasks.send_challenge_code).

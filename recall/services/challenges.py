@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..crypto import iin_digest, phone_digest
 from ..errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ..models import SIGNABLE_STATES, ChallengePurpose, Signature, SignatureState, SigningChallenge
+from ..models import WITHDRAWABLE_STATES, ChallengePurpose, Signature, SigningChallenge
 from ..notifications import sms
 from . import queue, signing
 
@@ -117,6 +117,7 @@ def _create(
         payload=payload,
         phone_masked=mask_phone(phone),
         can_confirm=can_confirm,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         sends=1,
         last_sent_at=now,
         expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
@@ -126,12 +127,17 @@ def _create(
 
 
 def send_code(challenge_id: int) -> str:
-    """Run by the notification worker: make a fresh code, keep its HMAC, text it. For a voter
-    who has already signed, text the notice instead, to this number and to the number the
-    signature was made with. Returns what was done."""
+    """Run by the notification worker: make a fresh code, keep its HMAC, text it, in the
+    language of the page the voter used. For a voter who has already signed, text the notice
+    instead, to this number and to the number the signature was made with."""
     challenge = SigningChallenge.objects.filter(pk=challenge_id, completed_at__isnull=True).first()
     if challenge is None or challenge.expires_at <= timezone.now():
         return "nothing"
+    with translation.override(challenge.language):
+        return _send(challenge)
+
+
+def _send(challenge: SigningChallenge) -> str:
     phone = challenge.payload.get("phone", "")
     if not challenge.can_confirm:
         if challenge.sends > 1:
@@ -177,13 +183,7 @@ def start_signing(petition_id: int, signer: signing.Signer) -> Started:
     already = Signature.objects.filter(
         petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True
     ).exists()
-    payload = {
-        "iin": signer.iin,
-        "full_name": signer.full_name,
-        "birth_date": signer.birth_date.isoformat(),
-        "address": signer.address,
-        "phone": signer.phone,
-    }
+    payload = signer.as_dict()
     with transaction.atomic():
         challenge = _create(
             purpose=ChallengePurpose.SIGN,
@@ -260,10 +260,7 @@ def confirm_signing(token: str, code: str) -> Signature:
     if challenge.purpose != ChallengePurpose.SIGN:
         raise NotFound()
     _check_code(challenge, code)
-    data = challenge.payload
-    signer = signing.Signer(
-        data["iin"], data["full_name"], dt.date.fromisoformat(data["birth_date"]), data["address"], data["phone"]
-    )
+    signer = signing.Signer.from_dict(challenge.payload)
     try:
         with transaction.atomic():
             _complete(challenge)
@@ -290,17 +287,14 @@ def find_signature(receipt: str, iin: str) -> Signature:
     return signature
 
 
-WITHDRAWABLE = (SignatureState.RECEIVED, SignatureState.REVIEW, SignatureState.VALID)
-
-
 def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
     """The code goes to the number the voter signed with if there is one (web), else to the
     number given now (a partner's signature)."""
     signature = find_signature(receipt, iin)
     petition = signature.petition
-    if signature.state not in WITHDRAWABLE:
+    if signature.state not in WITHDRAWABLE_STATES:
         raise ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
-    if petition.state not in SIGNABLE_STATES or timezone.now() >= petition.window_end:
+    if not petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
     target = signature.personal.get("phone") or phone
     with transaction.atomic():

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from ..models import DailyTally, Petition, PetitionState, Signature, SignatureState
@@ -136,17 +136,13 @@ def truth(petition_id: int) -> dict[str, int]:
 def refresh_queued() -> int:
     """Set every petition's queued count from the signatures still waiting for the workers
     (served by the partial index of received signatures). Returns the signatures waiting."""
-    waiting = dict(
-        Signature.objects.filter(state=SignatureState.RECEIVED)
-        .values_list("petition_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    received = Signature.objects.filter(state=SignatureState.RECEIVED)
+    waiting = received.values("petition_id").distinct()
+    per_petition = received.filter(petition=OuterRef("pk")).values("petition").annotate(n=Count("id")).values("n")
+    Petition.objects.filter(Q(queued_count__gt=0) | Q(pk__in=waiting)).update(
+        queued_count=Coalesce(Subquery(per_petition), Value(0))
     )
-    with transaction.atomic():
-        Petition.objects.filter(queued_count__gt=0).exclude(pk__in=list(waiting)).update(queued_count=0)
-        for petition_id, n in waiting.items():
-            Petition.objects.filter(pk=petition_id).update(queued_count=n)
-    return sum(waiting.values())
+    return received.count()
 
 
 def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, tuple[int, int]]]:

@@ -14,12 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from .. import iin
 from ..models import Ground, Petition, PetitionTransition, SampleRun, Signature, SignatureState
 
 COLUMNS = [
@@ -38,10 +40,6 @@ COLUMNS = [
     "decided_by",
     "decided_at",
 ]
-
-
-def _mask(iin: str) -> str:
-    return "•" * max(0, len(iin) - 4) + iin[-4:]
 
 
 def _rows(petition: Petition) -> Iterator[list[str]]:
@@ -73,7 +71,7 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
             str(s.sheet_number or ""),
             str(s.sheet_line or ""),
             s.collector,
-            _mask(s.personal.get("iin", "")),
+            iin.mask(s.personal.get("iin", "")),
             s.personal.get("full_name", ""),
             timezone.localtime(s.signed_at).strftime("%Y-%m-%d %H:%M"),
             s.state,
@@ -123,31 +121,36 @@ def signatures_pdf(petition: Petition) -> bytes:
     buffer = io.BytesIO()
     page_w, page_h = landscape(A4)
     c = canvas.Canvas(buffer, pagesize=(page_w, page_h))
-    c.setTitle(f"Signatures of petition {petition.pk}")
+    c.setTitle(_("Signatures of petition No. %(id)s") % {"id": petition.pk})
+    # (key, heading, width in mm)
     columns = [
-        ("id", 16),
-        ("channel", 16),
-        ("sheet/line", 20),
-        ("iin", 28),
-        ("full_name", 70),
-        ("signed_at", 30),
-        ("state", 18),
-        ("ground", 40),
-        ("decided_by", 25),
+        ("id", "№", 16),
+        ("channel", _("channel"), 16),
+        ("sheet/line", _("sheet/line"), 20),
+        ("iin", _("IIN"), 28),
+        ("full_name", _("full name"), 70),
+        ("signed_at", _("signed at"), 30),
+        ("state", _("state"), 18),
+        ("ground", _("ground"), 40),
+        ("decided_by", _("decided by"), 25),
     ]
     margin, row_h, size = 10 * mm, 5 * mm, 7.5
-    title = f"Petition #{petition.pk} — {petition.deputy} — {petition.district}"
+    title = _("Petition No. %(id)s — %(deputy)s — %(district)s") % {
+        "id": petition.pk,
+        "deputy": petition.deputy,
+        "district": petition.district,
+    }
 
     def header(page: int) -> float:
         c.setFont(bold, 10)
         c.drawString(margin, page_h - margin, _fit(c, title, page_w - 2 * margin - 30 * mm, bold, 10))
         c.setFont(regular, 8)
-        c.drawRightString(page_w - margin, page_h - margin, f"page {page}")
+        c.drawRightString(page_w - margin, page_h - margin, _("page %(n)s") % {"n": page})
         y = page_h - margin - 8 * mm
         x = margin
         c.setFont(bold, size)
-        for name, width in columns:
-            c.drawString(x, y, name)
+        for _key, heading, width in columns:
+            c.drawString(x, y, str(heading))
             x += width * mm
         c.line(margin, y - 1.5 * mm, page_w - margin, y - 1.5 * mm)
         return y - row_h
@@ -172,8 +175,8 @@ def signatures_pdf(petition: Petition) -> bytes:
         }
         c.setFont(regular, size)
         x = margin
-        for name, width in columns:
-            c.drawString(x, y, _fit(c, values[name], width * mm - 1.5 * mm, regular, size))
+        for key, _heading, width in columns:
+            c.drawString(x, y, _fit(c, values[key], width * mm - 1.5 * mm, regular, size))
             x += width * mm
         y -= row_h
     c.save()
@@ -207,54 +210,76 @@ def summary_pdf(petition: Petition, *, printed_by: Any) -> bytes:
     buffer = io.BytesIO()
     width, height = A4
     c = canvas.Canvas(buffer, pagesize=A4)
-    c.setTitle(f"Certified summary of petition {petition.pk}")
+    c.setTitle(_("Certified summary of petition No. %(id)s") % {"id": petition.pk})
     x, y = 20 * mm, height - 25 * mm
 
     def line(text: str, *, font: str = regular, size: float = 10, gap: float = 6 * mm) -> None:
         nonlocal y
         c.setFont(font, size)
-        c.drawString(x, y, _fit(c, text, width - 2 * x, font, size))
+        c.drawString(x, y, _fit(c, str(text), width - 2 * x, font, size))
         y -= gap
 
-    line(f"Recall petition No. {petition.pk}: certified summary", font=bold, size=14, gap=9 * mm)
-    line(f"Deputy: {petition.deputy}")
-    line(f"District: {petition.district} ({petition.district.region})")
-    line(f"State: {petition.get_state_display()}")
+    def when(moment: Any) -> str:
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+    line(_("Recall petition No. %(id)s: certified summary") % {"id": petition.pk}, font=bold, size=14, gap=9 * mm)
+    line(_("Deputy: %(deputy)s") % {"deputy": petition.deputy})
+    line(_("District: %(district)s (%(region)s)") % {"district": petition.district, "region": petition.district.region})
+    line(_("State: %(state)s") % {"state": petition.get_state_display()})
     if petition.window_start:
         line(
-            f"Collection: {timezone.localtime(petition.window_start):%Y-%m-%d %H:%M} — "
-            f"{timezone.localtime(petition.window_end):%Y-%m-%d %H:%M}"
+            _("Collection: %(start)s — %(end)s")
+            % {"start": when(petition.window_start), "end": when(petition.window_end)}
         )
     line(
-        f"Registered voters at registration: {petition.registered_voters}; threshold {petition.threshold_percent}%; "
-        f"required signatures: {petition.required_signatures}",
+        _("Registered voters at registration: %(voters)s; threshold %(percent)s%%; required signatures: %(required)s")
+        % {
+            "voters": petition.registered_voters,
+            "percent": petition.threshold_percent,
+            "required": petition.required_signatures,
+        },
         gap=9 * mm,
     )
-    line("Signatures by state", font=bold, size=11)
+    line(_("Signatures by state"), font=bold, size=11)
     for label, n in data["by_state"].items():
         line(f"    {label}: {n}")
-    line(f"    Total received: {sum(data['by_state'].values())}", gap=9 * mm)
+    line("    " + _("Total received: %(n)s") % {"n": sum(data["by_state"].values())}, gap=9 * mm)
     if data["by_ground"]:
-        line("Invalid signatures by ground", font=bold, size=11)
+        line(_("Invalid signatures by ground"), font=bold, size=11)
         for label, n in data["by_ground"].items():
             line(f"    {label}: {n}")
         y -= 3 * mm
     run = data["sample"]
     if run is not None:
-        line("Random sample", font=bold, size=11)
-        line(f"    Seed {run.seed}; {run.sample_size} of {run.population_size} signatures")
-        line(f"    Valid in sample: {run.valid_in_sample}; duplicates: {run.duplicates_in_sample}")
-        line(f"    Projected valid: {run.projected_valid}; outcome: {run.get_outcome_display()}", gap=9 * mm)
+        line(_("Random sample"), font=bold, size=11)
+        line(
+            "    "
+            + _("Seed %(seed)s; %(size)s of %(raw)s signatures")
+            % {"seed": run.seed, "size": run.sample_size, "raw": run.population_size}
+        )
+        line(
+            "    "
+            + _("Valid in the sample: %(valid)s; duplicates: %(dups)s")
+            % {"valid": run.valid_in_sample, "dups": run.duplicates_in_sample}
+        )
+        line(
+            "    "
+            + _("Projected valid: %(projected)s; outcome: %(outcome)s")
+            % {"projected": run.projected_valid, "outcome": run.get_outcome_display()},
+            gap=9 * mm,
+        )
     certification = data["certification"]
     if certification is not None:
-        who = certification.actor.get_full_name() or certification.actor.username if certification.actor else "system"
-        line("Certification", font=bold, size=11)
-        line(
-            f"    {certification.get_to_state_display()} — {who}, {timezone.localtime(certification.at):%Y-%m-%d %H:%M}"
+        who = (
+            (certification.actor.get_full_name() or certification.actor.username)
+            if certification.actor
+            else _("system")
         )
+        line(_("Certification"), font=bold, size=11)
+        line(f"    {certification.get_to_state_display()} — {who}, {when(certification.at)}")
     y = 40 * mm
-    line(f"Printed {timezone.localtime():%Y-%m-%d %H:%M} by {printed_by}", size=9)
-    line("Signature of the commission's secretary: ______________________    Seal", size=10)
+    line(_("Printed %(at)s by %(who)s") % {"at": when(timezone.now()), "who": printed_by}, size=9)
+    line(_("Signature of the commission's secretary: ______________________    Seal"), size=10)
     c.showPage()
     c.save()
     return buffer.getvalue()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from .. import iin as iin_module
 from ..calendar import add_months, local_date, local_midnight
+from ..constraints import violated
 from ..crypto import iin_digest
 from ..errors import IllegalTransition, InvalidInput, OutsideJurisdiction, PolicyViolation
 from ..models import (
@@ -165,7 +166,7 @@ def apply(
             )
             audit.record("petition.applied", actor=actor, petition_id=petition.pk, obj=petition, members=len(members))
     except IntegrityError as exc:
-        if "one_open_petition_per_deputy" in str(exc):
+        if violated(exc, Petition, "one_open_petition_per_deputy"):
             raise PolicyViolation(
                 _("This deputy already faces an open recall petition."), field="deputy", code="open_petition_exists"
             ) from exc
@@ -200,7 +201,7 @@ def _initiative_voters(iins: Iterable[str], *, district_id: int) -> list[Voter]:
             digests.append(iin_digest(iin_module.validate(raw)))
         except iin_module.InvalidIIN as exc:
             raise InvalidInput(
-                _("Initiative group: %(iin)s is not a valid IIN.") % {"iin": _mask(raw)},
+                _("Initiative group: %(iin)s is not a valid IIN.") % {"iin": iin_module.mask(raw)},
                 field="initiative_iins",
                 code="invalid_iin",
             ) from exc
@@ -223,10 +224,6 @@ def _initiative_voters(iins: Iterable[str], *, district_id: int) -> list[Voter]:
             code="invalid_initiative_group",
         )
     return [found[d] for d in dict.fromkeys(digests)]
-
-
-def _mask(value: str) -> str:
-    return "•" * max(0, len(value) - 4) + value[-4:]
 
 
 def registration_problems(petition: Petition, *, window_start: dt.datetime) -> list[str]:
@@ -434,6 +431,7 @@ def certification_result(petition: Petition) -> PetitionState:
 def certify(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
     if petition.state != S.VERIFYING:
         raise IllegalTransition(_("Only a petition under verification can be certified."))
+    authorize(actor, petition.district_id)
     from . import counts
 
     counts.reconcile([petition.pk])  # certify on the signatures themselves, not on a cached count

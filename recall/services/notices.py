@@ -7,6 +7,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Commission, User
 
@@ -32,14 +34,28 @@ def _url(petition: Petition) -> str:
 
 
 def send_threshold_notices(petition_id: int) -> int:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _threshold_notices(petition_id)
+
+
+def _threshold_notices(petition_id: int) -> int:
     petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
-    subject = f"Recall petition #{petition.pk} reached its threshold ({petition.district.code})"
-    body = (
-        f"The petition to recall {petition.deputy} ({petition.district}) has {petition.valid_count} valid "
-        f"signatures of the {petition.required_signatures} required.\n\n"
-        f"The collection window closes on {petition.window_end:%Y-%m-%d %H:%M}; the initiative group may "
-        f"submit the signatures earlier.\n\n{_url(petition)}\n"
-    )
+    subject = _("Recall petition No. %(id)s reached its threshold (%(district)s)") % {
+        "id": petition.pk,
+        "district": petition.district.code,
+    }
+    body = _(
+        "The petition to recall %(deputy)s (%(district)s) has %(valid)s valid signatures of the %(required)s "
+        "required.\n\nThe collection window closes on %(end)s; the initiative group may submit the "
+        "signatures earlier.\n\n%(url)s\n"
+    ) % {
+        "deputy": petition.deputy,
+        "district": petition.district,
+        "valid": petition.valid_count,
+        "required": petition.required_signatures,
+        "end": f"{timezone.localtime(petition.window_end):%Y-%m-%d %H:%M}",
+        "url": _url(petition),
+    }
     recipients = officials_of(petition)
     sent = 0
     if recipients:
@@ -54,13 +70,22 @@ def send_milestone_notice(petition_id: int, percent: int) -> int:
     petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
     if not petition.contact_email:
         return 0
-    return send_mail(
-        f"Recall petition #{petition.pk}: {percent}% of the required signatures",
-        (
-            f"The petition to recall {petition.deputy} has {petition.valid_count} valid signatures of the "
-            f"{petition.required_signatures} required ({percent}%). The window closes on "
-            f"{petition.window_end:%Y-%m-%d}.\n\n{settings.SITE_URL}\n"
-        ),
-        None,
-        [petition.contact_email],
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "id": petition.pk,
+            "percent": percent,
+            "deputy": petition.deputy,
+            "valid": petition.valid_count,
+            "required": petition.required_signatures,
+            "end": f"{timezone.localtime(petition.window_end):%Y-%m-%d}",
+            "url": settings.SITE_URL,
+        }
+        subject = _("Recall petition No. %(id)s: %(percent)s%% of the required signatures") % values
+        body = (
+            _(
+                "The petition to recall %(deputy)s has %(valid)s valid signatures of the %(required)s required "
+                "(%(percent)s%%). The window closes on %(end)s.\n\n%(url)s\n"
+            )
+            % values
+        )
+    return send_mail(subject, body, None, [petition.contact_email])

@@ -28,18 +28,13 @@ from django.utils.translation import gettext as _
 from .. import crypto
 from .. import iin as iin_module
 from ..calendar import local_date, local_midnight
+from ..constraints import violated
 from ..errors import IllegalTransition
-from ..models import Channel, PaperImport, Petition, PetitionState, Signature
+from ..models import COUNTING_STATES, Channel, PaperImport, Petition, Signature
 from . import audit, jobs, queue
 from .register_import import MAX_REPORTED_ERRORS, ImportRejected, count_rows, csv_reader, open_text, parse_date
 
 REQUIRED = ("sheet", "line", "iin", "full_name", "birth_date", "address", "signed_on")
-ACCEPTING = (
-    PetitionState.COLLECTING,
-    PetitionState.THRESHOLD_REACHED,
-    PetitionState.SUBMITTED,
-    PetitionState.VERIFYING,
-)
 
 
 def paper_signed_at(day: dt.date, petition: Petition) -> dt.datetime:
@@ -114,7 +109,7 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
 def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) -> tuple[int, int]:
     """Import one file; returns (signatures stored, of which repeats). All or nothing."""
     petition = Petition.objects.select_related("district").get(pk=job.petition_id)
-    if petition.state not in ACCEPTING:
+    if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("Paper sheets are accepted while the petition collects or is being verified."))
     total = count_rows(stream)
     reader = csv_reader(open_text(stream), REQUIRED)
@@ -144,7 +139,7 @@ def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) 
             break
         except IntegrityError as error:
             # A voter of the file signed on the web meanwhile: mark the repeats again.
-            if "one_signature_per_voter_per_petition" not in str(error) or attempt == 2:
+            if not violated(error, Signature, "one_signature_per_voter_per_petition") or attempt == 2:
                 raise
             for signature in rows:
                 signature.pk, signature.duplicate_of_id = None, None

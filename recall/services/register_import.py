@@ -56,7 +56,7 @@ class ImportRejected(DomainError):
     def __init__(self, errors: list[dict[str, Any]], error_count: int) -> None:
         self.errors = errors
         self.error_count = error_count
-        shown = "; ".join(f"line {e['line']}: {e['error']}" for e in errors[:5])
+        shown = "; ".join(_("line %(n)s: %(error)s") % {"n": e["line"], "error": e["error"]} for e in errors[:5])
         super().__init__(
             _("The file was not imported: %(n)s lines have errors (%(shown)s).") % {"n": error_count, "shown": shown}
         )
@@ -96,6 +96,8 @@ def open_text(stream: IO[bytes]) -> io.StringIO:
 
 def count_rows(stream: IO[bytes]) -> int:
     """Data rows in the file (lines minus the header), for the progress bar."""
+    if stream.seek(0, io.SEEK_END) == 0:
+        return 0
     stream.seek(0)
     lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
     stream.seek(-1, io.SEEK_END)

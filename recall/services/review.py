@@ -19,17 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import IllegalTransition, InvalidInput
-from ..models import Ground, Petition, PetitionState, Signature, SignatureState
+from ..models import COUNTING_STATES, OFFICIAL_GROUNDS, WITHDRAWABLE_STATES, Petition, Signature, SignatureState
 from . import audit, counts, lifecycle
 
 SS = SignatureState
-# Officials change signatures while the petition is collecting or under verification.
-DECIDABLE_PETITION_STATES = (
-    PetitionState.COLLECTING,
-    PetitionState.THRESHOLD_REACHED,
-    PetitionState.SUBMITTED,
-    PetitionState.VERIFYING,
-)
 # What an official may turn a signature into, from which states.
 OFFICIAL_MOVES = {
     SS.VALID: (SS.REVIEW, SS.INVALID),
@@ -52,11 +45,9 @@ def withdraw_by_signer(signature_id: int) -> Signature:
     with transaction.atomic():
         signature = _lock(signature_id)
         petition = signature.petition
-        if signature.state not in (SS.RECEIVED, SS.REVIEW, SS.VALID):
+        if signature.state not in WITHDRAWABLE_STATES:
             raise IllegalTransition(_("This signature cannot be withdrawn any more."))
-        if petition.state not in (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED) or (
-            timezone.now() >= petition.window_end
-        ):
+        if not petition.accepts_signatures():
             raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))
         old = signature.state
         now = timezone.now()
@@ -75,18 +66,19 @@ def decide(
     ground: str = "",
     note: str = "",
     action: str = "signature.decided",
+    grounds: tuple[str, ...] = OFFICIAL_GROUNDS,
 ) -> Signature:
-    """An official's decision: valid, or invalid with a ground. Overturning an earlier decision
-    (valid -> invalid, invalid -> valid) needs a note saying why."""
+    """An official's decision: valid, or invalid with one of ``grounds`` (the commission's nine).
+    Overturning an earlier decision (valid -> invalid, invalid -> valid) needs a note saying why."""
     new = SS.VALID if valid else SS.INVALID
-    if not valid and ground not in Ground.values:
+    if not valid and ground not in grounds:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
     if valid:
         ground = ""
     with transaction.atomic():
         signature = _lock(signature_id)
         lifecycle.authorize(actor, signature.petition.district_id)
-        if signature.petition.state not in DECIDABLE_PETITION_STATES:
+        if signature.petition.state not in COUNTING_STATES:
             raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
         old = signature.state
         if old not in OFFICIAL_MOVES[new]:
@@ -194,13 +186,13 @@ def bulk_preview(criteria: Criteria) -> int:
 def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, expected: int) -> int:
     """Invalidate every selected signature with one ground. ``expected`` is the previewed count:
     if the selection changed since the preview, nothing is done and the official looks again."""
-    if ground not in Ground.values:
+    if ground not in OFFICIAL_GROUNDS:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
     if not note.strip():
         raise InvalidInput(_("Say why these signatures are invalidated."), field="note", code="reason_required")
     petition = Petition.objects.get(pk=criteria.petition_id)
     lifecycle.authorize(actor, petition.district_id)
-    if petition.state not in DECIDABLE_PETITION_STATES:
+    if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
     with transaction.atomic():
         rows = list(bulk_queryset(criteria).select_for_update().only("id", "state", "signed_at", "personal"))

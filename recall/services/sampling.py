@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..constraints import violated
 from ..errors import IllegalTransition, InvalidInput, PolicyViolation
 from ..models import (
     Ground,
@@ -113,7 +114,7 @@ def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
                 size=size,
             )
     except IntegrityError as error:
-        if "one_sample_per_petition" in str(error) or "recall_samplerun.petition_id" in str(error):
+        if violated(error, SampleRun, "one_sample_per_petition"):
             raise PolicyViolation(_("A sample was already drawn for this petition."), code="sample_exists") from error
         raise
     return run
@@ -153,6 +154,7 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
                 ground=ground,
                 note=note or _("finding of random sample #%(run)s") % {"run": run.pk},
                 action="sample.decided",
+                grounds=tuple(Ground.values),  # a finding may confirm one of the machine's grounds
             )
         else:
             audit.record(

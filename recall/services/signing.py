@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from .. import crypto
 from .. import iin as iin_module
+from ..constraints import violated
 from ..errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
 from ..models import SIGNABLE_STATES, Channel, Petition, Signature
 from . import queue
@@ -48,6 +49,28 @@ class Signer:
     @property
     def digest(self) -> str:
         return crypto.iin_digest(self.iin)
+
+    def as_dict(self) -> dict[str, str]:
+        """As stored (encrypted) with a signature or a pending confirmation."""
+        data = {
+            "iin": self.iin,
+            "full_name": self.full_name,
+            "birth_date": self.birth_date.isoformat(),
+            "address": self.address,
+        }
+        if self.phone:
+            data["phone"] = self.phone
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Signer:
+        return cls(
+            data["iin"],
+            data["full_name"],
+            dt.date.fromisoformat(data["birth_date"]),
+            data["address"],
+            data.get("phone", ""),
+        )
 
 
 def new_receipt() -> str:
@@ -115,21 +138,10 @@ def signable_petition(petition_id: int, *, at: dt.datetime | None = None) -> Non
 
 
 def _is_repeat(error: IntegrityError) -> bool:
-    text = str(error)
-    return "one_signature_per_voter_per_petition" in text or (
-        "recall_signature.petition_id, recall_signature.voter_digest" in text  # SQLite's wording
-    )
+    return violated(error, Signature, "one_signature_per_voter_per_petition")
 
 
 def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.datetime, **fields: Any) -> Signature:
-    personal = {
-        "iin": signer.iin,
-        "full_name": signer.full_name,
-        "birth_date": signer.birth_date.isoformat(),
-        "address": signer.address,
-    }
-    if signer.phone:
-        personal["phone"] = signer.phone
     return Signature(
         petition_id=petition_id,
         voter_id=signer.digest,
@@ -140,7 +152,7 @@ def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.dateti
         iin_data_mismatch=bool(iin_module.data_warnings(signer.iin, birth_date=signer.birth_date)),
         name_digest=crypto.name_digest(signer.full_name),
         birth_digest=crypto.birth_digest(signer.birth_date),
-        personal=personal,
+        personal=signer.as_dict(),
         **fields,
     )
 
@@ -203,16 +215,6 @@ class Replay(Exception):
         self.signature = signature
 
 
-def _constraint(error: IntegrityError) -> str:
-    text = str(error)
-    if (
-        "one_signature_per_idempotency_key" in text
-        or "recall_signature.client_id, recall_signature.idempotency_key" in text
-    ):
-        return "idempotency"
-    return "repeat" if _is_repeat(error) else ""
-
-
 def _replay_of(client_id: int, idempotency_key: str | None) -> Signature | None:
     if idempotency_key is None:
         return None
@@ -253,11 +255,10 @@ def sign_for_partner(
         try:
             _insert(signature, now)
         except IntegrityError as error:
-            kind = _constraint(error)
             earlier = _replay_of(client_id, idempotency_key)
             if earlier is not None:  # a retry, possibly racing the original request
                 raise Replay(earlier) from error
-            if kind != "repeat" or signature.duplicate_of_id:
+            if not _is_repeat(error) or signature.duplicate_of_id:
                 raise
             first = (
                 Signature.objects.filter(petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
-PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+from .. import ratelimit
 
 
 def client_address(request: HttpRequest) -> str:
@@ -20,13 +19,5 @@ def client_address(request: HttpRequest) -> str:
 
 def exceeded(request: HttpRequest, scope: str) -> bool:
     """Count this request; True when the address is over the limit for the period."""
-    number, period = settings.RECALL_WEB_FORM_RATE.split("/")
-    key = f"recall:form-rate:{scope}:{client_address(request)}"
-    try:
-        if cache.add(key, 1, timeout=PERIODS[period]):
-            return False
-        return cache.incr(key) > int(number)
-    except ValueError:  # the key expired between add and incr
-        return False
-    except Exception:  # noqa: BLE001 - the cache is down: do not block voters
-        return False
+    allowed, _wait = ratelimit.hit(f"form:{scope}", client_address(request), settings.RECALL_WEB_FORM_RATE)
+    return not allowed

@@ -8,12 +8,11 @@ from typing import Any
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..errors import DomainError
-from ..models import SIGNABLE_STATES, ChallengePurpose, Petition, SigningChallenge
+from ..models import ChallengePurpose, SigningChallenge
 from ..selectors import (
     collecting_petitions,
     daily_valid,
@@ -62,15 +61,11 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "petition": petition,
             "days_left": days_left(petition),
-            "signable": _signable(petition),
+            "signable": petition.accepts_signatures(),
             "history": public_history(petition),
             "series": daily_valid(petition)[-14:],
         },
     )
-
-
-def _signable(petition: Petition) -> bool:
-    return petition.state in SIGNABLE_STATES and petition.window_start <= timezone.now() < petition.window_end
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,7 +93,9 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
                 _show(form, error)
             else:
                 return redirect("recall:confirm", token=started.token)
-    return render(request, "recall/sign.html", {"petition": petition, "form": form, "signable": _signable(petition)})
+    return render(
+        request, "recall/sign.html", {"petition": petition, "form": form, "signable": petition.accepts_signatures()}
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,7 @@ from recall.services.register_import import ImportRejected, import_register
 class Command(BaseCommand):
     help = (
         "Import the voter register from a CSV file (iin, full_name, birth_date, address, district, "
-        "status). Existing voters are updated. If any line is wrong nothing is imported."
+        "status, sex). Existing voters are updated. If any line is wrong nothing is imported."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -38,7 +38,11 @@ class Command(BaseCommand):
         done, last = 0, 0
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s", [last, batch])
+                # Locked: a row written meanwhile must not be overwritten with its older data.
+                lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+                cursor.execute(
+                    f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s{lock}", [last, batch]
+                )
                 rows = cursor.fetchall()
                 if not rows:
                     return done

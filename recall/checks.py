@@ -1,0 +1,26 @@
+"""System checks: settings that would otherwise fail only when a request needs them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from . import ratelimit
+
+
+@checks.register(checks.Tags.security)
+def rates_are_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    rates = {"RECALL_WEB_FORM_RATE": settings.RECALL_WEB_FORM_RATE}
+    rates.update(
+        {f"DEFAULT_THROTTLE_RATES[{k!r}]": v for k, v in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items()}
+    )
+    errors = []
+    for name, rate in rates.items():
+        try:
+            ratelimit.parse_rate(rate)
+        except ImproperlyConfigured as error:
+            errors.append(checks.Error(f"{name}: {error}", id="recall.E001"))
+    return errors
