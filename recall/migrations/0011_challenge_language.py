@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recall', '0010_verbose_names'),
+        ("recall", "0010_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='signingchallenge',
-            name='language',
-            field=models.CharField(default='kk', max_length=8),
+            model_name="signingchallenge",
+            name="language",
+            field=models.CharField(default="kk", max_length=8),
         ),
     ]
