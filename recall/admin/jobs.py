@@ -15,6 +15,9 @@ from ..models import JobState
 from ..services import job_progress, queue
 from .base import ScopedAdmin
 
+# The fields every job's page shows, before and after its own counts.
+JOB_FIELDS = ["source_name", "uploaded_by", "created_at", "state", "progress", "started_at", "finished_at"]
+
 
 class JobAdmin(ScopedAdmin):
     # Fields of the upload form, and the task that runs the job after commit.

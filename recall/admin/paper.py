@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import COUNTING_STATES, PaperImport
-from .jobs import JobAdmin
+from .jobs import JOB_FIELDS, JobAdmin
 
 
 class PaperImportForm(forms.ModelForm):
@@ -43,19 +43,7 @@ class PaperImportAdmin(JobAdmin):
     ]
     list_filter = ["state"]
     list_select_related = ["petition__deputy", "petition__district", "uploaded_by"]
-    readonly_fields = [
-        "petition",
-        "source_name",
-        "uploaded_by",
-        "created_at",
-        "state",
-        "progress",
-        "started_at",
-        "finished_at",
-        "imported_count",
-        "duplicate_count",
-        "error_list",
-    ]
+    readonly_fields = ["petition", *JOB_FIELDS, "imported_count", "duplicate_count", "error_list"]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

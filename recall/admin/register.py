@@ -12,7 +12,7 @@ from .. import iin as iin_module
 from ..crypto import iin_digest
 from ..models import RegisterImport, Voter
 from .base import ReadOnlyAdmin, is_member
-from .jobs import JobAdmin
+from .jobs import JOB_FIELDS, JobAdmin
 
 
 @admin.register(Voter)
@@ -72,18 +72,7 @@ class RegisterImportAdmin(JobAdmin):
     task_name = "import_register_file"
     list_display = ["__str__", "created_at", "uploaded_by", "state", "progress", "created_count", "updated_count"]
     list_filter = ["state"]
-    readonly_fields = [
-        "source_name",
-        "uploaded_by",
-        "created_at",
-        "state",
-        "progress",
-        "started_at",
-        "finished_at",
-        "created_count",
-        "updated_count",
-        "error_list",
-    ]
+    readonly_fields = [*JOB_FIELDS, "created_count", "updated_count", "error_list"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         # A register import has no district of its own: it belongs to the uploader's commission.

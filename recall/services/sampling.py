@@ -185,7 +185,9 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
             )
         valid = run.items.filter(decision=SampleDecision.VALID).count()
         duplicates = run.items.filter(decision=SampleDecision.INVALID, ground=Ground.DUPLICATE).count()
-        projected = projection(raw=run.population_size, sample=run.sample_size, valid=valid, duplicates=duplicates)
+        projected = projection(
+            raw=run.population_size, sample=run.sample_size, valid=valid, duplicates=duplicates
+        ).quantize(Decimal("0.01"))
         result = outcome(
             projected,
             required=run.petition.required_signatures or 0,
@@ -195,7 +197,7 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
         SampleRun.objects.filter(pk=run.pk, closed_at__isnull=True).update(
             valid_in_sample=valid,
             duplicates_in_sample=duplicates,
-            projected_valid=projected.quantize(Decimal("0.01")),
+            projected_valid=projected,
             outcome=result,
             closed_at=timezone.now(),
         )
@@ -206,7 +208,7 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
             obj=run,
             valid=valid,
             duplicates=duplicates,
-            projected=str(projected.quantize(Decimal("0.01"))),
+            projected=str(projected),
             outcome=result,
         )
     run.refresh_from_db()
