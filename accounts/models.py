@@ -52,36 +52,21 @@ class User(AbstractUser):
         constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid")]
 
     @property
-    def sees_everything(self) -> bool:
-        return self.is_superuser or bool(self.commission_id and self.commission.is_central)
-
-    @property
     def is_observer(self) -> bool:
         return self.role == Role.OBSERVER and not self.is_superuser
 
+    # The jurisdiction rule itself lives in recall.jurisdiction; these read it for templates.
+    @property
+    def sees_everything(self) -> bool:
+        from recall import jurisdiction
+
+        return jurisdiction.sees_everything(self)
+
     @property
     def can_act(self) -> bool:
-        """May change records (inside the jurisdiction); observers only look."""
-        return (
-            self.is_active
-            and self.is_staff
-            and not self.is_observer
-            and (self.is_superuser or self.commission_id is not None)
-        )
+        from recall import jurisdiction
 
-    def district_scope(self) -> models.QuerySet | None:
-        """Districts this user may see and act on; None means all of them."""
-        from recall.models import District
-
-        if self.sees_everything:
-            return None
-        if self.commission_id is None:
-            return District.objects.none()
-        return District.objects.filter(commissions=self.commission_id)
-
-    def covers_district(self, district_id: int) -> bool:
-        scope = self.district_scope()
-        return scope is None or scope.filter(id=district_id).exists()
+        return jurisdiction.can_act(self)
 
 
 class Scope(models.TextChoices):

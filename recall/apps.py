@@ -7,4 +7,8 @@ class RecallConfig(AppConfig):
     verbose_name = _("Recall petitions")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        # checks registers the system checks. tasks registers the Celery tasks in every process,
+        # not only in workers: the services hand work over by name (recall.task_names), and a
+        # task run in-process (the embedded default, or a code when the broker is down) is
+        # looked up by that name.
+        from . import checks, tasks  # noqa: F401

@@ -3,6 +3,9 @@ and ``status`` to a JSON error (recall.api.errors), the web pages show it beside
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,3 +60,19 @@ class NotFound(DomainError):
     code = "not_found"
     status = 404
     default_message = _("Not found.")
+
+
+class ImportRejected(DomainError):
+    code = "import_rejected"
+    status = 400
+
+    def __init__(self, errors: list[dict[str, Any]], error_count: int) -> None:
+        self.errors = errors
+        self.error_count = error_count
+        shown = "; ".join(
+            gettext_now("line %(n)s: %(error)s") % {"n": e["line"], "error": e["error"]} for e in errors[:5]
+        )
+        super().__init__(
+            gettext_now("The file was not imported: %(n)s lines have errors (%(shown)s).")
+            % {"n": error_count, "shown": shown}
+        )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from . import task_names as names
 from .models import Signature, SignatureState, SigningChallenge
 from .notifications.sms import SmsError
 from .services import (
@@ -39,7 +40,7 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 30
 VERIFY_SLICE_SECONDS = 120
 
 
-@shared_task(name="recall.tasks.verify_signatures", soft_time_limit=300, time_limit=360, **RETRY)
+@shared_task(name=names.VERIFY_SIGNATURES, soft_time_limit=300, time_limit=360, **RETRY)
 def verify_signatures() -> int:
     """Verify the backlog of received signatures, batch by batch."""
     queue.verification_started()
@@ -55,7 +56,7 @@ def verify_signatures() -> int:
             return total
 
 
-@shared_task(name="recall.tasks.requeue_unverified", soft_time_limit=30, time_limit=60, **RETRY)
+@shared_task(name=names.REQUEUE_UNVERIFIED, soft_time_limit=30, time_limit=60, **RETRY)
 def requeue_unverified() -> bool:
     """Beat: signatures still waiting (stored while the broker was down, or a lost task) are
     queued, and every petition's count of waiting signatures is refreshed for the public pages."""
@@ -67,7 +68,7 @@ def requeue_unverified() -> bool:
     return False
 
 
-@shared_task(name="recall.tasks.reconcile_counts", soft_time_limit=3000, time_limit=3600, **RETRY)
+@shared_task(name=names.RECONCILE_COUNTS, soft_time_limit=3000, time_limit=3600, **RETRY)
 def reconcile_counts() -> int:
     """Nightly: recompute every petition's counts from its signatures and repair drift."""
     repaired = counts.reconcile()
@@ -77,7 +78,7 @@ def reconcile_counts() -> int:
 
 
 @shared_task(
-    name="recall.tasks.send_challenge_code",
+    name=names.SEND_CHALLENGE_CODE,
     soft_time_limit=30,
     time_limit=45,
     autoretry_for=(*TRANSIENT, SmsError),
@@ -90,29 +91,29 @@ def send_challenge_code(challenge_id: int) -> str:
     return challenges.send_code(challenge_id)
 
 
-@shared_task(name="recall.tasks.send_threshold_notices", soft_time_limit=60, time_limit=90, **RETRY)
+@shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)
 def send_threshold_notices(petition_id: int) -> int:
     return notices.send_threshold_notices(petition_id)
 
 
-@shared_task(name="recall.tasks.send_milestone_notice", soft_time_limit=60, time_limit=90, **RETRY)
+@shared_task(name=names.SEND_MILESTONE_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
 def send_milestone_notice(petition_id: int, percent: int) -> int:
     return notices.send_milestone_notice(petition_id, percent)
 
 
-@shared_task(name="recall.tasks.import_register_file", soft_time_limit=1800, time_limit=1900, **RETRY)
+@shared_task(name=names.IMPORT_REGISTER_FILE, soft_time_limit=1800, time_limit=1900, **RETRY)
 def import_register_file(job_id: int) -> str | None:
     job = register_import.run_job(job_id)
     return job.state if job else None
 
 
-@shared_task(name="recall.tasks.import_paper_sheet", soft_time_limit=1800, time_limit=1900, **RETRY)
+@shared_task(name=names.IMPORT_PAPER_SHEET, soft_time_limit=1800, time_limit=1900, **RETRY)
 def import_paper_sheet(job_id: int) -> str | None:
     job = paper_import.run_job(job_id)
     return job.state if job else None
 
 
-@shared_task(name="recall.tasks.deliver_webhook", soft_time_limit=60, time_limit=90, **RETRY)
+@shared_task(name=names.DELIVER_WEBHOOK, soft_time_limit=60, time_limit=90, **RETRY)
 def deliver_webhook(delivery_id: int) -> str:
     result = webhooks.deliver(delivery_id)
     if result.retry_in is not None:
@@ -120,7 +121,7 @@ def deliver_webhook(delivery_id: int) -> str:
     return result.state
 
 
-@shared_task(name="recall.tasks.retry_webhooks", soft_time_limit=60, time_limit=90, **RETRY)
+@shared_task(name=names.RETRY_WEBHOOKS, soft_time_limit=60, time_limit=90, **RETRY)
 def retry_webhooks() -> int:
     """Beat: re-send deliveries whose task was lost (broker restart, worker killed)."""
     due = webhooks.due_deliveries()
@@ -129,13 +130,13 @@ def retry_webhooks() -> int:
     return len(due)
 
 
-@shared_task(name="recall.tasks.advance_windows", soft_time_limit=120, time_limit=150, **RETRY)
+@shared_task(name=names.ADVANCE_WINDOWS, soft_time_limit=120, time_limit=150, **RETRY)
 def advance_windows() -> dict[str, int]:
     """Beat: open windows that start, close those that end (expired or submitted)."""
     return {"opened": lifecycle.open_due_windows(), "closed": lifecycle.close_due_windows()}
 
 
-@shared_task(name="recall.tasks.purge_expired", soft_time_limit=300, time_limit=360, **RETRY)
+@shared_task(name=names.PURGE_EXPIRED, soft_time_limit=300, time_limit=360, **RETRY)
 def purge_expired() -> dict[str, int]:
     """Daily: one-time-code challenges (they hold what the voter typed) are kept one day."""
     cutoff = timezone.now() - dt.timedelta(days=1)

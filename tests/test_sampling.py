@@ -13,7 +13,7 @@ from .factories import SignatureFactory
 
 
 def test_the_worked_example_of_the_california_procedure():
-    # raw 24,034, sample 722, 516 valid, 2 duplicates (DOMAIN.md): computed by hand with exact fractions.
+    # raw 24,034, sample 722, 516 valid, 2 duplicates (docs/domain.md, "Random samples"): computed by hand with exact fractions.
     raw, sample, valid, dups = 24034, 722, 516, 2
     ratio = Fraction(raw, sample)
     by_hand = Fraction(raw * valid, sample) - dups * ratio * (ratio - 1)

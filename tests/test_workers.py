@@ -187,7 +187,7 @@ def test_a_signature_received_while_redis_is_down_is_stored_and_verified_later(c
     )
     assert result.stdout.startswith("202"), result.stdout + result.stderr[-2000:]
     assert time.monotonic() - started < 20  # publishing failed fast instead of hanging the request
-    assert "could not publish verify_signatures" in result.stderr
+    assert "could not publish recall.tasks.verify_signatures" in result.stderr
     assert Signature.objects.get().state == "received"
     # Redis is back (this process uses it); beat's re-queue finds the waiting signature.
     Signature.objects.update(received_at=Signature.objects.get().received_at - dt.timedelta(minutes=5))

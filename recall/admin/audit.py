@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 
+from .. import jurisdiction
 from ..models import AuditEntry
 from .base import ReadOnlyAdmin, is_member
 
@@ -35,7 +36,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         qs = AuditEntry.objects.select_related("actor", "petition__deputy", "petition__district")
         if not is_member(request):
             return qs.none()
-        scope = request.user.district_scope()
+        scope = jurisdiction.district_scope(request.user)
         if scope is None:
             return qs
         # Entries about a petition follow its district; the others are the commission's own.

@@ -14,16 +14,16 @@ from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from .. import jurisdiction
 from ..errors import DomainError
 
 
 def is_member(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and user.is_staff and (user.is_superuser or user.commission_id))
+    return jurisdiction.is_member(request.user)
 
 
 def is_central(request: HttpRequest) -> bool:
-    return bool(is_member(request) and request.user.sees_everything)
+    return jurisdiction.sees_everything(request.user)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -89,14 +89,7 @@ _SCOPED_RELATIONS = {
 
 
 def scope_queryset(queryset: models.QuerySet, request: HttpRequest, district_path: str) -> models.QuerySet:
-    user = request.user
-    if not is_member(request):
-        return queryset.none()
-    scope = user.district_scope()
-    if scope is None:
-        return queryset
-    lookup = f"{district_path}__in" if district_path else "pk__in"
-    return queryset.filter(**{lookup: scope.values("pk")})
+    return jurisdiction.scope(queryset, request.user, district_path)
 
 
 class ReadOnlyAdmin(ScopedAdmin):

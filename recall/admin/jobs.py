@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..models import JobState
-from ..services import job_progress, queue
+from ..services import job_progress
 from .base import ScopedAdmin
 
 # The fields every job's page shows, before and after its own counts.
@@ -20,9 +20,8 @@ JOB_FIELDS = ["source_name", "uploaded_by", "created_at", "state", "progress", "
 
 
 class JobAdmin(ScopedAdmin):
-    # Fields of the upload form, and the task that runs the job after commit.
+    # Fields of the upload form.
     upload_fields: list[str] = ["file"]
-    task_name = ""
     change_form_template = "admin/recall/job_change_form.html"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -43,9 +42,13 @@ class JobAdmin(ScopedAdmin):
         return job_errors_html(obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
-        obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
-        queue.after_commit(self.task_name, obj.pk)
+        created = self.create_job(request, form.cleaned_data)
+        obj.pk = created.pk
+        obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
+
+    def create_job(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        """The service that stores the upload and queues its job."""
+        raise NotImplementedError
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> Any:
         obj = context.get("original")

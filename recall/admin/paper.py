@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import COUNTING_STATES, PaperImport
+from ..services import paper_import
 from .jobs import JOB_FIELDS, JobAdmin
 
 
@@ -30,7 +31,6 @@ class PaperImportAdmin(JobAdmin):
     district_path = "petition__district"
     form = PaperImportForm
     upload_fields = ["petition", "file"]
-    task_name = "import_paper_sheet"
     list_display = [
         "__str__",
         "petition",
@@ -44,6 +44,9 @@ class PaperImportAdmin(JobAdmin):
     list_filter = ["state"]
     list_select_related = ["petition__deputy", "petition__district", "uploaded_by"]
     readonly_fields = ["petition", *JOB_FIELDS, "imported_count", "duplicate_count", "error_list"]
+
+    def create_job(self, request: HttpRequest, data: dict[str, Any]) -> PaperImport:
+        return paper_import.create_job(petition=data["petition"], file=data["file"], actor=request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -16,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
-    OPEN_STATES,
     InitiativeMember,
     Petition,
     PetitionState,
@@ -30,33 +28,10 @@ from .petition_tools import PetitionToolsMixin
 S = PetitionState
 
 
-@dataclass(frozen=True)
-class Step:
-    """A transition an official applies from the admin, with its confirmation form."""
-
-    label: str
-    run: Callable[..., Any]
-    from_states: tuple[str, ...]
-    reason_required: bool = False
-    asks_window_start: bool = False
-
-
-STEPS: dict[str, Step] = {
-    "register": Step(_("Register the application"), lifecycle.register, (S.APPLIED,), asks_window_start=True),
-    "refuse": Step(_("Refuse the application"), lifecycle.refuse, (S.APPLIED,), reason_required=True),
-    "withdraw": Step(
-        _("Record withdrawal by the initiators"),
-        lifecycle.withdraw,
-        (S.APPLIED, S.REGISTERED, S.COLLECTING, S.THRESHOLD_REACHED),
-        reason_required=True,
-    ),
-    "submit": Step(_("Record submission of the signatures"), lifecycle.submit, (S.THRESHOLD_REACHED,)),
-    "start_verification": Step(_("Start verification"), lifecycle.start_verification, (S.SUBMITTED,)),
-    "certify": Step(_("Certify the result of verification"), lifecycle.certify, (S.VERIFYING,)),
-    "schedule_vote": Step(_("Call the recall vote"), lifecycle.schedule_recall_vote, (S.SUFFICIENT,)),
-    "end_mandate": Step(
-        _("Record that the mandate ended otherwise"), lifecycle.end_mandate, OPEN_STATES, reason_required=True
-    ),
+# The steps an official takes here come from the lifecycle's transition table: the buttons on a
+# petition, the bulk actions and their confirmation forms cannot drift from what it allows.
+STEPS: dict[str, lifecycle.Transition] = {
+    name: step for name, step in lifecycle.TRANSITIONS.items() if lifecycle.By.OFFICIAL in step.by and step.offered
 }
 
 
@@ -69,10 +44,10 @@ class StepForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, step: lifecycle.Transition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = step.reason_required
-        if not step.asks_window_start:
+        if "window_start" not in step.asks:
             del self.fields["window_start"]
 
 
@@ -130,7 +105,7 @@ class InitiativeInline(admin.TabularInline):
         return False
 
 
-def _step_action(name: str, step: Step) -> Callable:
+def _step_action(name: str, step: lifecycle.Transition) -> Callable:
     def action(modeladmin: PetitionAdmin, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse | None:
         return modeladmin.confirm_step(request, name, list(queryset))
 
@@ -309,10 +284,9 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             done = 0
             for petition in petitions:
                 kwargs: dict[str, Any] = {"actor": request.user, "reason": form.cleaned_data.get("reason", "")}
-                if step.asks_window_start:
-                    kwargs["window_start"] = form.cleaned_data.get("window_start")
+                kwargs.update({field: form.cleaned_data.get(field) for field in step.asks})
                 try:
-                    step.run(petition, **kwargs)
+                    lifecycle.STEP_SERVICES[name](petition, **kwargs)
                     done += 1
                 except DomainError as error:
                     messages.error(request, f"{petition}: {error.message}")
@@ -329,7 +303,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             "step": step,
             "step_name": name,
             "petitions": petitions,
-            "not_applicable": [p for p in petitions if p.state not in step.from_states],
+            "not_applicable": [p for p in petitions if not step.allows(p.state)],
             "form": form,
             "single": single,
             "opts": self.model._meta,
@@ -350,8 +324,18 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             ]
             if request.user.can_act:
                 extra_context["steps"] = [
-                    (name, step.label) for name, step in STEPS.items() if petition.state in step.from_states
+                    (step.name, step.label)
+                    for step in lifecycle.available(petition.state, offered_only=True)
+                    if step.name in STEPS
                 ]
+                if lifecycle.TRANSITIONS["record_vote"].allows(petition.state):
+                    tools.insert(
+                        0,
+                        (
+                            reverse("admin:recall_recallvote_add") + f"?petition={petition.pk}",
+                            lifecycle.TRANSITIONS["record_vote"].label,
+                        ),
+                    )
                 if petition.state in COUNTING_STATES:
                     tools.insert(
                         0,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import iin as iin_module
 from ..crypto import iin_digest
 from ..models import RegisterImport, Voter
+from ..services import register_import
 from .base import ReadOnlyAdmin, is_member
 from .jobs import JOB_FIELDS, JobAdmin
 
@@ -69,7 +70,10 @@ class RegisterImportForm(forms.ModelForm):
 @admin.register(RegisterImport)
 class RegisterImportAdmin(JobAdmin):
     form = RegisterImportForm
-    task_name = "import_register_file"
+
+    def create_job(self, request: HttpRequest, data: dict[str, Any]) -> RegisterImport:
+        return register_import.create_job(file=data["file"], actor=request.user)
+
     list_display = ["__str__", "created_at", "uploaded_by", "state", "progress", "created_count", "updated_count"]
     list_filter = ["state"]
     readonly_fields = [*JOB_FIELDS, "created_count", "updated_count", "error_list"]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
+from ..errors import InvalidInput
 from ..models import Deputy, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
+from ..services import signing
 from ..services.signing import format_receipt
 
 
@@ -160,10 +163,23 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 class SignatureInputSerializer(serializers.Serializer):
     iin = serializers.CharField(max_length=32, help_text="The voter's 12-digit IIN.")
-    full_name = serializers.CharField(max_length=200)
+    full_name = serializers.CharField(max_length=signing.MAX_NAME)
     birth_date = serializers.DateField()
-    address = serializers.CharField(max_length=300, help_text="Address of residence.")
+    address = serializers.CharField(max_length=signing.MAX_ADDRESS, help_text="Address of residence.")
     signed_at = BoundedDateTimeField(required=False, help_text="When the voter signed; default: now.")
+
+    def validate(self, attrs: dict) -> dict:
+        """The signer's data is checked by the signing service's one rule
+        (recall.services.signing.check_signer), shared with the voters' form."""
+        try:
+            attrs["signer"] = signing.check_signer(
+                iin=attrs["iin"], full_name=attrs["full_name"], birth_date=attrs["birth_date"], address=attrs["address"]
+            )
+        except InvalidInput as error:
+            raise serializers.ValidationError(
+                {error.field or "non_field_errors": [ErrorDetail(str(error.message), code=error.code)]}
+            ) from error
+        return attrs
 
 
 class SignatureAcceptedSerializer(serializers.Serializer):

@@ -163,9 +163,7 @@ class SignatureCreate(APIView):
         data = SignatureInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        signer = signing.check_signer(
-            iin=values["iin"], full_name=values["full_name"], birth_date=values["birth_date"], address=values["address"]
-        )
+        signer = values["signer"]
         request_hash = idempotency.fingerprint(request) if key else ""
         try:
             signature = signing.sign_for_partner(

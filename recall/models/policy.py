@@ -74,7 +74,7 @@ class RecallPolicy(models.Model):
 
 # Defaults until the law's numbers are published. Every one is an assumption (is_assumption)
 # and editable in the admin; the sampling defaults are California's recall procedure, the
-# verification period is that of candidate signature checks (see DOMAIN.md).
+# verification period is that of candidate signature checks (see docs/domain.md, "Policies").
 _ELECTIONS_LAW = (
     "Constitutional Law “On Elections in the Republic of Kazakhstan”, chapter 13-2 "
     "(Law No. 156-VII of 5 November 2022). The threshold, periods and group size are not "

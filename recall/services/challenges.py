@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .. import task_names
 from ..crypto import iin_digest, phone_digest
 from ..errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
 from ..models import WITHDRAWABLE_STATES, ChallengePurpose, Signature, SigningChallenge
@@ -122,7 +123,7 @@ def _create(
         last_sent_at=now,
         expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
     )
-    queue.after_commit("send_challenge_code", challenge.pk, inline_if_down=True)
+    queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
     return challenge
 
 
@@ -222,7 +223,7 @@ def resend(token: str) -> Started:
                 _("No more codes can be sent for this request; start again."), code="too_many_resends"
             )
         # A challenge that cannot be confirmed sends nothing again, but answers the same.
-        queue.after_commit("send_challenge_code", challenge.pk, inline_if_down=True)
+        queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
     return Started(token, challenge.phone_masked)
 
 

@@ -22,7 +22,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from ..models import DailyTally, Petition, PetitionState, Signature, SignatureState
+from ..models import DailyTally, Petition, Signature, SignatureState
 from . import audit
 
 logger = logging.getLogger(__name__)
@@ -84,26 +84,6 @@ def _add_tallies(petition_id: int, by_day: Counter) -> None:
             "ON CONFLICT (petition_id, day) DO UPDATE SET valid = recall_dailytally.valid + excluded.valid",
             rows,
         )
-
-
-def crossed_threshold(petition_ids: Iterable[int]) -> list[int]:
-    """Move collecting petitions whose valid count reached the requirement; exactly once.
-
-    The UPDATE's condition on the state is what makes it once: a second worker that saw the
-    same count waits for the first one's row lock, then finds the state changed and updates
-    nothing. Returns the ids this call moved.
-    """
-    moved = []
-    candidates = Petition.objects.filter(
-        pk__in=list(petition_ids), state=PetitionState.COLLECTING, valid_count__gte=F("required_signatures")
-    ).values_list("pk", flat=True)
-    for petition_id in sorted(candidates):
-        changed = Petition.objects.filter(
-            pk=petition_id, state=PetitionState.COLLECTING, valid_count__gte=F("required_signatures")
-        ).update(state=PetitionState.THRESHOLD_REACHED, updated_at=timezone.now())
-        if changed:
-            moved.append(petition_id)
-    return moved
 
 
 def reached_milestones(petition_ids: Iterable[int]) -> list[tuple[int, int]]:

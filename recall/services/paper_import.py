@@ -21,18 +21,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import IO, Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import crypto
+from .. import crypto, jurisdiction, task_names
 from .. import iin as iin_module
 from ..calendar import local_date, local_midnight
 from ..constraints import violated
-from ..errors import IllegalTransition
+from ..errors import IllegalTransition, ImportRejected
 from ..models import COUNTING_STATES, Channel, PaperImport, Petition, Signature
 from . import audit, jobs, queue
-from .register_import import MAX_REPORTED_ERRORS, ImportRejected, count_rows, csv_reader, open_text, parse_date
+from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, parse_date
 
 REQUIRED = ("sheet", "line", "iin", "full_name", "birth_date", "address", "signed_on")
 
@@ -106,11 +107,26 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
     )
 
 
-def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) -> tuple[int, int]:
-    """Import one file; returns (signatures stored, of which repeats). All or nothing."""
-    petition = Petition.objects.select_related("district").get(pk=job.petition_id)
+def _check_accepts(petition: Petition, actor: Any | None) -> None:
+    jurisdiction.authorize(actor, petition.district_id)
     if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("Paper sheets are accepted while the petition collects or is being verified."))
+
+
+def create_job(*, petition: Petition, file: File, actor: Any | None) -> PaperImport:
+    """An official uploads a file of paper sheets; a worker imports it after commit."""
+    _check_accepts(petition, actor)
+    with transaction.atomic():
+        job = PaperImport.objects.create(petition=petition, file=file, uploaded_by=actor)
+        queue.after_commit(task_names.IMPORT_PAPER_SHEET, job.pk)
+    return job
+
+
+def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) -> tuple[int, int]:
+    """Import one file; returns (signatures stored, of which repeats). All or nothing.
+    The uploader's jurisdiction is checked again: it may have changed since the upload."""
+    petition = Petition.objects.select_related("district").get(pk=job.petition_id)
+    _check_accepts(petition, job.uploaded_by)
     total = count_rows(stream)
     reader = csv_reader(open_text(stream), REQUIRED)
     now = timezone.now()

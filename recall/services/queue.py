@@ -1,7 +1,11 @@
 """Hand work to Celery only after the transaction that created it commits.
 
-Publishing must never lose the write it follows: if the broker is down the error is logged
-and the periodic jobs (recall.tasks.requeue_unverified, retry_webhooks) pick the work up.
+Tasks are named by recall.task_names, never imported: recall.tasks imports the services, so
+the services must not import it. Publishing must never lose the write it follows: if the
+broker is unreachable the failure is logged and the periodic jobs (requeue_unverified,
+retry_webhooks) pick the work up. Only a broker that cannot be reached counts as "down": an
+error raised by a task run in this process (the embedded default runs tasks in-process) is
+that task's failure, reported as such and never run a second time.
 """
 
 from __future__ import annotations
@@ -9,32 +13,49 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
+
+from .. import task_names
 
 logger = logging.getLogger(__name__)
 
 
-def _publish(task_name: str, args: tuple, kwargs: dict, *, inline_if_down: bool = False) -> None:
-    from .. import tasks
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    # What kombu and redis-py raise when the broker cannot be reached or drops the connection.
+    import kombu.exceptions
+    import redis.exceptions
 
-    task = getattr(tasks, task_name)
+    return (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, ConnectionError, OSError)
+
+
+def _publish(task_name: str, args: tuple, kwargs: dict, *, inline_if_down: bool = False) -> None:
+    app = current_app
+    if app.conf.task_always_eager:
+        # In-process execution: no broker is involved, so nothing here is "unreachable".
+        # apply() raises the task's error when task_eager_propagates is set (the tests).
+        app.tasks[task_name].apply(args=args, kwargs=kwargs)
+        return
     try:
-        task.apply_async(args=args, kwargs=kwargs)
-    except Exception:
+        app.send_task(task_name, args=args, kwargs=kwargs)
+        return
+    except _broker_errors():
         if not inline_if_down:
             logger.warning("could not publish %s; the periodic job will pick the work up", task_name, exc_info=True)
             return
         logger.warning("could not publish %s; running it in this process", task_name, exc_info=True)
-        try:
-            task.run(*args, **kwargs)
-        except Exception:
-            logger.exception("%s failed in process", task_name)
+    try:
+        app.tasks[task_name].run(*args, **kwargs)
+    except Exception:
+        logger.exception("%s failed in this process", task_name)
 
 
 def after_commit(task_name: str, *args: Any, inline_if_down: bool = False, **kwargs: Any) -> None:
     """Publish after commit. ``inline_if_down``: a person is waiting for it (a one-time code),
     so if the broker is unreachable the task runs here instead of waiting for a periodic job."""
+    if task_name not in task_names.ALL:
+        raise ValueError(f"unknown task {task_name!r}: name it in recall.task_names")
     transaction.on_commit(lambda: _publish(task_name, args, kwargs, inline_if_down=inline_if_down))
 
 
@@ -56,7 +77,7 @@ def request_verification() -> None:
         except Exception:  # noqa: BLE001 - cache down: publish anyway, duplicates are harmless
             first = True
         if first:
-            _publish("verify_signatures", (), {})
+            _publish(task_names.VERIFY_SIGNATURES, (), {})
 
     transaction.on_commit(publish)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import logging
 import multiprocessing
 import os
@@ -25,16 +24,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import crypto
+from .. import crypto, jurisdiction, task_names
 from .. import iin as iin_module
 from ..calendar import add_months, eighteenth_birthday, local_midnight
-from ..errors import DomainError
+from ..errors import ImportRejected, OutsideJurisdiction
 from ..models import District, RegisterImport, VoterStatus
-from . import audit, jobs
+from . import audit, jobs, queue
+from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -42,24 +43,10 @@ COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status", "s
 # The optional sex column: M/F, or Russian М/Ж, or Kazakh Е/Ә.
 SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
 REQUIRED = ("iin", "full_name", "birth_date", "address", "district")
-MAX_REPORTED_ERRORS = 200
 # Voters adult longer than this before the import keep no clear age data (see Voter.adult_from).
 ADULT_MEMORY_YEARS = 5
 
 Progress = Callable[[int, int], None]
-
-
-class ImportRejected(DomainError):
-    code = "import_rejected"
-    status = 400
-
-    def __init__(self, errors: list[dict[str, Any]], error_count: int) -> None:
-        self.errors = errors
-        self.error_count = error_count
-        shown = "; ".join(_("line %(n)s: %(error)s") % {"n": e["line"], "error": e["error"]} for e in errors[:5])
-        super().__init__(
-            _("The file was not imported: %(n)s lines have errors (%(shown)s).") % {"n": error_count, "shown": shown}
-        )
 
 
 @dataclass(frozen=True)
@@ -69,61 +56,12 @@ class ImportResult:
     updated: int
 
 
-def parse_date(value: str) -> dt.date:
-    value = value.strip()
-    if "." in value:
-        day, month, year = value.split(".")
-        return dt.date(int(year), int(month), int(day))
-    return dt.date.fromisoformat(value)
-
-
-def open_text(stream: IO[bytes]) -> io.StringIO:
-    """UTF-8 (with or without a byte-order mark) or, as spreadsheet programs here save CSV,
-    Windows-1251."""
-    stream.seek(0)
-    raw = stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1251")
-        except UnicodeDecodeError as exc:
-            raise ImportRejected(
-                [{"line": 0, "error": _("the file is neither UTF-8 nor Windows-1251 text; save it as CSV")}], 1
-            ) from exc
-    return io.StringIO(text, newline="")
-
-
-def count_rows(stream: IO[bytes]) -> int:
-    """Data rows in the file (lines minus the header), for the progress bar."""
-    if stream.seek(0, io.SEEK_END) == 0:
-        return 0
-    stream.seek(0)
-    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
-    stream.seek(-1, io.SEEK_END)
-    if stream.read(1) != b"\n":
-        lines += 1
-    stream.seek(0)
-    return max(0, lines - 1)
-
-
-def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
-    """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
-    first = text.readline()
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
-    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)
-
-
 class _RowBuilder:
     """Turns one CSV record into the register row, or raises ValueError with the reason."""
 
     def __init__(self, now: dt.datetime, actor: Any | None) -> None:
         districts = District.objects.all()
-        scope = actor.district_scope() if actor is not None else None
+        scope = jurisdiction.district_scope(actor) if actor is not None else None
         if scope is not None:
             districts = districts.filter(pk__in=scope.values("pk"))
         self.districts = dict(districts.values_list("code", "id"))
@@ -432,6 +370,17 @@ def refresh_district_counts(now: dt.datetime | None = None) -> None:
             """,
             [now or timezone.now()],
         )
+
+
+def create_job(*, file: File, actor: Any | None) -> RegisterImport:
+    """An official uploads a register file; a worker imports it after commit. What the file
+    may touch is checked line by line against the uploader's jurisdiction when it runs."""
+    if actor is not None and not jurisdiction.can_act(actor):
+        raise OutsideJurisdiction(_("Your account may look at records but not change them."))
+    with transaction.atomic():
+        job = RegisterImport.objects.create(file=file, uploaded_by=actor)
+        queue.after_commit(task_names.IMPORT_REGISTER_FILE, job.pk)
+    return job
 
 
 def run_job(job_id: int) -> RegisterImport | None:

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import jurisdiction
 from ..errors import IllegalTransition, InvalidInput
 from ..models import COUNTING_STATES, OFFICIAL_GROUNDS, WITHDRAWABLE_STATES, Petition, Signature, SignatureState
 from . import audit, counts, lifecycle
@@ -77,7 +78,7 @@ def decide(
         ground = ""
     with transaction.atomic():
         signature = _lock(signature_id)
-        lifecycle.authorize(actor, signature.petition.district_id)
+        jurisdiction.authorize(actor, signature.petition.district_id)
         if signature.petition.state not in COUNTING_STATES:
             raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
         old = signature.state
@@ -191,7 +192,7 @@ def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, e
     if not note.strip():
         raise InvalidInput(_("Say why these signatures are invalidated."), field="note", code="reason_required")
     petition = Petition.objects.get(pk=criteria.petition_id)
-    lifecycle.authorize(actor, petition.district_id)
+    jurisdiction.authorize(actor, petition.district_id)
     if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
     with transaction.atomic():

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import jurisdiction
 from ..constraints import violated
 from ..errors import IllegalTransition, InvalidInput, PolicyViolation
 from ..models import (
@@ -39,7 +40,7 @@ from ..models import (
     SignatureState,
     policy_for,
 )
-from . import audit, lifecycle, review
+from . import audit, review
 
 
 def sample_size(population: int, percent: Decimal, minimum: int) -> int:
@@ -67,7 +68,7 @@ def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, i
 
 def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
     """Draw the petition's one sample, with a seed generated here (never chosen by a person)."""
-    lifecycle.authorize(actor, petition.district_id)
+    jurisdiction.authorize(actor, petition.district_id)
     if petition.state != PetitionState.VERIFYING:
         raise IllegalTransition(_("A sample is drawn from a petition under verification."))
     waiting = Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).count()
@@ -132,7 +133,7 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
             .get(pk=item_id)
         )
         run = item.run
-        lifecycle.authorize(actor, run.petition.district_id)
+        jurisdiction.authorize(actor, run.petition.district_id)
         if run.closed_at is not None:
             raise IllegalTransition(_("This sample is closed."))
         finding = SampleDecision.VALID if valid else SampleDecision.INVALID
@@ -175,7 +176,7 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
     """Compute the projection once every sampled signature has a finding."""
     with transaction.atomic():
         run = SampleRun.objects.select_for_update(of=("self",)).select_related("petition").get(pk=run_id)
-        lifecycle.authorize(actor, run.petition.district_id)
+        jurisdiction.authorize(actor, run.petition.district_id)
         if run.closed_at is not None:
             raise IllegalTransition(_("This sample is already closed."))
         undecided = run.items.filter(decision="").count()

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import task_names
 from ..errors import InvalidInput
 from ..models import DeliveryState, Petition, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from . import queue
@@ -71,7 +72,7 @@ def enqueue_event(event: WebhookEvent, petition: Petition, **extra: object) -> i
         WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=now) for e in endpoints
     )
     for delivery in deliveries:
-        queue.after_commit("deliver_webhook", delivery.pk)
+        queue.after_commit(task_names.DELIVER_WEBHOOK, delivery.pk)
     return len(deliveries)
 
 

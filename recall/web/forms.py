@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from ..errors import InvalidInput
+from ..services import challenges, signing
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
 
@@ -15,14 +20,14 @@ class SignForm(forms.Form):
     )
     full_name = forms.CharField(
         label=_("Full name"),
-        max_length=200,
+        max_length=signing.MAX_NAME,
         help_text=_("Surname, first name and patronymic, as in your identity document."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     birth_date = forms.DateField(label=_("Date of birth"), widget=DATE_INPUT, input_formats=["%Y-%m-%d", "%d.%m.%Y"])
     address = forms.CharField(
         label=_("Address of residence"),
-        max_length=300,
+        max_length=signing.MAX_ADDRESS,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     phone = forms.CharField(
@@ -38,6 +43,24 @@ class SignForm(forms.Form):
         ),
         error_messages={"required": _("The signature cannot be verified without your consent.")},
     )
+
+    def clean(self) -> dict[str, Any]:
+        """The signer's data is checked by the signing service's one rule
+        (recall.services.signing.check_signer), shared with the partner API."""
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.signer = signing.check_signer(
+                iin=data["iin"],
+                full_name=data["full_name"],
+                birth_date=data["birth_date"],
+                address=data["address"],
+                phone=challenges.normalize_phone(data["phone"]),
+            )
+        except InvalidInput as error:
+            self.add_error(error.field if error.field in self.fields else None, str(error.message))
+        return data
 
 
 class CodeForm(forms.Form):

@@ -79,16 +79,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             try:
-                data = form.cleaned_data
-                phone = challenges.normalize_phone(data["phone"])
-                signer = signing.check_signer(
-                    iin=data["iin"],
-                    full_name=data["full_name"],
-                    birth_date=data["birth_date"],
-                    address=data["address"],
-                    phone=phone,
-                )
-                started = challenges.start_signing(petition.pk, signer)
+                started = challenges.start_signing(petition.pk, form.signer)
             except DomainError as error:
                 _show(form, error)
             else:

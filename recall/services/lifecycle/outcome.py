@@ -1,0 +1,78 @@
+"""How a petition ends after certification: the recall vote (Art. 113-16), or the mandate
+ending otherwise at any open stage. See docs/domain.md, "The recall vote"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ...errors import InvalidInput
+from ...models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
+from .. import audit
+from .transitions import move
+
+S = PetitionState
+
+
+def schedule_recall_vote(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
+    return move(petition, "schedule_vote", actor=actor, reason=reason)
+
+
+def vote_outcome(*, registered_voters: int, ballots_cast: int, votes_for: int) -> PetitionState:
+    """Art. 113-16: valid if at least a third of registered voters took part; recalled if more
+    than half of those who took part voted for the recall. Integer arithmetic, no rounding."""
+    valid = ballots_cast * 3 >= registered_voters
+    return S.RECALLED if valid and votes_for * 2 > ballots_cast else S.RETAINED
+
+
+def record_recall_vote(
+    petition: Petition,
+    *,
+    actor: Any | None,
+    held_on: dt.date,
+    registered_voters: int,
+    ballots_cast: int,
+    votes_for: int,
+    votes_against: int,
+) -> RecallVote:
+    if ballots_cast > registered_voters:
+        raise InvalidInput(_("More voters took part than are registered."), field="ballots_cast", code="invalid_vote")
+    if votes_for + votes_against > ballots_cast:
+        raise InvalidInput(
+            _("Votes for and against exceed the number who took part."), field="votes_for", code="invalid_vote"
+        )
+    outcome = vote_outcome(registered_voters=registered_voters, ballots_cast=ballots_cast, votes_for=votes_for)
+    with transaction.atomic():
+        move(
+            petition,
+            "record_vote",
+            to=outcome,
+            actor=actor,
+            reason=_("recall vote of %(date)s") % {"date": held_on.isoformat()},
+        )
+        vote = RecallVote.objects.create(
+            petition=petition,
+            held_on=held_on,
+            registered_voters=registered_voters,
+            ballots_cast=ballots_cast,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            entered_by=actor,
+        )
+        if outcome == S.RECALLED:
+            Deputy.objects.filter(pk=petition.deputy_id, status=DeputyStatus.SERVING).update(
+                status=DeputyStatus.RECALLED
+            )
+        audit.record("recall_vote.recorded", actor=actor, petition_id=petition.pk, obj=vote, outcome=outcome)
+    return vote
+
+
+def end_mandate(petition: Petition, *, actor: Any | None, reason: str) -> Petition:
+    """The deputy's mandate ended otherwise (resignation, death, dissolution): the petition closes."""
+    with transaction.atomic():
+        petition = move(petition, "end_mandate", actor=actor, reason=reason)
+        Deputy.objects.filter(pk=petition.deputy_id, status=DeputyStatus.SERVING).update(status=DeputyStatus.ENDED)
+    return petition

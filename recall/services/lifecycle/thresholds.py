@@ -1,0 +1,44 @@
+"""What the verification workers (and officials' decisions) trigger when counts change: the
+threshold, crossed exactly once, and the 25/50/75 % milestones, each announced once.
+See docs/domain.md, "Counts and thresholds"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from ... import task_names
+from ...models import Petition, PetitionState, WebhookEvent
+from .. import audit, counts, queue, webhooks
+from .transitions import move_each
+
+
+def after_counts_changed(petition_ids: Iterable[int]) -> list[int]:
+    """Call in the transaction that changed the counts. Returns the petitions that reached the
+    threshold in it.
+
+    The crossing is the lifecycle's ``reach_threshold`` step with the count as an extra
+    condition of its conditional UPDATE: a second worker that saw the same count waits for the
+    first one's row lock, then finds the state changed and moves nothing.
+    """
+    petition_ids = sorted(set(petition_ids))
+    candidates = Petition.objects.filter(
+        pk__in=petition_ids, state=PetitionState.COLLECTING, valid_count__gte=F("required_signatures")
+    ).order_by("pk")
+    moved = move_each(
+        candidates,
+        "reach_threshold",
+        actor=None,
+        system_label="verification",
+        reason=_("valid signatures reached the required number"),
+        where=Q(valid_count__gte=F("required_signatures")),
+    )
+    for petition in moved:
+        webhooks.enqueue_event(WebhookEvent.THRESHOLD_REACHED, petition)
+        queue.after_commit(task_names.SEND_THRESHOLD_NOTICES, petition.pk)
+    for petition_id, percent in counts.reached_milestones(petition_ids):
+        audit.record("petition.milestone", system_label="verification", petition_id=petition_id, percent=percent)
+        queue.after_commit(task_names.SEND_MILESTONE_NOTICE, petition_id, percent)
+    return [p.pk for p in moved]

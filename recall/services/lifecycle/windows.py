@@ -1,0 +1,40 @@
+"""The collection window, moved by beat every minute: windows that start open, windows that
+end close (submitted if the threshold was reached, expired if not). See docs/domain.md,
+"Collecting"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ...models import Petition, PetitionState, Signature, SignatureState
+from .transitions import move_each
+
+S = PetitionState
+
+
+def open_due_windows(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    due = Petition.objects.filter(state=S.REGISTERED, window_start__lte=now)
+    return len(move_each(due, "open_window", actor=None, reason=_("window opened")))
+
+
+def close_due_windows(now: dt.datetime | None = None) -> int:
+    """A window that reached the threshold is submitted when it ends. One that ends short of it
+    expires, but only once nothing could still reach it: signatures received in the window and
+    not yet checked by the machine, or waiting for an official, may still count."""
+    now = now or timezone.now()
+    ended = Petition.objects.filter(state__in=[S.COLLECTING, S.THRESHOLD_REACHED], window_end__lte=now)
+    reached = [p for p in ended if p.state == S.THRESHOLD_REACHED]
+    short = [p for p in ended if p.state == S.COLLECTING and not could_still_reach(p)]
+    submitted = move_each(reached, "submit", actor=None, reason=_("window closed"))
+    expired = move_each(short, "expire", actor=None, reason=_("window closed"))
+    return len(submitted) + len(expired)
+
+
+def could_still_reach(petition: Petition) -> bool:
+    if Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).exists():
+        return True  # the workers have not counted everything yet
+    return petition.valid_count + petition.review_count >= (petition.required_signatures or 0)

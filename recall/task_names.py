@@ -1,0 +1,21 @@
+"""The names of the Celery tasks, defined once.
+
+Services hand work to the workers by these names (recall.services.queue) and never import
+recall.tasks, which imports the services: no import circle, and a test checks that every
+name here is a registered task (tests/workers/test_task_names.py).
+"""
+
+VERIFY_SIGNATURES = "recall.tasks.verify_signatures"
+REQUEUE_UNVERIFIED = "recall.tasks.requeue_unverified"
+RECONCILE_COUNTS = "recall.tasks.reconcile_counts"
+SEND_CHALLENGE_CODE = "recall.tasks.send_challenge_code"
+SEND_THRESHOLD_NOTICES = "recall.tasks.send_threshold_notices"
+SEND_MILESTONE_NOTICE = "recall.tasks.send_milestone_notice"
+IMPORT_REGISTER_FILE = "recall.tasks.import_register_file"
+IMPORT_PAPER_SHEET = "recall.tasks.import_paper_sheet"
+DELIVER_WEBHOOK = "recall.tasks.deliver_webhook"
+RETRY_WEBHOOKS = "recall.tasks.retry_webhooks"
+ADVANCE_WINDOWS = "recall.tasks.advance_windows"
+PURGE_EXPIRED = "recall.tasks.purge_expired"
+
+ALL = tuple(value for name, value in sorted(globals().items()) if name.isupper() and isinstance(value, str))
