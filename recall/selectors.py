@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import PUBLIC_STATES, SIGNABLE_STATES, DailyTally, Petition, PetitionTransition, SampleRun
+from .services import lifecycle
 
 
 def public_petitions() -> QuerySet[Petition]:
@@ -72,6 +73,11 @@ def latest_projection(petition: Petition) -> SampleRun | None:
         )
         .first()
     )
+
+
+def next_steps(petition: Petition) -> list:
+    """What may happen next, from the lifecycle's transition table."""
+    return [step for step in lifecycle.TRANSITIONS.values() if step.allows(petition.state)]
 
 
 def days_left(petition: Petition, now: dt.datetime | None = None) -> int | None:

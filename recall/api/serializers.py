@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -125,12 +127,24 @@ class ProjectionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField()
 
 
+class NextStepSerializer(serializers.Serializer):
+    """A step the lifecycle allows from the petition's current state (from its transition table)."""
+
+    step = serializers.CharField(source="name", help_text="e.g. submit, certify, reach_threshold.")
+    to = serializers.ListField(child=serializers.ChoiceField(choices=PetitionState.choices), source="targets")
+    by = serializers.SerializerMethodField(help_text="Who takes it: `official`, or `system` (beat, the workers).")
+
+    def get_by(self, obj: Any) -> list[str]:
+        return sorted(obj.by) or ["system"]
+
+
 class PetitionDetailSerializer(PetitionSerializer):
     grounds_text = serializers.CharField()
     deputy_answer = serializers.CharField()
     daily_valid = DayCountSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     projection = ProjectionSerializer(read_only=True, allow_null=True)
+    next_steps = NextStepSerializer(many=True, read_only=True)
 
     class Meta(PetitionSerializer.Meta):
         fields = [
@@ -144,6 +158,7 @@ class PetitionDetailSerializer(PetitionSerializer):
             "daily_valid",
             "history",
             "projection",
+            "next_steps",
         ]
 
 

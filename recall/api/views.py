@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
-from ..selectors import daily_valid, latest_projection, public_history, public_petitions
+from ..selectors import daily_valid, latest_projection, next_steps, public_history, public_petitions
 from ..services import signing, webhooks
 from . import idempotency
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
@@ -97,6 +97,7 @@ class PetitionDetail(generics.RetrieveAPIView):
         petition.daily_valid = daily_valid(petition)
         petition.history = public_history(petition)
         petition.projection = latest_projection(petition)
+        petition.next_steps = next_steps(petition)
         return petition
 
 
