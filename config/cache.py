@@ -1,17 +1,30 @@
-"""Django's Redis cache, with one client object per connection pool instead of one per call.
+"""Django's Redis cache, with one client per connection pool and a circuit breaker.
 
 Django builds a new ``redis.Redis`` for every cache operation; constructing it (its table of
 response callbacks) cost more CPU than the round trip on the sign path, which makes two cache
 calls per request (throttle and verification flag). Clients are thread-safe: they borrow a
 connection from the pool for each command.
+
+When Redis is down every cache call fails at once for a few seconds after the first failure
+(config.breaker) instead of waiting for a connection timeout; the callers (throttle,
+verification flag, job progress) already treat a cache error as "no answer".
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+
+from .breaker import Breaker
+
+# Seconds a process stops calling Redis after a failed call.
+BREAKER_SECONDS = 5.0
+cache_breaker = Breaker("cache", BREAKER_SECONDS)
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class _ReusingClient(RedisCacheClient):
@@ -27,14 +40,54 @@ class _ReusingClient(RedisCacheClient):
         return client
 
 
+def _guarded(name: str) -> Any:
+    method = getattr(DjangoRedisCache, name)
+
+    @functools.wraps(method)
+    def call(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
+        cache_breaker.check()
+        try:
+            result = method(self, *args, **kwargs)
+        except UNREACHABLE as error:
+            cache_breaker.trip(error)
+            raise
+        cache_breaker.succeeded()
+        return result
+
+    return call
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server: Any, params: dict) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
 
 
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(RedisCache, _name, _guarded(_name))
+
+# A dead server must not hold a request for long: connect and read timeouts in seconds.
+DEFAULT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+
+
 def cache_config(config: dict) -> dict:
     """Use this backend wherever django-environ chose Django's Redis cache."""
     if config.get("BACKEND") == "django.core.cache.backends.redis.RedisCache":
-        return {**config, "BACKEND": "config.cache.RedisCache"}
+        return {
+            **config,
+            "BACKEND": "config.cache.RedisCache",
+            "OPTIONS": {**DEFAULT_OPTIONS, **config.get("OPTIONS", {})},
+        }
     return config

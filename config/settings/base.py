@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 
 from config.cache import cache_config
+from recall import task_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,13 +35,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "csp",
     "accounts",
     "recall",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.RejectNullCharacters",
+    "config.errors.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -50,6 +54,25 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Content-Security-Policy on every response: scripts, styles and images only from this site,
+# nothing inline (the voters' pages and the admin need none). The API documentation relaxes
+# styles for Swagger UI (config/urls.py). NCALayer, the desktop app that signs with a voter's
+# EDS key, listens on the voter's own machine.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", "wss://127.0.0.1:13579"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -149,11 +172,14 @@ RECALL_BEHIND_PROXY = env.bool("RECALL_BEHIND_PROXY", default=False)
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat
 # (for example when it arrived while the broker was down).
-RECALL_REQUEUE_AFTER_SECONDS = env.int("RECALL_REQUEUE_AFTER_SECONDS", default=60)
+RECALL_REQUEUE_AFTER_SECONDS = env.int("RECALL_REQUEUE_AFTER_SECONDS", default=15)
 RECALL_WEBHOOK_TIMEOUT_SECONDS = env.float("RECALL_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 RECALL_WEBHOOK_MAX_ATTEMPTS = env.int("RECALL_WEBHOOK_MAX_ATTEMPTS", default=8)
-# Webhook targets must be HTTPS; local development may allow plain HTTP.
+# Webhook targets must be HTTPS to public addresses. Development may allow plain HTTP, and
+# separately private addresses (its own receiver on localhost); production allows neither.
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=False)
+RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+RECALL_WEBHOOK_MAX_ENDPOINTS = env.int("RECALL_WEBHOOK_MAX_ENDPOINTS", default=10)
 
 # --- Exports ------------------------------------------------------------------------------
 # A TrueType font with Cyrillic and Kazakh letters for the PDF exports (Debian: fonts-dejavu-core).
@@ -175,7 +201,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["recall.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recall.api.errors.exception_handler",
     # Addresses for throttling: REMOTE_ADDR, or behind one trusted proxy the address it appended.
@@ -211,11 +237,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "recall.tasks.verify_signatures": {"queue": "verification"},
-    "recall.tasks.import_paper_sheet": {"queue": "verification"},
-    "recall.tasks.import_register_file": {"queue": "verification"},
+    task_names.VERIFY_SIGNATURES: {"queue": "verification"},
+    task_names.IMPORT_PAPER_SHEET: {"queue": "verification"},
+    task_names.IMPORT_REGISTER_FILE: {"queue": "verification"},
     "recall.tasks.send_*": {"queue": "notifications"},
-    "recall.tasks.deliver_webhook": {"queue": "notifications"},
+    task_names.DELIVER_WEBHOOK: {"queue": "notifications"},
 }
 # A signature is stored even when the broker is down: publishing must fail fast, not hang
 # the request while kombu retries.
@@ -224,9 +250,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "advance-windows": {"task": "recall.tasks.advance_windows", "schedule": 60.0},
-    "requeue-unverified": {"task": "recall.tasks.requeue_unverified", "schedule": 60.0},
-    "retry-webhooks": {"task": "recall.tasks.retry_webhooks", "schedule": 60.0},
-    "reconcile-counts": {"task": "recall.tasks.reconcile_counts", "schedule": crontab(hour=3, minute=15)},
-    "purge-expired": {"task": "recall.tasks.purge_expired", "schedule": crontab(hour=4, minute=0)},
+    "advance-windows": {"task": task_names.ADVANCE_WINDOWS, "schedule": 60.0},
+    # Every 15 s: after a broker outage, what was stored meanwhile is verified within a minute.
+    "requeue-unverified": {"task": task_names.REQUEUE_UNVERIFIED, "schedule": 15.0},
+    "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
+    "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
+    "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
 }

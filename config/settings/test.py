@@ -22,6 +22,7 @@ RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
 RECALL_IIN_KEY = "test-iin-key"
 RECALL_ENCRYPTION_KEYS = ["dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="]
 RECALL_WEBHOOK_ALLOW_HTTP = True
+RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the tests' receivers listen on 127.0.0.1
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "client": "1000/minute"}}  # noqa: F405

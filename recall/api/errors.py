@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -14,6 +15,8 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import DATABASE_DOWN, error_response
 
 from ..errors import DomainError
 
@@ -50,6 +53,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(error_body(exc.code, str(exc.message), fields), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("too_large", "The request body is too large."), status=413)
+    if isinstance(exc, DATABASE_DOWN):
+        response = error_response(context["request"], 503)
+        return Response(json.loads(response.content), status=503, headers={"Retry-After": response["Retry-After"]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import DailyTally, Petition, Signature, SignatureState
@@ -114,15 +114,29 @@ def truth(petition_id: int) -> dict[str, int]:
 
 
 def refresh_queued() -> int:
-    """Set every petition's queued count from the signatures still waiting for the workers
-    (served by the partial index of received signatures). Returns the signatures waiting."""
+    """Set each petition's queued count from the signatures still waiting for the workers
+    (served by the partial index of received signatures). Returns the signatures waiting.
+
+    Exact under concurrency: each petition's row is locked before its waiting signatures are
+    counted. A verification batch updates that row in the transaction that decides its
+    signatures, so the lock orders the two: a batch that committed first is already out of
+    the count (a new statement sees it), and one that commits later lowers the count this
+    refresh wrote. One UPDATE with a counting subquery would count from a snapshot taken
+    before it waited for the row, and count a batch's signatures the batch had already
+    subtracted.
+    """
     received = Signature.objects.filter(state=SignatureState.RECEIVED)
-    waiting = received.values("petition_id").distinct()
-    per_petition = received.filter(petition=OuterRef("pk")).values("petition").annotate(n=Count("id")).values("n")
-    Petition.objects.filter(Q(queued_count__gt=0) | Q(pk__in=waiting)).update(
-        queued_count=Coalesce(Subquery(per_petition), Value(0))
-    )
-    return received.count()
+    waiting = set(received.values_list("petition_id", flat=True).distinct())
+    stale = set(Petition.objects.filter(queued_count__gt=0).values_list("pk", flat=True))
+    total = 0
+    for petition_id in sorted(waiting | stale):  # the order batches lock petitions in
+        with transaction.atomic():
+            if not Petition.objects.select_for_update().filter(pk=petition_id).exists():
+                continue
+            n = received.filter(petition_id=petition_id).count()
+            Petition.objects.filter(pk=petition_id).update(queued_count=n)
+        total += n
+    return total
 
 
 def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, tuple[int, int]]]:

@@ -1,11 +1,13 @@
 """Hand work to Celery only after the transaction that created it commits.
 
 Tasks are named by recall.task_names, never imported: recall.tasks imports the services, so
-the services must not import it. Publishing must never lose the write it follows: if the
-broker is unreachable the failure is logged and the periodic jobs (requeue_unverified,
-retry_webhooks) pick the work up. Only a broker that cannot be reached counts as "down": an
-error raised by a task run in this process (the embedded default runs tasks in-process) is
-that task's failure, reported as such and never run a second time.
+the services must not import it. Publishing must never lose the write it follows nor hold the
+request: if the broker is unreachable the failure is logged, a circuit breaker
+(config.breaker) makes the next publishes of this process skip the broker for a few seconds,
+and the periodic jobs (requeue_unverified, retry_webhooks) pick the work up. Only a broker
+that cannot be reached counts as "down": an error raised by a task run in this process (the
+embedded default runs tasks in-process) is that task's failure, reported as such and never
+run a second time.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
 
+from config.breaker import Breaker, CircuitOpen
+
 from .. import task_names
 
 logger = logging.getLogger(__name__)
+
+# Seconds a process stops publishing after the broker could not be reached.
+BROKER_BREAKER_SECONDS = 5.0
+broker_breaker = Breaker("broker", BROKER_BREAKER_SECONDS)
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -27,28 +35,36 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     import kombu.exceptions
     import redis.exceptions
 
-    return (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, ConnectionError, OSError)
+    return (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, ConnectionError, OSError, TimeoutError)
 
 
-def _publish(task_name: str, args: tuple, kwargs: dict, *, inline_if_down: bool = False) -> None:
+def _publish(task_name: str, args: tuple, kwargs: dict, *, inline_if_down: bool = False) -> bool:
+    """True if the task was published (or run in-process by design)."""
     app = current_app
     if app.conf.task_always_eager:
         # In-process execution: no broker is involved, so nothing here is "unreachable".
         # apply() raises the task's error when task_eager_propagates is set (the tests).
         app.tasks[task_name].apply(args=args, kwargs=kwargs)
-        return
+        return True
     try:
+        broker_breaker.check()
         app.send_task(task_name, args=args, kwargs=kwargs)
-        return
-    except _broker_errors():
-        if not inline_if_down:
-            logger.warning("could not publish %s; the periodic job will pick the work up", task_name, exc_info=True)
-            return
-        logger.warning("could not publish %s; running it in this process", task_name, exc_info=True)
+    except CircuitOpen:
+        logger.info("broker unavailable, %s not published", task_name)
+    except _broker_errors() as error:
+        broker_breaker.trip(error)
+        logger.warning("could not publish %s: %s", task_name, error)
+    else:
+        broker_breaker.succeeded()
+        return True
+    if not inline_if_down:
+        return False  # the periodic job will pick the work up
+    logger.warning("running %s in this process while the broker is unavailable", task_name)
     try:
         app.tasks[task_name].run(*args, **kwargs)
     except Exception:
         logger.exception("%s failed in this process", task_name)
+    return False
 
 
 def after_commit(task_name: str, *args: Any, inline_if_down: bool = False, **kwargs: Any) -> None:
@@ -72,12 +88,18 @@ def request_verification() -> None:
     """
 
     def publish() -> None:
+        if broker_breaker.is_open:
+            return  # the broker is down: beat's re-queue will ask once it is back
         try:
             first = cache.add(VERIFY_PENDING_KEY, 1, timeout=30)
         except Exception:  # noqa: BLE001 - cache down: publish anyway, duplicates are harmless
             first = True
-        if first:
-            _publish(task_names.VERIFY_SIGNATURES, (), {})
+        if first and not _publish(task_names.VERIFY_SIGNATURES, (), {}):
+            # Nothing was queued: let the next signer (or beat) ask again.
+            try:
+                cache.delete(VERIFY_PENDING_KEY)
+            except Exception:  # noqa: BLE001
+                logger.info("could not clear the verification flag")
 
     transaction.on_commit(publish)
 

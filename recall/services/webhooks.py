@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import ApiClient
+
 from .. import task_names
-from ..errors import InvalidInput
+from ..errors import InvalidInput, PolicyViolation
 from ..models import DeliveryState, Petition, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from . import queue
+from . import outbound, queue
 
 logger = logging.getLogger(__name__)
 
@@ -77,27 +76,13 @@ def enqueue_event(event: WebhookEvent, petition: Petition, **extra: object) -> i
 
 
 def validate_url(url: str) -> str:
-    """HTTPS to a public address; plain HTTP and local addresses only where settings allow."""
+    """HTTPS to a public address (recall.services.outbound); raises InvalidInput. Where
+    private targets are allowed (development) a name that does not resolve yet is accepted."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-        hostname = parts.hostname.encode("idna").decode() if parts.hostname else ""
-    except (ValueError, UnicodeError) as exc:  # a port out of range, a label too long
-        raise InvalidInput(_("This is not a valid URL."), field="url", code="invalid_url") from exc
-    allow_local = settings.RECALL_WEBHOOK_ALLOW_HTTP
-    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
-        raise InvalidInput(_("A webhook URL must use HTTPS."), field="url", code="invalid_url")
-    if not hostname:
-        raise InvalidInput(_("A webhook URL needs a host name."), field="url", code="invalid_url")
-    if not allow_local:
-        try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(hostname, port or 443)}
-        except (socket.gaierror, UnicodeError) as exc:
-            raise InvalidInput(_("The webhook host does not resolve."), field="url", code="invalid_url") from exc
-        for address in addresses:
-            ip = ipaddress.ip_address(address)
-            if not ip.is_global:
-                raise InvalidInput(_("A webhook URL must point to a public address."), field="url", code="invalid_url")
+        outbound.resolve(url)
+    except outbound.Unresolvable:
+        if not settings.RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS:
+            raise
     return url
 
 
@@ -109,9 +94,21 @@ def create_endpoint(*, client_id: int, url: str, events: list[str]) -> WebhookEn
             field="events",
             code="invalid_events",
         )
-    return WebhookEndpoint.objects.create(
-        client_id=client_id, url=validate_url(url), events=sorted(set(events)), secret=secrets.token_urlsafe(32)
-    )
+    validate_url(url)
+    with transaction.atomic():
+        # Locking the partner's row serialises concurrent registrations, so the cap holds.
+        ApiClient.objects.select_for_update().filter(pk=client_id).first()
+        active = WebhookEndpoint.objects.filter(client_id=client_id, is_active=True).count()
+        if active >= settings.RECALL_WEBHOOK_MAX_ENDPOINTS:
+            raise PolicyViolation(
+                _("A partner may have at most %(n)s active webhook endpoints; delete one first.")
+                % {"n": settings.RECALL_WEBHOOK_MAX_ENDPOINTS},
+                field="url",
+                code="too_many_webhooks",
+            )
+        return WebhookEndpoint.objects.create(
+            client_id=client_id, url=url, events=sorted(set(events)), secret=secrets.token_urlsafe(32)
+        )
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -157,18 +154,16 @@ def deliver(delivery_id: int) -> DeliveryResult:
     started = time.monotonic()
     status, error, excerpt, refused = None, "", "", False
     try:
-        validate_url(endpoint.url)  # again: the name may resolve elsewhere now than when registered
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=settings.RECALL_WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        status, excerpt = response.status_code, response.text[:500]
+        # Resolved and checked now, and the request goes to the address checked: the name may
+        # point elsewhere than when it was registered, and must not change in between.
+        target = outbound.resolve(endpoint.url)
+        answer = outbound.post(target, body, headers, settings.RECALL_WEBHOOK_TIMEOUT_SECONDS)
+        status, excerpt = answer.status, answer.excerpt[:500]
+    except outbound.Unresolvable as unresolvable:
+        error = str(unresolvable.message)  # DNS may answer again: retried with backoff
     except InvalidInput as invalid:
         error, refused = f"refused: {invalid.message}", True
-    except requests.RequestException as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
     duration_ms = int((time.monotonic() - started) * 1000)
 

@@ -1,0 +1,91 @@
+"""Error answers for every request, in the shape its client reads.
+
+Under ``/api/`` every error is JSON with a stable code (recall.api.errors's shape), including
+URLs that match no endpoint, server errors and a lost database. Elsewhere an error is a page in
+the visitor's language: the voters' style, or the admin's under ``/admin/``. A database that
+cannot be reached answers 503 with ``Retry-After`` instead of a server error, so clients and
+load balancers retry instead of giving up.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("recall.errors")
+
+# Seconds a client should wait before retrying after a lost database.
+RETRY_AFTER_SECONDS = 30
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: ("bad_request", _("The request could not be understood.")),
+        403: ("permission_denied", _("You do not have permission to do this.")),
+        404: ("not_found", _("Nothing was found at this address.")),
+        500: ("server_error", _("Something went wrong on our side. The error has been logged.")),
+        503: ("service_unavailable", _("The service is briefly unavailable. Please try again in a minute.")),
+    }
+
+
+def error_response(request: HttpRequest, status: int) -> HttpResponse:
+    code, message = _messages()[status]
+    if is_api(request):
+        response: HttpResponse = JsonResponse({"code": code, "message": message}, status=status)
+    else:
+        base = "admin/base_site.html" if request.path.startswith("/admin/") else "recall/base.html"
+        context = {"status": status, "message": message, "base_template": base, "title": message}
+        try:
+            body = loader.render_to_string("recall/errors/error.html", context, request=request)
+        except Exception:
+            logger.exception("could not render the error page")
+            body = f"{status} {message}"
+        response = HttpResponse(body, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: a lost database met outside a view (a
+    # middleware saving the session, say) is still a 503, not a server error.
+    return error_response(request, 503 if isinstance(sys.exc_info()[1], DATABASE_DOWN) else 500)
+
+
+class DatabaseUnavailable:
+    """A request that meets a lost database connection answers 503 with Retry-After."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_DOWN):
+            logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
+            return error_response(request, 503)
+        return None
