@@ -17,10 +17,12 @@ from django.utils import timezone, translation
 from accounts.models import Commission, Role
 from recall.models import Petition, RecallPolicy, Voter
 from recall.models.policy import policy_for
+from recall.notifications import sms
 from recall.services import lifecycle
 
 from .factories import CommissionFactory, DistrictFactory, UserFactory
 from .helpers import application, populate
+from .servers import Receiver
 
 
 @pytest.fixture
@@ -41,6 +43,27 @@ def _english():
 def _clean_cache():
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox():
+    """Text messages of the test only (the test backend keeps them in a module list)."""
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploads go to the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records what it is sent (webhooks, the SMS gateway)."""
+    with Receiver() as r:
+        yield r
 
 
 @pytest.fixture

@@ -1,9 +1,28 @@
+"""What the tests share besides fixtures: building a district's register and an application,
+what a signer enters on each channel, running code in several threads at once, and waiting."""
+
 from __future__ import annotations
 
-from recall.models import District, Petition, Voter
-from recall.services import lifecycle
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from .factories import DeputyFactory, VoterFactory
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from recall.models import District, Petition, Voter
+from recall.notifications import sms
+from recall.services import lifecycle, signing
+
+from .factories import DeputyFactory, VoterFactory, api_key
+
+# The repository's root (manage.py, the Celery app), for the tests that start processes.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def populate(district: District, n: int, **kwargs) -> list[Voter]:
@@ -23,3 +42,129 @@ def application(district: District, members: list[Voter], **kwargs) -> Petition:
         actor=None,
         **kwargs,
     )
+
+
+# --- What a signer enters ----------------------------------------------------------------------
+
+
+def body_of(voter: Voter, **changes: Any) -> dict[str, Any]:
+    """A partner's JSON body for ``voter`` (the API)."""
+    return {**{k: voter.personal[k] for k in ("iin", "full_name", "birth_date", "address")}, **changes}
+
+
+def sign_url(petition: Petition) -> str:
+    return f"/api/v1/petitions/{petition.pk}/signatures/"
+
+
+def partner_client(scopes: tuple[str, ...] = ("read", "sign", "webhooks")) -> APIClient:
+    """An API client of a new accredited partner (its key is ``client.key``)."""
+    key, raw = api_key(scopes=scopes)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    client.key = key
+    return client
+
+
+def signer_of(voter: Voter, phone: str = "+77011234567", **changes: Any) -> signing.Signer:
+    """What ``voter`` typed, checked by the service (the services' tests)."""
+    data = {
+        "iin": voter.personal["iin"],
+        "full_name": voter.personal["full_name"],
+        "birth_date": dt.date.fromisoformat(voter.personal["birth_date"]),
+        "address": voter.personal["address"],
+        "phone": phone,
+    }
+    data.update(changes)
+    return signing.check_signer(**data)
+
+
+def form_of(voter: Voter, **changes: Any) -> dict[str, str]:
+    """The voters' sign form filled in for ``voter`` (the web pages)."""
+    data = {
+        "iin": voter.personal["iin"],
+        "full_name": voter.personal["full_name"],
+        "birth_date": voter.personal["birth_date"],
+        "address": voter.personal["address"],
+        "phone": "+7 701 123 45 67",
+        "consent": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def code_from_outbox() -> str:
+    """The one-time code of the last text message."""
+    return re.search(r"\d{6}", sms.outbox[-1].text).group()
+
+
+PAPER_HEADER = "sheet,line,iin,full_name,birth_date,address,signed_on,collector\n"
+
+
+def paper_row(sheet, line, voter=None, *, iin=None, name=None, birth=None, address="addr", on=None, collector="Aliya"):
+    """One line of a paper-sheet file: ``voter``'s data unless given otherwise."""
+    p = voter.personal if voter else {}
+    on = timezone.localdate().isoformat() if on is None else on
+    return (
+        f"{sheet},{line},{iin if iin is not None else p.get('iin', '')},{name if name is not None else p.get('full_name', '')},"
+        f"{birth if birth is not None else p.get('birth_date', '')},{address},{on},{collector}"
+    )
+
+
+# --- Time ------------------------------------------------------------------------------------------
+
+
+def inside_one_window(seconds: int) -> dt.datetime:
+    """A moment in the middle of the next fixed rate-limit window of ``seconds`` (recall.ratelimit
+    counts per window): a test frozen there counts all its requests in one window."""
+    start = (time.time() // seconds + 1) * seconds
+    return dt.datetime.fromtimestamp(start + seconds / 2, tz=dt.UTC)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+# --- Concurrency ---------------------------------------------------------------------------------
+
+
+def run_together(target: Callable[[], Any], threads: int, *, timeout: float = 60) -> list[Any]:
+    """Run ``target`` in ``threads`` threads released at the same moment; return every answer.
+
+    Each thread closes its database connection when it ends. A thread that raises, or that has
+    not finished within ``timeout`` seconds, fails the test: it must neither hang the test nor
+    let it pass with fewer answers.
+    """
+    barrier = threading.Barrier(threads, timeout=timeout)
+    lock = threading.Lock()
+    answers: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            answer = target()
+            with lock:
+                answers.append(answer)
+        except BaseException as error:  # noqa: BLE001 - reported to the test below
+            with lock:
+                errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    stuck = sum(worker.is_alive() for worker in workers)
+    assert not stuck, f"{stuck} of {threads} threads did not finish within {timeout} s"
+    if errors:
+        raise AssertionError(f"{len(errors)} of {threads} threads raised: {errors!r}") from errors[0]
+    assert len(answers) == threads
+    return answers

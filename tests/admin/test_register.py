@@ -1,0 +1,34 @@
+"""The voter register in the officials' admin: finding a voter, importing a file."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from recall.models import RegisterImport, Voter
+from tests.factories import make_iin
+
+
+def test_officials_find_a_voter_by_iin_only_inside_the_jurisdiction(client, bob, charlie, voters):
+    plain = voters[0].personal["iin"]
+    url = reverse("admin:recall_voter_changelist") + f"?q={plain}"
+    client.force_login(bob)
+    assert list(client.get(url).context["cl"].result_list) == [voters[0]]
+    client.force_login(charlie)
+    assert list(client.get(url).context["cl"].result_list) == []
+
+
+def test_the_register_is_imported_from_the_admin(client, bob, karaganda):
+    number = make_iin(1, dt.date(1980, 5, 17))
+    upload = io.BytesIO(f"iin,full_name,birth_date,address,district\n{number},Имя,1980-05-17,addr,K-1\n".encode())
+    upload.name = "register.csv"
+    client.force_login(bob)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+        response = client.post(reverse("admin:recall_registerimport_add"), {"file": upload}, follow=True)
+    assert response.status_code == 200
+    assert Voter.objects.count() == 1
+    job = RegisterImport.objects.get()
+    assert (job.state, job.created_count, job.uploaded_by) == ("done", 1, bob)

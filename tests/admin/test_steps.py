@@ -1,0 +1,191 @@
+"""A petition's steps taken by officials in the admin, and the admin's steps derived from the
+lifecycle's transition table (recall.services.lifecycle.transitions)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from recall.admin.petitions import STEPS
+from recall.models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
+from recall.services import lifecycle, review, verification
+from tests.factories import DistrictFactory, SignatureFactory
+from tests.helpers import application, populate
+
+S = PetitionState
+
+
+def take_step(client, petition, name, **data):
+    """POST the confirmation of step ``name`` on the petition's page, as the admin's form does."""
+    return client.post(
+        reverse("admin:recall_petition_step", args=[petition.pk, name]),
+        {"confirm": "yes", "reason": "", **data},
+        follow=True,
+    )
+
+
+def transition_to(petition, state):
+    return petition.transitions.get(to_state=state)
+
+
+@pytest.fixture
+def reached(collecting, voters):
+    """A petition whose 10 required signatures were verified valid: the threshold is reached."""
+    for voter in voters[10:20]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()
+    collecting.refresh_from_db()
+    assert collecting.state == S.THRESHOLD_REACHED
+    return collecting
+
+
+@pytest.fixture
+def verifying(reached, bob):
+    lifecycle.submit(reached, actor=bob)
+    return lifecycle.start_verification(reached, actor=bob)
+
+
+# --- Each step through the admin -------------------------------------------------------------------
+
+
+def test_an_official_records_the_initiators_withdrawal_in_the_admin(client, bob, collecting):
+    client.force_login(bob)
+    page = take_step(client, collecting, "withdraw")
+    assert "This field is required" in page.content.decode()
+    assert Petition.objects.get(pk=collecting.pk).state == S.COLLECTING
+    page = take_step(client, collecting, "withdraw", reason="The initiative group's written request.")
+    assert "done for 1 petition" in page.content.decode()
+    collecting.refresh_from_db()
+    assert collecting.state == S.WITHDRAWN
+    transition = transition_to(collecting, S.WITHDRAWN)
+    assert (transition.actor, transition.reason) == (bob, "The initiative group's written request.")
+
+
+def test_an_official_records_the_submission_in_the_admin(client, bob, reached):
+    client.force_login(bob)
+    page = take_step(client, reached, "submit")
+    assert "done for 1 petition" in page.content.decode()
+    reached.refresh_from_db()
+    assert reached.state == S.SUBMITTED and reached.submitted_at is not None
+    assert transition_to(reached, S.SUBMITTED).actor == bob
+
+
+def test_an_official_starts_verification_in_the_admin(client, bob, reached, policy):
+    lifecycle.submit(reached, actor=bob)
+    client.force_login(bob)
+    take_step(client, reached, "start_verification")
+    reached.refresh_from_db()
+    assert reached.state == S.VERIFYING
+    assert reached.verification_due == dt.date.today() + dt.timedelta(days=policy.verification_days)
+    assert transition_to(reached, S.VERIFYING).actor == bob
+
+
+def test_an_official_certifies_a_sufficient_result_in_the_admin(client, bob, verifying):
+    client.force_login(bob)
+    take_step(client, verifying, "certify")
+    verifying.refresh_from_db()
+    assert verifying.state == S.SUFFICIENT and verifying.certified_at is not None
+    assert transition_to(verifying, S.SUFFICIENT).actor == bob
+
+
+def test_an_official_certifies_an_insufficient_result_in_the_admin(client, bob, verifying):
+    forged = verifying.signatures.order_by("pk").first()
+    review.decide(forged.pk, actor=bob, valid=False, ground="forgery", note="The sheet shows erasures.")
+    client.force_login(bob)
+    take_step(client, verifying, "certify")
+    verifying.refresh_from_db()
+    assert (verifying.state, verifying.valid_count) == (S.INSUFFICIENT, 9)
+    assert transition_to(verifying, S.INSUFFICIENT).actor == bob
+
+
+def test_an_official_calls_the_recall_vote_in_the_admin(client, bob, verifying):
+    lifecycle.certify(verifying, actor=bob)
+    client.force_login(bob)
+    page = take_step(client, verifying, "schedule_vote")
+    verifying.refresh_from_db()
+    assert verifying.state == S.RECALL_VOTE
+    assert transition_to(verifying, S.RECALL_VOTE).actor == bob
+    assert f"/admin/recall/recallvote/add/?petition={verifying.pk}" in page.content.decode()
+
+
+def test_an_official_enters_a_vote_that_retains_the_deputy_in_the_admin(client, bob, verifying):
+    lifecycle.certify(verifying, actor=bob)
+    lifecycle.schedule_recall_vote(verifying, actor=bob)
+    client.force_login(bob)
+    response = client.post(
+        reverse("admin:recall_recallvote_add"),
+        {
+            "petition": verifying.pk,
+            "held_on": "2026-12-20",
+            "registered_voters": 100,
+            "ballots_cast": 40,
+            "votes_for": 20,  # half of those who took part: not more than half
+            "votes_against": 20,
+        },
+    )
+    assert response.status_code == 302
+    verifying.refresh_from_db()
+    assert verifying.state == S.RETAINED
+    assert Deputy.objects.get(pk=verifying.deputy_id).status == DeputyStatus.SERVING
+    assert RecallVote.objects.get(petition=verifying).entered_by == bob
+
+
+def test_an_official_records_that_the_mandate_ended_in_the_admin(client, bob, collecting):
+    client.force_login(bob)
+    take_step(client, collecting, "end_mandate")
+    assert Petition.objects.get(pk=collecting.pk).state == S.COLLECTING  # a reason is required
+    take_step(client, collecting, "end_mandate", reason="The deputy resigned on 1 December.")
+    collecting.refresh_from_db()
+    assert collecting.state == S.MANDATE_ENDED
+    assert Deputy.objects.get(pk=collecting.deputy_id).status == DeputyStatus.ENDED
+    assert transition_to(collecting, S.MANDATE_ENDED).reason == "The deputy resigned on 1 December."
+
+
+# --- The admin's steps come from the table ---------------------------------------------------------
+
+
+@pytest.fixture
+def one_petition_per_state(policy):
+    petitions = {}
+    for n, state in enumerate(S):
+        district = DistrictFactory(code=f"S-{n}")
+        petition = lifecycle.register(application(district, populate(district, 10)[:3]), actor=None)
+        Petition.objects.filter(pk=petition.pk).update(state=state)
+        petitions[state] = petition
+    return petitions
+
+
+def test_every_admin_step_leaves_exactly_the_states_the_table_allows(client, alice, one_petition_per_state):
+    official_steps = {n for n, t in lifecycle.TRANSITIONS.items() if lifecycle.By.OFFICIAL in t.by and t.offered}
+    assert set(STEPS) == official_steps
+    client.force_login(alice)
+    everyone = [p.pk for p in one_petition_per_state.values()]
+    for name, step in STEPS.items():
+        assert step.sources == lifecycle.TRANSITIONS[name].sources
+        page = client.post(
+            reverse("admin:recall_petition_changelist"), {"action": f"step_{name}", "_selected_action": everyone}
+        )
+        not_applicable = {p.state for p in page.context["not_applicable"]}
+        assert not_applicable == set(S) - set(lifecycle.TRANSITIONS[name].sources), name
+
+
+def test_the_buttons_on_a_petitions_page_are_the_steps_the_table_allows(client, bob, collecting):
+    client.force_login(bob)
+    for state in S:
+        Petition.objects.filter(pk=collecting.pk).update(state=state)
+        html = client.get(reverse("admin:recall_petition_change", args=[collecting.pk])).content.decode()
+        offered = re.findall(rf"/admin/recall/petition/{collecting.pk}/step/(\w+)/", html)
+        assert offered == [t.name for t in lifecycle.available(state, offered_only=True)], state
+
+
+@pytest.mark.parametrize("name", ["reach_threshold", "open_window", "expire"])
+def test_a_step_of_the_system_cannot_be_taken_in_the_admin(client, alice, collecting, name):
+    source = lifecycle.TRANSITIONS[name].sources[0]
+    Petition.objects.filter(pk=collecting.pk).update(state=source)
+    transitions = collecting.transitions.count()
+    client.force_login(alice)
+    page = take_step(client, collecting, name)
+    assert "No such petition or step." in page.content.decode()
+    assert Petition.objects.get(pk=collecting.pk).state == source
+    assert collecting.transitions.count() == transitions

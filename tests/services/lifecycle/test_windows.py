@@ -1,0 +1,62 @@
+"""Collection windows opened and closed by beat (recall.services.lifecycle.windows)."""
+
+import datetime as dt
+
+import time_machine
+
+from recall.models import Petition, PetitionState, Signature
+from recall.services import lifecycle, review, verification
+from tests.factories import SignatureFactory
+
+S = PetitionState
+
+
+def test_a_window_starting_later_opens_on_time(applied):
+    start = dt.date.today() + dt.timedelta(days=3)
+    petition = lifecycle.register(applied, actor=None, window_start=start)
+    assert petition.state == S.REGISTERED
+    assert lifecycle.open_due_windows() == 0
+    with time_machine.travel(dt.datetime.combine(start, dt.time(0, 1)).astimezone(), tick=False):
+        assert lifecycle.open_due_windows() == 1
+    petition.refresh_from_db()
+    assert petition.state == S.COLLECTING
+
+
+def test_a_window_that_ends_short_of_the_threshold_expires(collecting):
+    with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
+        assert lifecycle.close_due_windows() == 1
+    collecting.refresh_from_db()
+    assert collecting.state == S.EXPIRED
+
+
+def test_a_window_that_reached_the_threshold_is_submitted_when_it_ends(collecting):
+    Petition.objects.filter(pk=collecting.pk).update(state=S.THRESHOLD_REACHED)
+    with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
+        lifecycle.close_due_windows()
+    collecting.refresh_from_db()
+    assert collecting.state == S.SUBMITTED
+    assert collecting.submitted_at == collecting.window_end + dt.timedelta(minutes=1)
+
+
+def test_a_window_ending_with_signatures_unchecked_does_not_expire_yet(collecting, voters):
+    for voter in voters[10:25]:
+        SignatureFactory(petition=collecting, voter_row=voter)  # received, not yet verified
+    with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
+        assert lifecycle.close_due_windows() == 0
+        verification.verify_all()  # the workers catch up: threshold reached after the window
+        lifecycle.close_due_windows()
+    collecting.refresh_from_db()
+    assert collecting.state == PetitionState.SUBMITTED
+
+
+def test_a_window_short_even_with_every_review_waits_only_if_reviews_could_reach(collecting, voters, bob):
+    for voter in voters[10:18]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    for voter in voters[18:20]:
+        SignatureFactory(petition=collecting, voter_row=voter, full_name="Typo")
+    verification.verify_all()  # 8 valid + 2 in review of 10 required
+    with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
+        assert lifecycle.close_due_windows() == 0  # the officials' decisions could still reach it
+        review.decide(Signature.objects.filter(state="review").first().pk, actor=bob, valid=False, ground="forgery")
+        assert lifecycle.close_due_windows() == 1
+    assert Petition.objects.get(pk=collecting.pk).state == PetitionState.EXPIRED

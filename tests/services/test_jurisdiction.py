@@ -1,0 +1,157 @@
+"""Every service that acts for an official checks the official's jurisdiction itself
+(recall.jurisdiction.authorize), whatever the admin's forms offer: an official of another
+commission (charlie) and an observer (olga) are refused, and nothing changes.
+
+The imports are checked in their own files: tests/services/test_paper_import.py and
+tests/services/test_register_import.py.
+"""
+
+import datetime as dt
+
+import pytest
+
+from recall.errors import OutsideJurisdiction
+from recall.models import AuditEntry, Petition, PetitionState, RecallVote, SampleItem, SampleRun, Signature
+from recall.services import lifecycle, review, sampling, verification
+from tests.factories import DeputyFactory, SignatureFactory
+
+S = PetitionState
+
+OUTSIDERS = ["charlie", "olga"]
+
+# For each step an official takes: the state it starts from and what the official gives.
+STEP_CASES = {
+    "register": (S.APPLIED, {}),
+    "refuse": (S.APPLIED, {"reason": "late"}),
+    "withdraw": (S.COLLECTING, {"reason": "the group's request"}),
+    "submit": (S.THRESHOLD_REACHED, {}),
+    "start_verification": (S.SUBMITTED, {}),
+    "certify": (S.VERIFYING, {}),
+    "schedule_vote": (S.SUFFICIENT, {}),
+    "record_vote": (
+        S.RECALL_VOTE,
+        {
+            "held_on": dt.date(2026, 12, 20),
+            "registered_voters": 100,
+            "ballots_cast": 40,
+            "votes_for": 30,
+            "votes_against": 10,
+        },
+    ),
+    "end_mandate": (S.COLLECTING, {"reason": "resigned"}),
+}
+
+
+def test_every_step_of_an_official_is_checked_below():
+    assert set(STEP_CASES) == set(lifecycle.STEP_SERVICES)
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+@pytest.mark.parametrize("name", list(STEP_CASES))
+def test_a_lifecycle_step_outside_the_jurisdiction_is_refused(collecting, persona, name, request):
+    outsider = request.getfixturevalue(persona)
+    state, kwargs = STEP_CASES[name]
+    Petition.objects.filter(pk=collecting.pk).update(state=state)
+    collecting.refresh_from_db()
+    transitions, entries = collecting.transitions.count(), AuditEntry.objects.count()
+    with pytest.raises(OutsideJurisdiction):
+        lifecycle.STEP_SERVICES[name](collecting, actor=outsider, **kwargs)
+    assert Petition.objects.get(pk=collecting.pk).state == state
+    assert (collecting.transitions.count(), AuditEntry.objects.count()) == (transitions, entries)
+    assert not RecallVote.objects.exists()
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_details_outside_the_jurisdiction_are_not_changed(collecting, persona, request):
+    with pytest.raises(OutsideJurisdiction):
+        lifecycle.update_details(collecting, actor=request.getfixturevalue(persona), deputy_answer="Not mine to say.")
+    assert Petition.objects.get(pk=collecting.pk).deputy_answer == ""
+    assert not AuditEntry.objects.filter(action="petition.details_changed").exists()
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_an_application_outside_the_jurisdiction_is_not_recorded(karaganda, voters, persona, request):
+    deputy = DeputyFactory(district=karaganda)
+    with pytest.raises(OutsideJurisdiction):
+        lifecycle.apply(
+            deputy=deputy,
+            grounds_category="lost_trust",
+            grounds_text="x",
+            initiative_iins=[v.personal["iin"] for v in voters[:3]],
+            actor=request.getfixturevalue(persona),
+        )
+    assert not Petition.objects.filter(deputy=deputy).exists()
+
+
+# --- Decisions on signatures -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_a_review_decision_outside_the_jurisdiction_is_refused(collecting, voters, persona, request):
+    signature = SignatureFactory(petition=collecting, voter_row=voters[10], full_name="Someone Else")
+    verification.verify_all()
+    with pytest.raises(OutsideJurisdiction):
+        review.decide(signature.pk, actor=request.getfixturevalue(persona), valid=True)
+    signature.refresh_from_db()
+    assert (signature.state, signature.decided_by) == ("review", None)
+    assert Petition.objects.get(pk=collecting.pk).valid_count == 0
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_a_bulk_invalidation_outside_the_jurisdiction_is_refused(collecting, voters, persona, request):
+    for line, voter in enumerate(voters[10:13], start=1):
+        SignatureFactory(petition=collecting, voter_row=voter, channel="paper", sheet_number=1, sheet_line=line)
+    verification.verify_all()
+    criteria = review.Criteria(petition_id=collecting.pk, sheet_number=1)
+    with pytest.raises(OutsideJurisdiction):
+        review.bulk_invalidate(
+            criteria, actor=request.getfixturevalue(persona), ground="forgery", note="forged", expected=3
+        )
+    assert set(Signature.objects.values_list("state", flat=True)) == {"valid"}
+    assert Petition.objects.get(pk=collecting.pk).valid_count == 3
+
+
+@pytest.fixture
+def verifying(collecting, voters, policy):
+    policy.sample_minimum = 3
+    policy.save()
+    for voter in voters[10:16]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()
+    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING)
+    collecting.refresh_from_db()
+    return collecting
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_a_sample_outside_the_jurisdiction_is_not_drawn(verifying, persona, request):
+    with pytest.raises(OutsideJurisdiction):
+        sampling.start_sample(verifying, actor=request.getfixturevalue(persona))
+    assert not SampleRun.objects.exists()
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_a_sample_finding_outside_the_jurisdiction_is_refused(verifying, bob, persona, request):
+    item = sampling.start_sample(verifying, actor=bob).items.first()
+    outsider = request.getfixturevalue(persona)
+    # A finding that confirms the machine's decision changes no signature: only the sample's
+    # own check stands between the outsider and the finding.
+    with pytest.raises(OutsideJurisdiction):
+        sampling.decide_item(item.pk, actor=outsider, valid=True)
+    with pytest.raises(OutsideJurisdiction):
+        sampling.decide_item(item.pk, actor=outsider, valid=False, ground="forgery", note="x")
+    item.refresh_from_db()
+    assert (item.decision, item.decided_by) == ("", None)
+    assert Signature.objects.get(pk=item.signature_id).state == "valid"
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_a_sample_outside_the_jurisdiction_is_not_closed(verifying, bob, persona, request):
+    run = sampling.start_sample(verifying, actor=bob)
+    for item in run.items.all():
+        sampling.decide_item(item.pk, actor=bob, valid=True)
+    with pytest.raises(OutsideJurisdiction):
+        sampling.close_sample(run.pk, actor=request.getfixturevalue(persona))
+    run.refresh_from_db()
+    assert (run.closed_at, run.outcome) == (None, "")
+    assert SampleItem.objects.filter(run=run).count() == 3

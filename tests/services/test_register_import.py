@@ -1,0 +1,160 @@
+"""The voter register import (recall.services.register_import): digests and encryption, all or
+nothing with line numbers, updates, encodings, and the official's jurisdiction."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from recall import crypto
+from recall.errors import ImportRejected, OutsideJurisdiction
+from recall.models import AuditEntry, District, RegisterImport, Voter, VoterStatus
+from recall.services import register_import
+from recall.services.register_import import import_register
+from tests.factories import VoterFactory, make_iin
+
+HEADER = "iin,full_name,birth_date,address,district,status\n"
+
+
+def csv_file(*lines: str, header: str = HEADER) -> io.BytesIO:
+    return io.BytesIO((header + "".join(line + "\n" for line in lines)).encode())
+
+
+def line(n: int, district: str = "K-1", status: str = "active", name: str = "Ахметов Ерлан") -> str:
+    number = make_iin(n, dt.date(1980, 5, 17))
+    return f'{number},{name},1980-05-17,"Karaganda, Abai 1",{district},{status}'
+
+
+def test_it_imports_voters_with_digests_and_encrypted_data(karaganda):
+    result = import_register(csv_file(line(1), line(2)))
+    assert (result.total, result.created, result.updated) == (2, 2, 0)
+    voter = Voter.objects.get(iin_digest=crypto.iin_digest(make_iin(1, dt.date(1980, 5, 17))))
+    assert voter.personal["address"] == "Karaganda, Abai 1"
+    assert voter.name_digest == crypto.name_digest("ахметов  ерлан")
+    assert voter.birth_digest == crypto.birth_digest(dt.date(1980, 5, 17))
+
+
+def test_the_district_count_comes_from_the_active_voters(karaganda):
+    import_register(csv_file(line(1), line(2), line(3, status="deceased")))
+    karaganda.refresh_from_db()
+    assert karaganda.registered_voters == 2
+
+
+def test_a_second_import_updates_existing_voters(karaganda, karaganda2):
+    import_register(csv_file(line(1), line(2)))
+    result = import_register(csv_file(line(1, district="K-2", status="imprisoned"), line(3)))
+    assert (result.created, result.updated) == (1, 1)
+    assert Voter.objects.get(iin_digest=crypto.iin_digest(make_iin(1, dt.date(1980, 5, 17)))).status == "imprisoned"
+    assert District.objects.get(code="K-1").registered_voters == 2
+
+
+def test_a_malformed_file_is_rejected_with_line_numbers_and_nothing_imported(karaganda):
+    bad_checksum = make_iin(3, dt.date(1980, 5, 17))[:11] + str((int(make_iin(3, dt.date(1980, 5, 17))[11]) + 1) % 10)
+    rows = [
+        line(1),
+        f"{bad_checksum},Name,1980-05-17,addr,K-1,active",
+        line(4, district="Z-9"),
+        f"{make_iin(5)},Name,31.02.1980,addr,K-1,active",
+        line(6),
+        f"{make_iin(7)},,1980-05-17,addr,K-1,active",
+        f"{make_iin(8)},Name,1980-05-17,addr,K-1,sleeping",
+        f"{make_iin(9)},Name,1980-05-17,addr,K-1,active,extra",
+    ]
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(*rows))
+    errors = {e["line"]: e["error"] for e in rejected.value.errors}
+    assert sorted(errors) == [3, 4, 5, 7, 8, 9]
+    assert "invalid IIN (checksum)" in errors[3]
+    assert "unknown district 'Z-9'" in errors[4]
+    assert "invalid birth date" in errors[5]
+    assert "empty full_name" in errors[7]
+    assert "unknown status" in errors[8]
+    assert "too many fields" in errors[9]
+    assert Voter.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="register.imported").exists()
+
+
+def test_the_same_iin_twice_in_a_file_is_rejected(karaganda):
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(line(1), line(2), line(1)))
+    assert rejected.value.errors == [{"line": 4, "error": "the same IIN as line 2"}]
+    assert Voter.objects.count() == 0
+
+
+def test_missing_columns_are_reported(karaganda):
+    with pytest.raises(ImportRejected, match="missing columns: district"):
+        import_register(csv_file(line(1), header="iin,full_name,birth_date,address\n"))
+
+
+def test_semicolons_dotted_dates_and_a_byte_order_mark_are_accepted(karaganda):
+    number = make_iin(1, dt.date(1980, 5, 17))
+    data = "\ufeffIIN;Full_Name;Birth_Date;Address;District\n" + f"{number};Имя;17.05.1980;addr;K-1\n"
+    assert import_register(io.BytesIO(data.encode())).created == 1
+    assert Voter.objects.get().status == VoterStatus.ACTIVE
+
+
+def test_recently_adult_voters_keep_the_date_they_came_of_age(karaganda):
+    young = make_iin(1, dt.date(2007, 3, 1))
+    data = csv_file(f"{young},Young,2007-03-01,addr,K-1,active", line(2))
+    import_register(data)
+    adult = Voter.objects.get(iin_digest=crypto.iin_digest(young)).adult_from
+    assert timezone.localtime(adult).date().isoformat() == "2025-03-01"
+    assert Voter.objects.exclude(iin_digest=crypto.iin_digest(young)).get().adult_from is None
+
+
+def test_an_official_imports_only_into_the_jurisdiction(karaganda, almaty, bob):
+    with pytest.raises(ImportRejected, match="outside your jurisdiction"):
+        import_register(csv_file(line(1), line(2, district="A-1")), actor=bob)
+    assert not Voter.objects.exists()
+    assert import_register(csv_file(line(1)), actor=bob).created == 1
+
+
+def test_the_command_imports_and_reports_errors(karaganda, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_file(line(1), line(2)).getvalue())
+    call_command("import_register", str(good), "--no-progress")
+    assert "Imported 2 voters: 2 added, 0 updated." in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_file(line(3), line(4, district="nowhere")).getvalue())
+    with pytest.raises(CommandError, match="Nothing imported: 1 lines have errors"):
+        call_command("import_register", str(bad), "--no-progress")
+    assert "line 3: unknown district" in capsys.readouterr().err
+    assert Voter.objects.count() == 2
+
+
+def test_an_empty_register_file_is_a_clear_error(karaganda):
+    with pytest.raises(ImportRejected, match="missing columns"):
+        import_register(io.BytesIO(b""))
+
+
+def test_windows_1251_files_are_read(karaganda):
+    number = make_iin(1, dt.date(1980, 5, 17))
+    data = f"iin,full_name,birth_date,address,district\n{number},Ахметов Ерлан,1980-05-17,Абая 1,K-1\n"
+    assert import_register(io.BytesIO(data.encode("cp1251"))).created == 1
+
+
+def test_an_official_cannot_update_voters_of_another_jurisdiction(karaganda, almaty, bob):
+    stranger = VoterFactory(district=almaty)
+    line = f"{stranger.personal['iin']},Name,{stranger.personal['birth_date']},addr,K-1,deceased\n"
+    with pytest.raises(ImportRejected, match="outside your jurisdiction"):
+        import_register(io.BytesIO(("iin,full_name,birth_date,address,district,status\n" + line).encode()), actor=bob)
+    stranger.refresh_from_db()
+    assert (stranger.district, stranger.status) == (almaty, "active")
+
+
+def test_a_job_uploaded_by_an_official_imports_only_the_jurisdiction(karaganda, almaty, charlie):
+    upload = SimpleUploadedFile("register.csv", csv_file(line(1), line(2, district="A-1")).getvalue())
+    job = register_import.create_job(file=upload, actor=charlie)
+    job = register_import.run_job(job.pk)
+    assert job.state == "failed" and "outside your jurisdiction" in job.errors[0]["error"]
+    assert not Voter.objects.exists()
+
+
+def test_an_observer_cannot_upload_a_register(karaganda, olga):
+    upload = SimpleUploadedFile("register.csv", csv_file(line(1)).getvalue())
+    with pytest.raises(OutsideJurisdiction):
+        register_import.create_job(file=upload, actor=olga)
+    assert not RegisterImport.objects.exists()

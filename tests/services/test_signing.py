@@ -1,0 +1,110 @@
+"""The sign path (recall.services.signing): the signer's data checked, one guarded INSERT,
+repeats, partners' submissions and receipts."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from recall.errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
+from recall.models import Petition, PetitionState, Signature
+from recall.services import signing, verification
+from tests.factories import ApiClientFactory, make_iin
+from tests.helpers import signer_of
+
+
+def test_check_signer_names_the_bad_field():
+    cases = [
+        ({"iin": "791028302727"}, "iin", "invalid_iin"),
+        ({"iin": "12345"}, "iin", "invalid_iin"),
+        ({"birth_date": dt.date.today() + dt.timedelta(days=1)}, "birth_date", "invalid_birth_date"),
+        ({"full_name": "  "}, "full_name", "required"),
+        ({"address": ""}, "address", "required"),
+    ]
+    base = {"iin": "791028302728", "full_name": "A B", "birth_date": dt.date(1979, 10, 28), "address": "x"}
+    for change, field, code in cases:
+        with pytest.raises(InvalidInput) as error:
+            signing.check_signer(**{**base, **change})
+        assert (error.value.field, error.value.code) == (field, code)
+
+
+def test_storing_a_web_signature_is_one_insert_and_never_touches_the_petition(
+    collecting, voters, django_capture_on_commit_callbacks
+):
+    signer = signer_of(voters[10])
+    with CaptureQueriesContext(connection) as queries:
+        signing.sign_on_web(collecting.pk, signer)
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    # One statement: the INSERT, guarded by the petition's state and window in the same SQL.
+    assert len(statements) == 1 and statements[0].startswith('INSERT INTO "recall_signature"')
+    assert "UPDATE" not in statements[0]
+
+
+def test_a_stored_signature_keeps_the_data_encrypted_and_the_iin_digested(collecting, voters):
+    signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT voter_digest, personal FROM recall_signature WHERE id = %s", [signature.pk])
+        digest, personal = cursor.fetchone()
+    assert voters[10].personal["iin"] not in digest + personal
+    assert voters[10].personal["full_name"] not in personal
+    assert Signature.objects.get(pk=signature.pk).personal["iin"] == voters[10].personal["iin"]
+
+
+def test_signing_twice_on_the_web_is_refused_by_the_constraint(collecting, voters):
+    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    with pytest.raises(AlreadySigned):
+        signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    assert Signature.objects.count() == 1
+
+
+def test_a_petition_closed_meanwhile_takes_no_signature(collecting, voters):
+    with pytest.raises(NotFound):
+        signing.sign_on_web(999_999, signer_of(voters[10]))
+    assert not Signature.objects.exists()
+
+
+def test_a_closed_petition_takes_no_signature(collecting, voters):
+    with time_machine.travel(collecting.window_end + dt.timedelta(seconds=1), tick=False):
+        with pytest.raises(PetitionNotCollecting):
+            signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.WITHDRAWN)
+    with pytest.raises(PetitionNotCollecting):
+        signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+
+
+def test_a_partner_learns_only_of_its_own_repeats(collecting, voters):
+    mine, other = ApiClientFactory(), ApiClientFactory()
+    first = signing.sign_for_partner(collecting.pk, signer_of(voters[10]), client_id=mine.pk)
+    with pytest.raises(AlreadySigned, match=signing.format_receipt(first.receipt)):
+        signing.sign_for_partner(collecting.pk, signer_of(voters[10]), client_id=mine.pk)
+    repeat = signing.sign_for_partner(collecting.pk, signer_of(voters[10]), client_id=other.pk)
+    assert repeat.duplicate_of_id == first.pk and repeat.receipt != first.receipt
+    verification.verify_all()
+    assert Signature.objects.get(pk=repeat.pk).ground == "duplicate"
+
+
+def test_a_partner_cannot_date_a_signature_in_the_future(collecting, voters):
+    with pytest.raises(InvalidInput) as error:
+        signing.sign_for_partner(
+            collecting.pk,
+            signer_of(voters[10]),
+            client_id=ApiClientFactory().pk,
+            signed_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+        )
+    assert error.value.code == "invalid_signed_at"
+
+
+def test_receipts_are_typed_forgivingly():
+    assert signing.normalize_receipt("7kq2-m9xd 3fra") == "7KQ2M9XD3FRA"
+    assert signing.normalize_receipt("OIL") == "011"
+
+
+def test_unknown_iins_still_get_stored_for_the_commission(collecting):
+    stranger = signing.check_signer(
+        iin=make_iin(4242), full_name="Stranger", birth_date=dt.date(1980, 1, 1), address="x", phone="+77011234567"
+    )
+    signing.sign_on_web(collecting.pk, stranger)
+    verification.verify_all()
+    assert Signature.objects.get().ground == "not_in_register"

@@ -1,0 +1,64 @@
+"""The two-command set-up and the production settings, run as a newcomer would run them."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from tests.helpers import ROOT
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-1234567890",
+    "ALLOWED_HOSTS": "recall.example.kz",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/recall",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "RECALL_IIN_KEY": "iin-key-for-the-check",
+    "RECALL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "RECALL_SMS_BACKEND": "recall.notifications.sms.HttpGatewayBackend",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "RECALL_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "RECALL_IIN_KEY", "RECALL_ENCRYPTION_KEYS", "DATABASE_URL", "RECALL_SMS_BACKEND"]
+)
+def test_production_has_no_secret_defaults(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
+    result = manage("load_demo", "--voters", "3000", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Register: 3000 voters." in result.stdout
+    assert "karaganda  demo-krg-2026" in result.stdout
+    again = manage("load_demo", env=env)
+    assert "already loaded" in again.stdout
+    key = manage("create_api_key", "Demo partner", "--scopes", "read,sign", env=env)
+    assert key.returncode == 0 and len(key.stdout.strip()) > 30
+
+
+def test_a_rate_that_cannot_be_read_stops_the_checks(settings):
+    settings.RECALL_WEB_FORM_RATE = "30 a day"
+    with pytest.raises(SystemCheckError, match="recall.E001"):
+        call_command("check")
