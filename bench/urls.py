@@ -1,7 +1,9 @@
-"""The service's URLs plus the baseline the sign endpoint is compared with."""
+"""The service's URLs plus the two baselines the sign endpoint is compared with."""
 
 import datetime as dt
+import json
 
+from django.db import connection
 from django.urls import path
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
@@ -14,13 +16,15 @@ from recall import crypto
 from recall.models import Signature
 
 
-class BaselineSign(APIView):
-    """The least a DRF view can do with the same request: parse it and INSERT the same row.
-    No key, no throttle, no validation, no idempotency, no queue."""
-
+class Baseline(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
+
+
+class OrmBaselineSign(Baseline):
+    """The least a DRF view can do with the ORM: parse the request and create the same row, with
+    the same digests and encryption. No key, no throttle, no validation, no idempotency, no queue."""
 
     def post(self, request: Request, pk: int) -> Response:
         data = request.data
@@ -39,4 +43,34 @@ class BaselineSign(APIView):
         return Response({"id": signature.pk, "state": signature.state}, status=202)
 
 
-urlpatterns = [path("bench/baseline/<int:pk>/signatures/", BaselineSign.as_view()), *service_urls]
+# The signature table's columns a bare INSERT fills (the others have no database default).
+BARE_SQL = """
+INSERT INTO recall_signature (petition_id, voter_digest, channel, signed_at, received_at, state, ground,
+    review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch, name_digest, birth_digest, personal,
+    collector, request_hash, decision_note)
+VALUES (%s, %s, 'partner', %s, %s, 'received', '', '[]', true, true, false, %s, %s, %s, '', '', '')
+RETURNING id
+"""
+
+
+class BareInsert(Baseline):
+    """A DRF view doing one raw INSERT of a row into the same table: no digests, no encryption,
+    no ORM. The floor under any sign endpoint written with DRF."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = request.data
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                BARE_SQL,
+                [pk, data["iin"], now, now, data["full_name"], data["birth_date"], json.dumps(data)],
+            )
+            row = cursor.fetchone()
+        return Response({"id": row[0], "state": "received"}, status=202)
+
+
+urlpatterns = [
+    path("bench/orm/<int:pk>/signatures/", OrmBaselineSign.as_view()),
+    path("bench/bare/<int:pk>/signatures/", BareInsert.as_view()),
+    *service_urls,
+]

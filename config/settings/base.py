@@ -217,6 +217,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The ``id`` converter (config.converters): a database id of at most 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "recall.api.schema.add_common_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PetitionStateEnum": "recall.models.PetitionState",
         "SignatureStateEnum": "recall.models.SignatureState",

@@ -12,7 +12,7 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {"default": cache_config(env.cache("CACHE_URL", default=REDIS_URL.replace("/14", "/13")))}
 # Most tests run tasks in-process; the end-to-end tests start real workers, which are told
-# otherwise through the environment (tests/test_workers.py).
+# otherwise through the environment (tests/workers/).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if env("EMAIL_FILE_PATH", default=""):
@@ -25,5 +25,11 @@ RECALL_WEBHOOK_ALLOW_HTTP = True
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the tests' receivers listen on 127.0.0.1
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "client": "1000/minute"}}  # noqa: F405
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="1000/minute"),
+        "client": env("API_CLIENT_RATE", default="1000/minute"),
+    },
+}
 RECALL_API_KEY_CACHE_SECONDS = 0  # revocations take effect at once in tests

@@ -19,6 +19,8 @@ from ..errors import DomainError
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
+# As the schema states it: printable ASCII, not only spaces (spaces around are ignored).
+PATTERN = r"^ *[!-~][ -~]{0,254}$"
 
 
 class KeyReused(DomainError):
@@ -27,10 +29,11 @@ class KeyReused(DomainError):
 
 
 def key_of(request: Request) -> str | None:
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
+    raw = request.headers.get(HEADER)
+    if raw is None:
         return None
-    if len(key) > MAX_KEY or not key.isprintable():
+    key = raw.strip()
+    if not key or len(key) > MAX_KEY or not (key.isascii() and key.isprintable()):
         raise DomainError(_("An Idempotency-Key is 1 to 255 printable characters."), code="invalid_idempotency_key")
     return key
 

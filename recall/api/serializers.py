@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -41,7 +42,9 @@ class DistrictRefSerializer(serializers.ModelSerializer):
 
 
 class DeputySerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="District code; null for party-list deputies."
+    )
     recallable = serializers.BooleanField(source="is_recallable", read_only=True)
 
     class Meta:
@@ -176,11 +179,24 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return result
 
 
+# Text: at least one character that is not white space, and no NUL character (stated as a
+# pattern so the schema says what is refused).
+TEXT = RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$", "Enter some text (no NUL characters).", code="required")
+TWELVE_DIGITS = RegexValidator(r"^[0-9]{12}$", "An IIN is exactly 12 digits.", code="invalid_iin")
+
+
 class SignatureInputSerializer(serializers.Serializer):
-    iin = serializers.CharField(max_length=32, help_text="The voter's 12-digit IIN.")
-    full_name = serializers.CharField(max_length=signing.MAX_NAME)
-    birth_date = serializers.DateField()
-    address = serializers.CharField(max_length=signing.MAX_ADDRESS, help_text="Address of residence.")
+    iin = serializers.CharField(
+        validators=[TWELVE_DIGITS],
+        help_text="The voter's IIN: 12 digits, the last a valid check digit (else 400 `invalid_iin`).",
+    )
+    full_name = serializers.CharField(max_length=signing.MAX_NAME, validators=[TEXT], trim_whitespace=False)
+    birth_date = serializers.DateField(
+        help_text="Not in the future and not before 1900 (else 400 `invalid_birth_date`)."
+    )
+    address = serializers.CharField(
+        max_length=signing.MAX_ADDRESS, validators=[TEXT], trim_whitespace=False, help_text="Address of residence."
+    )
     signed_at = BoundedDateTimeField(required=False, help_text="When the voter signed; default: now.")
 
     def validate(self, attrs: dict) -> dict:

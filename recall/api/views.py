@@ -7,7 +7,6 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from ..selectors import daily_valid, latest_projection, next_steps, public_histo
 from ..services import signing, webhooks
 from . import idempotency
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
+from .pagination import Pagination
 from .permissions import HasScope
 from .serializers import (
     DeputySerializer,
@@ -31,6 +31,8 @@ from .serializers import (
     WebhookSerializer,
 )
 
+MAX_ID = 2**63 - 1
+
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
@@ -38,16 +40,12 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         401: "No key, or an unknown, revoked or expired key (`not_authenticated`, `invalid_api_key`, `expired_api_key`).",
         403: "The key lacks the scope (`missing_scope`).",
         404: "No such object (`not_found`).",
-        409: "Conflict: `petition_not_collecting`, or `already_signed` (this partner sent this voter before).",
+        409: "Conflict: `petition_not_collecting`, `already_signed` (this partner sent this voter before), "
+        "`too_many_webhooks`.",
         422: "`idempotency_key_reused`: the same Idempotency-Key with a different body.",
         429: "`throttled`: too many requests for this key; see `retry_after`.",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 @extend_schema(tags=["public"], responses={200: DistrictSerializer(many=True), **errors(429)})
@@ -70,7 +68,13 @@ class DeputyList(generics.ListAPIView):
     pagination_class = Pagination
 
 
-@extend_schema(tags=["public"], responses={200: PetitionSerializer(many=True), **errors(429)})
+@extend_schema(
+    tags=["public"],
+    responses={200: PetitionSerializer(many=True), **errors(429)},
+    parameters=[
+        OpenApiParameter("deputy", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="The deputy's id.")
+    ],
+)
 class PetitionList(generics.ListAPIView):
     """Registered recall petitions with their counts. Applications not yet registered are not listed."""
 
@@ -110,7 +114,11 @@ class PetitionDetail(generics.RetrieveAPIView):
             str,
             OpenApiParameter.HEADER,
             required=False,
-            description="Any unique string: a retry with the same key and body returns the first answer.",
+            description=(
+                "1 to 255 printable ASCII characters, unique per request: a retry with the same key and body "
+                "returns the first answer; the same key with another body is 422 `idempotency_key_reused`."
+            ),
+            pattern=idempotency.PATTERN,
         )
     ],
     responses={202: SignatureAcceptedSerializer, **errors(400, 401, 403, 404, 409, 422, 429)},
@@ -224,7 +232,7 @@ class WebhookList(APIView):
     @extend_schema(
         tags=["partners"],
         request=WebhookSerializer,
-        responses={201: WebhookCreatedSerializer, **errors(400, 401, 403, 429)},
+        responses={201: WebhookCreatedSerializer, **errors(400, 401, 403, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         data = WebhookSerializer(data=request.data)
