@@ -1,0 +1,1 @@
+"""The public signature ledger: pure building blocks (no Django), see API.md."""

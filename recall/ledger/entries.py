@@ -1,0 +1,438 @@
+"""The ledger's entries: canonical, versioned bytes of public events. This docstring is the specification.
+
+Encoding (version 1)
+====================
+An entry is one JSON object (RFC 8259) in canonical form, so that equal events are equal bytes
+and a third party can parse and re-check them with any standard library:
+
+- UTF-8 with every character ASCII (all values below are ASCII; ``\\uXXXX`` escapes never occur);
+- keys sorted by code point, no whitespace at all (``json.dumps(obj, sort_keys=True,
+  separators=(",", ":"))`` in Python);
+- integers only (no fractions, no exponents), ``true``/``false``, strings; no ``null``;
+- every object has ``"v": 1`` and ``"type"``, and exactly the keys listed for its type (a new
+  field means a new version). A decoder re-encodes what it parsed and rejects the entry unless
+  the bytes are identical: there is exactly one encoding of each event.
+
+Its leaf in the Merkle log is ``SHA-256(0x00 || entry bytes)``.
+
+Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitments)
+-----------------------------------------------------------------------------------
+``received``   ``{"channel", "commitment", "day", "type", "v"}``
+    A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner`` or ``eds``;
+    ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty): never a time, which
+    could be matched with an SMS gateway's or a partner's records.
+``decided``    ``{"commitment", "counted", "type", "v"}``
+    The machine's or an official's decision: ``counted`` true (valid) or false (not counted).
+    Never the ground: "deceased" or "not in the register" is a fact about a person. A later
+    ``decided`` for the same commitment replaces the earlier one (an official's correction).
+``withdrawn``  ``{"commitment", "type", "v"}``
+    The signer withdrew the signature. Final: nothing about this commitment follows it.
+``state``      ``{"at", "from", "to", "type", "v"}``
+    The petition moved between states (the service's state names, ``[a-z][a-z_]*``). ``at`` is
+    the UTC time to the minute, ``YYYY-MM-DDTHH:MMZ``: a state change is a public act already
+    shown with its time in the petition's history, so its time reveals nothing about signers,
+    and the minute lets a reader match the two; seconds would add nothing.
+``sample``     ``{"draw", "minimum", "percent", "population", "population_tree_size", "procedure",
+"seed", "size", "type", "v"}``
+    The random sample. Its population is the signatures with a ``received`` entry among the
+    first ``population_tree_size`` entries (a signed checkpoint's size, the one taken when the
+    petition was submitted), minus those withdrawn among those entries, in log order;
+    ``population`` is their number. ``size`` = min(population, max(``minimum``,
+    ceil(population x ``percent`` / 100))), ``percent`` a decimal string such as ``"3.00"``.
+    ``seed`` (64 hex digits) is derived from ``procedure`` and the members are drawn by ``draw``
+    (``"recall-draw/v1"``), both specified in ``recall.ledger.sampling_draw``. A petition's log
+    has at most one ``sample``: a draw cannot be repeated until it pleases.
+``finding``    ``{"commitment", "counted", "duplicate", "type", "v"}``
+    An official's finding on a sampled signature; a later one for the same commitment
+    replaces the earlier. ``duplicate`` is true only with ``counted`` false, when the signature
+    repeats another signature of this petition. Decision: it is the one fact beyond counted /
+    not counted that the ledger publishes, because California's projection needs the number of
+    duplicates in the sample; it is a fact about the signature (this line repeats another),
+    not about the person, and without the receipt nobody can tell whose signature it is.
+
+A signature's first entry is its ``received``; ``decided``, ``withdrawn`` and ``finding`` refer
+to a commitment received earlier in the same log.
+
+Commitments
+===========
+- A signature with a receipt (web, partner, EDS):
+  ``SHA-256(b"recall-receipt/v1\\x00" || petition id in decimal ASCII || b"\\x00" || receipt)``,
+  where ``receipt`` is the normalized receipt: its 12 Crockford base-32 characters
+  (``0-9A-Z`` without ``I L O U``), upper case, without dashes. Receipts are unique, so the
+  commitment also joins a signature's entries. The holder of a receipt finds their entries; a
+  receipt carries 60 random bits and is linked to nobody in public, so guessing commitments
+  gains nothing.
+- A paper signature has no receipt:
+  ``SHA-256(b"recall-paper/v1\\x00" || petition id in decimal ASCII || b"\\x00" || secret)``
+  with a random 32-byte ``secret`` kept by the service (encrypted with the signature). It
+  reveals nothing. A paper signer can check the counts, the sample and that the log was not
+  rewritten, but cannot find their own entry unless the commission shows them their
+  commitment's secret in person (the commission could, on request and identification).
+
+Counts (``tally``)
+==================
+Per commitment, the last of its ``received`` / ``decided`` / ``withdrawn`` entries is its state:
+``received`` = commitments received; ``counted`` / ``not_counted`` = those whose state is a
+decision; ``withdrawn``; ``awaiting`` = received - counted - not_counted - withdrawn (queued
+for an official's review). The petition's public counts map ``valid`` = counted, ``invalid`` =
+not counted (see API.md for the signatures queued before the workers reach them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+VERSION = 1
+CHANNELS = ("web", "paper", "partner", "eds")
+DRAW_V1 = "recall-draw/v1"
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 12
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}Z")
+_STATE = re.compile(r"[a-z][a-z_]{0,31}")
+_PERCENT = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
+
+
+class EntryError(ValueError):
+    """Bytes that are not a canonical version-1 entry, or a log whose entries contradict."""
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    commitment: str
+    channel: str
+    day: str  # YYYY-MM-DD, local
+
+
+@dataclass(frozen=True)
+class Decided:
+    commitment: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    commitment: str
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    from_state: str
+    to_state: str
+    at: str  # YYYY-MM-DDTHH:MMZ, UTC
+
+    @classmethod
+    def at_time(cls, from_state: str, to_state: str, when: dt.datetime) -> StateChanged:
+        return cls(from_state, to_state, minute(when))
+
+
+@dataclass(frozen=True)
+class SampleDrawn:
+    population_tree_size: int
+    population: int
+    size: int
+    percent: str
+    minimum: int
+    seed: str
+    procedure: dict[str, Any] = field(hash=False)
+    draw: str = DRAW_V1
+
+
+@dataclass(frozen=True)
+class SampleFinding:
+    commitment: str
+    counted: bool
+    duplicate: bool = False
+
+
+Event = Received | Decided | Withdrawn | StateChanged | SampleDrawn | SampleFinding
+
+
+def minute(when: dt.datetime) -> str:
+    """An aware time as ``YYYY-MM-DDTHH:MMZ`` (UTC, seconds dropped)."""
+    if when.tzinfo is None:
+        raise EntryError("a state change's time must be aware")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+# --- encoding --------------------------------------------------------------------------------
+
+
+def _fields(event: Event) -> dict[str, Any]:
+    match event:
+        case Received():
+            return {"type": "received", "commitment": event.commitment, "channel": event.channel, "day": event.day}
+        case Decided():
+            return {"type": "decided", "commitment": event.commitment, "counted": event.counted}
+        case Withdrawn():
+            return {"type": "withdrawn", "commitment": event.commitment}
+        case StateChanged():
+            return {"type": "state", "from": event.from_state, "to": event.to_state, "at": event.at}
+        case SampleDrawn():
+            return {
+                "type": "sample",
+                "population_tree_size": event.population_tree_size,
+                "population": event.population,
+                "size": event.size,
+                "percent": event.percent,
+                "minimum": event.minimum,
+                "seed": event.seed,
+                "procedure": event.procedure,
+                "draw": event.draw,
+            }
+        case SampleFinding():
+            return {
+                "type": "finding",
+                "commitment": event.commitment,
+                "counted": event.counted,
+                "duplicate": event.duplicate,
+            }
+    raise EntryError(f"not a ledger event: {event!r}")
+
+
+def canonical_json(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def encode(event: Event) -> bytes:
+    """The canonical bytes of ``event`` (validated: what we write, we can read)."""
+    data = canonical_json({"v": VERSION, **_fields(event)})
+    decode(data)
+    return data
+
+
+def decode(data: bytes) -> Event:
+    """Parse and validate one entry; raises ``EntryError`` unless it is canonical version 1."""
+    obj = _parse(data)
+    if canonical_json(obj) != data:
+        raise EntryError("not in canonical form")
+    if obj.get("v") != VERSION or type(obj.get("v")) is not int:
+        raise EntryError(f"unsupported entry version: {obj.get('v')!r}")
+    kind = obj.get("type")
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
+    if reader is None:
+        raise EntryError(f"unknown entry type: {kind!r}")
+    keys, build = reader
+    if set(obj) != {"v", "type", *keys}:
+        raise EntryError(f"a {kind} entry has exactly the keys {sorted(keys)}")
+    return build(obj)
+
+
+def _parse(data: bytes) -> dict[str, Any]:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in pairs}) != len(pairs):
+            raise EntryError("duplicate key")
+        return dict(pairs)
+
+    def no_float(text: str) -> float:
+        raise EntryError(f"no fractions in entries: {text}")
+
+    try:
+        obj = json.loads(data.decode("ascii"), object_pairs_hook=no_duplicates, parse_float=no_float)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EntryError(f"not ASCII JSON: {error}") from error
+    if not isinstance(obj, dict):
+        raise EntryError("an entry is a JSON object")
+    return obj
+
+
+# --- field checks ----------------------------------------------------------------------------
+
+
+def _commitment(value: Any) -> str:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise EntryError(f"a commitment is 64 lowercase hex digits: {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise EntryError(f"expected true or false: {value!r}")
+    return value
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise EntryError(f"expected a whole number: {value!r}")
+    return value
+
+
+def _day(value: Any) -> str:
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        raise EntryError(f"a day is YYYY-MM-DD: {value!r}")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise EntryError(f"no such day: {value}") from error
+    return value
+
+
+def _minute(value: Any) -> str:
+    if not isinstance(value, str) or not _MINUTE.fullmatch(value):
+        raise EntryError(f"a time is YYYY-MM-DDTHH:MMZ: {value!r}")
+    try:
+        dt.datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
+    except ValueError as error:
+        raise EntryError(f"no such time: {value}") from error
+    return value
+
+
+def _state(value: Any) -> str:
+    if not isinstance(value, str) or not _STATE.fullmatch(value):
+        raise EntryError(f"not a state name: {value!r}")
+    return value
+
+
+def _read_received(o: dict[str, Any]) -> Received:
+    if o["channel"] not in CHANNELS:
+        raise EntryError(f"unknown channel: {o['channel']!r}")
+    return Received(_commitment(o["commitment"]), o["channel"], _day(o["day"]))
+
+
+def _read_finding(o: dict[str, Any]) -> SampleFinding:
+    finding = SampleFinding(_commitment(o["commitment"]), _bool(o["counted"]), _bool(o["duplicate"]))
+    if finding.duplicate and finding.counted:
+        raise EntryError("a counted signature is not a duplicate")
+    return finding
+
+
+def _read_sample(o: dict[str, Any]) -> SampleDrawn:
+    from . import sampling_draw  # the draw's rules live with the draw
+
+    if o["draw"] != DRAW_V1:
+        raise EntryError(f"unknown draw function: {o['draw']!r}")
+    if not isinstance(o["percent"], str) or not _PERCENT.fullmatch(o["percent"]):
+        raise EntryError(f"a percentage is a decimal string like 3.00: {o['percent']!r}")
+    if not isinstance(o["seed"], str) or not _HEX64.fullmatch(o["seed"]):
+        raise EntryError("a seed is 64 lowercase hex digits")
+    sample = SampleDrawn(
+        _count(o["population_tree_size"]),
+        _count(o["population"]),
+        _count(o["size"]),
+        o["percent"],
+        _count(o["minimum"]),
+        o["seed"],
+        o["procedure"],
+        o["draw"],
+    )
+    try:
+        seed = sampling_draw.seed_from_procedure(sample.procedure)
+        expected_size = sampling_draw.sample_size(sample.population, sample.percent, sample.minimum)
+    except ValueError as error:
+        raise EntryError(f"invalid sample procedure: {error}") from error
+    if seed.hex() != sample.seed:
+        raise EntryError("the seed is not the one its procedure gives")
+    if sample.size != expected_size:
+        raise EntryError(f"a sample of {sample.population} at {sample.percent}% is {expected_size}")
+    return sample
+
+
+_READERS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "received": (("commitment", "channel", "day"), _read_received),
+    "decided": (("commitment", "counted"), lambda o: Decided(_commitment(o["commitment"]), _bool(o["counted"]))),
+    "withdrawn": (("commitment",), lambda o: Withdrawn(_commitment(o["commitment"]))),
+    "state": (("from", "to", "at"), lambda o: StateChanged(_state(o["from"]), _state(o["to"]), _minute(o["at"]))),
+    "sample": (
+        ("population_tree_size", "population", "size", "percent", "minimum", "seed", "procedure", "draw"),
+        _read_sample,
+    ),
+    "finding": (("commitment", "counted", "duplicate"), _read_finding),
+}
+
+
+# --- commitments -----------------------------------------------------------------------------
+
+RECEIPT_PREFIX = b"recall-receipt/v1\x00"
+PAPER_PREFIX = b"recall-paper/v1\x00"
+
+
+def normalize_receipt(value: str) -> str:
+    """A receipt as people type it (dashes, spaces, lower case, O for 0, I/L for 1) -> 12 characters."""
+    text = re.sub(r"[\s\-]", "", value or "").upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(text) != RECEIPT_LENGTH or any(c not in RECEIPT_ALPHABET for c in text):
+        raise ValueError(f"a receipt is {RECEIPT_LENGTH} characters of {RECEIPT_ALPHABET}")
+    return text
+
+
+def _petition(petition_id: int) -> bytes:
+    if type(petition_id) is not int or petition_id < 0:
+        raise ValueError(f"a petition id is a whole number: {petition_id!r}")
+    return str(petition_id).encode("ascii")
+
+
+def receipt_commitment(petition_id: int, receipt: str) -> str:
+    """The commitment of a signature with a receipt (hex)."""
+    data = RECEIPT_PREFIX + _petition(petition_id) + b"\x00" + normalize_receipt(receipt).encode("ascii")
+    return hashlib.sha256(data).hexdigest()
+
+
+def new_paper_secret() -> bytes:
+    """The secret behind a paper signature's commitment: keep it with the signature."""
+    return secrets.token_bytes(32)
+
+
+def paper_commitment(petition_id: int, secret: bytes) -> str:
+    """The commitment of a paper signature (hex); reveals nothing without ``secret``."""
+    if len(secret) != 32:
+        raise ValueError("a paper secret is 32 random bytes")
+    return hashlib.sha256(PAPER_PREFIX + _petition(petition_id) + b"\x00" + secret).hexdigest()
+
+
+# --- counting --------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    received: int = 0
+    counted: int = 0
+    not_counted: int = 0
+    withdrawn: int = 0
+
+    @property
+    def awaiting(self) -> int:
+        return self.received - self.counted - self.not_counted - self.withdrawn
+
+
+def signature_states(events: Iterable[Event]) -> dict[str, str]:
+    """Each commitment's state (``received``, ``counted``, ``not_counted``, ``withdrawn``), in log order.
+
+    Raises ``EntryError`` where the log contradicts itself: a second ``received``, a decision
+    or withdrawal of a commitment never received, anything after a withdrawal.
+    """
+    states: dict[str, str] = {}
+    for position, event in enumerate(events):
+        if isinstance(event, Received):
+            if event.commitment in states:
+                raise EntryError(f"entry {position} receives a signature a second time")
+            states[event.commitment] = "received"
+        elif isinstance(event, Decided | Withdrawn):
+            state = states.get(event.commitment)
+            if state is None or state == "withdrawn":
+                raise EntryError(f"entry {position} refers to a signature {'withdrawn' if state else 'never received'}")
+            if isinstance(event, Withdrawn):
+                states[event.commitment] = "withdrawn"
+            else:
+                states[event.commitment] = "counted" if event.counted else "not_counted"
+    return states
+
+
+def tally(events: Iterable[Event]) -> Counts:
+    """The counts a log's events give (see the module docstring)."""
+    counts = Counts()
+    for state in signature_states(events).values():
+        counts.received += 1
+        if state != "received":
+            setattr(counts, state, getattr(counts, state) + 1)
+    return counts
