@@ -165,7 +165,7 @@ def drive_wrk(
         "wrk",
         f"-t{WRK_THREADS}",
         f"-c{connections}",
-        f"-d{seconds}s",
+        f"-d{round(seconds)}s",
         "--timeout",
         "10s",
         "-s",

@@ -42,18 +42,25 @@ VERIFY_SLICE_SECONDS = 120
 
 @shared_task(name=names.VERIFY_SIGNATURES, soft_time_limit=300, time_limit=360, **RETRY)
 def verify_signatures() -> int:
-    """Verify the backlog of received signatures, batch by batch."""
-    queue.verification_started()
+    """Verify the backlog of received signatures, batch by batch. A run that verified anything
+    looks again a second later: the sign path asks at most once a second per process
+    (recall.services.queue.request_verification), so what arrived meanwhile is picked up."""
     started = time.monotonic()
     total = 0
     while True:
         result = verification.verify_batch()
         total += result.verified
         if result.verified < settings.RECALL_VERIFY_BATCH_SIZE:
-            return total
+            break
         if time.monotonic() - started > VERIFY_SLICE_SECONDS:
             verify_signatures.delay()
             return total
+    if total and not verify_signatures.app.conf.task_always_eager:
+        try:
+            verify_signatures.apply_async(countdown=queue.REQUEST_INTERVAL_SECONDS)
+        except Exception:  # the broker went away: beat's re-queue follows up
+            logger.warning("could not schedule the next verification run", exc_info=True)
+    return total
 
 
 @shared_task(name=names.REQUEUE_UNVERIFIED, soft_time_limit=30, time_limit=60, **RETRY)

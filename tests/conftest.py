@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from accounts.models import Commission, Role
+from recall import ratelimit
 from recall.models import Petition, RecallPolicy, Voter
 from recall.models.policy import policy_for
 from recall.notifications import sms
@@ -42,6 +43,7 @@ def _english():
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    ratelimit.forget_local_counts()
     yield
 
 

@@ -42,7 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicy",
     "config.middleware.RejectNullCharacters",
     "config.errors.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -185,16 +185,28 @@ TEXT = RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$", "Enter some text (no NUL c
 TWELVE_DIGITS = RegexValidator(r"^[0-9]{12}$", "An IIN is exactly 12 digits.", code="invalid_iin")
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField also takes numbers and turns them into text."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SignatureInputSerializer(serializers.Serializer):
-    iin = serializers.CharField(
+    """The request, as documented in the schema. The endpoint reads it with
+    recall.api.inputs.read_signature, which applies the same rules faster."""
+
+    iin = StrictCharField(
         validators=[TWELVE_DIGITS],
         help_text="The voter's IIN: 12 digits, the last a valid check digit (else 400 `invalid_iin`).",
     )
-    full_name = serializers.CharField(max_length=signing.MAX_NAME, validators=[TEXT], trim_whitespace=False)
+    full_name = StrictCharField(max_length=signing.MAX_NAME, validators=[TEXT], trim_whitespace=False)
     birth_date = serializers.DateField(
         help_text="Not in the future and not before 1900 (else 400 `invalid_birth_date`)."
     )
-    address = serializers.CharField(
+    address = StrictCharField(
         max_length=signing.MAX_ADDRESS, validators=[TEXT], trim_whitespace=False, help_text="Address of residence."
     )
     signed_at = BoundedDateTimeField(required=False, help_text="When the voter signed; default: now.")

@@ -13,10 +13,10 @@ run a second time.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import current_app
-from django.core.cache import cache
 from django.db import transaction
 
 from config.breaker import Breaker, CircuitOpen
@@ -75,37 +75,27 @@ def after_commit(task_name: str, *args: Any, inline_if_down: bool = False, **kwa
     transaction.on_commit(lambda: _publish(task_name, args, kwargs, inline_if_down=inline_if_down))
 
 
-VERIFY_PENDING_KEY = "recall:verify-pending"
+# A process asks for a verification run at most this often; the run that follows re-checks
+# once more a second later (recall.tasks.verify_signatures), so a signature stored in between
+# is verified within about a second without a request of its own.
+REQUEST_INTERVAL_SECONDS = 1.0
+_last_request = 0.0
 
 
 def request_verification() -> None:
-    """Ask for a verification run after commit, at most one queued run at a time.
-
-    Thousands of signatures a second need one verification task, not one each: the first
-    signer after a run has started sets the flag and publishes; the others see the flag. The
-    worker clears the flag before it claims work, so nothing stored after that is missed.
-    The flag expires on its own in case a task is lost.
-    """
+    """Ask for a verification run after commit: thousands of signatures a second need a run
+    every second or so, not one each. No shared flag is read on the sign path: each process
+    publishes at most once a second, and every run that verified something schedules one more
+    a second later, which picks up what was stored while requests were skipped. Beat's
+    re-queue covers a lost message or a broker that was down."""
 
     def publish() -> None:
-        if broker_breaker.is_open:
-            return  # the broker is down: beat's re-queue will ask once it is back
-        try:
-            first = cache.add(VERIFY_PENDING_KEY, 1, timeout=30)
-        except Exception:  # noqa: BLE001 - cache down: publish anyway, duplicates are harmless
-            first = True
-        if first and not _publish(task_names.VERIFY_SIGNATURES, (), {}):
-            # Nothing was queued: let the next signer (or beat) ask again.
-            try:
-                cache.delete(VERIFY_PENDING_KEY)
-            except Exception:  # noqa: BLE001
-                logger.info("could not clear the verification flag")
+        global _last_request
+        now = time.monotonic()
+        if not current_app.conf.task_always_eager:
+            if broker_breaker.is_open or now - _last_request < REQUEST_INTERVAL_SECONDS:
+                return
+            _last_request = now
+        _publish(task_names.VERIFY_SIGNATURES, (), {})
 
     transaction.on_commit(publish)
-
-
-def verification_started() -> None:
-    try:
-        cache.delete(VERIFY_PENDING_KEY)
-    except Exception:
-        logger.warning("could not clear the verification flag", exc_info=True)
