@@ -24,3 +24,23 @@ def test_an_oversized_body_is_a_json_413(partner, collecting, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = partner.post(sign_url(collecting), {"address": "x" * 500}, format="json")
     assert response.status_code in (400, 413) and response["Content-Type"] == "application/json"
+
+
+def test_a_body_nested_a_thousand_deep_is_a_json_400(partner, collecting):
+    body = "[" * 1000 + "]" * 1000
+    response = partner.post(sign_url(collecting), body, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "parse_error")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/nothing-here/", "/api/v1/petitions/abc/", "/api/v1/petitions/1/ledger/x/", "/api/"]
+)
+def test_urls_under_the_api_that_match_nothing_are_json_404(api, url):
+    response = api.get(url)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_url_too_long_is_a_json_414_under_the_api(api):
+    response = api.get("/api/v1/petitions/?region=" + "x" * 9000)
+    assert response.status_code == 414 and response.json()["code"] == "uri_too_long"

@@ -58,3 +58,15 @@ def test_malformed_webhook_urls_are_invalid(partner, settings, url):
 def test_list_field_errors_are_flat_and_coded(partner):
     data = partner.post("/api/v1/webhooks/", {"url": "https://example.com/h", "events": ["nope"]}, format="json").json()
     assert data["fields"]["events"] == [{"code": "invalid_choice", "message": '"nope" is not a valid choice.'}]
+
+
+def test_a_partner_may_register_at_most_the_configured_number_of_endpoints(partner, settings):
+    settings.RECALL_WEBHOOK_MAX_ENDPOINTS = 3
+    hook = {"url": "http://partner.example/hook", "events": ["petition.state_changed"]}
+    codes = [partner.post("/api/v1/webhooks/", hook, format="json").status_code for _ in range(4)]
+    refused = partner.post("/api/v1/webhooks/", hook, format="json").json()
+    assert codes == [201, 201, 201, 409]
+    assert refused["code"] == "too_many_webhooks" and "at most 3" in refused["message"]
+    assert WebhookEndpoint.objects.filter(is_active=True).count() == 3
+    other = partner_client(scopes=("webhooks",)).post("/api/v1/webhooks/", hook, format="json")
+    assert other.status_code == 201  # the cap is per partner
