@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DB_NAME = "recall_bench"
+# The database of bench/settings.py (BENCH_DATABASE_URL), dropped and re-created by each run.
+DB_NAME = os.environ.get("BENCH_DATABASE_URL", "postgres:///recall_bench").rsplit("/", 1)[-1] or "recall_bench"
 
 
 def setup_django() -> None:

@@ -253,7 +253,10 @@ CELERY_TASK_ROUTES = {
 # the request while kombu retries.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# max_retries 0: a publisher whose broker refuses the connection fails at once (kombu's
+# default retries for the whole connection timeout, 2 s, on every publish that finds the
+# connection closed). Workers reconnect with their own retry policy (broker_connection_retry).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "advance-windows": {"task": task_names.ADVANCE_WINDOWS, "schedule": 60.0},
