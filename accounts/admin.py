@@ -2,21 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt
+from axes.utils import reset as reset_login_attempts
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recall.admin.base import is_central
+from recall.admin.base import AuditedChanges, is_central
+from recall.services import audit
 
 from .models import ApiClient, ApiKey, Commission, Scope, User
 
 
-class CentralAdmin(admin.ModelAdmin):
-    """Commissions, officials and partners are managed by the central commission."""
+class CentralAdmin(AuditedChanges, admin.ModelAdmin):
+    """Commissions, officials and partners are managed by the central commission; every
+    change is in the audit log."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_central(request)
@@ -61,7 +66,27 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2", "commission", "role"]}),
     ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.is_superuser:
+            fieldsets = [*fieldsets, (_("Superuser"), {"fields": ["is_superuser"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Only a superuser grants or takes away the right to sign in to the admin.
+        return [] if request.user.is_superuser else ["is_staff"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Only a superuser may change a superuser: otherwise an official of the central
+        commission could set the superuser's password (Django's password form asks this too)
+        and take the account over."""
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not request.user.is_superuser and {"is_staff", "is_superuser"} & set(form.changed_data):
+            raise PermissionDenied
         if not change:
             obj.is_staff = True  # every member of a commission signs into the admin
         super().save_model(request, obj, form, change)
@@ -88,6 +113,9 @@ class ApiKeyAdmin(CentralAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [] if obj is None else ["client", "prefix", "created", "revoked", "revoked_at"]
 
+    def audit_subject(self, obj: ApiKey) -> dict[str, Any]:
+        return {"key": obj.prefix, "client": obj.client_id}
+
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
@@ -101,7 +129,10 @@ class ApiKeyAdmin(CentralAdmin):
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        revoked = queryset.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+        chosen = list(queryset.filter(revoked=False))
+        revoked = queryset.filter(pk__in=[k.pk for k in chosen]).update(revoked=True, revoked_at=timezone.now())
+        for key in chosen:
+            audit.record("api_key.revoked", actor=request.user, key=key.prefix, client=key.client_id)
         messages.success(request, _("Revoked %(n)s keys.") % {"n": revoked})
 
 
@@ -122,3 +153,45 @@ class ApiClientAdmin(CentralAdmin):
     list_display = ["name", "contact_email", "is_active", "created_at"]
     search_fields = ["name"]
     inlines = [ApiKeyInline]
+
+
+@admin.register(AccessAttempt)
+class FailedLoginAdmin(admin.ModelAdmin):
+    """Failed sign-ins counted by django-axes, per account and per address. The central
+    commission unlocks an account or an address here; nobody edits or deletes the records."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    fields = ["username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time"]
+    readonly_fields = fields
+    actions = ["unlock"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_central(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_central(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return super().get_actions(request) if is_central(request) and request.user.can_act else {}
+
+    @admin.action(description=_("Unlock the selected accounts and addresses"))
+    def unlock(self, request: HttpRequest, queryset: Any) -> None:
+        unlocked = 0
+        for attempt in queryset:
+            unlocked += reset_login_attempts(username=attempt.username) if attempt.username else 0
+            unlocked += reset_login_attempts(ip=attempt.ip_address) if attempt.ip_address else 0
+            audit.record(
+                "login.unlocked", actor=request.user, username=attempt.username or "", address=attempt.ip_address or ""
+            )
+        messages.success(request, _("Unlocked: %(n)s records of failed sign-ins removed.") % {"n": unlocked})

@@ -24,3 +24,17 @@ def rates_are_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         except ImproperlyConfigured as error:
             errors.append(checks.Error(f"{name}: {error}", id="recall.E001"))
     return errors
+
+
+@checks.register(checks.Tags.security)
+def sessions_end_within_a_working_day(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Officials handle personal data: an idle session ends within 8 hours (each request
+    renews it, SESSION_SAVE_EVERY_REQUEST)."""
+    errors = []
+    if settings.SESSION_COOKIE_AGE > 8 * 3600:
+        errors.append(checks.Error("RECALL_SESSION_IDLE_MINUTES is more than 480 (8 hours).", id="recall.E002"))
+    if not settings.SESSION_SAVE_EVERY_REQUEST:
+        errors.append(
+            checks.Error("SESSION_SAVE_EVERY_REQUEST must be on: sessions end after idle time.", id="recall.E003")
+        )
+    return errors

@@ -6,6 +6,7 @@ refuses to start without the secrets.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "csp",
+    "axes",
     "accounts",
     "recall",
 ]
@@ -53,7 +55,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it answers a locked-out login with its page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Officials' logins ----------------------------------------------------------------------
+# django-axes counts failed logins per account and per address (separately: a guesser trying
+# many accounts from one address is stopped, and so is one account tried from many addresses)
+# and refuses further tries for the cool-off period. The central commission unlocks an account
+# or an address in the admin (Failed logins); `manage.py axes_reset_username NAME` does it too.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("RECALL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("RECALL_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "recall.web.ratelimit.client_address"
+AXES_ENABLE_ADMIN = False  # the central commission's own admin (accounts.admin) lists them
+AXES_VERBOSE = False
+# Officials' sessions end after this much idle time (each request renews it), at most 8 hours.
+SESSION_COOKIE_AGE = env.int("RECALL_SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 
 # Content-Security-Policy on every response: scripts, styles and images only from this site,
 # nothing inline (the voters' pages and the admin need none). The API documentation relaxes
@@ -141,7 +163,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # a line per sign-in otherwise; lockouts are warnings
+    },
 }
 
 # --- Personal data --------------------------------------------------------------------------

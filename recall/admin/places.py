@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Deputy, DeputyStatus, District, RecallPolicy
-from .base import ScopedAdmin, is_central, is_member
+from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 
 
 @admin.register(District)
-class DistrictAdmin(ScopedAdmin):
+class DistrictAdmin(AuditedChanges, ScopedAdmin):
     district_path = ""
     central_only_changes = True
     list_display = ["code", "name", "region", "level", "body", "registered_voters", "deputy"]
@@ -29,7 +29,7 @@ class DistrictAdmin(ScopedAdmin):
 
 
 @admin.register(Deputy)
-class DeputyAdmin(ScopedAdmin):
+class DeputyAdmin(AuditedChanges, ScopedAdmin):
     central_only_changes = True
     list_display = ["full_name", "party_or_self", "mandate", "level", "district", "term_start", "term_end", "status"]
     list_filter = ["mandate", "level", "status", "district__region"]
@@ -42,7 +42,7 @@ class DeputyAdmin(ScopedAdmin):
 
 
 @admin.register(RecallPolicy)
-class RecallPolicyAdmin(admin.ModelAdmin):
+class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
     """Every official reads the rules; the central commission edits them."""
 
     list_display = [
