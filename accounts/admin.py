@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from recall.admin.base import AuditedChanges, is_central
 from recall.services import audit
 
+from . import two_factor
 from .models import ApiClient, ApiKey, Commission, Scope, User
 
 
@@ -65,6 +66,19 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2", "commission", "role"]}),
     ]
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset the second factor (a lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        chosen = [u for u in queryset if self.has_change_permission(request, u)]
+        for user in chosen:
+            two_factor.reset(user, actor=request.user)
+        messages.success(
+            request,
+            _("Second factor reset for %(n)s officials: they set it up again at their next sign-in.")
+            % {"n": len(chosen)},
+        )
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

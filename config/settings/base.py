@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",  # django.contrib.admin with accounts.two_factor.RecallAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "recall",
 ]
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it answers a locked-out login with its page.
@@ -73,6 +77,10 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "recall.web.ratelimit.client_address"
 AXES_ENABLE_ADMIN = False  # the central commission's own admin (accounts.admin) lists them
 AXES_VERBOSE = False
+# A second factor (TOTP and recovery codes, accounts.two_factor) for every official; on in
+# production.
+RECALL_ADMIN_TWO_FACTOR = env.bool("RECALL_ADMIN_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = "Recall petitions"
 # Officials' sessions end after this much idle time (each request renews it), at most 8 hours.
 SESSION_COOKIE_AGE = env.int("RECALL_SESSION_IDLE_MINUTES", default=120) * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -18,6 +18,7 @@ RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 
 # Text messages carry one-time codes: production names its gateway backend explicitly.
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND")
+RECALL_ADMIN_TWO_FACTOR = env.bool("RECALL_ADMIN_TWO_FACTOR", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
