@@ -217,10 +217,12 @@ class Signature(models.Model):
 
     @property
     def shown_ground(self) -> str:
-        """The ground as its checker may see it (see DISCLOSED_FOR_PARTNERS)."""
+        """The ground as its checker may see it (see DISCLOSED_FOR_PARTNERS): a partner's
+        signature, EDS ones included, tells its partner no facts about the person."""
         if self.state != SignatureState.INVALID:
             return ""
-        if self.channel == Channel.PARTNER and self.ground not in DISCLOSED_FOR_PARTNERS:
+        from_partner = self.channel == Channel.PARTNER or self.client_id is not None
+        if from_partner and self.ground not in DISCLOSED_FOR_PARTNERS:
             return "not_counted"
         return self.ground
 
@@ -273,6 +275,11 @@ class EdsChallenge(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
     # Withdrawals: the signature to withdraw (its signer's IIN must be the certificate's).
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
+    # The partner that asked for the statement through the API; null for the site's own page.
+    # A statement is accepted only from where it was issued.
+    client = models.ForeignKey(
+        "accounts.ApiClient", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
     statement = models.TextField()
     language = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)

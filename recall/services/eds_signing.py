@@ -125,9 +125,14 @@ def _labels(purpose: str, language: str) -> dict[str, str]:
 
 
 def issue(
-    petition: Petition, *, purpose: str = ChallengePurpose.SIGN, signature: Signature | None = None
+    petition: Petition,
+    *,
+    purpose: str = ChallengePurpose.SIGN,
+    signature: Signature | None = None,
+    client_id: int | None = None,
 ) -> EdsChallenge:
-    """A statement to sign, in the active language, valid for RECALL_EDS_CHALLENGE_TTL_SECONDS."""
+    """A statement to sign, in the active language, valid for RECALL_EDS_CHALLENGE_TTL_SECONDS;
+    ``client_id``: issued to a partner through the API, and accepted only from it."""
     if not enabled():
         raise NotFound(_("Signing with EDS is not available on this site."))
     if not petition.accepts_signatures():
@@ -151,6 +156,7 @@ def issue(
         purpose=purpose,
         petition=petition,
         signature=signature,
+        client_id=client_id,
         statement=statement.decode("utf-8"),
         language=language,
         expires_at=now + dt.timedelta(seconds=settings.RECALL_EDS_CHALLENGE_TTL_SECONDS),
@@ -262,21 +268,24 @@ def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetim
     )
 
 
-def sign_with_eds(challenge_value: str, cms: str, *, petition_id: int, address: str) -> Signature:
-    """Store a signature made with EDS over the statement ``challenge_value`` names.
+def sign_with_eds(
+    challenge_value: str, cms: str, *, petition_id: int, address: str, client_id: int | None = None
+) -> Signature:
+    """Store a signature made with EDS over the statement ``challenge_value`` names, on the
+    site (``client_id`` None) or submitted by the partner the statement was issued to.
 
     Raises EdsRefused (the signature, the certificate or the statement), InvalidInput (the
     address), AlreadySigned (this IIN already signed the petition) or PetitionNotCollecting.
     """
     challenge = open_challenge(challenge_value)
-    if challenge.purpose != ChallengePurpose.SIGN:
-        raise NotFound()
+    if challenge.purpose != ChallengePurpose.SIGN or challenge.client_id != client_id:
+        raise NotFound(_("This statement does not exist; start again."))
     if challenge.petition_id != petition_id:
         raise EdsRefused("other_petition", _("This statement belongs to another petition."))
     address = check_address(address)
     info, stored_cms = verify(challenge, cms)
     now = timezone.now()
-    signature = _row(challenge.petition_id, EdsSigner(info, address), stored_cms, signed_at=now)
+    signature = _row(challenge.petition_id, EdsSigner(info, address), stored_cms, signed_at=now, client_id=client_id)
     try:
         with transaction.atomic():
             _use(challenge, at=now)
@@ -312,7 +321,7 @@ def withdraw_with_eds(challenge_value: str, cms: str) -> Signature:
 
     challenge = open_challenge(challenge_value)
     if challenge.purpose != ChallengePurpose.WITHDRAW or challenge.signature_id is None:
-        raise NotFound()
+        raise NotFound(_("This statement does not exist; start again."))
     info, _cms = verify(challenge, cms)
     signature = challenge.signature
     if not hmac.compare_digest(signature.voter_id, crypto.iin_digest(info.iin)):
