@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
@@ -96,6 +97,8 @@ def verifier() -> Verifier:
     backend = settings.RECALL_EDS_BACKEND
     timeout = settings.RECALL_EDS_TIMEOUT_SECONDS
     if backend == "builtin":
+        if not settings.RECALL_EDS_TRUST_ROOTS:
+            raise ImproperlyConfigured("RECALL_EDS_BACKEND=builtin needs RECALL_EDS_TRUST_ROOTS (the NCA root files).")
         return make_verifier(
             "builtin",
             trust_roots=settings.RECALL_EDS_TRUST_ROOTS,

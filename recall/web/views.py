@@ -119,7 +119,7 @@ def eds(request: HttpRequest, challenge: str) -> HttpResponse:
     """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
     row = EdsChallenge.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
     issued = row.first()
-    if issued is None:
+    if issued is None or issued.client_id is not None:  # a partner's statement is signed in its app
         raise Http404
     signing_up = issued.purpose == ChallengePurpose.SIGN
     form = (EdsSignForm if signing_up else EdsWithdrawForm)(request.POST or None)

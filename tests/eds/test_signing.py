@@ -120,6 +120,18 @@ def test_the_cms_is_stored_encrypted(collecting, ahmetov, certs):
     assert crypto.decrypt(stored)["v"] == Signature.objects.get(pk=signature.pk).eds_cms
 
 
+def test_key_rotation_re_encrypts_the_cms(collecting, certs, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    signature = sign(collecting, certs["rsa"])
+    cms = Signature.objects.get(pk=signature.pk).eds_cms
+    settings.RECALL_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.RECALL_ENCRYPTION_KEYS]
+    call_command("rotate_keys")
+    settings.RECALL_ENCRYPTION_KEYS = settings.RECALL_ENCRYPTION_KEYS[:1]  # the old key is gone
+    assert Signature.objects.get(pk=signature.pk).eds_cms == cms
+
+
 def test_a_voter_in_the_register_is_valid_with_the_certificates_name(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
     verify_all()
@@ -383,3 +395,13 @@ def test_an_unreachable_ncanode_asks_to_try_later(collecting, certs, settings):
     settings.RECALL_EDS_NCANODE_URL = "http://127.0.0.1:9"  # nothing listens on discard
     message = refused(collecting, lambda c: signed(c, certs["rsa"]))
     assert message.startswith("Signatures cannot be verified just now.")
+
+
+def test_day_old_statements_are_purged(collecting):
+    from recall.tasks import purge_expired
+
+    old = eds_signing.issue(collecting)
+    EdsChallenge.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    fresh = eds_signing.issue(collecting)
+    assert purge_expired()["eds_statements"] == 1
+    assert list(EdsChallenge.objects.values_list("pk", flat=True)) == [fresh.pk]

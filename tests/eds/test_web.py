@@ -120,3 +120,10 @@ def test_an_eds_signature_is_not_withdrawn_by_text_message(client, collecting, c
     receipt = Signature.objects.get().receipt
     page = client.post("/en/withdraw/", {"receipt": receipt, "iin": "900101300017", "phone": "+77011234567"})
     assert "withdraw it with your EDS key too" in page.content.decode()
+
+
+def test_a_statement_issued_to_a_partner_has_no_page_on_the_site(client, collecting):
+    from tests.factories import ApiClientFactory
+
+    issued = eds_signing.issue(collecting, client_id=ApiClientFactory().pk)
+    assert client.get(f"/en/eds/{issued.challenge}/").status_code == 404
