@@ -112,6 +112,7 @@ def test_a_voter_signs_checks_and_withdraws_with_eds(page, live_server, collecti
     page.get_by_label("IIN", exact=True).fill("900101300017")
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_test_id("signature-state")).to_contain_text("State of your signature: valid")
+    expect(page.get_by_test_id("signature-state")).to_contain_text("Signed with a digital signature (EDS).")
 
     page.get_by_role("link", name="Withdraw my signature").first.click()
     page.get_by_label("Receipt code").fill(receipt)
