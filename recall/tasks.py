@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import task_names as names
-from .models import Signature, SignatureState, SigningChallenge
+from .models import EdsChallenge, Signature, SignatureState, SigningChallenge
 from .notifications.sms import SmsError
 from .services import (
     challenges,
@@ -145,7 +145,9 @@ def advance_windows() -> dict[str, int]:
 
 @shared_task(name=names.PURGE_EXPIRED, soft_time_limit=300, time_limit=360, **RETRY)
 def purge_expired() -> dict[str, int]:
-    """Daily: one-time-code challenges (they hold what the voter typed) are kept one day."""
+    """Daily: one-time-code challenges (they hold what the voter typed) are kept one day, and
+    so are EDS statements (each one is a row; a used one has done its work)."""
     cutoff = timezone.now() - dt.timedelta(days=1)
     deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
-    return {"challenges": deleted}
+    statements, _ = EdsChallenge.objects.filter(created_at__lt=cutoff).delete()
+    return {"challenges": deleted, "eds_statements": statements}

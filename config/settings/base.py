@@ -202,6 +202,21 @@ RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.
 RECALL_BEHIND_PROXY = env.bool("RECALL_BEHIND_PROXY", default=False)
 
+# --- Signing with EDS (NCALayer on the voter's machine, verified here) -------------------------
+# "" hides the EDS path; "builtin" verifies RSA/ECDSA in-process against RECALL_EDS_TRUST_ROOTS
+# (development, tests, any RSA CA); "ncanode" asks NCANode (GOST and RSA, the NCA's own SDK)
+# at RECALL_EDS_NCANODE_URL. See README, "Two ways to sign".
+RECALL_EDS_BACKEND = env("RECALL_EDS_BACKEND", default="")
+RECALL_EDS_NCANODE_URL = env("RECALL_EDS_NCANODE_URL", default="http://127.0.0.1:14579")
+# Built-in backend: PEM/DER files of the NCA root(s), and intermediates a CMS may omit.
+RECALL_EDS_TRUST_ROOTS = env.list("RECALL_EDS_TRUST_ROOTS", default=[])
+RECALL_EDS_INTERMEDIATES = env.list("RECALL_EDS_INTERMEDIATES", default=[])
+# Off only on a development machine without OCSP/CRL access: revocation is then not checked.
+RECALL_EDS_CHECK_REVOCATION = env.bool("RECALL_EDS_CHECK_REVOCATION", default=True)
+RECALL_EDS_TIMEOUT_SECONDS = env.float("RECALL_EDS_TIMEOUT_SECONDS", default=10.0)
+# How long an issued statement can be signed: the voter reads it and picks a key in NCALayer.
+RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", default=900)
+
 # --- Verification and webhooks --------------------------------------------------------------
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat

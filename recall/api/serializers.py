@@ -11,7 +11,7 @@ from rest_framework.exceptions import ErrorDetail
 from ..errors import InvalidInput
 from ..models import Deputy, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
-from ..services import signing
+from ..services import eds_signing, signing
 from ..services.signing import format_receipt
 
 
@@ -269,3 +269,42 @@ class WebhookSerializer(serializers.Serializer):
 
 class WebhookCreatedSerializer(WebhookSerializer):
     secret = serializers.CharField(read_only=True, help_text="Shown once: verify X-Recall-Signature with it.")
+
+
+# --- EDS (recall.services.eds_signing) ------------------------------------------------------------
+CHALLENGE = RegexValidator(r"^[A-Za-z0-9_-]{43}$", "A challenge is 43 base64url characters.", code="invalid")
+BASE64 = RegexValidator(r"^[A-Za-z0-9+/]+={0,2}$", "The CMS is base64 (no spaces or line breaks).", code="invalid")
+
+
+class EdsStatementInputSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(
+        choices=[("kk", "Kazakh"), ("ru", "Russian"), ("en", "English")],
+        required=False,
+        default="kk",
+        help_text="The language the voter reads the statement in.",
+    )
+
+
+class EdsStatementSerializer(serializers.Serializer):
+    challenge = serializers.CharField(help_text="Send it back with the signature; it is inside the statement too.")
+    statement = serializers.CharField(
+        help_text="Base64 of the statement's UTF-8 bytes: the voter's NCALayer signs exactly these bytes "
+        "(`kz.gov.pki.knca.basics` `sign`, format `cms`, `decode` and `encapsulate` true)."
+    )
+    text = serializers.CharField(help_text="The statement as text, to show the voter before signing.")
+    expires_at = serializers.DateTimeField()
+
+
+class EdsSignatureInputSerializer(serializers.Serializer):
+    """The voter's IIN and name come from the certificate in the CMS; only the address is sent."""
+
+    challenge = StrictCharField(validators=[CHALLENGE], help_text="From the statement this partner was issued.")
+    cms = StrictCharField(
+        max_length=eds_signing.MAX_CMS_CHARS,
+        validators=[BASE64],
+        trim_whitespace=False,
+        help_text="The attached CMS (SignedData) NCALayer returned, base64.",
+    )
+    address = StrictCharField(
+        max_length=signing.MAX_ADDRESS, validators=[TEXT], trim_whitespace=False, help_text="Address of residence."
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
 from ..selectors import daily_valid, latest_projection, next_steps, public_history, public_petitions
-from ..services import signing, webhooks
+from ..services import eds_signing, signing, webhooks
 from . import idempotency, inputs
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
 from .pagination import Pagination
@@ -22,6 +23,9 @@ from .permissions import HasScope
 from .serializers import (
     DeputySerializer,
     DistrictSerializer,
+    EdsSignatureInputSerializer,
+    EdsStatementInputSerializer,
+    EdsStatementSerializer,
     ErrorSerializer,
     PartnerSignatureSerializer,
     PetitionDetailSerializer,
@@ -37,7 +41,10 @@ MAX_ID = 2**63 - 1
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "Invalid input: `code` names the problem (e.g. `invalid_iin`, `invalid_birth_date`), `fields` the fields.",
+        400: "Invalid input: `code` names the problem (e.g. `invalid_iin`, `invalid_birth_date`; for EDS "
+        "`eds_content_mismatch`, `eds_bad_signature`, `eds_expired`, `eds_revoked`, `eds_untrusted_chain`, "
+        "`eds_wrong_key_usage`, `eds_not_individual`, `eds_malformed`, `eds_challenge_used`, "
+        "`eds_challenge_expired`, `eds_other_petition`), `fields` the fields.",
         401: "No key, or an unknown, revoked or expired key (`not_authenticated`, `invalid_api_key`, `expired_api_key`).",
         403: "The key lacks the scope (`missing_scope`).",
         404: "No such object (`not_found`).",
@@ -45,6 +52,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         "`too_many_webhooks`.",
         422: "`idempotency_key_reused`: the same Idempotency-Key with a different body.",
         429: "`throttled`: too many requests for this key; see `retry_after`.",
+        503: "`eds_revocation_unknown` or `eds_backend_unavailable`: the certificate could not be checked "
+        "just now; nothing was stored, try again later.",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
 
@@ -196,6 +205,65 @@ class SignatureCreate(APIView):
         if replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+@extend_schema(
+    tags=["partners"],
+    request=EdsStatementInputSerializer,
+    responses={201: EdsStatementSerializer, **errors(400, 401, 403, 404, 409, 429)},
+)
+class EdsStatementCreate(APIView):
+    """A statement for a voter to sign with their EDS key (scope `sign`): the petition, the deputy,
+    the grounds, the date and a one-time challenge. Have the voter's NCALayer sign `statement`,
+    then submit the CMS to `eds-signatures/` before `expires_at`. 404 when this service does not
+    accept EDS signatures."""
+
+    permission_classes = [HasScope]
+    required_scope = "sign"
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = EdsStatementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        petition = get_object_or_404(public_petitions().select_related("deputy", "district"), pk=pk)
+        with translation.override(data.validated_data["language"]):
+            issued = eds_signing.issue(petition, client_id=request.auth.client_id)
+        body = {
+            "challenge": issued.challenge,
+            "statement": eds_signing.statement_base64(issued),
+            "text": issued.statement,
+            "expires_at": issued.expires_at,
+        }
+        return Response(EdsStatementSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["partners"],
+    request=EdsSignatureInputSerializer,
+    responses={202: SignatureAcceptedSerializer, **errors(400, 401, 403, 404, 409, 429, 503)},
+)
+class EdsSignatureCreate(APIView):
+    """Submit a signature a voter made with their EDS key over a statement this partner was
+    issued (scope `sign`). It is verified at once (the signature over exactly that statement, an
+    individual's signing certificate chained to the NCA root, valid and not revoked); the IIN
+    and name come from the certificate. Nothing is stored when it is refused. A statement is
+    accepted once. `already_signed`: this certificate's IIN has already signed the petition."""
+
+    permission_classes = [HasScope]
+    required_scope = "sign"
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = EdsSignatureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        signature = eds_signing.sign_with_eds(
+            values["challenge"],
+            values["cms"],
+            petition_id=pk,
+            address=values["address"],
+            client_id=request.auth.client_id,
+        )
+        body = {"receipt": signing.format_receipt(signature.receipt), "state": "received", "petition": pk}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["partners"], responses={200: PartnerSignatureSerializer, **errors(401, 403, 404, 429)})

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..crypto import DIGEST_LENGTH, EncryptedJSONField
+from ..crypto import DIGEST_LENGTH, EncryptedJSONField, EncryptedTextField
 from ..iin import mask as iin_mask
 from .petitions import Petition
 from .register import ImportJob, JobState, Voter
@@ -22,6 +22,9 @@ class Channel(models.TextChoices):
     WEB = "web", _("web")
     PAPER = "paper", _("paper sheet")
     PARTNER = "partner", _("partner")
+    # Signed with the voter's own NCA RK key (recall.services.eds_signing); the IIN and the name
+    # come from the certificate.
+    EDS = "eds", _("digital signature (EDS)")
 
 
 class Ground(models.TextChoices):
@@ -134,8 +137,12 @@ class Signature(models.Model):
     iin_data_mismatch = models.BooleanField(default=False)
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
     birth_digest = models.CharField(max_length=DIGEST_LENGTH)
-    # iin, full_name, birth_date, address and (web) phone as the signer entered them.
+    # iin, full_name, birth_date, address and (web) phone as the signer entered them; for EDS
+    # the IIN and name from the certificate, its serial and issuer, and the address typed.
     personal = EncryptedJSONField(_("personal data"))
+    # EDS only: the CMS as received (base64), encrypted like ``personal`` and destroyed with it,
+    # so the commission can verify it again.
+    eds_cms = EncryptedTextField(null=True, blank=True, editable=False)
     # A paper or partner line repeating a signature already on this petition; stored so the
     # commission sees the attempt, counted as invalid (ground "duplicate").
     duplicate_of = models.ForeignKey(
@@ -210,10 +217,12 @@ class Signature(models.Model):
 
     @property
     def shown_ground(self) -> str:
-        """The ground as its checker may see it (see DISCLOSED_FOR_PARTNERS)."""
+        """The ground as its checker may see it (see DISCLOSED_FOR_PARTNERS): a partner's
+        signature, EDS ones included, tells its partner no facts about the person."""
         if self.state != SignatureState.INVALID:
             return ""
-        if self.channel == Channel.PARTNER and self.ground not in DISCLOSED_FOR_PARTNERS:
+        from_partner = self.channel == Channel.PARTNER or self.client_id is not None
+        if from_partner and self.ground not in DISCLOSED_FOR_PARTNERS:
             return "not_counted"
         return self.ground
 
@@ -250,6 +259,37 @@ class PaperImport(ImportJob):
 class ChallengePurpose(models.TextChoices):
     SIGN = "sign", _("sign")
     WITHDRAW = "withdraw", _("withdraw")
+
+
+class EdsChallenge(models.Model):
+    """A statement issued to be signed with EDS (recall.services.eds_signing).
+
+    ``challenge`` is the one-time value inside the statement and the page's address; the exact
+    statement bytes are kept, so the signature is checked against what was issued, not against
+    anything the browser sends back. ``used_at`` is set once, by a conditional UPDATE: a
+    signature over this statement is accepted at most once.
+    """
+
+    challenge = models.CharField(max_length=43, unique=True)
+    purpose = models.CharField(max_length=16, choices=ChallengePurpose)
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    # Withdrawals: the signature to withdraw (its signer's IIN must be the certificate's).
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
+    # The partner that asked for the statement through the API; null for the site's own page.
+    # A statement is accepted only from where it was issued.
+    client = models.ForeignKey(
+        "accounts.ApiClient", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    statement = models.TextField()
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="eds_challenge_purpose_valid")
+        ]
 
 
 class SigningChallenge(models.Model):

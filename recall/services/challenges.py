@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from .. import task_names
 from ..crypto import iin_digest, phone_digest
 from ..errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ..models import WITHDRAWABLE_STATES, ChallengePurpose, Signature, SigningChallenge
+from ..models import WITHDRAWABLE_STATES, ChallengePurpose, Channel, Signature, SigningChallenge
 from ..notifications import sms
 from . import queue, signing
 
@@ -297,6 +297,11 @@ def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
         raise ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
     if not petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
+    if signature.channel == Channel.EDS:
+        # A code to a number typed now would prove less than the key that signed.
+        raise ChallengeFailed(
+            _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
+        )
     target = signature.personal.get("phone") or phone
     with transaction.atomic():
         challenge = _create(

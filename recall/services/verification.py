@@ -14,7 +14,7 @@ register by IIN digest, and writes every decision. The rules, first match wins:
       removed)                                   -> invalid, no_right_to_vote
     under 18 on the day of signing               -> invalid, under_18
     signed outside the collection window         -> invalid, outside_window
-    name or birth date differ from the register,
+    name or birth date (not for EDS) differ from the register,
       or the IIN's digits from the birth date or
       sex (the signer's entry or the register)   -> review (an official decides)
     otherwise                                    -> valid
@@ -54,7 +54,9 @@ GROUND_SQL = """
     END
 """
 _NAME_MISMATCH = "s.name_digest <> v.name_digest"
-_BIRTH_MISMATCH = "s.birth_digest <> v.birth_digest"
+# An EDS signature has no birth date to compare: the certificate carries none, nothing is typed,
+# and the IIN itself comes from the certificate (recall.services.eds_signing).
+_BIRTH_MISMATCH = "(s.channel <> 'eds' AND s.birth_digest <> v.birth_digest)"
 _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
 MISMATCH_SQL = f"({_IIN_MISMATCH} OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
 

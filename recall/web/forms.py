@@ -95,3 +95,26 @@ class WithdrawForm(CheckForm):
         ),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+
+
+class EdsSignForm(forms.Form):
+    """What a voter signing with EDS types: only what the certificate lacks. The CMS comes from
+    NCALayer through recall/static/recall/eds.js."""
+
+    address = forms.CharField(
+        label=_("Address of residence"),
+        max_length=signing.MAX_ADDRESS,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the election commission processes my personal data to verify this signature "
+            "against the voter register."
+        ),
+        error_messages={"required": _("The signature cannot be verified without your consent.")},
+    )
+    cms = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class EdsWithdrawForm(forms.Form):
+    cms = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -1,5 +1,6 @@
-"""The voters' pages: find a petition, sign with a one-time code, get a receipt, check or
-withdraw. Server-rendered, no JavaScript needed; every string is translated."""
+"""The voters' pages: find a petition, sign with a one-time code or with EDS, get a receipt,
+check or withdraw. Server-rendered; only the EDS path needs JavaScript (recall/eds.js talks to
+NCALayer); every string is translated."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import ChallengePurpose, SigningChallenge
+from ..models import ChallengePurpose, EdsChallenge, SigningChallenge
 from ..selectors import (
     collecting_petitions,
     daily_valid,
@@ -21,9 +22,9 @@ from ..selectors import (
     public_petitions,
     regions_with_collections,
 )
-from ..services import challenges, signing
+from ..services import challenges, eds_signing, signing
 from . import ratelimit
-from .forms import CheckForm, CodeForm, SignForm, WithdrawForm
+from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
 RECEIPT_SESSION_KEY = "recall_receipt"
 
@@ -84,9 +85,82 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
                 _show(form, error)
             else:
                 return redirect("recall:confirm", token=started.token)
-    return render(
-        request, "recall/sign.html", {"petition": petition, "form": form, "signable": petition.accepts_signatures()}
-    )
+    return _sign_page(request, petition, form)
+
+
+def _sign_page(request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "") -> HttpResponse:
+    context = {
+        "petition": petition,
+        "form": form,
+        "signable": petition.accepts_signatures(),
+        "eds_enabled": eds_signing.enabled(),
+        "eds_error": eds_error,
+    }
+    return render(request, "recall/sign.html", context)
+
+
+@require_POST
+def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a statement to sign with EDS, then show it (a POST: each one is a stored row)."""
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    if ratelimit.exceeded(request, "sign"):
+        return _too_many(request)
+    try:
+        challenge = eds_signing.issue(petition)
+    except DomainError as error:
+        return _sign_page(request, petition, SignForm(), eds_error=str(error.message))
+    return redirect("recall:eds", challenge=challenge.challenge)
+
+
+@require_http_methods(["GET", "POST"])
+def eds(request: HttpRequest, challenge: str) -> HttpResponse:
+    """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
+    row = EdsChallenge.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
+    issued = row.first()
+    if issued is None or issued.client_id is not None:  # a partner's statement is signed in its app
+        raise Http404
+    signing_up = issued.purpose == ChallengePurpose.SIGN
+    form = (EdsSignForm if signing_up else EdsWithdrawForm)(request.POST or None)
+    gone = ""
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "confirm"):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if signing_up:
+                    signature = eds_signing.sign_with_eds(
+                        challenge, data["cms"], petition_id=issued.petition_id, address=data["address"]
+                    )
+                    request.session[RECEIPT_SESSION_KEY] = {
+                        "receipt": signature.receipt,
+                        "petition": signature.petition_id,
+                    }
+                    return redirect("recall:receipt")
+                eds_signing.withdraw_with_eds(challenge, data["cms"])
+                return redirect("recall:withdrawn")
+            except DomainError as error:
+                if error.field not in form.fields or error.field == "cms":
+                    error.field = None
+                _show(form, error)
+                # A refused signature is not posted again: the voter signs anew.
+                form.data = form.data.copy()
+                form.data["cms"] = ""
+    else:
+        try:
+            eds_signing.open_challenge(challenge)
+        except DomainError as error:
+            gone = str(error.message)
+    context = {
+        "issued": issued,
+        "petition": issued.petition,
+        "form": form,
+        "gone": gone,
+        "statement_b64": eds_signing.statement_base64(issued),
+    }
+    return render(request, "recall/eds.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -149,6 +223,8 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if ratelimit.exceeded(request, "withdraw"):
             return _too_many(request)
+        if "eds" in request.POST:
+            return _withdraw_with_eds(request)
         if form.is_valid():
             try:
                 data = form.cleaned_data
@@ -158,7 +234,26 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 _show(form, error)
             else:
                 return redirect("recall:confirm", token=started.token)
-    return render(request, "recall/withdraw.html", {"form": form})
+    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds_signing.enabled()})
+
+
+def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
+    """The same form's other button: no phone, a statement to sign with the signer's key."""
+    form = WithdrawForm(request.POST)
+    check_form = CheckForm(request.POST)
+    if check_form.is_valid():
+        try:
+            issued = eds_signing.start_withdrawal(check_form.cleaned_data["receipt"], check_form.cleaned_data["iin"])
+        except DomainError as error:
+            form.is_valid()
+            form.errors.pop("phone", None)
+            _show(form, error)
+        else:
+            return redirect("recall:eds", challenge=issued.challenge)
+    else:
+        form.is_valid()
+        form.errors.pop("phone", None)
+    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds_signing.enabled()})
 
 
 def withdrawn(request: HttpRequest) -> HttpResponse:

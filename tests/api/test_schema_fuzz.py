@@ -25,7 +25,16 @@ def unthrottled(settings):
     }
 
 
-def test_the_api_keeps_its_schema_under_generated_requests(live_server, collecting, voters, unthrottled):
+@pytest.fixture
+def eds_on(settings):
+    """The EDS endpoints answer as in production: statements are issued, CMS verified."""
+    from tests.eds.ca import TestCA
+
+    settings.RECALL_EDS_BACKEND = "builtin"
+    settings.RECALL_EDS_TRUST_ROOTS = [TestCA("http://127.0.0.1:9").root_pem()]
+
+
+def test_the_api_keeps_its_schema_under_generated_requests(live_server, collecting, voters, unthrottled, eds_on):
     DeputyFactory(mandate=Mandate.PARTY_LIST, district=None)  # a deputy with no district in the lists
     _key, raw = api_key(scopes=("read", "sign", "webhooks"))
     result = subprocess.run(

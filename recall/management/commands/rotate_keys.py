@@ -18,6 +18,7 @@ from recall import crypto
 ENCRYPTED = [
     ("recall_voter", "personal"),
     ("recall_signature", "personal"),
+    ("recall_signature", "eds_cms"),  # NULL except for EDS signatures: skipped
     ("recall_signingchallenge", "payload"),
     ("recall_webhookendpoint", "secret"),
 ]
