@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
     WebhookAttempt,
@@ -47,6 +48,10 @@ __all__ = [
     "WITHDRAWABLE_STATES",
     "COUNTING_STATES",
     "AuditEntry",
+    "LedgerCheckpoint",
+    "LedgerCosignature",
+    "LedgerEntry",
+    "LedgerNode",
     "BodyLevel",
     "Channel",
     "ChallengePurpose",
