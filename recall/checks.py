@@ -24,3 +24,21 @@ def rates_are_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         except ImproperlyConfigured as error:
             errors.append(checks.Error(f"{name}: {error}", id="recall.E001"))
     return errors
+
+
+@checks.register(checks.Tags.security)
+def ledger_key_is_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The ledger's key must be an Ed25519 signer key: a typo would surface only at the first
+    checkpoint, long after the deployment (production refuses to start without one at all)."""
+    from .ledger import note
+
+    skey = settings.RECALL_LEDGER_SIGNING_KEY
+    if not skey:
+        return []
+    try:
+        signer = note.Signer.from_skey(skey)
+    except (ValueError, note.NoteError) as error:
+        return [checks.Error(f"RECALL_LEDGER_SIGNING_KEY: {error}", id="recall.E002")]
+    if signer.alg != note.ALG_ED25519:
+        return [checks.Error("RECALL_LEDGER_SIGNING_KEY must be an Ed25519 (0x01) key.", id="recall.E002")]
+    return []

@@ -34,7 +34,7 @@ def _errors(*codes: int, **described: str) -> dict[int, OpenApiResponse]:
         400: "`invalid`: a parameter out of range (the field names it).",
         404: "`not_found`: the petition is not public, or nothing of that kind exists.",
         429: "`throttled`: too many requests.",
-        **{int(k.removeprefix("s")): v for k, v in described.items()},
+        **{int(k.removeprefix("s")): v for k, v in described.items()},  # s401="..." for 401
     }
     return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
 
@@ -300,7 +300,11 @@ class CosignatureStored(serializers.Serializer):
         200: OpenApiResponse(CosignatureStored, description="This witness had cosigned it: the newer line replaces."),
         **_errors(
             400,
+            401,
+            403,
             404,
+            409,
+            422,
             429,
             s401="`not_authenticated` / `invalid_api_key`: no key, or an unknown one.",
             s403="`missing_scope`: the key lacks `witness`, or its client registered no witness key.",

@@ -75,6 +75,8 @@ _REASONS = {
 _EMPTY_JSON = {"postgresql": "'[]'::jsonb", "sqlite": "'[]'"}
 # PostgreSQL: workers skip rows another worker holds. SQLite has one writer at a time anyway.
 _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
+# PostgreSQL sees judged's id too; SQLite's RETURNING names the updated table's columns only.
+_ID = {"postgresql": "t.id", "sqlite": "id"}
 
 
 def _statement(vendor: str) -> str:
@@ -124,7 +126,7 @@ def _update(vendor: str) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING t.petition_id, t.state, t.signed_at, t.id, t.channel, t.receipt
+    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt
     """
 
 

@@ -132,3 +132,16 @@ def test_a_cosignature_on_another_root_is_a_conflict(live_server, signed):
         urllib.request.urlopen(request)
     assert error.value.code == 409
     assert json.loads(error.value.read())["code"] == "root_mismatch"
+
+
+def test_the_verifier_passes_every_public_petition_of_the_demo(live_server, capsys):
+    from django.core.management import call_command
+
+    from recall.selectors import public_petitions
+
+    call_command("load_demo", voters=3000, stdout=open("/dev/null", "w"))
+    petitions = list(public_petitions().order_by("pk"))
+    assert len(petitions) >= 4
+    for petition in petitions:
+        status, out = verify(live_server, petition, capsys)
+        assert status == 0, f"petition {petition.pk}: {out}"
