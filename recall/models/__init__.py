@@ -23,7 +23,7 @@ from .petitions import (
 from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import BodyLevel, RecallPolicy, policy_for
 from .register import JobState, RegisterImport, Voter, VoterStatus
-from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun
+from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
 from .signatures import (
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
@@ -79,6 +79,7 @@ __all__ = [
     "SampleItem",
     "SampleOutcome",
     "SampleRun",
+    "SeedCommitment",
     "Signature",
     "SignatureState",
     "SigningChallenge",

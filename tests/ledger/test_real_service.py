@@ -145,3 +145,47 @@ def test_the_verifier_passes_every_public_petition_of_the_demo(live_server, caps
     for petition in petitions:
         status, out = verify(live_server, petition, capsys)
         assert status == 0, f"petition {petition.pk}: {out}"
+
+
+@pytest.fixture
+def sampled(collecting, voters, bob, policy):
+    """Submitted with 30 signatures, a dice-seeded sample of 10 decided (one duplicate), closed."""
+    from recall.services import lifecycle, sampling
+    from tests.helpers import DICE
+
+    policy.sample_minimum = 10
+    policy.save()
+    for v in voters[10:40]:
+        SignatureFactory(petition=collecting, voter_row=v)
+    verification.verify_all()
+    petition = Petition.objects.get(pk=collecting.pk)
+    assert petition.state == "threshold_reached"
+    petition = lifecycle.submit(petition, actor=bob)
+    petition = lifecycle.start_verification(petition, actor=bob)
+    run = sampling.start_sample(petition, actor=bob, procedure=DICE)
+    items = list(run.items.order_by("position"))
+    for item in items[:-1]:
+        sampling.decide_item(item.pk, actor=bob, valid=True)
+    sampling.decide_item(items[-1].pk, actor=bob, valid=False, ground="duplicate", note="signed twice")
+    run = sampling.close_sample(run.pk, actor=bob)
+    ledger.sign_due_checkpoints()
+    return petition, run
+
+
+def test_the_verifier_redoes_the_sample_and_its_projection(live_server, sampled, capsys, client):
+    petition, run = sampled
+    detail = client.get(f"/api/v1/petitions/{petition.pk}/").json()
+    assert detail["projection"]["seed"] == run.seed
+    status, out = verify(live_server, petition, capsys)
+    assert status == 0, out
+    assert "sample (entry" in out and "1 duplicates" in out
+
+
+def test_the_verifier_fails_a_projection_that_disagrees_with_the_findings(live_server, sampled, capsys):
+    from recall.models import SampleRun
+
+    petition, run = sampled
+    run.refresh_from_db()
+    SampleRun.objects.filter(pk=run.pk).update(valid_in_sample=run.valid_in_sample + 1)
+    status, out = verify(live_server, petition, capsys)
+    assert status == 1 and "FAIL" in out, out
