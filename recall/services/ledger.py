@@ -107,13 +107,6 @@ def row_of(signature: Any) -> Row:
     return Row(signature.pk, signature.petition_id, signature.receipt, signature.channel, day)
 
 
-def received_index(signature: Any) -> int | None:
-    """The index of the signature's ``received`` entry (its leaf hash is recomputed from the
-    signature and looked up), or None if the workers have not reached it."""
-    leaf = tlog.leaf_hash(entries.encode(row_of(signature).received()))
-    return leaf_index(signature.petition_id, leaf, 2**62)
-
-
 # --- appending -------------------------------------------------------------------------------
 
 
@@ -263,3 +256,29 @@ def events(petition_id: int, end: int | None = None) -> list[entries.Event]:
     if end is not None:
         qs = qs.filter(index__lt=end)
     return [entries.decode(bytes(d)) for d in qs.order_by("index").values_list("data", flat=True).iterator()]
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """Where a signature is in the public ledger, proved against a signed checkpoint."""
+
+    index: int
+    checkpoint_size: int | None  # None: not yet under a checkpoint (signed within seconds)
+    proved: bool
+
+
+def signature_inclusion(signature: Any) -> Inclusion | None:
+    """The voter's check page: the index of the signature's ``received`` entry and an inclusion
+    proof of it, checked here against the latest signed checkpoint's root (as the verifier
+    would with ``--receipt``). None if the workers have not reached the signature yet."""
+    data = entries.encode(row_of(signature).received())
+    leaf = tlog.leaf_hash(data)
+    index = leaf_index(signature.petition_id, leaf, 2**62)
+    if index is None:
+        return None
+    latest = LedgerCheckpoint.objects.filter(petition_id=signature.petition_id).order_by("-size", "-signed_at").first()
+    if latest is None or latest.size <= index:
+        return Inclusion(index, None, False)
+    proof = inclusion_proof(signature.petition_id, index, latest.size)
+    proved = tlog.verify_inclusion(leaf, index, latest.size, proof, bytes(latest.root_hash))
+    return Inclusion(index, latest.size, proved)
