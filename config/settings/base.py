@@ -160,6 +160,13 @@ RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.example.kz")
 # Off only to measure what the ledger costs (bench/ledger.py); a deployment keeps it on.
 RECALL_LEDGER_ENABLED = env.bool("RECALL_LEDGER_ENABLED", default=True)
 
+# The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
+RECALL_SUMMARY_SIGNING_CERT = env("RECALL_SUMMARY_SIGNING_CERT", default="")
+RECALL_SUMMARY_SIGNING_KEY = env("RECALL_SUMMARY_SIGNING_KEY", default="")
+RECALL_SUMMARY_SIGNING_PASSPHRASE = env("RECALL_SUMMARY_SIGNING_PASSPHRASE", default="")
+RECALL_SUMMARY_SIGNING_CHAIN = env.list("RECALL_SUMMARY_SIGNING_CHAIN", default=[])
+RECALL_SUMMARY_SIGNING_LOCATION = env("RECALL_SUMMARY_SIGNING_LOCATION", default="")
+
 # --- Voters' one-time codes -----------------------------------------------------------------
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.ConsoleBackend")
 RECALL_SMS_GATEWAY_URL = env("RECALL_SMS_GATEWAY_URL", default="")
