@@ -17,15 +17,22 @@ class LedgerEntry(models.Model):
     index = models.PositiveBigIntegerField()
     # recall.ledger.entries.encode(event): canonical JSON, no personal data.
     data = models.BinaryField()
+    # SHA-256(0x00 || data): the tree's level 0, kept in the entry's row (one row per entry).
+    leaf_hash = models.BinaryField(max_length=32)
 
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [models.UniqueConstraint(fields=["petition", "index"], name="one_ledger_entry_per_index")]
+        indexes = [
+            # The inclusion proof by leaf hash and the check page look a leaf up by its hash.
+            models.Index(fields=["petition", "leaf_hash"], name="ledger_leaf_by_hash"),
+        ]
 
 
 class LedgerNode(models.Model):
-    """A stored hash of the tree (recall.ledger.tlog): level 0 are the leaf hashes."""
+    """A stored interior hash of the tree (recall.ledger.tlog), at levels 8, 16, 24...: the
+    levels between are recomputed from these (recall.services.ledger, "tiles")."""
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+", db_index=False)
     level = models.PositiveSmallIntegerField()
@@ -35,10 +42,6 @@ class LedgerNode(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["petition", "level", "index"], name="one_ledger_node_per_position")
-        ]
-        indexes = [
-            # The inclusion proof by leaf hash looks a leaf up by its hash.
-            models.Index(fields=["petition", "hash"], condition=models.Q(level=0), name="ledger_leaf_by_hash"),
         ]
 
 

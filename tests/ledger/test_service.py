@@ -109,3 +109,41 @@ def test_the_beat_job_signs_a_checkpoint_only_for_a_grown_log(collecting, voters
     latest = LedgerCheckpoint.objects.filter(petition=petition).latest("size")
     assert latest.size == petition.ledger_size
     assert bytes(latest.root_hash) == ledger.tree_hash(petition.pk, petition.ledger_size)
+
+
+def test_the_fast_encoding_of_a_batch_is_the_canonical_encoding():
+    commitment = entries.receipt_commitment(7, "0123456789AB")
+    for event in (
+        entries.Received(commitment, "partner", "2026-11-30"),
+        entries.Received(commitment, "paper", "2026-01-02"),
+        entries.Decided(commitment, True),
+        entries.Decided(commitment, False),
+    ):
+        assert ledger._encode(event) == entries.encode(event)
+        assert entries.decode(ledger._encode(event)) == event
+
+
+def test_tiles_give_the_roots_and_proofs_of_the_full_tree(collecting):
+    from django.db import transaction
+
+    petition = Petition.objects.get(pk=collecting.pk)
+    memory = tlog.MemoryStore()
+    memory.append([tlog.leaf_hash(d) for _, d in ledger.entries_between(petition.pk, 0, petition.ledger_size)])
+    n = petition.ledger_size
+    for batch in (1, 300, 7, 255, 1, 500):  # across levels 8 and 9, batches of every shape
+        events = [
+            entries.Received(entries.paper_commitment(petition.pk, (n + i).to_bytes(32, "big")), "paper", "2026-11-30")
+            for i in range(batch)
+        ]
+        with transaction.atomic():
+            n = ledger.append(petition.pk, events)
+        memory.append([tlog.leaf_hash(entries.encode(e)) for e in events])
+        assert ledger.tree_hash(petition.pk, n) == memory.root(n)
+    assert LedgerNode.objects.filter(petition=petition).exclude(level=8).count() == 0
+    assert LedgerNode.objects.filter(petition=petition).count() == n // 256
+    for index, size in ((0, n), (300, 777), (n - 1, n), (512, 513)):
+        assert ledger.inclusion_proof(petition.pk, index, size) == tlog.inclusion_proof(index, size, memory.read)
+    for first, second in ((1, n), (256, 512), (300, 1000), (777, n)):
+        assert ledger.consistency_proof(petition.pk, first, second) == tlog.consistency_proof(
+            first, second, memory.read
+        )
