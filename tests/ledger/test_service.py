@@ -147,3 +147,11 @@ def test_tiles_give_the_roots_and_proofs_of_the_full_tree(collecting):
         assert ledger.consistency_proof(petition.pk, first, second) == tlog.consistency_proof(
             first, second, memory.read
         )
+
+
+def test_a_malformed_ledger_key_fails_the_system_check(settings):
+    from recall import checks
+
+    assert checks.ledger_key_is_readable() == []
+    settings.RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.test/ledger+00000000+AAAA"
+    assert [e.id for e in checks.ledger_key_is_readable()] == ["recall.E002"]
