@@ -203,7 +203,7 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     25,000 rows; the ORM's bulk INSERT would cost more than the verification itself)."""
     if not rows:
         return
-    names = ", ".join(columns)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "index" is a keyword in SQLite
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
