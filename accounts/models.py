@@ -69,10 +69,25 @@ class User(AbstractUser):
         return jurisdiction.can_act(self)
 
 
+def validate_witness_vkey(value: str) -> None:
+    """A witness key is a cosignature/v1 (Ed25519) verifier key: anything else cannot cosign."""
+    from django.core.exceptions import ValidationError
+
+    from recall.ledger import note
+
+    try:
+        verifier = note.Verifier.from_vkey(value)
+    except (ValueError, note.NoteError) as error:
+        raise ValidationError(_("Not a verifier key: %(error)s") % {"error": error}) from error
+    if verifier.alg != note.ALG_COSIGNATURE_V1:
+        raise ValidationError(_("A witness key must be a cosignature/v1 key (tools/witness.py --generate-key)."))
+
+
 class Scope(models.TextChoices):
     READ = "read", _("read own submissions")
     SIGN = "sign", _("submit signatures")
     WEBHOOKS = "webhooks", _("manage webhooks")
+    WITNESS = "witness", _("cosign the public ledger as a witness")
 
 
 class ApiClient(models.Model):
@@ -85,6 +100,15 @@ class ApiClient(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A witness's cosignature/v1 verifier key (tools/witness.py --generate-key); its name is the
+    # witness's identity. One key per witness; empty for partners that are not witnesses.
+    witness_vkey = models.CharField(
+        _("witness key"),
+        max_length=400,
+        blank=True,
+        validators=[validate_witness_vkey],
+        help_text=_("The witness's public key (cosignature/v1), from tools/witness.py --generate-key."),
+    )
 
     class Meta:
         verbose_name = _("API client")

@@ -32,9 +32,27 @@ def sessions_end_within_a_working_day(app_configs: Any = None, **kwargs: Any) ->
     renews it, SESSION_SAVE_EVERY_REQUEST)."""
     errors = []
     if settings.SESSION_COOKIE_AGE > 8 * 3600:
-        errors.append(checks.Error("RECALL_SESSION_IDLE_MINUTES is more than 480 (8 hours).", id="recall.E002"))
+        errors.append(checks.Error("RECALL_SESSION_IDLE_MINUTES is more than 480 (8 hours).", id="recall.E003"))
     if not settings.SESSION_SAVE_EVERY_REQUEST:
         errors.append(
-            checks.Error("SESSION_SAVE_EVERY_REQUEST must be on: sessions end after idle time.", id="recall.E003")
+            checks.Error("SESSION_SAVE_EVERY_REQUEST must be on: sessions end after idle time.", id="recall.E004")
         )
     return errors
+
+
+@checks.register(checks.Tags.security)
+def ledger_key_is_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The ledger's key must be an Ed25519 signer key: a typo would surface only at the first
+    checkpoint, long after the deployment (production refuses to start without one at all)."""
+    from .ledger import note
+
+    skey = settings.RECALL_LEDGER_SIGNING_KEY
+    if not skey:
+        return []
+    try:
+        signer = note.Signer.from_skey(skey)
+    except (ValueError, note.NoteError) as error:
+        return [checks.Error(f"RECALL_LEDGER_SIGNING_KEY: {error}", id="recall.E002")]
+    if signer.alg != note.ALG_ED25519:
+        return [checks.Error("RECALL_LEDGER_SIGNING_KEY must be an Ed25519 (0x01) key.", id="recall.E002")]
+    return []

@@ -76,3 +76,23 @@ class ImportRejected(DomainError):
             gettext_now("The file was not imported: %(n)s lines have errors (%(shown)s).")
             % {"n": error_count, "shown": shown}
         )
+
+
+class RootMismatch(DomainError):
+    """A witness saw another root for a size this log signed: a split view, or a forged checkpoint."""
+
+    code = "root_mismatch"
+    status = 409
+    default_message = _("The checkpoint of that size has another root hash.")
+
+
+class InvalidCosignature(DomainError):
+    code = "invalid_cosignature"
+    status = 422
+    default_message = _("The cosignature does not verify with the registered witness key.")
+
+
+class MissingScope(DomainError):
+    code = "missing_scope"
+    status = 403
+    default_message = _("This client has no registered witness key.")

@@ -23,6 +23,7 @@ from .notifications.sms import SmsError
 from .services import (
     challenges,
     counts,
+    ledger,
     lifecycle,
     notices,
     paper_import,
@@ -151,3 +152,9 @@ def purge_expired() -> dict[str, int]:
     deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
     statements, _ = EdsChallenge.objects.filter(created_at__lt=cutoff).delete()
     return {"challenges": deleted, "eds_statements": statements}
+
+
+@shared_task(name=names.SIGN_LEDGER_CHECKPOINTS, **RETRY)
+def sign_ledger_checkpoints() -> int:
+    """Every few seconds: a signed checkpoint for each petition whose public ledger grew."""
+    return ledger.sign_due_checkpoints()

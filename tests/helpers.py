@@ -25,6 +25,10 @@ from .factories import DeputyFactory, VoterFactory, api_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# A dice ceremony's digits for a sample's seed (recall.services.sampling.dice_procedure).
+DICE = {"kind": "dice", "digits": "31415926535897932384"}
+
+
 def populate(district: District, n: int, **kwargs) -> list[Voter]:
     voters = VoterFactory.create_batch(n, district=district, **kwargs)
     district.registered_voters = Voter.objects.filter(district=district, status="active").count()

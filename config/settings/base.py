@@ -185,6 +185,22 @@ RECALL_IIN_KEY = env("RECALL_IIN_KEY", default=None)
 # Fernet keys, newest first; older keys still decrypt (MultiFernet rotation).
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=[])
 
+# --- The public signature ledger (recall.services.ledger, recall/ledger/API.md) -----------------
+# The log's Ed25519 key in signer-key format (PRIVATE+KEY+<host>/ledger+<id>+...), its own key:
+# not SECRET_KEY, not the EDS or PDF certificate. Production refuses to start without it.
+RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY", default=None)
+# The host named in each petition's log origin, "<host>/petitions/<id>".
+RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.example.kz")
+# Off only to measure what the ledger costs (bench/ledger.py); a deployment keeps it on.
+RECALL_LEDGER_ENABLED = env.bool("RECALL_LEDGER_ENABLED", default=True)
+
+# The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
+RECALL_SUMMARY_SIGNING_CERT = env("RECALL_SUMMARY_SIGNING_CERT", default="")
+RECALL_SUMMARY_SIGNING_KEY = env("RECALL_SUMMARY_SIGNING_KEY", default="")
+RECALL_SUMMARY_SIGNING_PASSPHRASE = env("RECALL_SUMMARY_SIGNING_PASSPHRASE", default="")
+RECALL_SUMMARY_SIGNING_CHAIN = env.list("RECALL_SUMMARY_SIGNING_CHAIN", default=[])
+RECALL_SUMMARY_SIGNING_LOCATION = env("RECALL_SUMMARY_SIGNING_LOCATION", default="")
+
 # --- Voters' one-time codes -----------------------------------------------------------------
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.ConsoleBackend")
 RECALL_SMS_GATEWAY_URL = env("RECALL_SMS_GATEWAY_URL", default="")
@@ -314,4 +330,6 @@ CELERY_BEAT_SCHEDULE = {
     "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
+    # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
+    "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
 }

@@ -8,6 +8,12 @@ SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-secret")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 RECALL_IIN_KEY = env("RECALL_IIN_KEY", default="local-development-iin-key")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=["bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="])
+# A development key, public in this repository: never a deployment's.
+RECALL_LEDGER_SIGNING_KEY = env(
+    "RECALL_LEDGER_SIGNING_KEY",
+    default="PRIVATE+KEY+recall.local/ledger+eb3299b0+Aa2zP8NgFnpbJMKPZIirJtLDbyPlXsrJO7yj4oCkh08L",
+)
+RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.local")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=True)
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)

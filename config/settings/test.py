@@ -20,6 +20,8 @@ if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
 RECALL_IIN_KEY = "test-iin-key"
+RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.test/ledger+164fe12c+AToApOWMhTeHXejQtGKWa/++eYO2h69WnzK9qLpkGLhP"
+RECALL_LEDGER_HOST = "recall.test"
 RECALL_ENCRYPTION_KEYS = ["dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="]
 RECALL_WEBHOOK_ALLOW_HTTP = True
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the tests' receivers listen on 127.0.0.1

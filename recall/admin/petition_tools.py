@@ -16,8 +16,21 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ApiClient
 
 from ..errors import DomainError
-from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, policy_for
+from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, policy_for
 from ..services import exports, review, sampling
+
+
+class SampleSeedForm(forms.Form):
+    """One step of the seed's public procedure: a party's commitment, a party's reveal, or the
+    draw (with the dice ceremony's digits, or with the revealed commitments)."""
+
+    action = forms.ChoiceField(
+        choices=[("commit", "commit"), ("reveal", "reveal"), ("dice", "dice"), ("commit_reveal", "commit_reveal")],
+        widget=forms.HiddenInput,
+    )
+    name = forms.CharField(label=_("Party"), max_length=64, required=False)
+    value = forms.CharField(label=_("Commitment or reveal (64 hexadecimal digits)"), max_length=64, required=False)
+    digits = forms.CharField(label=_("Digits drawn in the public ceremony"), max_length=400, required=False)
 
 
 class BulkForm(forms.Form):
@@ -123,20 +136,38 @@ class PetitionToolsMixin:
         if petition is None or not request.user.can_act:
             return self._back(pk)
         error_message = ""
-        if request.method == "POST":  # nothing to choose: the service generates the seed
+        if request.method == "POST":  # the seed comes from a public procedure, never from the server
+            form = SampleSeedForm(request.POST)
+            form.is_valid()
+            data = form.cleaned_data
             try:
-                run = sampling.start_sample(petition, actor=request.user)
+                action = data.get("action")
+                if action == "commit":
+                    sampling.record_commitment(
+                        petition, actor=request.user, name=data["name"], commitment=data["value"]
+                    )
+                    messages.success(request, _("Commitment recorded."))
+                elif action == "reveal":
+                    sampling.record_reveal(petition, actor=request.user, name=data["name"], reveal=data["value"])
+                    messages.success(request, _("Reveal recorded."))
+                else:
+                    if action == "dice":
+                        procedure = sampling.dice_procedure(data.get("digits", ""))
+                    else:
+                        procedure = sampling.commit_reveal_procedure(petition)
+                    run = sampling.start_sample(petition, actor=request.user, procedure=procedure)
+                    messages.success(
+                        request,
+                        _("Sample of %(n)s signatures drawn with seed %(seed)s.")
+                        % {"n": run.sample_size, "seed": run.seed},
+                    )
+                    return HttpResponseRedirect(reverse("admin:recall_samplerun_change", args=[run.pk]))
+                return HttpResponseRedirect(reverse("admin:recall_petition_sample", args=[pk]))
             except DomainError as error:
                 error_message = str(error.message)
-            else:
-                messages.success(
-                    request,
-                    _("Sample of %(n)s signatures drawn with seed %(seed)s.")
-                    % {"n": run.sample_size, "seed": run.seed},
-                )
-                return HttpResponseRedirect(reverse("admin:recall_samplerun_change", args=[run.pk]))
         policy = policy_for(petition.district.level)
         raw = petition.received_count - petition.withdrawn_count
+        commitments = list(SeedCommitment.objects.filter(petition=petition).order_by("name"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Draw a random sample"),
@@ -145,6 +176,8 @@ class PetitionToolsMixin:
             "size": sampling.sample_size(raw, policy.sample_percent, policy.sample_minimum) if raw else 0,
             "raw": raw,
             "policy": policy,
+            "commitments": commitments,
+            "all_revealed": len(commitments) >= 2 and all(c.reveal for c in commitments),
             "opts": Petition._meta,
         }
         return TemplateResponse(request, "admin/recall/petition/sample.html", context)

@@ -36,6 +36,8 @@ class SampleRunAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "petition",
         "seed",
+        "procedure",
+        "population_tree_size",
         "population_size",
         "sample_size",
         "sample_percent",
@@ -65,11 +67,13 @@ class SampleRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("how to reproduce the draw"))
     def reproduce(self, obj: SampleRun) -> str:
         return format_html(
-            "<code>sorted(random.Random('{}').sample(range({}), {}))</code> — {}",
-            obj.seed,
-            obj.population_size,
-            obj.sample_size,
-            _("positions in the petition's signatures (not withdrawn) ordered by id, from 0"),
+            "<code>python3 tools/verify_ledger.py BASE_URL {}</code> — {}",
+            obj.petition_id,
+            _(
+                "recomputes the seed from its procedure, the population from the public ledger at "
+                "checkpoint size %(size)s and the members with recall-draw/v1"
+            )
+            % {"size": obj.population_tree_size},
         )
 
     @admin.display(description=_("sampled signatures"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from ..errors import InvalidInput
 from ..models import Deputy, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
-from ..services import eds_signing, signing
+from ..services import eds_signing, ledger, signing
 from ..services.signing import format_receipt
 
 
@@ -78,6 +79,16 @@ class CountsSerializer(serializers.Serializer):
         source="awaiting_count", help_text="Received and not yet decided: queued for the machine or with an official."
     )
     withdrawn = serializers.IntegerField(source="withdrawn_count")
+    queued = serializers.IntegerField(
+        source="queued_count", help_text="Stored, not yet reached by the workers: not yet in the public ledger."
+    )
+
+
+class LedgerRefSerializer(serializers.Serializer):
+    origin = serializers.CharField(help_text="The log's origin, `<host>/petitions/<id>`.")
+    size = serializers.IntegerField(
+        source="ledger_size", help_text="Entries in the public ledger, in the same snapshot as `counts` and `state`."
+    )
 
 
 class PetitionSerializer(serializers.ModelSerializer):
@@ -147,6 +158,7 @@ class PetitionDetailSerializer(PetitionSerializer):
     daily_valid = DayCountSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     projection = ProjectionSerializer(read_only=True, allow_null=True)
+    ledger = serializers.SerializerMethodField()
     next_steps = NextStepSerializer(many=True, read_only=True)
 
     class Meta(PetitionSerializer.Meta):
@@ -161,8 +173,13 @@ class PetitionDetailSerializer(PetitionSerializer):
             "daily_valid",
             "history",
             "projection",
+            "ledger",
             "next_steps",
         ]
+
+    @extend_schema_field(LedgerRefSerializer)
+    def get_ledger(self, obj: Petition) -> dict[str, Any]:
+        return {"origin": ledger.origin(obj.pk), "size": obj.ledger_size}
 
 
 class BoundedDateTimeField(serializers.DateTimeField):

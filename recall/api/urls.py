@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schema, views  # noqa: F401 - schema registers the Api-Key scheme
+from . import ledger, schema, views  # noqa: F401 - schema registers the Api-Key scheme
 
 app_name = "api"
 
@@ -12,6 +12,17 @@ urlpatterns = [
     path("petitions/<id:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
     path("petitions/<id:pk>/eds-statements/", views.EdsStatementCreate.as_view(), name="eds_statements"),
     path("petitions/<id:pk>/eds-signatures/", views.EdsSignatureCreate.as_view(), name="eds_sign"),
+    path("petitions/<id:pk>/ledger/", ledger.LedgerLatest.as_view(), name="ledger"),
+    path("petitions/<id:pk>/ledger/checkpoints/", ledger.LedgerCheckpoints.as_view(), name="ledger-checkpoints"),
+    path("petitions/<id:pk>/ledger/entries/", ledger.LedgerEntries.as_view(), name="ledger-entries"),
+    path("petitions/<id:pk>/ledger/proof/inclusion/", ledger.LedgerInclusionProof.as_view(), name="ledger-inclusion"),
+    path(
+        "petitions/<id:pk>/ledger/proof/consistency/",
+        ledger.LedgerConsistencyProof.as_view(),
+        name="ledger-consistency",
+    ),
+    path("petitions/<id:pk>/ledger/cosignatures/", ledger.LedgerCosignatures.as_view(), name="ledger-cosignatures"),
+    path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),
     path("webhooks/<id:pk>/", views.WebhookDetail.as_view(), name="webhook"),

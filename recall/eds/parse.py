@@ -14,8 +14,17 @@ import re
 from dataclasses import dataclass
 
 from asn1crypto import cms as acms
-from asn1crypto import core
+
+# Imported for what they register: asn1crypto maps attribute names to OIDs through a reverse
+# table built once, at the first CMS it handles; attribute types added later (signing-time
+# certificates by asn1crypto.tsp, CAdES attributes by pyHanko) would then be unknown to
+# pyHanko when it signs the certified summary in the same process.
+from asn1crypto import (
+    core,
+    tsp,  # noqa: F401
+)
 from asn1crypto import x509 as ax509
+from pyhanko.sign.ades import cades_asn1  # noqa: F401
 
 from .verify import MALFORMED, EdsError
 

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
     WebhookAttempt,
@@ -22,7 +23,7 @@ from .petitions import (
 from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import BodyLevel, RecallPolicy, policy_for
 from .register import JobState, RegisterImport, Voter, VoterStatus
-from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun
+from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
 from .signatures import (
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
@@ -48,6 +49,10 @@ __all__ = [
     "WITHDRAWABLE_STATES",
     "COUNTING_STATES",
     "AuditEntry",
+    "LedgerCheckpoint",
+    "LedgerCosignature",
+    "LedgerEntry",
+    "LedgerNode",
     "BodyLevel",
     "Channel",
     "ChallengePurpose",
@@ -76,6 +81,7 @@ __all__ = [
     "SampleItem",
     "SampleOutcome",
     "SampleRun",
+    "SeedCommitment",
     "Signature",
     "SignatureState",
     "SigningChallenge",

@@ -97,6 +97,9 @@ class Petition(models.Model):
     # and lowered by each verification batch.
     queued_count = models.PositiveIntegerField(_("queued for verification"), default=0)
     counts_reconciled_at = models.DateTimeField(_("counts reconciled"), null=True, blank=True)
+    # Entries in the public ledger (recall.services.ledger). Changed in the transaction that
+    # changes the counts, so a reader sees the counts and the ledger's size of one snapshot.
+    ledger_size = models.PositiveBigIntegerField(_("ledger entries"), default=0, editable=False)
     last_milestone = models.PositiveSmallIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)

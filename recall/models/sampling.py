@@ -16,14 +16,21 @@ class SampleOutcome(models.TextChoices):
 class SampleRun(models.Model):
     """A random sample of a submitted petition's signatures (California's method by default).
 
-    The seed is published: anyone holding the population (the petition's signatures that
-    were not withdrawn, ordered by id) can draw the same sample with recall.services.sampling.draw.
+    Verifiable (recall.ledger.sampling_draw): the population is the public ledger's signatures
+    at the checkpoint signed when the petition was submitted, the seed comes from a public
+    procedure (dice digits typed in, or commit-reveal among the parties), and the ``sample``
+    entry in the ledger lets anyone redraw the members with ``recall-draw/v1``.
     """
 
     petition = models.ForeignKey(
         Petition, on_delete=models.PROTECT, related_name="sample_runs", verbose_name=_("petition")
     )
     seed = models.CharField(_("random seed"), max_length=64)
+    # The seed's public procedure, as in the ledger's sample entry: {"kind": "dice", "digits"}
+    # or {"kind": "commit-reveal", "parties": [...]}.
+    procedure = models.JSONField(_("seed procedure"), default=dict, blank=True)
+    # The ledger size (a signed checkpoint's) whose signatures are the population.
+    population_tree_size = models.PositiveBigIntegerField(_("population checkpoint size"), null=True, blank=True)
     population_size = models.PositiveIntegerField(_("raw signatures"))
     sample_size = models.PositiveIntegerField(_("sample size"))
     # The policy's numbers when the sample was drawn.
@@ -101,3 +108,21 @@ class SampleItem(models.Model):
 
     def __str__(self) -> str:
         return _("sampled signature #%(n)s") % {"n": self.position + 1}
+
+
+class SeedCommitment(models.Model):
+    """A party's commitment to the sample's seed (commit-reveal): recorded before anyone
+    reveals, so nobody can choose a reveal after seeing the others'."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="seed_commitments")
+    name = models.CharField(_("party"), max_length=64)
+    commitment = models.CharField(_("commitment"), max_length=64)
+    reveal = models.CharField(_("reveal"), max_length=64, blank=True)
+    committed_at = models.DateTimeField(_("committed at"), auto_now_add=True)
+    revealed_at = models.DateTimeField(_("revealed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("seed commitment")
+        verbose_name_plural = _("seed commitments")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["petition", "name"], name="one_seed_commitment_per_party")]

@@ -1,5 +1,10 @@
 """Exports for the commission: a petition's signatures as CSV and PDF, and a one-page
-certified summary. IINs are masked in every export; names are as the signers entered them."""
+certified summary. IINs are masked in every export; names are as the signers entered them.
+
+The certified summary names the public ledger's checkpoint it certifies (size and root hash,
+signed for the occasion if the ledger grew) and is signed as a PDF (PAdES baseline B, pyHanko)
+under the commission's certificate and key (RECALL_SUMMARY_SIGNING_CERT / _KEY), so a reader
+checks it in any PDF reader and against the ledger with tools/verify_ledger.py."""
 
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from .. import iin
-from ..models import Ground, Petition, PetitionTransition, SampleRun, Signature, SignatureState
+from ..models import Ground, LedgerCheckpoint, Petition, PetitionTransition, SampleRun, Signature, SignatureState
+from . import ledger
 
 COLUMNS = [
     "id",
@@ -204,7 +210,14 @@ def summary(petition: Petition) -> dict[str, Any]:
 
 
 def summary_pdf(petition: Petition, *, printed_by: Any) -> bytes:
-    """One page: the requirement, the counts by state and ground, the sample, the certification."""
+    """One page: the requirement, the counts by state and ground, the sample, the certification,
+    the ledger checkpoint it certifies; PAdES-signed when the commission's key is configured."""
+    ledger.sign_checkpoint(petition.pk)  # the ledger as it is now, under a signed checkpoint
+    checkpoint = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at").first()
+    return sign_pdf(_summary_page(petition, printed_by=printed_by, checkpoint=checkpoint), petition)
+
+
+def _summary_page(petition: Petition, *, printed_by: Any, checkpoint: LedgerCheckpoint | None) -> bytes:
     regular, bold = _fonts()
     data = summary(petition)
     buffer = io.BytesIO()
@@ -276,10 +289,54 @@ def summary_pdf(petition: Petition, *, printed_by: Any) -> bytes:
             else _("system")
         )
         line(_("Certification"), font=bold, size=11)
-        line(f"    {certification.get_to_state_display()} — {who}, {when(certification.at)}")
+        line(f"    {certification.get_to_state_display()} — {who}, {when(certification.at)}", gap=9 * mm)
+    if checkpoint is not None:
+        # Also in the document's subject, for a program to read: origin, size, root.
+        c.setSubject(f"{ledger.origin(petition.pk)} {checkpoint.size} {ledger.b64(checkpoint.root_hash)}")
+        line(_("Public ledger"), font=bold, size=11)
+        line("    " + _("Origin: %(origin)s") % {"origin": ledger.origin(petition.pk)})
+        line("    " + _("Certified checkpoint: %(size)s entries, root hash") % {"size": checkpoint.size})
+        line("        " + ledger.b64(checkpoint.root_hash), size=9)
+        line("    " + _("Verify it: python3 tools/verify_ledger.py <site> %(id)s --vkey") % {"id": petition.pk})
+        line("        " + ledger.signer().vkey, size=8)
     y = 40 * mm
     line(_("Printed %(at)s by %(who)s") % {"at": when(timezone.now()), "who": printed_by}, size=9)
     line(_("Signature of the commission's secretary: ______________________    Seal"), size=10)
     c.showPage()
     c.save()
     return buffer.getvalue()
+
+
+@cache
+def _pdf_signer(cert: str, key: str, chain: tuple[str, ...], passphrase: str) -> Any:
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load(
+        key, cert, ca_chain_files=chain, key_passphrase=passphrase.encode() if passphrase else None
+    )
+    if signer is None:
+        raise ImproperlyConfigured("RECALL_SUMMARY_SIGNING_CERT / _KEY could not be loaded.")
+    return signer
+
+
+def sign_pdf(pdf: bytes, petition: Petition) -> bytes:
+    """Sign ``pdf`` (PAdES baseline B) with the commission's certificate; unchanged when none is
+    configured (a development set-up: production configures one, see docs/architecture.md)."""
+    cert, key = settings.RECALL_SUMMARY_SIGNING_CERT, settings.RECALL_SUMMARY_SIGNING_KEY
+    if not (cert and key):
+        return pdf
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = _pdf_signer(
+        cert, key, tuple(settings.RECALL_SUMMARY_SIGNING_CHAIN), settings.RECALL_SUMMARY_SIGNING_PASSPHRASE or ""
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="CommissionSignature",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=_("Certified summary of petition No. %(id)s") % {"id": petition.pk},
+        location=settings.RECALL_SUMMARY_SIGNING_LOCATION or None,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    return signers.sign_pdf(writer, meta, signer=signer).getvalue()

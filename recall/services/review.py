@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from .. import jurisdiction
 from ..errors import IllegalTransition, InvalidInput
 from ..models import COUNTING_STATES, OFFICIAL_GROUNDS, WITHDRAWABLE_STATES, Petition, Signature, SignatureState
-from . import audit, counts, lifecycle
+from . import audit, counts, ledger, lifecycle
 
 SS = SignatureState
 # What an official may turn a signature into, from which states.
@@ -39,6 +39,8 @@ def _count(signature: Signature, old: str, new: str) -> None:
     delta = counts.Delta()
     delta.move(None if old == SS.RECEIVED else old, new, signature.signed_at)
     counts.apply({signature.petition_id: delta})
+    # The public ledger records the change in the same transaction (never the ground).
+    ledger.append_signatures([(ledger.row_of(signature), old, new)])
 
 
 def withdraw_by_signer(signature_id: int) -> Signature:
@@ -196,7 +198,11 @@ def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, e
     if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
     with transaction.atomic():
-        rows = list(bulk_queryset(criteria).select_for_update().only("id", "state", "signed_at", "personal"))
+        rows = list(
+            bulk_queryset(criteria)
+            .select_for_update()
+            .only("id", "petition_id", "state", "signed_at", "personal", "receipt", "channel")
+        )
         if criteria.address_contains:
             rows = _address_matches(rows, criteria.address_contains)
         if len(rows) != expected:
@@ -215,6 +221,7 @@ def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, e
         for s in rows:
             delta.move(s.state, SS.INVALID, s.signed_at)
         counts.apply({petition.pk: delta})
+        ledger.append_signatures((ledger.row_of(s), s.state, SS.INVALID) for s in rows)
         audit.record(
             "signatures.bulk_invalidated",
             actor=actor,

@@ -8,16 +8,25 @@ each sampled signature valid or invalid, and projects the number of valid signat
 Above the policy's sufficient band (110 % of the requirement) the petition qualifies, below the
 insufficient band (95 %) it fails, in between every signature must be checked.
 
-The draw is reproducible by anyone: the population is the petition's non-withdrawn signatures
-ordered by id, and the sample is ``sorted(random.Random(seed).sample(range(N), n))`` (Python 3's
-Mersenne Twister, string seed). The seed is published with the result.
+The draw is reproducible by anyone, from the public ledger alone (recall.ledger.sampling_draw
+is the specification, tools/verify_ledger.py redoes it):
+
+- the population is the ledger's signatures received and not withdrawn among the entries of the
+  checkpoint signed when the petition was submitted, in log order (a petition whose ledger has
+  no submission, such as one submitted before the ledger existed, gets a checkpoint signed at
+  the draw);
+- the seed comes from a public procedure, never from the server: digits drawn in a public
+  ceremony and typed in (``{"kind": "dice", "digits"}``), or commit-reveal among the commission,
+  the initiative group and any witness (``record_commitment`` for every party first, then
+  ``record_reveal``; the seed is the hash of the reveals in name order);
+- the members are ``recall-draw/v1`` of the seed and the population; the ``sample`` entry and
+  each finding (``finding`` entry) go into the ledger.
 """
 
 from __future__ import annotations
 
 import math
-import random
-import secrets
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +37,7 @@ from django.utils.translation import gettext as _
 from .. import jurisdiction
 from ..constraints import violated
 from ..errors import IllegalTransition, InvalidInput, PolicyViolation
+from ..ledger import entries, sampling_draw
 from ..models import (
     Ground,
     Petition,
@@ -36,11 +46,12 @@ from ..models import (
     SampleItem,
     SampleOutcome,
     SampleRun,
+    SeedCommitment,
     Signature,
     SignatureState,
     policy_for,
 )
-from . import audit, review
+from . import audit, ledger, review
 
 
 def sample_size(population: int, percent: Decimal, minimum: int) -> int:
@@ -48,14 +59,95 @@ def sample_size(population: int, percent: Decimal, minimum: int) -> int:
     return min(population, max(minimum, math.ceil(Decimal(population) * Decimal(percent) / 100)))
 
 
-def draw(seed: str, population: int, size: int) -> list[int]:
-    """Positions (0-based) in the id-ordered population; the same for the same seed, anywhere."""
-    return sorted(random.Random(seed).sample(range(population), size))
+def draw(seed: bytes, population: int, size: int) -> list[int]:
+    """Positions (0-based) in the ledger-ordered population (``recall-draw/v1``)."""
+    return sampling_draw.draw(seed, population, size)
 
 
 def projection(*, raw: int, sample: int, valid: int, duplicates: int) -> Decimal:
     ratio = Decimal(raw) / Decimal(sample)
     return Decimal(raw) * Decimal(valid) / Decimal(sample) - duplicates * ratio * (ratio - 1)
+
+
+# --- the seed's public procedure -------------------------------------------------------------
+
+
+def _check_open(petition: Petition, actor: Any) -> None:
+    jurisdiction.authorize(actor, petition.district_id)
+    if petition.state != PetitionState.VERIFYING:
+        raise IllegalTransition(_("A sample is drawn from a petition under verification."))
+    if SampleRun.objects.filter(petition=petition).exists():
+        raise PolicyViolation(_("A sample was already drawn for this petition."), code="sample_exists")
+
+
+def record_commitment(petition: Petition, *, actor: Any, name: str, commitment: str) -> SeedCommitment:
+    """A party's commitment (commit-reveal), accepted only until the first reveal."""
+    _check_open(petition, actor)
+    commitment = commitment.strip().lower()
+    try:
+        sampling_draw.party_commitment(name, b"\0" * 32)  # checks the name's form
+    except ValueError as error:
+        raise InvalidInput(str(error), field="name") from error
+    if not re.fullmatch(r"[0-9a-f]{64}", commitment):
+        raise InvalidInput(_("A commitment is 64 hexadecimal digits."), field="commitment")
+    with transaction.atomic():
+        Petition.objects.select_for_update().filter(pk=petition.pk).exists()
+        if SeedCommitment.objects.filter(petition=petition).exclude(reveal="").exists():
+            raise PolicyViolation(_("A party has revealed already: no more commitments."), code="reveals_started")
+        if SeedCommitment.objects.filter(petition=petition, name=name).exists():
+            raise PolicyViolation(_("This party has committed already."), code="already_committed")
+        item = SeedCommitment.objects.create(petition=petition, name=name, commitment=commitment)
+        audit.record("sample.seed_committed", actor=actor, petition_id=petition.pk, party=name, commitment=commitment)
+    return item
+
+
+def record_reveal(petition: Petition, *, actor: Any, name: str, reveal: str) -> SeedCommitment:
+    """A party's reveal: it must match the party's commitment."""
+    _check_open(petition, actor)
+    with transaction.atomic():
+        item = SeedCommitment.objects.select_for_update().filter(petition=petition, name=name).first()
+        if item is None:
+            raise InvalidInput(_("This party has not committed."), field="name")
+        if SeedCommitment.objects.filter(petition=petition).count() < 2:
+            raise PolicyViolation(_("Commit-reveal needs two or more parties."), code="too_few_parties")
+        try:
+            value = bytes.fromhex(reveal.strip())
+            matches = sampling_draw.party_commitment(name, value) == item.commitment
+        except ValueError:
+            matches = False
+        if not matches:
+            raise InvalidInput(_("The reveal does not match the party's commitment."), field="reveal")
+        SeedCommitment.objects.filter(pk=item.pk).update(reveal=value.hex(), revealed_at=timezone.now())
+        audit.record("sample.seed_revealed", actor=actor, petition_id=petition.pk, party=name, reveal=value.hex())
+    item.refresh_from_db()
+    return item
+
+
+def commit_reveal_procedure(petition: Petition) -> dict[str, Any]:
+    parties = list(SeedCommitment.objects.filter(petition=petition).order_by("name"))
+    if len(parties) < 2 or any(not p.reveal for p in parties):
+        raise PolicyViolation(_("Every party must commit and reveal first."), code="reveals_missing")
+    return sampling_draw.commit_reveal_procedure([(p.name, bytes.fromhex(p.reveal)) for p in parties])
+
+
+def dice_procedure(digits: str) -> dict[str, Any]:
+    digits = "".join(digits.split())
+    try:
+        sampling_draw.dice_seed(digits)
+    except ValueError as error:
+        raise InvalidInput(_("Type the 20 to 200 digits of the dice ceremony."), field="digits") from error
+    return {"kind": "dice", "digits": digits}
+
+
+def population_checkpoint(petition: Petition) -> int:
+    """The ledger size whose signatures are the population: the checkpoint signed at submission.
+    A ledger without a submission (a petition submitted before the ledger) gets one now."""
+    events = ledger.events(petition.pk)
+    submitted = [i for i, e in enumerate(events) if isinstance(e, entries.StateChanged) and e.to_state == "submitted"]
+    if submitted:
+        return submitted[-1] + 1
+    ledger.sign_checkpoint(petition.pk)
+    return len(events)
 
 
 def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, insufficient_percent: Decimal) -> str:
@@ -66,11 +158,14 @@ def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, i
     return SampleOutcome.FULL_CHECK
 
 
-def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
-    """Draw the petition's one sample, with a seed generated here (never chosen by a person)."""
-    jurisdiction.authorize(actor, petition.district_id)
-    if petition.state != PetitionState.VERIFYING:
-        raise IllegalTransition(_("A sample is drawn from a petition under verification."))
+def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -> SampleRun:
+    """Draw the petition's one sample with the seed of a public ``procedure`` (``dice_procedure``
+    or ``commit_reveal_procedure``); the ``sample`` entry goes into the ledger."""
+    _check_open(petition, actor)
+    try:
+        seed = sampling_draw.seed_from_procedure(procedure)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="procedure") from error
     waiting = Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).count()
     if waiting:
         raise PolicyViolation(
@@ -78,23 +173,23 @@ def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
             code="verification_backlog",
         )
     policy = policy_for(petition.district.level)
-    population = list(
-        Signature.objects.filter(petition=petition)
-        .exclude(state=SignatureState.WITHDRAWN)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not population:
-        raise PolicyViolation(_("The petition has no signatures to sample."), code="empty_population")
-    size = sample_size(len(population), policy.sample_percent, policy.sample_minimum)
-    seed = secrets.token_hex(16)
-    positions = draw(seed, len(population), size)
+    percent = f"{Decimal(policy.sample_percent):.2f}"
     try:
         with transaction.atomic():
+            Petition.objects.select_for_update().filter(pk=petition.pk).exists()
+            tree_size = population_checkpoint(petition)
+            members_of = sampling_draw.population(ledger.events(petition.pk, tree_size), tree_size)
+            if not members_of:
+                raise PolicyViolation(_("The petition has no signatures to sample."), code="empty_population")
+            size = sampling_draw.sample_size(len(members_of), percent, policy.sample_minimum)
+            positions = draw(seed, len(members_of), size)
+            by_commitment = _signatures_by_commitment(petition)
             run = SampleRun.objects.create(
                 petition=petition,
-                seed=seed,
-                population_size=len(population),
+                seed=seed.hex(),
+                procedure=procedure,
+                population_tree_size=tree_size,
+                population_size=len(members_of),
                 sample_size=size,
                 sample_percent=policy.sample_percent,
                 sample_minimum=policy.sample_minimum,
@@ -103,15 +198,25 @@ def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
                 started_by=actor,
             )
             SampleItem.objects.bulk_create(
-                SampleItem(run=run, signature_id=population[p], position=p) for p in positions
+                SampleItem(run=run, signature_id=by_commitment[members_of[p]], position=p) for p in positions
+            )
+            ledger.append(
+                petition.pk,
+                [
+                    entries.SampleDrawn(
+                        tree_size, len(members_of), size, percent, policy.sample_minimum, seed.hex(), procedure
+                    )
+                ],
             )
             audit.record(
                 "sample.started",
                 actor=actor,
                 petition_id=petition.pk,
                 obj=run,
-                seed=seed,
-                population=len(population),
+                seed=seed.hex(),
+                procedure=procedure,
+                population=len(members_of),
+                population_tree_size=tree_size,
                 size=size,
             )
     except IntegrityError as error:
@@ -119,6 +224,11 @@ def start_sample(petition: Petition, *, actor: Any) -> SampleRun:
             raise PolicyViolation(_("A sample was already drawn for this petition."), code="sample_exists") from error
         raise
     return run
+
+
+def _signatures_by_commitment(petition: Petition) -> dict[str, int]:
+    rows = Signature.objects.filter(petition=petition).values_list("pk", "receipt")
+    return {ledger.commitment(petition.pk, pk, receipt): pk for pk, receipt in rows.iterator()}
 
 
 def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note: str = "") -> SampleItem:
@@ -146,6 +256,17 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
             decided_at=timezone.now(),
         )
         signature = item.signature
+        # The finding goes into the public ledger (duplicate: the one ground the projection needs).
+        ledger.append(
+            run.petition_id,
+            [
+                entries.SampleFinding(
+                    ledger.row_of(signature).commitment,
+                    counted=valid,
+                    duplicate=not valid and ground == Ground.DUPLICATE,
+                )
+            ],
+        )
         target = SignatureState.VALID if valid else SignatureState.INVALID
         if signature.state != target:
             review.decide(
@@ -186,9 +307,10 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
             )
         valid = run.items.filter(decision=SampleDecision.VALID).count()
         duplicates = run.items.filter(decision=SampleDecision.INVALID, ground=Ground.DUPLICATE).count()
-        projected = projection(
+        # Rounded half-even as the ledger's specification says, so a verifier gets the same cents.
+        projected = sampling_draw.projection(
             raw=run.population_size, sample=run.sample_size, valid=valid, duplicates=duplicates
-        ).quantize(Decimal("0.01"))
+        )
         result = outcome(
             projected,
             required=run.petition.required_signatures or 0,

@@ -20,13 +20,15 @@ register by IIN digest, and writes every decision. The rules, first match wins:
     otherwise                                    -> valid
 
 The counts, the daily series, the threshold and the milestones are updated in the same
-transaction (recall.services.counts).
+transaction (recall.services.counts), and so is the public ledger (recall.services.ledger): each
+signature's ``received`` entry and, unless it waits for an official, its ``decided`` entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import counts, lifecycle
+from . import counts, ledger, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ _REASONS = {
 _EMPTY_JSON = {"postgresql": "'[]'::jsonb", "sqlite": "'[]'"}
 # PostgreSQL: workers skip rows another worker holds. SQLite has one writer at a time anyway.
 _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
+# PostgreSQL sees judged's id too; SQLite's RETURNING names the updated table's columns only.
+_ID = {"postgresql": "t.id", "sqlite": "id"}
 
 
 def _statement(vendor: str) -> str:
@@ -84,6 +88,14 @@ def _statement(vendor: str) -> str:
     update = _update(vendor)
     if vendor != "postgresql":
         return update
+    if ledger.enabled():
+        # The ledger needs each signature (its commitment and day): one row per signature, the
+        # local day computed by the database as for the sums.
+        return f"""
+        WITH decided AS ({update})
+        SELECT petition_id, state, (signed_at AT TIME ZONE %(tz)s)::date AS day, id, channel, receipt
+        FROM decided
+        """
     return f"""
     WITH decided AS ({update})
     SELECT petition_id, state, (signed_at AT TIME ZONE %(tz)s)::date AS day, count(*)
@@ -116,7 +128,7 @@ def _update(vendor: str) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING petition_id, state, signed_at
+    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt
     """
 
 
@@ -137,13 +149,37 @@ def verify_batch(limit: int | None = None) -> BatchResult:
             rows = cursor.fetchall()
         if not rows:
             return BatchResult(0, 0, [])
-        if vendor == "postgresql":
+        if vendor == "postgresql" and not ledger.enabled():
             deltas = counts.group_sums(rows)
+        elif vendor == "postgresql":
+            deltas = counts.group_sums(_sums(rows))
+            ledger.append_signatures(
+                (ledger.Row(sid, pid, receipt, channel, day.isoformat()), None, state)
+                for pid, state, day, sid, channel, receipt in rows
+            )
         else:
-            deltas = counts.group_by_petition((pid, None, state, _aware(signed)) for pid, state, signed in rows)
+            deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
+            ledger.append_signatures(
+                (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed))), None, state)
+                for pid, state, signed, sid, channel, receipt in rows
+            )
         counts.apply(deltas)
         moved = lifecycle.after_counts_changed(deltas.keys())
     return BatchResult(sum(d.received for d in deltas.values()), len(deltas), moved)
+
+
+def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, int]]:
+    totals = Counter((pid, state, day) for pid, state, day, *_ in rows)
+    return [(pid, state, day, n) for (pid, state, day), n in totals.items()]
+
+
+@dataclass(frozen=True)
+class _Returned:
+    pk: int
+    petition_id: int
+    receipt: str | None
+    channel: str
+    signed_at: dt.datetime
 
 
 def verify_all(limit: int | None = None) -> int:

@@ -22,7 +22,7 @@ from ..selectors import (
     public_petitions,
     regions_with_collections,
 )
-from ..services import challenges, eds_signing, signing
+from ..services import challenges, eds_signing, ledger, signing, witnesses
 from . import ratelimit
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
@@ -65,6 +65,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signable": petition.accepts_signatures(),
             "history": public_history(petition),
             "series": daily_valid(petition)[-14:],
+            "ledger_origin": ledger.origin(petition.pk),
+            "witnesses": witnesses.witness_count(petition),
         },
     )
 
@@ -214,7 +216,8 @@ def check(request: HttpRequest) -> HttpResponse:
                 found = challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
             except DomainError as error:
                 _show(form, error)
-    return render(request, "recall/check.html", {"form": form, "signature": found})
+    inclusion = ledger.signature_inclusion(found) if found is not None else None
+    return render(request, "recall/check.html", {"form": form, "signature": found, "inclusion": inclusion})
 
 
 @require_http_methods(["GET", "POST"])

@@ -157,7 +157,7 @@ def test_an_idle_session_ends(client, bob, settings):
 
 def test_sessions_longer_than_eight_hours_are_refused_by_the_checks(settings):
     settings.SESSION_COOKIE_AGE = 9 * 3600
-    with pytest.raises(SystemCheckError, match="recall.E002"):
+    with pytest.raises(SystemCheckError, match="recall.E003"):
         call_command("check")
 
 

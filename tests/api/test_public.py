@@ -11,7 +11,15 @@ def test_petitions_are_listed_with_counts_and_no_personal_data(api, collecting, 
     data = api.get("/api/v1/petitions/").json()
     assert data["count"] == 1
     item = data["results"][0]
-    assert item["counts"] == {"required": 10, "received": 1, "valid": 1, "invalid": 0, "awaiting": 0, "withdrawn": 0}
+    assert item["counts"] == {
+        "required": 10,
+        "received": 1,
+        "valid": 1,
+        "invalid": 0,
+        "awaiting": 0,
+        "withdrawn": 0,
+        "queued": 0,
+    }
     assert item["district"]["code"] == "K-1" and item["state"] == "collecting"
     detail = api.get(f"/api/v1/petitions/{collecting.pk}/").json()
     assert detail["daily_valid"][0]["valid"] == 1 and detail["daily_valid"][0]["total"] == 1

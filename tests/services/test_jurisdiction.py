@@ -14,6 +14,7 @@ from recall.errors import OutsideJurisdiction
 from recall.models import AuditEntry, Petition, PetitionState, RecallVote, SampleItem, SampleRun, Signature
 from recall.services import lifecycle, review, sampling, verification
 from tests.factories import DeputyFactory, SignatureFactory
+from tests.helpers import DICE
 
 S = PetitionState
 
@@ -126,13 +127,13 @@ def verifying(collecting, voters, policy):
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_outside_the_jurisdiction_is_not_drawn(verifying, persona, request):
     with pytest.raises(OutsideJurisdiction):
-        sampling.start_sample(verifying, actor=request.getfixturevalue(persona))
+        sampling.start_sample(verifying, actor=request.getfixturevalue(persona), procedure=DICE)
     assert not SampleRun.objects.exists()
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_finding_outside_the_jurisdiction_is_refused(verifying, bob, persona, request):
-    item = sampling.start_sample(verifying, actor=bob).items.first()
+    item = sampling.start_sample(verifying, actor=bob, procedure=DICE).items.first()
     outsider = request.getfixturevalue(persona)
     # A finding that confirms the machine's decision changes no signature: only the sample's
     # own check stands between the outsider and the finding.
@@ -147,7 +148,7 @@ def test_a_sample_finding_outside_the_jurisdiction_is_refused(verifying, bob, pe
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_outside_the_jurisdiction_is_not_closed(verifying, bob, persona, request):
-    run = sampling.start_sample(verifying, actor=bob)
+    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
     with pytest.raises(OutsideJurisdiction):

@@ -7,9 +7,11 @@ from fractions import Fraction
 import pytest
 
 from recall.errors import InvalidInput, PolicyViolation
+from recall.ledger import sampling_draw
 from recall.models import Petition, PetitionState, SampleOutcome, Signature
-from recall.services import lifecycle, sampling, verification
+from recall.services import ledger, lifecycle, sampling, verification
 from tests.factories import SignatureFactory
+from tests.helpers import DICE
 
 
 def test_the_worked_example_of_the_california_procedure():
@@ -46,9 +48,10 @@ def test_the_sample_is_three_percent_or_five_hundred():
 
 
 def test_the_draw_is_reproducible_from_the_seed():
-    assert sampling.draw("published-seed", 1000, 30) == sampling.draw("published-seed", 1000, 30)
-    assert sampling.draw("published-seed", 1000, 30) != sampling.draw("another-seed", 1000, 30)
-    assert len(set(sampling.draw("s", 1000, 30))) == 30
+    seed, other = b"\x01" * 32, b"\x02" * 32
+    assert sampling.draw(seed, 1000, 30) == sampling.draw(seed, 1000, 30)
+    assert sampling.draw(seed, 1000, 30) != sampling.draw(other, 1000, 30)
+    assert len(set(sampling.draw(seed, 1000, 30))) == 30
 
 
 @pytest.fixture
@@ -64,11 +67,14 @@ def verifying(collecting, voters, policy):
 
 
 def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob):
-    run = sampling.start_sample(verifying, actor=bob)
-    assert (run.population_size, run.sample_size) == (30, 10) and len(run.seed) == 32
-    population = list(Signature.objects.filter(petition=verifying).order_by("pk").values_list("pk", flat=True))
-    expected = [population[p] for p in sampling.draw(run.seed, 30, 10)]  # anyone can redo the draw
-    assert list(run.items.order_by("position").values_list("signature_id", flat=True)) == expected
+    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    assert (run.population_size, run.sample_size) == (30, 10)
+    assert run.seed == sampling_draw.seed_from_procedure(DICE).hex()
+    # Anyone can redo the draw from the public ledger: the population is its received signatures.
+    population = sampling_draw.population(ledger.events(verifying.pk), run.population_tree_size)
+    members = [population[p] for p in sampling.draw(bytes.fromhex(run.seed), 30, 10)]
+    by_id = {s.pk: ledger.row_of(s).commitment for s in Signature.objects.filter(petition=verifying)}
+    assert [by_id[i] for i in run.items.order_by("position").values_list("signature_id", flat=True)] == members
     items = list(run.items.all())
     for item in items[:9]:
         sampling.decide_item(item.pk, actor=bob, valid=True)
@@ -84,7 +90,7 @@ def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob)
 
 def test_duplicates_found_in_the_sample_lower_the_projection(verifying, bob):
     Petition.objects.filter(pk=verifying.pk).update(required_signatures=20)
-    run = sampling.start_sample(verifying, actor=bob)
+    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
     items = list(run.items.order_by("position"))
     for item in items[:9]:
         sampling.decide_item(item.pk, actor=bob, valid=True)
@@ -99,7 +105,7 @@ def test_duplicates_found_in_the_sample_lower_the_projection(verifying, bob):
 def test_a_projection_in_the_middle_band_requires_every_signature(verifying, bob, policy):
     Petition.objects.filter(pk=verifying.pk).update(required_signatures=28)
     verifying.refresh_from_db()
-    run = sampling.start_sample(verifying, actor=bob)
+    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
     run = sampling.close_sample(run.pk, actor=bob)
@@ -109,9 +115,9 @@ def test_a_projection_in_the_middle_band_requires_every_signature(verifying, bob
 
 
 def test_a_petition_has_one_sample(verifying, bob):
-    sampling.start_sample(verifying, actor=bob)
+    sampling.start_sample(verifying, actor=bob, procedure=DICE)
     with pytest.raises(PolicyViolation, match="already drawn"):
-        sampling.start_sample(verifying, actor=bob)
+        sampling.start_sample(verifying, actor=bob, procedure=DICE)
 
 
 def test_a_changed_sample_finding_needs_a_reason(collecting, voters, bob, policy):
@@ -119,7 +125,7 @@ def test_a_changed_sample_finding_needs_a_reason(collecting, voters, bob, policy
     verification.verify_all()
     Petition.objects.filter(pk=collecting.pk).update(state="verifying")
     collecting.refresh_from_db()
-    item = sampling.start_sample(collecting, actor=bob).items.get()
+    item = sampling.start_sample(collecting, actor=bob, procedure=DICE).items.get()
     sampling.decide_item(item.pk, actor=bob, valid=False, ground="forgery", note="erasures")
     with pytest.raises(InvalidInput, match="why"):
         sampling.decide_item(item.pk, actor=bob, valid=True)

@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "RECALL_IIN_KEY": "iin-key-for-the-check",
     "RECALL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "RECALL_SMS_BACKEND": "recall.notifications.sms.HttpGatewayBackend",
+    "RECALL_LEDGER_SIGNING_KEY": "PRIVATE+KEY+recall.example.kz/ledger+3ebac732+Abg1saorFJ2xaKWA0sJZGFPE4taenmiVcoOgEIYcSvC2",
 }
 
 
@@ -36,7 +37,15 @@ def test_production_settings_pass_the_deploy_check():
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "RECALL_IIN_KEY", "RECALL_ENCRYPTION_KEYS", "DATABASE_URL", "RECALL_SMS_BACKEND"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "RECALL_IIN_KEY",
+        "RECALL_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "RECALL_SMS_BACKEND",
+        "RECALL_LEDGER_SIGNING_KEY",
+    ],
 )
 def test_production_has_no_secret_defaults(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}

@@ -4,6 +4,7 @@ in several states. Everything goes through the same services the service itself 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import random
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils import timezone
 from accounts.models import ApiClient, ApiKey, Commission, Role, User
 from recall import demo_data
 from recall.crypto import iin_digest
+from recall.ledger import sampling_draw
 from recall.models import (
     Deputy,
     District,
@@ -26,7 +28,7 @@ from recall.models import (
     Signature,
     Voter,
 )
-from recall.services import lifecycle, paper_import, review, sampling, signing, verification
+from recall.services import ledger, lifecycle, paper_import, review, sampling, signing, verification
 from recall.services.register_import import import_register
 
 TERM_START = dt.date(2023, 3, 29)  # Mazhilis and maslikhats elected on 19 March 2023
@@ -99,6 +101,8 @@ class Command(BaseCommand):
             self.commissions(districts)
         self.register(voters)
         self.petitions(rng)
+        # What beat would sign within seconds: every ledger checkpointed at its current size.
+        ledger.sign_due_checkpoints()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def districts(self) -> dict[str, District]:
@@ -304,7 +308,16 @@ class Command(BaseCommand):
         verifying.refresh_from_db()
         lifecycle.submit(verifying, actor=cec, reason="Sheets handed in by the initiative group.")
         lifecycle.start_verification(verifying, actor=cec)
-        sampling.start_sample(verifying, actor=cec)
+        # The seed by commit-reveal between the commission and the initiative group (their
+        # reveals fixed so the demo is the same every time).
+        for party in ("commission", "initiative group"):
+            reveal = hashlib.sha256(f"demo reveal of {party}".encode()).digest()
+            commitment = sampling_draw.party_commitment(party, reveal)
+            sampling.record_commitment(verifying, actor=cec, name=party, commitment=commitment)
+        for party in ("commission", "initiative group"):
+            reveal = hashlib.sha256(f"demo reveal of {party}".encode()).digest()
+            sampling.record_reveal(verifying, actor=cec, name=party, reveal=reveal.hex())
+        sampling.start_sample(verifying, actor=cec, procedure=sampling.commit_reveal_procedure(verifying))
 
         # Zhanaarka district maslikhat: the whole way to a recall.
         recalled = self.apply(

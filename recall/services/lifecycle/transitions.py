@@ -6,7 +6,8 @@ it and whether it needs a reason. ``move`` is the only code that changes a petit
 a conditional ``UPDATE ... WHERE state = <the state the caller saw>`` that acts when exactly
 one row changed, so two officials, two workers or a worker and an official never apply the
 same step twice. It records the change (from, to, who, why), writes the audit entry and the
-webhook outbox rows in the same transaction, and stamps the step's timestamp column.
+webhook outbox rows in the same transaction, appends the ``state`` entry to the public ledger
+and signs a checkpoint (recall.services.ledger), and stamps the step's timestamp column.
 
 The admin's buttons, its bulk actions and the API's ``next_steps`` are all derived from this
 table (``available``), so nothing can offer a step the lifecycle would refuse.
@@ -30,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from ... import jurisdiction
 from ...errors import IllegalTransition, InvalidInput
 from ...models import OPEN_STATES, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, webhooks
+from .. import audit, ledger, webhooks
 
 S = PetitionState
 
@@ -206,6 +207,10 @@ def move(
             from_state=from_state,
             to_state=target,
         )
+        # The public ledger: the state entry, and a checkpoint of exactly this size (the
+        # sample's population is the checkpoint taken at submission).
+        ledger.append_state(petition.pk, from_state, target, now)
+        ledger.sign_checkpoint(petition.pk)
         petition.refresh_from_db()
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
     return petition

@@ -1,0 +1,348 @@
+"""The public signature ledger: appending entries, signing checkpoints, serving proofs.
+
+One append-only Merkle log per petition (recall/ledger/API.md is the contract, the pure
+building blocks are in recall.ledger). Entries are appended by the services that change
+signatures and states, inside their transactions: the verification batch, officials'
+decisions, withdrawals, the lifecycle's ``move``, the sample. Never on the sign request.
+
+Appending locks the petition row (``SELECT ... FOR UPDATE``: the batch's count UPDATE locks it
+anyway, in the same id order), reads at most log2(size) stored hashes in one query, stores
+the new leaves and every subtree they complete, and raises ``ledger_size`` in the same
+transaction as the counts: a reader sees counts, state and ledger size of one snapshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hmac
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..ledger import entries, note, tlog
+from ..models import LedgerCheckpoint, LedgerEntry, LedgerNode, Petition, SignatureState
+
+logger = logging.getLogger(__name__)
+
+SS = SignatureState
+DECIDED = {SS.VALID: True, SS.INVALID: False}
+
+
+# --- keys and names --------------------------------------------------------------------------
+
+
+@functools.cache
+def _signer(skey: str) -> note.Signer:
+    return note.Signer.from_skey(skey)
+
+
+def signer() -> note.Signer:
+    """The log's key (RECALL_LEDGER_SIGNING_KEY), its own: never another of the service's keys."""
+    skey = settings.RECALL_LEDGER_SIGNING_KEY
+    if not skey:
+        raise ImproperlyConfigured("RECALL_LEDGER_SIGNING_KEY is not set.")
+    return _signer(skey)
+
+
+def enabled() -> bool:
+    return settings.RECALL_LEDGER_ENABLED
+
+
+def origin(petition_id: int) -> str:
+    return f"{settings.RECALL_LEDGER_HOST}/petitions/{petition_id}"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(bytes(data)).decode()
+
+
+# --- commitments -----------------------------------------------------------------------------
+
+
+def _paper_secret(signature_id: int) -> bytes:
+    """A paper line's commitment secret: keyed by the service's IIN key and the signature's id,
+    so it is stable (the line's later entries repeat its commitment), unguessable without the
+    key, and needs no column on the signatures table (whose INSERT is the benchmarked path)."""
+    key = settings.RECALL_IIN_KEY.encode()
+    return hmac.digest(key, b"recall-paper-secret/v1\x00" + str(signature_id).encode(), "sha256")
+
+
+def commitment(petition_id: int, signature_id: int, receipt: str | None) -> str:
+    """The commitment the signature's entries carry (recall.ledger.entries, "Commitments")."""
+    if receipt:
+        return entries.receipt_commitment(petition_id, receipt)
+    return entries.paper_commitment(petition_id, _paper_secret(signature_id))
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the ledger needs of a signature; nothing about the signer beyond the day."""
+
+    id: int
+    petition_id: int
+    receipt: str | None
+    channel: str
+    day: str  # the local day of signing, YYYY-MM-DD
+
+    @property
+    def commitment(self) -> str:
+        return commitment(self.petition_id, self.id, self.receipt)
+
+    def received(self) -> entries.Received:
+        return entries.Received(self.commitment, self.channel, self.day)
+
+
+def row_of(signature: Any) -> Row:
+    day = timezone.localtime(signature.signed_at).date().isoformat()
+    return Row(signature.pk, signature.petition_id, signature.receipt, signature.channel, day)
+
+
+# --- appending -------------------------------------------------------------------------------
+
+
+# Storage in tiles (Go's sumdb/tlog idea): the leaf hashes live in the entries' rows, and of
+# the interior nodes only those at levels 8, 16, 24... are stored; a node between two stored
+# levels is recomputed from at most 128 stored hashes below it. An append then writes one row
+# per entry plus one per 255, instead of about two per entry.
+TILE_HEIGHT = 8
+
+
+def _stored_level(level: int) -> int:
+    return level - level % TILE_HEIGHT
+
+
+def _reader(petition_id: int):
+    """``read`` for recall.ledger.tlog: the hashes of complete subtrees, in two queries at most."""
+
+    def read(nodes: list[tuple[int, int]]) -> list[bytes]:
+        if not nodes:
+            return []
+        leaves, stored = Q(), Q()
+        for level, index in nodes:
+            base = _stored_level(level)
+            lo, hi = index << (level - base), (index + 1) << (level - base)
+            if base == 0:
+                leaves |= Q(index__gte=lo, index__lt=hi)
+            else:
+                stored |= Q(level=base, index__gte=lo, index__lt=hi)
+        found: dict[tuple[int, int], bytes] = {}
+        if leaves:
+            rows = LedgerEntry.objects.filter(leaves, petition_id=petition_id).values_list("index", "leaf_hash")
+            found.update(((0, i), bytes(h)) for i, h in rows)
+        if stored:
+            rows = LedgerNode.objects.filter(stored, petition_id=petition_id).values_list("level", "index", "hash")
+            found.update(((lv, i), bytes(h)) for lv, i, h in rows)
+        try:
+            return [_node(found, level, index) for level, index in nodes]
+        except KeyError as error:
+            raise LookupError(f"petition {petition_id}: ledger node {error} is missing") from error
+
+    return read
+
+
+def _node(found: dict[tuple[int, int], bytes], level: int, index: int) -> bytes:
+    base = _stored_level(level)
+    span = 1 << (level - base)
+    hashes = [found[(base, i)] for i in range(index * span, (index + 1) * span)]
+    while len(hashes) > 1:  # a complete subtree: pairwise up to its root
+        hashes = [tlog.node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def append(petition_id: int, events: Sequence[entries.Event]) -> int:
+    """Append ``events`` to the petition's log; call inside the transaction that changed what they
+    record. Returns the new size. O(len(events)) hashing, at most log2(size) stored hashes read."""
+    if not enabled() or not events:
+        return 0
+    assert transaction.get_connection().in_atomic_block, "append inside the transaction that changes the data"
+    size = Petition.objects.select_for_update().values_list("ledger_size", flat=True).get(pk=petition_id)
+    data = [_encode(e) for e in events]
+    leaves = [tlog.leaf_hash(d) for d in data]
+    new = tlog.stored_hashes_for_append(size, leaves, _reader(petition_id))
+    _insert(
+        "recall_ledgerentry",
+        ("petition_id", "index", "data", "leaf_hash"),
+        [(petition_id, size + i, d, leaves[i]) for i, d in enumerate(data)],
+    )
+    _insert(
+        "recall_ledgernode",
+        ("petition_id", "level", "index", "hash"),
+        [(petition_id, level, index, h) for (level, index), h in new if level and level % TILE_HEIGHT == 0],
+    )
+    Petition.objects.filter(pk=petition_id).update(ledger_size=F("ledger_size") + len(data))
+    return size + len(data)
+
+
+_RECEIVED = '{"channel":"%s","commitment":"%s","day":"%s","type":"received","v":1}'
+_DECIDED = '{"commitment":"%s","counted":%s,"type":"decided","v":1}'
+
+
+def _encode(event: entries.Event) -> bytes:
+    """``entries.encode``, without its re-parse for the two kinds a verification batch writes by
+    the thousand. Their fields come from the service (a SHA-256 hex digest, a channel of the
+    model's choices, an ISO date), and the test suite holds the bytes equal to ``entries.encode``."""
+    if type(event) is entries.Received and event.channel in entries.CHANNELS and len(event.day) == 10:
+        return (_RECEIVED % (event.channel, event.commitment, event.day)).encode()
+    if type(event) is entries.Decided and len(event.commitment) == 64:
+        return (_DECIDED % (event.commitment, "true" if event.counted else "false")).encode()
+    return entries.encode(event)
+
+
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows into a ledger table: COPY on PostgreSQL (a batch of 5,000 signatures writes some
+    25,000 rows; the ORM's bulk INSERT would cost more than the verification itself)."""
+    if not rows:
+        return
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "index" is a keyword in SQLite
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
+    """Entries for signatures that changed state: ``(row, old, new)`` with ``old`` None (or
+    ``received``) when the workers had not reached the signature yet, so its ``received`` entry
+    comes first. Grouped by petition (in id order, the order counts lock petitions in), each
+    petition's entries ordered by signature id, never by anything about the signer."""
+    if not enabled():
+        return
+    by_petition: dict[int, list[tuple[Row, str | None, str]]] = defaultdict(list)
+    for change in changes:
+        by_petition[change[0].petition_id].append(change)
+    for petition_id in sorted(by_petition):
+        events: list[entries.Event] = []
+        for row, old, new in sorted(by_petition[petition_id], key=lambda c: c[0].id):
+            committed = row.commitment  # one hash per signature, for all its entries
+            if old in (None, SS.RECEIVED):
+                events.append(entries.Received(committed, row.channel, row.day))
+            if new in DECIDED:
+                events.append(entries.Decided(committed, DECIDED[new]))
+            elif new == SS.WITHDRAWN:
+                events.append(entries.Withdrawn(committed))
+        append(petition_id, events)
+
+
+def append_state(petition_id: int, from_state: str, to_state: str, when: Any) -> None:
+    append(petition_id, [entries.StateChanged.at_time(from_state, to_state, when)])
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def sign_checkpoint(petition_id: int) -> LedgerCheckpoint | None:
+    """Sign a checkpoint of the petition's log at its current size (inside the caller's
+    transaction when there is one, so a state change's checkpoint has exactly its size).
+    None when the latest checkpoint already has this size."""
+    if not enabled():
+        return None
+    with transaction.atomic():
+        size = Petition.objects.select_for_update().values_list("ledger_size", flat=True).get(pk=petition_id)
+        latest = LedgerCheckpoint.objects.filter(petition_id=petition_id).order_by("-size", "-signed_at").first()
+        if latest is not None and latest.size == size:
+            return None
+        root = tlog.tree_hash(size, _reader(petition_id))
+        text = note.Checkpoint(origin(petition_id), size, root).sign(signer())
+        return LedgerCheckpoint.objects.create(petition_id=petition_id, size=size, root_hash=root, note=text)
+
+
+def sign_due_checkpoints() -> int:
+    """Beat: a checkpoint for every petition whose log grew since its latest one."""
+    latest = (
+        LedgerCheckpoint.objects.filter(petition_id=OuterRef("pk"))
+        .values("petition_id")
+        .annotate(m=Max("size"))
+        .values("m")
+    )
+    due = (
+        Petition.objects.annotate(signed=Coalesce(Subquery(latest), -1))
+        .filter(ledger_size__gt=F("signed"))
+        .values_list("pk", flat=True)
+    )
+    signed = 0
+    for petition_id in sorted(due):
+        if sign_checkpoint(petition_id) is not None:
+            signed += 1
+    return signed
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def tree_hash(petition_id: int, size: int) -> bytes:
+    return tlog.tree_hash(size, _reader(petition_id))
+
+
+def inclusion_proof(petition_id: int, index: int, size: int) -> list[bytes]:
+    return tlog.inclusion_proof(index, size, _reader(petition_id))
+
+
+def consistency_proof(petition_id: int, first: int, second: int) -> list[bytes]:
+    return tlog.consistency_proof(first, second, _reader(petition_id))
+
+
+def leaf_index(petition_id: int, leaf: bytes, below: int) -> int | None:
+    """The first index below ``below`` whose leaf hash is ``leaf`` (served by the leaf index)."""
+    return (
+        LedgerEntry.objects.filter(petition_id=petition_id, leaf_hash=leaf, index__lt=below)
+        .order_by("index")
+        .values_list("index", flat=True)
+        .first()
+    )
+
+
+def entries_between(petition_id: int, start: int, end: int) -> list[tuple[int, bytes]]:
+    rows = (
+        LedgerEntry.objects.filter(petition_id=petition_id, index__gte=start, index__lt=end)
+        .order_by("index")
+        .values_list("index", "data")
+    )
+    return [(i, bytes(d)) for i, d in rows]
+
+
+def events(petition_id: int, end: int | None = None) -> list[entries.Event]:
+    """The decoded entries (the sample reads its population from them)."""
+    qs = LedgerEntry.objects.filter(petition_id=petition_id)
+    if end is not None:
+        qs = qs.filter(index__lt=end)
+    return [entries.decode(bytes(d)) for d in qs.order_by("index").values_list("data", flat=True).iterator()]
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """Where a signature is in the public ledger, proved against a signed checkpoint."""
+
+    index: int
+    checkpoint_size: int | None  # None: not yet under a checkpoint (signed within seconds)
+    proved: bool
+
+
+def signature_inclusion(signature: Any) -> Inclusion | None:
+    """The voter's check page: the index of the signature's ``received`` entry and an inclusion
+    proof of it, checked here against the latest signed checkpoint's root (as the verifier
+    would with ``--receipt``). None if the workers have not reached the signature yet."""
+    data = entries.encode(row_of(signature).received())
+    leaf = tlog.leaf_hash(data)
+    index = leaf_index(signature.petition_id, leaf, 2**62)
+    if index is None:
+        return None
+    latest = LedgerCheckpoint.objects.filter(petition_id=signature.petition_id).order_by("-size", "-signed_at").first()
+    if latest is None or latest.size <= index:
+        return Inclusion(index, None, False)
+    proof = inclusion_proof(signature.petition_id, index, latest.size)
+    proved = tlog.verify_inclusion(leaf, index, latest.size, proof, bytes(latest.root_hash))
+    return Inclusion(index, latest.size, proved)

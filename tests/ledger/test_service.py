@@ -1,0 +1,157 @@
+"""The ledger as the service keeps it: appended by the workers, decisions, withdrawals and state
+changes; checkpoints signed with the log's key; counts equal to the entries' tally."""
+
+from __future__ import annotations
+
+import pytest
+
+from recall.ledger import entries, note, tlog
+from recall.models import LedgerCheckpoint, LedgerEntry, LedgerNode, Petition, Signature
+from recall.services import ledger, review, verification
+from tests.factories import SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def events_of(petition):
+    return ledger.events(petition.pk)
+
+
+def tally_matches(petition: Petition) -> None:
+    petition.refresh_from_db()
+    t = entries.tally(ledger.events(petition.pk, petition.ledger_size))
+    assert t.received == petition.received_count
+    assert t.counted == petition.valid_count
+    assert t.not_counted == petition.invalid_count
+    assert t.withdrawn == petition.withdrawn_count
+    assert t.awaiting == petition.review_count
+
+
+def test_registering_a_petition_appends_its_state_change_and_signs_a_checkpoint(collecting):
+    kinds = [type(e).__name__ for e in events_of(collecting)]
+    assert kinds[0] == "StateChanged"
+    checkpoint = LedgerCheckpoint.objects.filter(petition=collecting).latest("size")
+    parsed, _ = note.open_checkpoint(checkpoint.note, ledger.signer().verifier)
+    assert parsed.origin == f"recall.test/petitions/{collecting.pk}"
+    collecting.refresh_from_db()
+    assert parsed.size == checkpoint.size == collecting.ledger_size
+
+
+def test_a_verification_batch_appends_received_and_decided_entries_in_signature_order(collecting, voters):
+    signatures = [SignatureFactory(petition=collecting, voter_row=v) for v in voters[10:20]]
+    before = Petition.objects.get(pk=collecting.pk).ledger_size
+    verification.verify_all()
+    added = ledger.events(collecting.pk)[before:]
+    received = [e for e in added if isinstance(e, entries.Received)]
+    assert [e.commitment for e in received] == [
+        entries.receipt_commitment(collecting.pk, s.receipt) for s in sorted(signatures, key=lambda s: s.pk)
+    ]
+    assert all(e.channel == "web" and len(e.day) == 10 for e in received)
+    assert sum(isinstance(e, entries.Decided) for e in added) == 10
+    tally_matches(collecting)
+
+
+def test_no_entry_holds_personal_data(collecting, voters):
+    for v in voters[10:15]:
+        SignatureFactory(petition=collecting, voter_row=v)
+    verification.verify_all()
+    blob = b"".join(bytes(d) for d in LedgerEntry.objects.values_list("data", flat=True))
+    for v in voters[10:15]:
+        for value in (v.personal["iin"], v.personal["full_name"].split()[0], v.personal["birth_date"]):
+            assert value.encode() not in blob
+    for s in Signature.objects.all():
+        assert s.receipt.encode() not in blob
+
+
+def test_stored_nodes_give_the_same_root_as_a_rebuilt_tree(collecting, voters):
+    for v in voters[10:40]:
+        SignatureFactory(petition=collecting, voter_row=v)
+    verification.verify_all(limit=7)  # several batches: appends onto partial subtrees
+    petition = Petition.objects.get(pk=collecting.pk)
+    data = [
+        bytes(d) for d in LedgerEntry.objects.filter(petition=petition).order_by("index").values_list("data", flat=True)
+    ]
+    builder = tlog.RootBuilder()
+    for d in data:
+        builder.append(tlog.leaf_hash(d))
+    assert ledger.tree_hash(petition.pk, len(data)) == builder.root()
+    # Only complete subtrees are stored: fewer than two nodes per leaf.
+    assert LedgerNode.objects.filter(petition=petition).count() < 2 * len(data)
+
+
+def test_an_officials_decision_and_a_withdrawal_are_appended(collecting, voters, alice):
+    first = SignatureFactory(petition=collecting, voter_row=voters[10])
+    second = SignatureFactory(petition=collecting, voter_row=voters[11])
+    verification.verify_all()
+    review.decide(first.pk, actor=alice, valid=False, ground="forgery", note="Signs of forgery.")
+    third = SignatureFactory(petition=collecting, voter_row=voters[12])  # not yet reached by the workers
+    review.withdraw_by_signer(third.pk)
+    review.withdraw_by_signer(second.pk)
+    tail = ledger.events(collecting.pk)[-4:]
+    c = lambda s: entries.receipt_commitment(collecting.pk, s.receipt)  # noqa: E731
+    assert tail == [
+        entries.Decided(c(first), False),
+        entries.Received(c(third), "web", tail[1].day),
+        entries.Withdrawn(c(third)),
+        entries.Withdrawn(c(second)),
+    ]
+    assert b"forgery" not in b"".join(bytes(d) for d in LedgerEntry.objects.values_list("data", flat=True))
+    tally_matches(collecting)
+
+
+def test_the_beat_job_signs_a_checkpoint_only_for_a_grown_log(collecting, voters):
+    assert ledger.sign_due_checkpoints() == 0
+    SignatureFactory(petition=collecting, voter_row=voters[10])
+    verification.verify_all()
+    assert ledger.sign_due_checkpoints() == 1
+    assert ledger.sign_due_checkpoints() == 0
+    petition = Petition.objects.get(pk=collecting.pk)
+    latest = LedgerCheckpoint.objects.filter(petition=petition).latest("size")
+    assert latest.size == petition.ledger_size
+    assert bytes(latest.root_hash) == ledger.tree_hash(petition.pk, petition.ledger_size)
+
+
+def test_the_fast_encoding_of_a_batch_is_the_canonical_encoding():
+    commitment = entries.receipt_commitment(7, "0123456789AB")
+    for event in (
+        entries.Received(commitment, "partner", "2026-11-30"),
+        entries.Received(commitment, "paper", "2026-01-02"),
+        entries.Decided(commitment, True),
+        entries.Decided(commitment, False),
+    ):
+        assert ledger._encode(event) == entries.encode(event)
+        assert entries.decode(ledger._encode(event)) == event
+
+
+def test_tiles_give_the_roots_and_proofs_of_the_full_tree(collecting):
+    from django.db import transaction
+
+    petition = Petition.objects.get(pk=collecting.pk)
+    memory = tlog.MemoryStore()
+    memory.append([tlog.leaf_hash(d) for _, d in ledger.entries_between(petition.pk, 0, petition.ledger_size)])
+    n = petition.ledger_size
+    for batch in (1, 300, 7, 255, 1, 500):  # across levels 8 and 9, batches of every shape
+        events = [
+            entries.Received(entries.paper_commitment(petition.pk, (n + i).to_bytes(32, "big")), "paper", "2026-11-30")
+            for i in range(batch)
+        ]
+        with transaction.atomic():
+            n = ledger.append(petition.pk, events)
+        memory.append([tlog.leaf_hash(entries.encode(e)) for e in events])
+        assert ledger.tree_hash(petition.pk, n) == memory.root(n)
+    assert LedgerNode.objects.filter(petition=petition).exclude(level=8).count() == 0
+    assert LedgerNode.objects.filter(petition=petition).count() == n // 256
+    for index, size in ((0, n), (300, 777), (n - 1, n), (512, 513)):
+        assert ledger.inclusion_proof(petition.pk, index, size) == tlog.inclusion_proof(index, size, memory.read)
+    for first, second in ((1, n), (256, 512), (300, 1000), (777, n)):
+        assert ledger.consistency_proof(petition.pk, first, second) == tlog.consistency_proof(
+            first, second, memory.read
+        )
+
+
+def test_a_malformed_ledger_key_fails_the_system_check(settings):
+    from recall import checks
+
+    assert checks.ledger_key_is_readable() == []
+    settings.RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.test/ledger+00000000+AAAA"
+    assert [e.id for e in checks.ledger_key_is_readable()] == ["recall.E002"]
