@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from .. import charts
+from ..models import DailyTally, Petition
+
+register = template.Library()
+
+
+@register.simple_tag
+def progress_chart(petition: Petition) -> SafeString:
+    """Valid signatures of ``petition`` over its collection window (recall.charts)."""
+    if petition.window_start is None or petition.window_end is None:
+        return SafeString("")
+    days = list(DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"))
+    return charts.progress_svg(
+        charts.cumulative(days),
+        required=petition.required_signatures,
+        start=timezone.localtime(petition.window_start).date(),
+        end=timezone.localtime(petition.window_end).date(),
+    )
