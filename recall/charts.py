@@ -70,10 +70,10 @@ def progress_svg(
             f'<line class="chart-today" x1="{x(today):.1f}" y1="{TOP}" x2="{x(today):.1f}" y2="{TOP + plot_h}"/>'
         )
     if required:
+        caption = _("required: %(n)s") % {"n": formats.number_format(required, force_grouping=True)}
         parts.append(
             f'<line class="chart-required" x1="{LEFT}" y1="{y(required):.1f}" x2="{LEFT + plot_w}" y2="{y(required):.1f}"/>'
-            f'<text class="chart-label" x="{LEFT + 4}" y="{y(required) - 4:.1f}">'
-            f"{escape(_('required: %(n)s') % {'n': formats.number_format(required, force_grouping=True)})}</text>"
+            f'<text class="chart-label" x="{LEFT + 4}" y="{y(required) - 4:.1f}">{escape(caption)}</text>'
         )
     if points:
         steps = [f"{x(start):.1f},{y(0):.1f}"]
