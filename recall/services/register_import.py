@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import logging
 import multiprocessing
 import os
@@ -110,11 +111,16 @@ class _RowBuilder:
                 "address": values["address"],
             }
         )
+        words = crypto.register_name_digests(values["full_name"], iin)
         return (
             crypto.iin_digest(iin),
             district_id,
             status,
             crypto.name_digest(values["full_name"]),
+            list(words.surname),
+            list(words.given),
+            list(words.patronymic),
+            list(words.patronymic_near),
             crypto.birth_digest(birth_date),
             adult_from,
             bool(iin_module.data_warnings(iin, birth_date=birth_date, sex=sex)),
@@ -184,12 +190,15 @@ def _build_chunks(builder: _RowBuilder, chunks: Iterator[list]) -> Iterator[tupl
         _POOL_BUILDER = None
 
 
+# The voter's per-word name digests (recall.names), bigint[] on PostgreSQL.
+NAME_COLUMNS = ("name_surname", "name_given", "name_patronymic", "name_patronymic_near")
 STAGE_COLUMNS = (
     "line",
     "iin_digest",
     "district_id",
     "status",
     "name_digest",
+    *NAME_COLUMNS,
     "birth_digest",
     "adult_from",
     "iin_data_mismatch",
@@ -242,14 +251,16 @@ def import_register(
             cursor.execute(
                 """
                 INSERT INTO recall_voter
-                    (iin_digest, district_id, status, name_digest, birth_digest, adult_from, iin_data_mismatch,
-                     personal, updated_at)
-                SELECT iin_digest, district_id, status, name_digest, birth_digest, adult_from, iin_data_mismatch,
-                       personal, %s
+                    (iin_digest, district_id, status, name_digest, name_surname, name_given, name_patronymic,
+                     name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, updated_at)
+                SELECT iin_digest, district_id, status, name_digest, name_surname, name_given, name_patronymic,
+                       name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, %s
                 FROM voter_stage WHERE true ORDER BY iin_digest  -- sorted: B-tree inserts in order
                 ON CONFLICT (iin_digest) DO UPDATE SET
                     district_id = excluded.district_id, status = excluded.status,
-                    name_digest = excluded.name_digest, birth_digest = excluded.birth_digest,
+                    name_digest = excluded.name_digest, name_surname = excluded.name_surname,
+                    name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
+                    name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
                     adult_from = excluded.adult_from, iin_data_mismatch = excluded.iin_data_mismatch,
                     personal = excluded.personal,
                     updated_at = excluded.updated_at
@@ -283,7 +294,8 @@ def _create_stage(cursor: Any) -> None:
         cursor.execute(
             """CREATE TEMPORARY TABLE voter_stage (
                 line integer, iin_digest varchar(64), district_id bigint, status varchar(16),
-                name_digest varchar(64), birth_digest varchar(64), adult_from timestamptz,
+                name_digest varchar(64), name_surname bigint[], name_given bigint[], name_patronymic bigint[],
+                name_patronymic_near bigint[], birth_digest varchar(64), adult_from timestamptz,
                 iin_data_mismatch boolean, personal text
             ) ON COMMIT DROP"""
         )
@@ -291,7 +303,8 @@ def _create_stage(cursor: Any) -> None:
         cursor.execute("DROP TABLE IF EXISTS temp.voter_stage")
         cursor.execute(
             "CREATE TEMPORARY TABLE voter_stage (line integer, iin_digest text, district_id integer, "
-            "status text, name_digest text, birth_digest text, adult_from datetime, iin_data_mismatch bool, "
+            "status text, name_digest text, name_surname text, name_given text, name_patronymic text, "
+            "name_patronymic_near text, birth_digest text, adult_from datetime, iin_data_mismatch bool, "
             "personal text)"
         )
 
@@ -304,7 +317,9 @@ def _load_stage(cursor: Any, rows: Iterator[tuple]) -> None:
         return
     placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
     batch: list[tuple] = []
+    arrays = [STAGE_COLUMNS.index(c) for c in NAME_COLUMNS]
     for row in rows:
+        row = tuple(json.dumps(v) if i in arrays else v for i, v in enumerate(row))  # SQLite: JSON text
         batch.append(row)
         if len(batch) == 5000:
             cursor.executemany(f"INSERT INTO voter_stage VALUES ({placeholders})", batch)
