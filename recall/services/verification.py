@@ -95,6 +95,7 @@ def _reasons(vendor: str, name_mismatch: str) -> str:
 
 
 _EMPTY_JSON = {"postgresql": "'[]'::jsonb", "sqlite": "'[]'"}
+_NULL_JSON = {"postgresql": "NULL::jsonb", "sqlite": "NULL"}
 # PostgreSQL: workers skip rows another worker holds. SQLite has one writer at a time anyway.
 _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 
@@ -117,7 +118,7 @@ def _update(vendor: str, name_mismatch: str | None) -> str:
     name_off = name_mismatch or name_mismatch_sql(vendor)
     mismatch = mismatch_sql(vendor, name_off)
     # Which parts of the name matched, for the review page; only for rows the name sends there.
-    parts = "NULL" if name_mismatch else f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
+    parts = _NULL_JSON[vendor] if name_mismatch else f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
     return f"""
     WITH claimed AS (
         SELECT id FROM recall_signature
@@ -177,11 +178,11 @@ def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) 
     return BatchResult(sum(d.received for d in deltas.values()), len(deltas), moved)
 
 
-def verify_all(limit: int | None = None) -> int:
+def verify_all(limit: int | None = None, *, name_mismatch: str | None = None) -> int:
     """Verify the whole backlog, batch after batch; returns how many were verified."""
     total = 0
     while True:
-        result = verify_batch(limit)
+        result = verify_batch(limit, name_mismatch=name_mismatch)
         total += result.verified
         if not result.verified:
             return total
