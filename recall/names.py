@@ -489,11 +489,12 @@ class FastDigest:
         """``to_int64(self(purpose, f"{scope}:{value}"))`` for each value, faster."""
         prefix = self._prefix(purpose).copy()
         prefix.update(f"{scope}:".encode())
-        out = []
+        # A register import runs this ~17 times per voter: names bound once, outside the loop.
+        copy, from_bytes, out = prefix.copy, int.from_bytes, []
         for value in values:
-            state = prefix.copy()
+            state = copy()
             state.update(value.encode())
-            out.append(int.from_bytes(state.digest(), "big", signed=True))
+            out.append(from_bytes(state.digest(), "big", signed=True))
         return tuple(out)
 
 

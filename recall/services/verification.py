@@ -72,6 +72,7 @@ _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
 
 
 def name_mismatch_sql(vendor: str) -> str:
+    """True when the name sends the signature to review."""
     return f"(CASE WHEN {_NAME_RULED[vendor]} THEN NOT {_MATCH[vendor]} ELSE {PLAIN_NAME_MISMATCH_SQL} END)"
 
 
@@ -101,9 +102,10 @@ _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 
 
 def statement(vendor: str, name_mismatch: str | None = None) -> str:
-    """One statement (``name_mismatch``: another name rule, for the benchmark's comparison). On PostgreSQL it also sums the outcome per petition, state and local day
+    """One statement. On PostgreSQL it also sums the outcome per petition, state and local day
     of signing, so a batch of thousands returns a handful of rows; SQLite (the embedded demo)
-    cannot put an UPDATE in a WITH, so it returns the rows and Python sums them."""
+    cannot put an UPDATE in a WITH, so it returns the rows and Python sums them.
+    ``name_mismatch`` replaces the name rule (the benchmark's comparison with the old one)."""
     update = _update(vendor, name_mismatch)
     if vendor != "postgresql":
         return update
