@@ -81,17 +81,17 @@ def mismatch_sql(vendor: str, name_mismatch: str | None = None) -> str:
     return f"({_IIN_MISMATCH} OR {name_mismatch or name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"
 
 
-def _reasons(vendor: str, name_mismatch: str) -> str:
+def _reasons(vendor: str, iin_off: str, name_off: str, birth_off: str) -> str:
     if vendor == "postgresql":
         return f"""to_jsonb(array_remove(ARRAY[
-        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
-        CASE WHEN {name_mismatch} THEN 'name_mismatch' END,
-        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
+        CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
+        CASE WHEN {name_off} THEN 'name_mismatch' END,
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
     ]::text[], NULL))"""
     return f"""(SELECT json_group_array(value) FROM json_each(json_array(
-        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
-        CASE WHEN {name_mismatch} THEN 'name_mismatch' END,
-        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
+        CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
+        CASE WHEN {name_off} THEN 'name_mismatch' END,
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
     )) WHERE value IS NOT NULL)"""
 
 
@@ -117,10 +117,19 @@ def statement(vendor: str, name_mismatch: str | None = None) -> str:
 
 
 def _update(vendor: str, name_mismatch: str | None) -> str:
-    name_off = name_mismatch or name_mismatch_sql(vendor)
-    mismatch = mismatch_sql(vendor, name_off)
+    name_rule = name_mismatch or name_mismatch_sql(vendor)
     # Which parts of the name matched, for the review page; only for rows the name sends there.
     parts = _NULL_JSON[vendor] if name_mismatch else f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
+    if vendor == "postgresql":
+        # Each comparison once per row: OFFSET 0 keeps the planner from copying the name rule
+        # into every expression that reads its flag. (SQLite has no LATERAL: inline there.)
+        iin_off, name_off, birth_off = "m.iin_off", "m.name_off", "m.birth_off"
+        flags = f"""CROSS JOIN LATERAL (
+            SELECT {_IIN_MISMATCH} AS iin_off, {name_rule} AS name_off, {_BIRTH_MISMATCH} AS birth_off OFFSET 0
+        ) m"""
+    else:
+        iin_off, name_off, birth_off, flags = _IIN_MISMATCH, name_rule, _BIRTH_MISMATCH, ""
+    mismatch = f"({iin_off} OR {name_off} OR {birth_off})"
     return f"""
     WITH claimed AS (
         SELECT id FROM recall_signature
@@ -132,12 +141,13 @@ def _update(vendor: str, name_mismatch: str | None) -> str:
     judged AS (
         SELECT s.id, {GROUND_SQL} AS ground, {mismatch} AS mismatch,
                -- the reasons are built only for the few rows an official will see
-               CASE WHEN {mismatch} THEN {_reasons(vendor, name_off)} END AS reasons,
+               CASE WHEN {mismatch} THEN {_reasons(vendor, iin_off, name_off, birth_off)} END AS reasons,
                CASE WHEN {name_off} THEN {parts} END AS name_parts
         FROM claimed c
         JOIN recall_signature s ON s.id = c.id
         JOIN recall_petition p ON p.id = s.petition_id
         LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        {flags}
     )
     UPDATE recall_signature AS t SET
         state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
