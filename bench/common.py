@@ -7,11 +7,18 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # The database of bench/settings.py (BENCH_DATABASE_URL), dropped and re-created by each run.
-DB_NAME = os.environ.get("BENCH_DATABASE_URL", "postgres:///recall_bench").rsplit("/", 1)[-1] or "recall_bench"
+DB_NAME = urlsplit(os.environ.get("BENCH_DATABASE_URL", "postgres:///recall_bench")).path.lstrip("/") or "recall_bench"
+
+
+def redis_db(variable: str, default: int) -> str:
+    """The Redis database number of a BENCH_*_URL of bench/settings.py, for redis-cli -n."""
+    path = urlsplit(os.environ.get(variable, "")).path.lstrip("/")
+    return path if path.isdigit() else str(default)
 
 
 def setup_django() -> None:

@@ -14,6 +14,16 @@ run:
    claimed with SKIP LOCKED, counts, daily series, thresholds.
 
 Prints signatures per second for both and the ratio. Target: the worker >= 20,000 signatures/s.
+
+Between those, the name rule (issue 13): the workers' loop (verify_all, committing batch by
+batch) in this process with the word digests of recall.names and with the full-name digest
+compared before it, ``--rounds`` runs of each, alternating, the signatures and counts reset
+after each; prints both medians and the ratio. Target: the new
+rule >= 0.9x the old. The word digests have their real sizes (recall.names: 1-2 surname words,
+a patronymic and its initial, ~10 neighbourhood digests per voter, ~26 per signature), and
+signatures mix an exact patronymic, none, and one a letter off.
+
+Uses BENCH_DATABASE_URL, BENCH_REDIS_URL and BENCH_CACHE_URL (bench/settings.py).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RESULTS, ROOT, collecting_petition, fresh_database, setup_django
+from bench.common import RESULTS, ROOT, collecting_petition, fresh_database, median, redis_db, setup_django
 
 PETITIONS = 10
 
@@ -52,12 +62,21 @@ def build(voters: int, signatures: int) -> None:
         ids = [d.pk for d in districts]
         cursor.execute(
             """
-            INSERT INTO recall_voter (iin_digest, district_id, status, name_digest, birth_digest, adult_from,
+            INSERT INTO recall_voter (iin_digest, district_id, status, name_digest, name_surname, name_given,
+                                      name_patronymic, name_patronymic_near, birth_digest, adult_from,
                                       iin_data_mismatch, personal, updated_at)
             SELECT encode(sha256(('voter-' || g)::bytea), 'hex'),
                    (%(ids)s::bigint[])[1 + g %% %(n)s],
                    CASE WHEN g %% 100 = 7 THEN 'deceased' WHEN g %% 200 = 13 THEN 'imprisoned' ELSE 'active' END,
                    encode(sha256(('name-' || g)::bytea), 'hex'),
+                   -- the word digests of recall.names, of their real sizes: one surname (two for
+                   -- every 20th voter), one given name, a patronymic and its initial, and the
+                   -- patronymic's neighbourhood (about 10)
+                   CASE WHEN g %% 20 = 0 THEN ARRAY[hashtextextended('s' || g, 0), hashtextextended('d' || g, 0)]
+                        ELSE ARRAY[hashtextextended('s' || g, 0)] END,
+                   ARRAY[hashtextextended('g' || g, 0)],
+                   ARRAY[hashtextextended('p' || g, 0), hashtextextended('i' || g, 0)],
+                   ARRAY(SELECT hashtextextended('n' || g || '-' || i, 0) FROM generate_series(1, 10) i),
                    encode(sha256(('birth-' || g)::bytea), 'hex'),
                    NULL, false, %(token)s, %(now)s
             FROM generate_series(1, %(voters)s) g
@@ -85,15 +104,26 @@ def build(voters: int, signatures: int) -> None:
                 """
                 INSERT INTO recall_signature (petition_id, voter_digest, channel, signed_at, received_at, state,
                     ground, review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch, name_digest,
-                    birth_digest, personal, request_hash, collector, decision_note)
+                    name_tokens, name_near, birth_digest, personal, request_hash, collector, decision_note)
                 SELECT %(petition)s,
                        CASE WHEN k %% 99 = 33 THEN encode(sha256(('stranger-' || k || '-' || %(petition)s)::bytea), 'hex')
                             ELSE v.iin_digest END,
                        'web', %(now)s, %(now)s, 'received', '', '[]'::jsonb, true, true, false,
                        CASE WHEN k %% 99 = 66 THEN 'typo' ELSE v.name_digest END,
+                       -- typed words: surname and given name (another given name for the typo rows),
+                       -- then the patronymic (most), none (every 5th) or one letter off (every 7th,
+                       -- found through the neighbourhoods); about 26 neighbourhood digests
+                       v.name_surname
+                         || CASE WHEN k %% 99 = 66 THEN ARRAY[hashtextextended('typo' || k, 0)] ELSE v.name_given END
+                         || CASE WHEN k %% 5 = 1 THEN '{}'::bigint[]
+                                 WHEN k %% 7 = 3 THEN ARRAY[hashtextextended('slip' || k, 0)]
+                                 ELSE v.name_patronymic[1:1] END,
+                       ARRAY(SELECT hashtextextended('t' || k || '-' || i, 0) FROM generate_series(1, 25) i)
+                         || CASE WHEN k %% 7 = 3 THEN v.name_patronymic_near[4:4] ELSE '{}'::bigint[] END,
                        v.birth_digest, %(token)s, '', '', ''
                 FROM (
-                    SELECT iin_digest, name_digest, birth_digest, row_number() OVER (ORDER BY id) AS k
+                    SELECT iin_digest, name_digest, name_surname, name_given, name_patronymic, name_patronymic_near,
+                           birth_digest, row_number() OVER (ORDER BY id) AS k
                     FROM recall_voter
                     WHERE district_id = %(district)s
                     LIMIT %(count)s
@@ -111,10 +141,10 @@ def build(voters: int, signatures: int) -> None:
             cursor.execute(
                 """
                 UPDATE recall_signature s SET voter_digest = o.iin_digest, name_digest = o.name_digest,
-                       birth_digest = o.birth_digest
+                       name_tokens = o.name_surname || o.name_given, birth_digest = o.birth_digest
                 FROM (SELECT s2.id, row_number() OVER (ORDER BY s2.id) AS k FROM recall_signature s2
                       WHERE s2.petition_id = %(petition)s) n
-                JOIN LATERAL (SELECT iin_digest, name_digest, birth_digest FROM recall_voter
+                JOIN LATERAL (SELECT iin_digest, name_digest, name_surname, name_given, birth_digest FROM recall_voter
                               WHERE district_id = %(other)s OFFSET n.k LIMIT 1) o ON true
                 WHERE s.id = n.id AND n.k %% 99 = 0
                 """,
@@ -128,14 +158,14 @@ def build(voters: int, signatures: int) -> None:
 def plain_statement() -> str:
     """The same rules and join as the workers (recall.services.verification), for every received
     signature at once: no batches, no claims, no counts."""
-    from recall.services.verification import GROUND_SQL, MISMATCH_SQL
+    from recall.services.verification import GROUND_SQL, mismatch_sql
 
     return f"""
     UPDATE recall_signature t SET
         state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
         ground = j.ground, verified_at = now()
     FROM (
-        SELECT s.id, {GROUND_SQL} AS ground, {MISMATCH_SQL} AS mismatch
+        SELECT s.id, {GROUND_SQL} AS ground, {mismatch_sql("postgresql")} AS mismatch
         FROM recall_signature s
         JOIN recall_petition p ON p.id = s.petition_id
         LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
@@ -157,12 +187,87 @@ def plain_sql() -> tuple[float, int]:
     return elapsed, rows
 
 
+def snapshot() -> None:
+    """Keep the petitions' counts and daily series as they are before any verification."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_petition AS TABLE recall_petition")
+        cursor.execute("CREATE TABLE bench_dailytally AS TABLE recall_dailytally")
+
+
+def reset() -> None:
+    """Every signature received again, the petitions' counts, states and daily series as in the
+    snapshot, the dead row versions vacuumed: the next run starts from the same rows."""
+    from django.db import connection, transaction
+
+    from recall.models import Petition
+
+    columns = [f.column for f in Petition._meta.concrete_fields if not f.primary_key]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE recall_signature SET state = 'received', ground = '', review_reasons = '[]'::jsonb, "
+            "name_parts = NULL, verified_at = NULL WHERE state <> 'received'"
+        )
+        cursor.execute(
+            f"UPDATE recall_petition p SET ({', '.join(columns)}) = ({', '.join('s.' + c for c in columns)}) "
+            "FROM bench_petition s WHERE p.id = s.id"
+        )
+        cursor.execute("DELETE FROM recall_dailytally")
+        cursor.execute("INSERT INTO recall_dailytally SELECT * FROM bench_dailytally")
+    with connection.cursor() as cursor:
+        for table in ("recall_signature", "recall_petition", "recall_dailytally"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def worker_path(batch: int, name_mismatch: str | None) -> float:
+    """The workers' loop (recall.services.verification.verify_all: claim a batch, decide, count,
+    commit) in this process over the whole backlog, then everything reset for the next run;
+    ``name_mismatch`` None is the name rule of recall.names."""
+    from recall.services import verification
+
+    started = time.perf_counter()
+    verification.verify_all(batch, name_mismatch=name_mismatch)
+    elapsed = time.perf_counter() - started
+    reset()
+    return elapsed
+
+
+def compare_rules(total: int, batch: int, rounds: int) -> dict:
+    """The same worker path with the word rule (new) and with the full-name digest (the rule
+    before issue 13, old), alternating, so both see the same machine load."""
+    from recall.services.verification import PLAIN_NAME_MISMATCH_SQL
+
+    snapshot()
+    times: dict[str, list[float]] = {"new": [], "old": []}
+    for round_ in range(rounds):
+        order = ("old", "new") if round_ % 2 == 0 else ("new", "old")
+        for rule in order:
+            times[rule].append(worker_path(batch, None if rule == "new" else PLAIN_NAME_MISMATCH_SQL))
+    new, old = median(times["new"]), median(times["old"])
+    ratio = (total / new) / (total / old)
+    print(
+        f"name rule, worker path in process (batches of {batch}, {rounds} rounds each, alternating): "
+        f"new {total / new:,.0f}/s (median {new:.2f} s), old {total / old:,.0f}/s (median {old:.2f} s); "
+        f"ratio new/old {ratio:.3f}   (target >= 0.9)"
+    )
+    return {
+        "new_seconds": times["new"],
+        "old_seconds": times["old"],
+        "new_median": new,
+        "old_median": old,
+        "ratio": ratio,
+    }
+
+
 def worker_run(total: int, batch: int) -> float:
     from django.db import connection
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "RECALL_VERIFY_BATCH_SIZE": str(batch)}
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=True, stdout=subprocess.DEVNULL)
+    for variable, default in (("BENCH_REDIS_URL", 11), ("BENCH_CACHE_URL", 12)):
+        subprocess.run(
+            ["redis-cli", "-n", redis_db(variable, default), "flushdb"], check=True, stdout=subprocess.DEVNULL
+        )
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -216,6 +321,7 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=1_000_000)
     parser.add_argument("--signatures", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=5000, help="RECALL_VERIFY_BATCH_SIZE of the worker")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each name rule in the comparison")
     args = parser.parse_args()
 
     fresh_database()
@@ -239,6 +345,7 @@ def main() -> None:
     print(
         f"plain SQL, one statement: {plain_rows:,} signatures in {plain_time:.2f} s = {plain_rows / plain_time:,.0f}/s"
     )
+    comparison = compare_rules(total, args.batch, args.rounds)
     worker_time = worker_run(total, args.batch)
     print(
         f"one worker (batches of {args.batch}): {total:,} signatures in {worker_time:.2f} s = "
@@ -263,6 +370,7 @@ def main() -> None:
                 "plain_seconds": plain_time,
                 "plain_per_second": plain_rows / plain_time,
                 "ratio": ratio,
+                "name_rule": comparison,
                 "states": by_state,
                 "counts_true": stored_ok,
             },

@@ -23,6 +23,8 @@ from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
 
+from . import names
+
 DIGEST_LENGTH = 64
 
 
@@ -56,6 +58,22 @@ def name_digest(full_name: str) -> str:
     return _digest("name", normalize_name(full_name))
 
 
+@functools.cache
+def _name_digest() -> names.FastDigest:
+    # Derived once per process from RECALL_IIN_KEY: a register import digests ~20 words per voter.
+    return names.fast_digest(_digest)
+
+
+def register_name_digests(full_name: str, iin: str) -> names.RegisterDigests:
+    """Per-word digests of a register name (recall.names), bound to the voter's IIN."""
+    return names.register_digests(full_name, _name_digest(), iin)
+
+
+def typed_name_digests(full_name: str, iin: str) -> names.TypedDigests:
+    """Per-word digests of a name as a signer typed it, bound to the IIN the signer typed."""
+    return names.typed_digests(full_name, _name_digest(), iin)
+
+
 def birth_digest(birth_date: dt.date) -> str:
     return _digest("birth", birth_date.isoformat())
 
@@ -78,6 +96,7 @@ def _reset_keys(*, setting: str, **kwargs: Any) -> None:
         _fernet.cache_clear()
     elif setting == "RECALL_IIN_KEY":
         _digest_key.cache_clear()
+        _name_digest.cache_clear()
 
 
 def encrypt(data: dict) -> str:
@@ -124,3 +143,36 @@ class EncryptedTextField(models.TextField):
 
     def get_prep_value(self, value: Any) -> str | None:
         return None if value is None else encrypt({"v": str(value)})
+
+
+class DigestArrayField(models.Field):
+    """Name-word digests (recall.names): bigint[] on PostgreSQL, a JSON array in SQLite's text.
+
+    The database default is the text '{}': PostgreSQL reads it as an empty array and SQLite's
+    JSON functions as an empty object (no elements), so rows written by raw SQL that does not
+    name these columns still have an empty, NOT NULL value on both."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection: Any) -> str:
+        return "bigint[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None:
+            return None
+        value = [int(v) for v in value]
+        return value if connection.vendor == "postgresql" else json.dumps(value)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[int] | None:
+        return self.to_python(value)
+
+    def to_python(self, value: Any) -> list[int] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = json.loads(value)
+            return value if isinstance(value, list) else []
+        return list(value)

@@ -128,7 +128,8 @@ The rule in SQL
 ---------------
 In PostgreSQL it is one set-based statement, with ``s`` the signature and ``v`` the register row::
 
-    s.name_tokens @> (v.name_surname || v.name_given)
+    cardinality(v.name_surname) > 0
+    AND s.name_tokens @> (v.name_surname || v.name_given)
     AND cardinality(s.name_tokens) <= cardinality(v.name_surname) + cardinality(v.name_given)
         + CASE WHEN s.name_tokens && v.name_patronymic
                  OR s.name_near && v.name_patronymic_near THEN 1 ELSE 0 END
@@ -488,11 +489,12 @@ class FastDigest:
         """``to_int64(self(purpose, f"{scope}:{value}"))`` for each value, faster."""
         prefix = self._prefix(purpose).copy()
         prefix.update(f"{scope}:".encode())
-        out = []
+        # A register import runs this ~17 times per voter: names bound once, outside the loop.
+        copy, from_bytes, out = prefix.copy, int.from_bytes, []
         for value in values:
-            state = prefix.copy()
+            state = copy()
             state.update(value.encode())
-            out.append(int.from_bytes(state.digest(), "big", signed=True))
+            out.append(from_bytes(state.digest(), "big", signed=True))
         return tuple(out)
 
 
@@ -616,7 +618,8 @@ def match(register: RegisterDigests, typed: TypedDigests) -> NameMatch:
     required = surname | given
     slip = bool(set(typed.near) & set(register.patronymic_near))
     found = bool(tokens & set(register.patronymic)) or slip
-    matched = required <= tokens and len(tokens) <= len(surname) + len(given) + (1 if found else 0)
+    # A register name without words (or a row whose digests were never derived) matches nothing.
+    matched = bool(surname) and required <= tokens and len(tokens) <= len(surname) + len(given) + (1 if found else 0)
     extra = len(tokens - required)
     return NameMatch(
         matched, _part(surname, tokens), _part(given, tokens), _patronymic(register, tokens, extra, slip), extra
@@ -642,7 +645,8 @@ def match_names(register_name: str, typed_name: str, digest: Digest, scope: str 
 
 # True when the typed name matches; arrays are NOT NULL, so is the result (for a register row).
 MATCH_SQL = """(
-    s.name_tokens @> (v.name_surname || v.name_given)
+    cardinality(v.name_surname) > 0
+    AND s.name_tokens @> (v.name_surname || v.name_given)
     AND cardinality(s.name_tokens) <= cardinality(v.name_surname) + cardinality(v.name_given)
         + CASE WHEN s.name_tokens && v.name_patronymic
                  OR s.name_near && v.name_patronymic_near THEN 1 ELSE 0 END
@@ -675,7 +679,8 @@ def _sqlite_any(left: str, right: str) -> str:
 
 # The same rule on SQLite (the embedded demo), with the arrays stored as JSON text.
 MATCH_SQL_SQLITE = f"""(
-    {_sqlite_all("v.name_surname", "s.name_tokens")}
+    json_array_length(v.name_surname) > 0
+    AND {_sqlite_all("v.name_surname", "s.name_tokens")}
     AND {_sqlite_all("v.name_given", "s.name_tokens")}
     AND json_array_length(s.name_tokens) <= json_array_length(v.name_surname) + json_array_length(v.name_given)
         + CASE WHEN {_sqlite_any("s.name_tokens", "v.name_patronymic")}

@@ -59,6 +59,12 @@ class VoterFactory(factory.django.DjangoModelFactory):
     status = VoterStatus.ACTIVE
     iin_digest = factory.LazyAttribute(lambda o: crypto.iin_digest(o.iin))
     name_digest = factory.LazyAttribute(lambda o: crypto.name_digest(o.full_name))
+    name_surname = factory.LazyAttribute(lambda o: list(crypto.register_name_digests(o.full_name, o.iin).surname))
+    name_given = factory.LazyAttribute(lambda o: list(crypto.register_name_digests(o.full_name, o.iin).given))
+    name_patronymic = factory.LazyAttribute(lambda o: list(crypto.register_name_digests(o.full_name, o.iin).patronymic))
+    name_patronymic_near = factory.LazyAttribute(
+        lambda o: list(crypto.register_name_digests(o.full_name, o.iin).patronymic_near)
+    )
     birth_digest = factory.LazyAttribute(lambda o: crypto.birth_digest(o.birth_date))
     personal = factory.LazyAttribute(
         lambda o: {"iin": o.iin, "full_name": o.full_name, "birth_date": o.birth_date.isoformat(), "address": o.address}
@@ -136,6 +142,8 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     signed_at = factory.LazyFunction(timezone.now)
     receipt = factory.Sequence(lambda n: f"R{n:011d}")
     name_digest = factory.LazyAttribute(lambda o: crypto.name_digest(o.full_name))
+    name_tokens = factory.LazyAttribute(lambda o: list(crypto.typed_name_digests(o.full_name, o.iin).tokens))
+    name_near = factory.LazyAttribute(lambda o: list(crypto.typed_name_digests(o.full_name, o.iin).near))
     birth_digest = factory.LazyAttribute(lambda o: crypto.birth_digest(o.birth_date))
     personal = factory.LazyAttribute(
         lambda o: {"iin": o.iin, "full_name": o.full_name, "birth_date": o.birth_date.isoformat(), "address": "x"}

@@ -126,6 +126,7 @@ def decide_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
         "title": _("Decide on signature #%(id)s") % {"id": signature.pk},
         "signature": signature,
         "rows": comparison(signature, voter),
+        "name": review.name_comparison(signature, voter),
         "reasons": [ReviewReason(r).label for r in signature.review_reasons or []],
         "form": form,
         "item": item,

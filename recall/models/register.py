@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from ..crypto import DIGEST_LENGTH, EncryptedJSONField
+from ..crypto import DIGEST_LENGTH, DigestArrayField, EncryptedJSONField
 from .places import District
+
+# Read as an empty array by PostgreSQL and as an empty JSON value by SQLite (DigestArrayField).
+EMPTY_DIGESTS = RawSQL("'{}'", ())
 
 
 class VoterStatus(models.TextChoices):
@@ -26,6 +30,12 @@ class Voter(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="voters", db_index=False)
     status = models.CharField(_("status"), max_length=16, choices=VoterStatus, default=VoterStatus.ACTIVE)
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
+    # The name cut into words, each folded and digested under the voter's IIN (recall.names):
+    # what verification compares, order-insensitively, with the signature's name_tokens.
+    name_surname = DigestArrayField(db_default=EMPTY_DIGESTS)
+    name_given = DigestArrayField(db_default=EMPTY_DIGESTS)
+    name_patronymic = DigestArrayField(db_default=EMPTY_DIGESTS)
+    name_patronymic_near = DigestArrayField(db_default=EMPTY_DIGESTS)
     birth_digest = models.CharField(max_length=DIGEST_LENGTH)
     # The start (Almaty time) of the 18th birthday, kept in clear only for voters who came of
     # age less than five years before the import; null means adult long before any window

@@ -4,10 +4,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..crypto import DIGEST_LENGTH, EncryptedJSONField, EncryptedTextField
+from ..crypto import DIGEST_LENGTH, DigestArrayField, EncryptedJSONField, EncryptedTextField
 from ..iin import mask as iin_mask
 from .petitions import Petition
-from .register import ImportJob, JobState, Voter
+from .register import EMPTY_DIGESTS, ImportJob, JobState, Voter
 
 
 class SignatureState(models.TextChoices):
@@ -129,6 +129,10 @@ class Signature(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=SignatureState, default=SignatureState.RECEIVED)
     ground = models.CharField(_("ground"), max_length=24, choices=Ground, blank=True)
     review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
+    # Which parts of the name matched when the name sent the signature to review
+    # ({"surname": "exact", "given": "different", "patronymic": "absent", "extra": 1}), set by
+    # verification (recall.names.REASONS_SQL); null otherwise.
+    name_parts = models.JSONField(_("name parts"), null=True, blank=True, editable=False)
 
     # Facts fixed when the signature is stored, read by verification.
     iin_checksum_ok = models.BooleanField(default=True)
@@ -136,6 +140,10 @@ class Signature(models.Model):
     data_complete = models.BooleanField(default=True)
     iin_data_mismatch = models.BooleanField(default=False)
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
+    # The typed name's words and their one-letter neighbourhoods, digested under the typed IIN
+    # (recall.names); verification matches them against the register's name_* arrays.
+    name_tokens = DigestArrayField(db_default=EMPTY_DIGESTS)
+    name_near = DigestArrayField(db_default=EMPTY_DIGESTS)
     birth_digest = models.CharField(max_length=DIGEST_LENGTH)
     # iin, full_name, birth_date, address and (web) phone as the signer entered them; for EDS
     # the IIN and name from the certificate, its serial and issuer, and the address typed.

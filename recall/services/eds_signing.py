@@ -262,6 +262,8 @@ def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetim
         # Nothing was typed to compare the IIN's digits with; the register's own flag still counts.
         iin_data_mismatch=False,
         name_digest=crypto.name_digest(signer.info.full_name),
+        # The certificate's name, word by word: the name rule of recall.names applies to it too.
+        **crypto.typed_name_digests(signer.info.full_name, signer.info.iin).as_columns(),
         # The certificate carries no birth date: verification does not compare it for EDS.
         birth_digest="",
         personal=signer.as_dict(),

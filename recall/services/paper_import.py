@@ -97,6 +97,8 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
         data_complete=complete,
         iin_data_mismatch=bool(number and checksum_ok and birth and iin_module.data_warnings(number, birth_date=birth)),
         name_digest=crypto.name_digest(v["full_name"]),
+        # Bound to the IIN as written (a wrong one cannot match the register's digests anyway).
+        **crypto.typed_name_digests(v["full_name"], number).as_columns(),
         birth_digest=crypto.birth_digest(birth) if birth else "",
         personal={
             "iin": number,

@@ -17,13 +17,84 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from .. import jurisdiction
+from .. import jurisdiction, names
 from ..errors import IllegalTransition, InvalidInput
-from ..models import COUNTING_STATES, OFFICIAL_GROUNDS, WITHDRAWABLE_STATES, Petition, Signature, SignatureState
+from ..models import (
+    COUNTING_STATES,
+    OFFICIAL_GROUNDS,
+    WITHDRAWABLE_STATES,
+    Petition,
+    Signature,
+    SignatureState,
+    Voter,
+)
 from . import audit, counts, ledger, lifecycle
 
 SS = SignatureState
+
+# The parts of a name and what verification found for each (recall.names.NameMatch).
+NAME_PARTS = (
+    ("surname", gettext_lazy("Surname")),
+    ("given", gettext_lazy("Given name")),
+    ("patronymic", gettext_lazy("Patronymic")),
+)
+NAME_OUTCOMES = {
+    "exact": gettext_lazy("matched"),
+    "partial": gettext_lazy("only one part of the double name matched"),
+    "different": gettext_lazy("different or not entered"),
+    "initial": gettext_lazy("matched by its initial"),
+    "slip": gettext_lazy("matched with a one-letter slip"),
+    "absent": gettext_lazy("not entered (allowed)"),
+}
+MATCHED_OUTCOMES = frozenset({"exact", "initial", "slip", "absent"})
+
+
+@dataclass(frozen=True)
+class NameComparison:
+    """What the decision page shows of the name: (part, outcome, outcome's label, matched) and
+    how many entered words are none of the register's surname, given name and patronymic."""
+
+    parts: list[tuple[str, str, str, bool]]
+    extra: int
+
+    @property
+    def extra_text(self) -> str:
+        return ngettext(
+            "%(count)d entered word is not part of the name in the register.",
+            "%(count)d entered words are not part of the name in the register.",
+            self.extra,
+        ) % {"count": self.extra}
+
+
+def name_comparison(signature: Signature, voter: Voter | None) -> NameComparison | None:
+    """Which parts of the name matched the register. Verification records it for signatures
+    the name sent to review; for the others (a valid signature reconsidered, a sampled one) it
+    is the same rule (recall.names.match) over the same stored digests. None when a side has no
+    word digests (stored before the rule and not re-derived)."""
+    found = signature.name_parts
+    if found is None:
+        if voter is None or not voter.name_surname or not signature.name_tokens:
+            return None
+        register = names.RegisterDigests(
+            tuple(voter.name_surname),
+            tuple(voter.name_given),
+            tuple(voter.name_patronymic),
+            tuple(voter.name_patronymic_near),
+        )
+        result = names.match(register, names.TypedDigests(tuple(signature.name_tokens), tuple(signature.name_near)))
+        found = {"surname": result.surname, "given": result.given, "patronymic": result.patronymic}
+        found["extra"] = result.extra
+    parts = [
+        (str(label), found[key], str(NAME_OUTCOMES[found[key]]), found[key] in MATCHED_OUTCOMES)
+        for key, label in NAME_PARTS
+    ]
+    # The patronymic, when it matched, is one of the words beside the surname and given name.
+    extra = int(found.get("extra", 0)) - (found["patronymic"] in ("exact", "initial", "slip"))
+    return NameComparison(parts, max(extra, 0))
+
+
 # What an official may turn a signature into, from which states.
 OFFICIAL_MOVES = {
     SS.VALID: (SS.REVIEW, SS.INVALID),

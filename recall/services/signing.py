@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from .. import crypto
 from .. import iin as iin_module
 from ..constraints import violated
-from ..crypto import EncryptedJSONField
+from ..crypto import DigestArrayField, EncryptedJSONField
 from ..errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
 from ..models import SIGNABLE_STATES, Channel, Petition, Signature
 from . import queue
@@ -153,6 +153,7 @@ def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.dateti
         iin_checksum_ok=True,
         iin_data_mismatch=bool(iin_module.data_warnings(signer.iin, birth_date=signer.birth_date)),
         name_digest=crypto.name_digest(signer.full_name),
+        **crypto.typed_name_digests(signer.full_name, signer.iin).as_columns(),
         birth_digest=crypto.birth_digest(signer.birth_date),
         personal=signer.as_dict(),
         **fields,
@@ -166,7 +167,9 @@ def _conditional_insert(vendor: str) -> tuple[str, tuple[tuple[Field, bool], ...
     fields = tuple(f for f in Signature._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+    # A SELECT list's parameter has no column type to take: an empty list would arrive as text.
+    cast = "::bigint[]" if vendor == "postgresql" else ""
+    placeholders = ", ".join("%s" + cast if isinstance(f, DigestArrayField) else "%s" for f in fields)
     states = ", ".join(f"'{state}'" for state in SIGNABLE_STATES)
     sql = (
         f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) SELECT {placeholders} "

@@ -14,7 +14,8 @@ register by IIN digest, and writes every decision. The rules, first match wins:
       removed)                                   -> invalid, no_right_to_vote
     under 18 on the day of signing               -> invalid, under_18
     signed outside the collection window         -> invalid, outside_window
-    name or birth date (not for EDS) differ from the register,
+    name (recall.names) or birth date (not for
+      EDS) differ from the register,
       or the IIN's digits from the birth date or
       sex (the signer's entry or the register)   -> review (an official decides)
     otherwise                                    -> valid
@@ -36,6 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .. import names
 from . import counts, ledger, lifecycle
 
 logger = logging.getLogger(__name__)
@@ -55,37 +57,62 @@ GROUND_SQL = """
         ELSE ''
     END
 """
-_NAME_MISMATCH = "s.name_digest <> v.name_digest"
+# The name rule of recall.names: per-word digests, order-insensitive, patronymic optional or one
+# slip away. Rows whose word digests were never derived (written before the rule, and not yet
+# re-derived by `manage.py derive_name_digests`) fall back to the full-name digest, so they are
+# never accepted on an empty comparison.
+_NAME_RULED = {
+    "postgresql": "(cardinality(v.name_surname) > 0 AND cardinality(s.name_tokens) > 0)",
+    "sqlite": "(json_array_length(v.name_surname) > 0 AND json_array_length(s.name_tokens) > 0)",
+}
+_MATCH = {"postgresql": names.MATCH_SQL, "sqlite": names.MATCH_SQL_SQLITE}
+_NAME_PARTS = {"postgresql": names.REASONS_SQL, "sqlite": names.REASONS_SQL_SQLITE}
+# The rule before issue 13, kept for bench/verify_throughput.py's comparison.
+PLAIN_NAME_MISMATCH_SQL = "s.name_digest <> v.name_digest"
 # An EDS signature has no birth date to compare: the certificate carries none, nothing is typed,
 # and the IIN itself comes from the certificate (recall.services.eds_signing).
 _BIRTH_MISMATCH = "(s.channel <> 'eds' AND s.birth_digest <> v.birth_digest)"
 _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
-MISMATCH_SQL = f"({_IIN_MISMATCH} OR {_NAME_MISMATCH} OR {_BIRTH_MISMATCH})"
 
-_REASONS = {
-    "postgresql": f"""to_jsonb(array_remove(ARRAY[
-        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
-        CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
-        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
-    ]::text[], NULL))""",
-    "sqlite": f"""(SELECT json_group_array(value) FROM json_each(json_array(
-        CASE WHEN {_IIN_MISMATCH} THEN 'iin_data_mismatch' END,
-        CASE WHEN {_NAME_MISMATCH} THEN 'name_mismatch' END,
-        CASE WHEN {_BIRTH_MISMATCH} THEN 'birth_date_mismatch' END
-    )) WHERE value IS NOT NULL)""",
-}
+
+def name_mismatch_sql(vendor: str) -> str:
+    """True when the name sends the signature to review."""
+    return f"(CASE WHEN {_NAME_RULED[vendor]} THEN NOT {_MATCH[vendor]} ELSE {PLAIN_NAME_MISMATCH_SQL} END)"
+
+
+def mismatch_sql(vendor: str, name_mismatch: str | None = None) -> str:
+    """Any reason for an official to look: the IIN's digits, the name, the birth date."""
+    return f"({_IIN_MISMATCH} OR {name_mismatch or name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"
+
+
+def _reasons(vendor: str, iin_off: str, name_off: str, birth_off: str) -> str:
+    if vendor == "postgresql":
+        return f"""to_jsonb(array_remove(ARRAY[
+        CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
+        CASE WHEN {name_off} THEN 'name_mismatch' END,
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
+    ]::text[], NULL))"""
+    return f"""(SELECT json_group_array(value) FROM json_each(json_array(
+        CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
+        CASE WHEN {name_off} THEN 'name_mismatch' END,
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
+    )) WHERE value IS NOT NULL)"""
+
+
 _EMPTY_JSON = {"postgresql": "'[]'::jsonb", "sqlite": "'[]'"}
+_NULL_JSON = {"postgresql": "NULL::jsonb", "sqlite": "NULL"}
 # PostgreSQL: workers skip rows another worker holds. SQLite has one writer at a time anyway.
 _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 # PostgreSQL sees judged's id too; SQLite's RETURNING names the updated table's columns only.
 _ID = {"postgresql": "t.id", "sqlite": "id"}
 
 
-def _statement(vendor: str) -> str:
+def statement(vendor: str, name_mismatch: str | None = None) -> str:
     """One statement. On PostgreSQL it also sums the outcome per petition, state and local day
     of signing, so a batch of thousands returns a handful of rows; SQLite (the embedded demo)
-    cannot put an UPDATE in a WITH, so it returns the rows and Python sums them."""
-    update = _update(vendor)
+    cannot put an UPDATE in a WITH, so it returns the rows and Python sums them.
+    ``name_mismatch`` replaces the name rule (the benchmark's comparison with the old one)."""
+    update = _update(vendor, name_mismatch)
     if vendor != "postgresql":
         return update
     if ledger.enabled():
@@ -103,7 +130,20 @@ def _statement(vendor: str) -> str:
     """
 
 
-def _update(vendor: str) -> str:
+def _update(vendor: str, name_mismatch: str | None) -> str:
+    name_rule = name_mismatch or name_mismatch_sql(vendor)
+    # Which parts of the name matched, for the review page; only for rows the name sends there.
+    parts = _NULL_JSON[vendor] if name_mismatch else f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
+    if vendor == "postgresql":
+        # Each comparison once per row: OFFSET 0 keeps the planner from copying the name rule
+        # into every expression that reads its flag. (SQLite has no LATERAL: inline there.)
+        iin_off, name_off, birth_off = "m.iin_off", "m.name_off", "m.birth_off"
+        flags = f"""CROSS JOIN LATERAL (
+            SELECT {_IIN_MISMATCH} AS iin_off, {name_rule} AS name_off, {_BIRTH_MISMATCH} AS birth_off OFFSET 0
+        ) m"""
+    else:
+        iin_off, name_off, birth_off, flags = _IIN_MISMATCH, name_rule, _BIRTH_MISMATCH, ""
+    mismatch = f"({iin_off} OR {name_off} OR {birth_off})"
     return f"""
     WITH claimed AS (
         SELECT id FROM recall_signature
@@ -113,18 +153,21 @@ def _update(vendor: str) -> str:
         {_LOCK[vendor]}
     ),
     judged AS (
-        SELECT s.id, {GROUND_SQL} AS ground, {MISMATCH_SQL} AS mismatch,
+        SELECT s.id, {GROUND_SQL} AS ground, {mismatch} AS mismatch,
                -- the reasons are built only for the few rows an official will see
-               CASE WHEN {MISMATCH_SQL} THEN {_REASONS[vendor]} END AS reasons
+               CASE WHEN {mismatch} THEN {_reasons(vendor, iin_off, name_off, birth_off)} END AS reasons,
+               CASE WHEN {name_off} THEN {parts} END AS name_parts
         FROM claimed c
         JOIN recall_signature s ON s.id = c.id
         JOIN recall_petition p ON p.id = s.petition_id
         LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        {flags}
     )
     UPDATE recall_signature AS t SET
         state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
         ground = j.ground,
         review_reasons = CASE WHEN j.ground = '' AND j.mismatch THEN j.reasons ELSE {_EMPTY_JSON[vendor]} END,
+        name_parts = CASE WHEN j.ground = '' THEN j.name_parts END,
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
@@ -139,13 +182,16 @@ class BatchResult:
     thresholds: list[int]
 
 
-def verify_batch(limit: int | None = None) -> BatchResult:
-    """Verify up to ``limit`` received signatures in one transaction."""
+def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) -> BatchResult:
+    """Verify up to ``limit`` received signatures in one transaction. ``name_mismatch`` replaces
+    the name rule (bench/verify_throughput.py compares the rule before issue 13)."""
     limit = limit or settings.RECALL_VERIFY_BATCH_SIZE
     vendor = connection.vendor
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_statement(vendor), {"limit": limit, "now": timezone.now(), "tz": settings.TIME_ZONE})
+            cursor.execute(
+                statement(vendor, name_mismatch), {"limit": limit, "now": timezone.now(), "tz": settings.TIME_ZONE}
+            )
             rows = cursor.fetchall()
         if not rows:
             return BatchResult(0, 0, [])
@@ -182,11 +228,11 @@ class _Returned:
     signed_at: dt.datetime
 
 
-def verify_all(limit: int | None = None) -> int:
+def verify_all(limit: int | None = None, *, name_mismatch: str | None = None) -> int:
     """Verify the whole backlog, batch after batch; returns how many were verified."""
     total = 0
     while True:
-        result = verify_batch(limit)
+        result = verify_batch(limit, name_mismatch=name_mismatch)
         total += result.verified
         if not result.verified:
             return total

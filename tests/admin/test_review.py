@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from recall.models import Petition, Signature
 from recall.services import verification
-from tests.factories import SignatureFactory
+from tests.factories import SignatureFactory, VoterFactory
 
 
 @pytest.fixture
@@ -79,3 +79,28 @@ def test_admin_pages_with_odd_parameters_do_not_fail(client, alice, collecting, 
         {"ground": "forgery", "note": "x", "received_from": "0001-01-01 00:00"},
     )
     assert page.status_code == 200 and "between 2000 and 2100" in page.content.decode()
+
+
+def test_the_decision_page_shows_which_parts_of_the_name_matched(client, bob, collecting, karaganda):
+    voter = VoterFactory(district=karaganda, full_name="Есенов Арман Даниярович")
+    signature = SignatureFactory(petition=collecting, voter_row=voter, full_name="Есенов Арсен Даниярович")
+    verification.verify_all()
+    client.force_login(bob)
+    page = client.get(reverse("admin:recall_signature_decide", args=[signature.pk])).content.decode()
+    assert "The name compared with the register" in page
+    assert 'data-part-outcome="exact"><th scope="row">Surname</th><td>matched</td>' in page
+    assert 'class="differs" data-part-outcome="different"><th scope="row">Given name</th>' in page
+    assert '<th scope="row">Patronymic</th><td>matched</td>' in page
+    assert "1 entered word is not part of the name in the register." in page
+
+
+def test_the_decision_page_shows_the_parts_in_kazakh_and_russian(client, bob, collecting, karaganda):
+    voter = VoterFactory(district=karaganda, full_name="Есенов Арман Даниярович")
+    signature = SignatureFactory(petition=collecting, voter_row=voter, full_name="Есенов Арман Данияровч")
+    verification.verify_all()  # valid: the page shows the same rule over the stored digests
+    client.force_login(bob)
+    url = reverse("admin:recall_signature_decide", args=[signature.pk])
+    kazakh = client.get(url, HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Тегі" in kazakh and "бір әріп қатесімен сәйкес келді" in kazakh
+    assert "Фамилия" in russian and "совпало с опечаткой в одну букву" in russian

@@ -1,16 +1,15 @@
 """Name matching (issue 13): the issue's examples, folding and transliteration, the rule, the SQL
-that reproduces it, and the labelled corpus with its targets. No database is needed; the SQL is
-checked on SQLite in memory and, when DATABASE_URL points at a PostgreSQL server, with a SELECT
-that touches no table. Run with -s to see the figures."""
+that reproduces it, and the labelled corpus with its targets. The SQL is checked on SQLite in
+memory and on the test settings' PostgreSQL with a SELECT that touches no table; the corpus goes
+through the real verification statement in tests/names/test_verification_corpus.py. Run with -s
+to see the figures."""
 
 from __future__ import annotations
 
 import hmac
 import json
-import os
 import sqlite3
 from collections import Counter, defaultdict
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -372,19 +371,11 @@ def test_sqlite_rule_and_reasons_agree_with_python(variants):
         assert (bool(matched), json.loads(reasons)) == _expected(*rows[i]), i
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return None
-    # The maintenance database of the same server: the query reads no table.
-    return urlunsplit(urlsplit(url)._replace(scheme="postgresql", path="/postgres"))
-
-
+@pytest.mark.django_db
 def test_postgresql_rule_and_reasons_agree_with_python(variants):
-    psycopg = pytest.importorskip("psycopg")
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("DATABASE_URL is not a PostgreSQL URL")
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"  # the test settings' database
     rows = _rows(_sample(variants))
     records = [{"i": i, **r.as_columns(), **t.as_columns()} for i, (r, t) in enumerate(rows)]
     columns = "i int, name_surname bigint[], name_given bigint[], name_patronymic bigint[], name_patronymic_near bigint[], name_tokens bigint[], name_near bigint[]"
@@ -393,15 +384,12 @@ def test_postgresql_rule_and_reasons_agree_with_python(variants):
         SELECT s.i, {names.MATCH_SQL}, {names.REASONS_SQL}
         FROM x AS s JOIN x AS v ON v.i = s.i ORDER BY s.i
     """
-    try:
-        connection = psycopg.connect(url, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL: {exc}")
-    with connection:
-        result = connection.execute(query, (json.dumps(records),)).fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(query, [json.dumps(records)])
+        result = cursor.fetchall()
     assert len(result) == len(rows)
     for i, matched, reasons in result:
-        assert (matched, reasons) == _expected(*rows[i]), i
+        assert (matched, json.loads(reasons) if isinstance(reasons, str) else reasons) == _expected(*rows[i]), i
 
 
 # --- the corpus -------------------------------------------------------------------------------

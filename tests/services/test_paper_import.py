@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from recall import crypto
 from recall.errors import OutsideJurisdiction
 from recall.models import JobState, PaperImport, Petition, Signature
 from recall.services import paper_import, signing, verification
@@ -185,3 +186,14 @@ def test_a_job_whose_uploader_lost_the_district_since_the_upload_imports_nothing
     job = paper_import.run_job(job.pk)
     assert job.state == JobState.FAILED and "outside" in job.errors[0]["error"]
     assert not Signature.objects.exists()
+
+
+def test_paper_lines_store_the_names_word_digests_and_match_them(collecting, voters):
+    job = job_for(collecting, paper_row(1, 1, voters[10], name="NUMBER VOTER"), paper_row(1, 2, voters[11], name=""))
+    paper_import.run_job(job.pk)
+    line = Signature.objects.get(sheet_line=1)
+    words = crypto.typed_name_digests("NUMBER VOTER", voters[10].personal["iin"])
+    assert (line.name_tokens, line.name_near) == (list(words.tokens), list(words.near))
+    assert Signature.objects.get(sheet_line=2).name_tokens == []
+    verification.verify_all()
+    assert dict(Signature.objects.values_list("sheet_line", "state")) == {1: "valid", 2: "invalid"}

@@ -37,6 +37,17 @@ def test_it_imports_voters_with_digests_and_encrypted_data(karaganda):
     assert voter.birth_digest == crypto.birth_digest(dt.date(1980, 5, 17))
 
 
+def test_it_stores_the_names_word_digests_and_updates_them(karaganda):
+    number = make_iin(1, dt.date(1980, 5, 17))
+    import_register(csv_file(line(1, name="Есенов Арман Даниярович")))
+    import_register(csv_file(line(1, name="Мухамеджанова-Ахметова Алия Сериковна")))
+    voter = Voter.objects.get(iin_digest=crypto.iin_digest(number))
+    words = crypto.register_name_digests("Мухамеджанова-Ахметова Алия Сериковна", number)
+    assert (voter.name_surname, voter.name_given) == (list(words.surname), list(words.given))
+    assert (voter.name_patronymic, voter.name_patronymic_near) == (list(words.patronymic), list(words.patronymic_near))
+    assert len(voter.name_surname) == 2 and len(voter.name_patronymic_near) > 5
+
+
 def test_the_district_count_comes_from_the_active_voters(karaganda):
     import_register(csv_file(line(1), line(2), line(3, status="deceased")))
     karaganda.refresh_from_db()

@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from recall import crypto
 from recall.errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
 from recall.models import Petition, PetitionState, Signature
 from recall.services import signing, verification
@@ -108,3 +109,15 @@ def test_unknown_iins_still_get_stored_for_the_commission(collecting):
     signing.sign_on_web(collecting.pk, stranger)
     verification.verify_all()
     assert Signature.objects.get().ground == "not_in_register"
+
+
+def test_web_and_partner_signatures_store_the_typed_names_word_digests(collecting, voters):
+    web = signing.sign_on_web(collecting.pk, signer_of(voters[10], full_name="Number 10 Voter"))
+    partner = signing.sign_for_partner(collecting.pk, signer_of(voters[11]), client_id=ApiClientFactory().pk)
+    for signature, voter, typed in ((web, voters[10], "Number 10 Voter"), (partner, voters[11], None)):
+        stored = Signature.objects.get(pk=signature.pk)
+        words = crypto.typed_name_digests(typed or voter.personal["full_name"], voter.personal["iin"])
+        assert (stored.name_tokens, stored.name_near) == (list(words.tokens), list(words.near))
+        assert len(stored.name_tokens) == 2
+    verification.verify_all()
+    assert set(Signature.objects.values_list("state", flat=True)) == {"valid"}  # word order does not count

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from recall import crypto
 from recall.models import Petition, Signature, Voter
 from recall.services import verification
 from recall.services.register_import import import_register
@@ -129,3 +130,62 @@ def test_iin_digits_against_the_registers_sex_send_signatures_to_an_official(col
     verification.verify_all()
     signature.refresh_from_db()
     assert (signature.state, signature.review_reasons) == ("review", ["iin_data_mismatch"])
+
+
+# --- the name (recall.names): same person in other spellings, another person's name ---------------
+
+
+@pytest.fixture
+def esenov(karaganda):
+    return VoterFactory(district=karaganda, full_name="Есенов Арман Даниярович")
+
+
+def signed_as(petition, voter, typed):
+    signature = SignatureFactory(petition=petition, voter_row=voter, full_name=typed)
+    verification.verify_all()
+    signature.refresh_from_db()
+    return signature
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Арман Есенов", "Yesenov Arman", "ЕСЕНОВ арман Даниярұлы", "Есенов Арман Данияровч", "Есенов Арман Д."],
+)
+def test_it_accepts_the_same_person_written_another_way(collecting, esenov, typed):
+    signature = signed_as(collecting, esenov, typed)
+    assert (signature.state, signature.review_reasons, signature.name_parts) == ("valid", [], None)
+
+
+def test_it_accepts_kazakh_letters_typed_as_their_russian_look_alikes(collecting, karaganda):
+    voter = VoterFactory(district=karaganda, full_name="Әбілқасымов Нұрлан Серікұлы")
+    assert signed_as(collecting, voter, "Абилкасымов Нурлан Серикулы").state == "valid"
+
+
+@pytest.mark.parametrize(
+    ("typed", "parts"),
+    [
+        ("Ахметов Арман", {"surname": "different", "given": "exact", "patronymic": "different", "extra": 1}),
+        ("Есенов Арсен", {"surname": "exact", "given": "different", "patronymic": "different", "extra": 1}),
+        ("Есенова Арман", {"surname": "different", "given": "exact", "patronymic": "different", "extra": 1}),
+        ("Есенов Арман Даниярович Болат", {"surname": "exact", "given": "exact", "patronymic": "exact", "extra": 2}),
+        ("Есенов Арман Болатович", {"surname": "exact", "given": "exact", "patronymic": "different", "extra": 1}),
+    ],
+    ids=["different surname", "different given name", "other sex's surname", "extra word", "another patronymic"],
+)
+def test_it_sends_another_persons_name_to_review_with_the_parts(collecting, esenov, typed, parts):
+    signature = signed_as(collecting, esenov, typed)
+    assert (signature.state, signature.review_reasons) == ("review", ["name_mismatch"])
+    assert signature.name_parts == parts
+
+
+def test_rows_without_word_digests_are_compared_by_the_full_name_digest(collecting, esenov):
+    """Stored before the rule and not re-derived: never accepted on an empty comparison."""
+    Voter.objects.filter(pk=esenov.pk).update(name_surname=[], name_given=[])
+    same = SignatureFactory(petition=collecting, voter_row=esenov, name_tokens=[], name_near=[])
+    verification.verify_all()
+    same.refresh_from_db()
+    assert (same.state, same.name_parts) == ("valid", None)
+    Signature.objects.filter(pk=same.pk).update(state="received", name_digest=crypto.name_digest("Арман Есенов"))
+    verification.verify_all()
+    same.refresh_from_db()
+    assert (same.state, same.review_reasons, same.name_parts) == ("review", ["name_mismatch"], None)

@@ -54,6 +54,14 @@ def test_production_has_no_secret_defaults(missing):
     assert missing in result.stderr
 
 
+NAME_CHECK = """
+from recall.models import Signature
+without = Signature.objects.filter(name_tokens=[]).count()
+review = [s for s in Signature.objects.filter(state="review") if "name_mismatch" in s.review_reasons]
+print("names-check", without, len(review), sum(s.name_parts is None for s in review))
+"""
+
+
 def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
     assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
@@ -61,6 +69,11 @@ def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Register: 3000 voters." in result.stdout
     assert "karaganda  demo-krg-2026" in result.stdout
+    # The name rule on SQLite: every signature has its word digests, and each one its name sent
+    # to review says which parts matched.
+    names = manage("shell", "-c", NAME_CHECK, env=env)
+    found = [line.split()[1:] for line in names.stdout.splitlines() if line.startswith("names-check")]
+    assert found and found[0][0] == "0" and int(found[0][1]) > 0 and found[0][2] == "0", names.stdout + names.stderr
     again = manage("load_demo", env=env)
     assert "already loaded" in again.stdout
     key = manage("create_api_key", "Demo partner", "--scopes", "read,sign", env=env)
