@@ -212,7 +212,8 @@ RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
 RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
 # Confirmation requests (sign or withdraw) per phone number and per IIN in 24 hours.
 RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
-RECALL_OTP_PER_IIN_PER_DAY = env.int("RECALL_OTP_PER_IIN_PER_DAY", default=5)
+# Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
+RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.

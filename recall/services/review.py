@@ -24,7 +24,6 @@ from ..errors import IllegalTransition, InvalidInput
 from ..models import (
     COUNTING_STATES,
     OFFICIAL_GROUNDS,
-    WITHDRAWABLE_STATES,
     Petition,
     Signature,
     SignatureState,
@@ -119,7 +118,9 @@ def withdraw_by_signer(signature_id: int) -> Signature:
     with transaction.atomic():
         signature = _lock(signature_id)
         petition = signature.petition
-        if signature.state not in WITHDRAWABLE_STATES:
+        # A web repeat (invalid as a duplicate) is withdrawn like a first: its signer must not
+        # learn from the answer that the IIN had signed before (recall.services.challenges).
+        if not signature.withdrawable_by_signer():
             raise IllegalTransition(_("This signature cannot be withdrawn any more."))
         if not petition.accepts_signatures():
             raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))

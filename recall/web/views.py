@@ -213,7 +213,9 @@ def check(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             try:
-                found = challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                found = challenges.as_seen_by_signer(
+                    challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                )
             except DomainError as error:
                 _show(form, error)
     inclusion = ledger.signature_inclusion(found) if found is not None else None
