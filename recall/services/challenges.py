@@ -301,9 +301,11 @@ def as_seen_by_signer(signature: Signature) -> Signature:
     return signature
 
 
-def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
-    """The code goes to the number the voter signed with if there is one (web), else to the
-    number given now (a partner's signature)."""
+def start_withdrawal(receipt: str, iin: str) -> Started:
+    """The code goes to the number on record: the one the voter signed with (web) or the one
+    the partner recorded. Never to a number typed now: anyone holding a receipt and the IIN
+    could withdraw someone else's signature. A partner's signature without a number is
+    withdrawn through its partner (recall.services.review.withdraw_for_partner)."""
     signature = find_signature(receipt, iin)
     petition = signature.petition
     if not signature.withdrawable_by_signer():
@@ -315,7 +317,16 @@ def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
         raise ChallengeFailed(
             _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
         )
-    target = signature.personal.get("phone") or phone
+    target = signature.personal.get("phone", "")
+    if not target:
+        raise ChallengeFailed(
+            _(
+                "No phone number is on record for this signature: ask the partner who collected it, or the "
+                "election commission, to withdraw it."
+            ),
+            field="receipt",
+            code="withdraw_through_partner",
+        )
     with transaction.atomic():
         challenge = _create(
             purpose=ChallengePurpose.WITHDRAW,
@@ -324,7 +335,7 @@ def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
             payload={"phone": target},
             phone=target,
             signature=signature,
-            known_phone=bool(signature.personal.get("phone")),
+            known_phone=True,
         )
     return Started(challenge.token, challenge.phone_masked)
 

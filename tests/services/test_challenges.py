@@ -130,7 +130,7 @@ def test_a_voter_withdraws_with_a_code_sent_to_the_number_they_signed_with(
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     verification.verify_all()
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77770000000")
+        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert sms.outbox[-1].phone == "+77011234567"
     challenges.confirm_withdrawal(started.token, code_from_outbox())
     collecting.refresh_from_db()
@@ -143,7 +143,7 @@ def test_a_signature_not_yet_verified_can_be_withdrawn_and_counts_stay_true(
 ):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77770000000")
+        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     challenges.confirm_withdrawal(started.token, code_from_outbox())
     verification.verify_all()
     collecting.refresh_from_db()
@@ -155,7 +155,7 @@ def test_no_withdrawal_after_the_window(collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with time_machine.travel(collecting.window_end + dt.timedelta(seconds=1), tick=False):
         with pytest.raises(PetitionNotCollecting):
-            challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77011234567")
+            challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
 
 
 @pytest.mark.parametrize("phone", ["+7 701 123 45 67", "87011234567", "7011234567", "+7 (701) 123-45-67"])
@@ -219,7 +219,7 @@ def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
             challenges.start_signing(collecting.pk, signer_of(voters[11]))
         # ... and the voter still gets a code to withdraw, and to sign again after withdrawing.
         with django_capture_on_commit_callbacks(execute=True):
-            withdrawal = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77011234567")
+            withdrawal = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
         challenges.confirm_withdrawal(withdrawal.token, code_from_outbox())
         assert challenges.start_signing(collecting.pk, signer_of(voters[10])).token
 
