@@ -104,7 +104,7 @@ def test_a_full_run_leaves_no_iin_in_the_logs(
     client.post("/en/check/", {"receipt": receipt, "iin": iins[0]})
     client.post("/en/check/", {"receipt": "AAAA-BBBB-CCCC", "iin": iins[1]})
     for model in ("voter", "signature"):
-        official.get(reverse(f"admin:recall_{model}_changelist"), {"q": iins[0]})
+        official.post(reverse(f"admin:recall_{model}_changelist"), {"q": iins[0], "iin_search": "Search"}, follow=True)
     official.get(reverse("admin:recall_petition_export_csv", args=[collecting.pk]))
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/en/withdraw/", {"receipt": receipt, "iin": iins[0], "phone": "+7 701 123 45 67"})
