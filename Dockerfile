@@ -22,4 +22,4 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlit
 
 USER recall
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"]

@@ -169,7 +169,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No IIN in any log line (issue 11): every 12-digit run is masked on its way out.
+    "filters": {"mask_iin": {"()": "recall.logmask.MaskIIN"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_iin"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -202,6 +204,8 @@ RECALL_SUMMARY_SIGNING_CHAIN = env.list("RECALL_SUMMARY_SIGNING_CHAIN", default=
 RECALL_SUMMARY_SIGNING_LOCATION = env("RECALL_SUMMARY_SIGNING_LOCATION", default="")
 
 # --- Voters' one-time codes -----------------------------------------------------------------
+# Celery keeps the LOGGING above (and its filter) instead of putting its own handlers on root.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.ConsoleBackend")
 RECALL_SMS_GATEWAY_URL = env("RECALL_SMS_GATEWAY_URL", default="")
 RECALL_SMS_GATEWAY_TOKEN = env("RECALL_SMS_GATEWAY_TOKEN", default="")
@@ -212,7 +216,8 @@ RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
 RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
 # Confirmation requests (sign or withdraw) per phone number and per IIN in 24 hours.
 RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
-RECALL_OTP_PER_IIN_PER_DAY = env.int("RECALL_OTP_PER_IIN_PER_DAY", default=5)
+# Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
+RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.

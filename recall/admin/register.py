@@ -9,15 +9,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .. import iin as iin_module
-from ..crypto import iin_digest
 from ..models import RegisterImport, Voter
 from ..services import register_import
 from .base import ReadOnlyAdmin, is_member
+from .iin_search import IINSearchMixin, digest_searched
 from .jobs import JOB_FIELDS, JobAdmin
 
 
 @admin.register(Voter)
-class VoterAdmin(ReadOnlyAdmin):
+class VoterAdmin(IINSearchMixin, ReadOnlyAdmin):
     """The register is changed only by imports; officials look voters up by IIN."""
 
     list_display = ["masked_iin", "full_name", "district", "status", "updated_at"]
@@ -46,13 +46,14 @@ class VoterAdmin(ReadOnlyAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str
     ) -> tuple[models.QuerySet, bool]:
-        term = iin_module.normalize(search_term)
-        if not term:
+        if not search_term.strip():
             return queryset, False
-        if not iin_module.is_valid(term):
-            messages.warning(request, _("That is not a valid IIN."))
+        digest = digest_searched(request, search_term)
+        if not digest:
+            if digest is None:
+                messages.warning(request, _("That is not a valid IIN."))
             return queryset.none(), False
-        return queryset.filter(iin_digest=iin_digest(term)), False
+        return queryset.filter(iin_digest=digest), False
 
 
 class RegisterImportForm(forms.ModelForm):

@@ -2,22 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import iin as iin_module
-from ..crypto import iin_digest
 from ..models import Signature, SignatureState
 from ..services import signing
 from .base import ReadOnlyAdmin
+from .iin_search import IINSearchMixin, digest_searched
 
 
 @admin.register(Signature)
-class SignatureAdmin(ReadOnlyAdmin):
+class SignatureAdmin(IINSearchMixin, ReadOnlyAdmin):
     """All signatures of the jurisdiction; the IIN is shown masked, the name as entered."""
 
     district_path = "petition__district"
@@ -87,10 +86,7 @@ class SignatureAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        digits = iin_module.normalize(term)
-        if digits.isdigit() and len(digits) == 12:
-            if not iin_module.is_valid(digits):
-                messages.warning(request, _("That is not a valid IIN."))
-                return queryset.none(), False
-            return queryset.filter(voter_id=iin_digest(digits)), False
+        digest = digest_searched(request, term)
+        if digest is not None:
+            return (queryset.filter(voter_id=digest) if digest else queryset.none()), False
         return queryset.filter(receipt=signing.normalize_receipt(term)), False

@@ -24,6 +24,7 @@ urlpatterns = [
     path("petitions/<id:pk>/ledger/cosignatures/", ledger.LedgerCosignatures.as_view(), name="ledger-cosignatures"),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
+    path("signatures/<str:receipt>/withdraw/", views.SignatureWithdraw.as_view(), name="signature-withdraw"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),
     path("webhooks/<id:pk>/", views.WebhookDetail.as_view(), name="webhook"),
 ]

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
 from ..selectors import daily_valid, latest_projection, next_steps, public_history, public_petitions
-from ..services import eds_signing, signing, webhooks
+from ..services import eds_signing, review, signing, webhooks
 from . import idempotency, inputs
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
 from .pagination import Pagination
@@ -277,6 +277,23 @@ class SignatureDetail(APIView):
         signature = get_object_or_404(
             Signature, receipt=signing.normalize_receipt(receipt), client_id=request.auth.client_id
         )
+        return Response(PartnerSignatureSerializer(signature).data)
+
+
+@extend_schema(
+    tags=["partners"], request=None, responses={200: PartnerSignatureSerializer, **errors(401, 403, 404, 409, 429)}
+)
+class SignatureWithdraw(APIView):
+    """Withdraw, on the voter's request, a signature this partner submitted (scope `withdraw`),
+    while the collection window is open. Recorded in the audit log with the partner. The
+    partner is the way to withdraw a signature it recorded without a phone number: the web
+    sends its codes only to the number on record."""
+
+    permission_classes = [HasScope]
+    required_scope = "withdraw"
+
+    def post(self, request: Request, receipt: str) -> Response:
+        signature = review.withdraw_for_partner(receipt, client_id=request.auth.client_id)
         return Response(PartnerSignatureSerializer(signature).data)
 
 

@@ -242,6 +242,15 @@ class Signature(models.Model):
         return str(Ground(ground).label) if ground else ""
 
     @property
+    def hidden_repeat(self) -> bool:
+        """A repeat made with a code on the web: its signer sees it like a first signature
+        (recall.services.challenges), so nobody learns from it that the IIN had signed."""
+        return self.channel == Channel.WEB and self.duplicate_of_id is not None
+
+    def withdrawable_by_signer(self) -> bool:
+        return self.state in WITHDRAWABLE_STATES or (self.hidden_repeat and self.state == SignatureState.INVALID)
+
+    @property
     def masked_iin(self) -> str:
         return iin_mask((self.personal or {}).get("iin", ""))
 
@@ -303,8 +312,8 @@ class EdsChallenge(models.Model):
 class SigningChallenge(models.Model):
     """A one-time code sent to a voter's phone before signing or withdrawing.
 
-    The code is stored hashed; a challenge for a voter who has already signed sends no code
-    (a notice instead) and can never be confirmed, so the screen is the same.
+    The code is stored hashed; every challenge gets a code, whether its IIN has signed or not
+    (recall.services.challenges).
     """
 
     token = models.CharField(max_length=43, unique=True)
@@ -318,7 +327,7 @@ class SigningChallenge(models.Model):
     phone_masked = models.CharField(max_length=32)
     # The page's language: the text messages are written in it.
     language = models.CharField(max_length=8, default="kk")
-    # False for a voter who has already signed: no code is ever sent, nothing can confirm it.
+    # False only on requests made before issue 11 for a voter who had signed: nothing confirms them.
     can_confirm = models.BooleanField(default=True)
     # Written by the notification worker when it sends the code (recall.tasks.send_challenge_code).
     code_hash = models.CharField(max_length=64, blank=True)

@@ -5,11 +5,15 @@ expiry, an attempt counter and a resend counter. Each counter moves by a conditi
 parallel guesses cannot exceed the limit. The code is made and texted by a notification worker
 that is given only the challenge's id.
 
-For a voter who has already signed no code is sent and the challenge can never be confirmed;
-the site's answers are the same as for a new signer. The text message cannot be: it tells the
-holder of the number given (a Kazakh SIM card is registered to its holder) that the IIN has
-signed, and tells the number the signature was made with that someone tried again. Requests
-are limited per number, per IIN and per address, and kept (encrypted) for a day.
+Nobody can probe who signed (README, "Who signed stays private"): the request path does the
+same work whether the IIN has signed or not, the typed number always gets a code, and a code
+confirmed for an IIN that has signed stores a marked duplicate with a receipt of its own, shown
+like a first signature on the receipt and check pages. The real signer is told of every request
+made with their IIN, by a text message to the number their signature was made with.
+
+Requests are limited per number and per IIN and number pair (never per IIN alone: a stranger
+with a voter's IIN and phones of their own could lock the voter out), a number the voter has
+already confirmed for the IIN is always let through, and requests are kept (encrypted) a day.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from django.utils.translation import gettext as _
 
 from .. import task_names
 from ..crypto import iin_digest, phone_digest
-from ..errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ..models import WITHDRAWABLE_STATES, ChallengePurpose, Channel, Signature, SigningChallenge
+from ..errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
+from ..models import ChallengePurpose, Channel, Signature, SignatureState, SigningChallenge
 from ..notifications import sms
 from . import queue, signing
 
@@ -77,22 +81,35 @@ class Started:
     phone_masked: str
 
 
-def _check_limits(*, phone: str, voter_digest: str) -> None:
-    """A brake on probing and on text-message spam: requests per number and per IIN per day."""
+def _check_limits(*, phone: str, voter_digest: str, known_phone: bool = False) -> None:
+    """A brake on text-message spam and on guessing: requests per number, and per IIN and
+    number pair, in 24 hours. The voter's own number for this IIN (``known_phone``: the one the
+    signature was made with; or one a code has confirmed for the IIN while requests are kept)
+    is let through: no stranger can use up the voter's allowance. It is looked at only past a
+    limit, so the usual request does the same work for everyone."""
     since = timezone.now() - dt.timedelta(days=1)
-    recent = SigningChallenge.objects.filter(created_at__gte=since)
-    if recent.filter(phone_digest=phone_digest(phone)).count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY:
+    number = phone_digest(phone)
+    recent = SigningChallenge.objects.filter(created_at__gte=since, phone_digest=number)
+    per_phone = recent.count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY
+    per_pair = per_phone or recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY
+    if not per_pair or known_phone:
+        return
+    confirmed = SigningChallenge.objects.filter(
+        voter_digest=voter_digest, phone_digest=number, completed_at__isnull=False
+    ).exists()
+    if confirmed:
+        return
+    if per_phone:
         raise ChallengeFailed(
             _("Too many confirmation requests for this phone number today; try again tomorrow."),
             field="phone",
             code="too_many_requests",
         )
-    if recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_IIN_PER_DAY:
-        raise ChallengeFailed(
-            _("Too many confirmation requests for this IIN today; try again tomorrow."),
-            field="iin",
-            code="too_many_requests",
-        )
+    raise ChallengeFailed(
+        _("Too many confirmation requests for this IIN and phone number today; try again tomorrow."),
+        field="phone",
+        code="too_many_requests",
+    )
 
 
 def _create(
@@ -103,10 +120,10 @@ def _create(
     payload: dict,
     phone: str,
     signature: Signature | None = None,
-    can_confirm: bool = True,
+    known_phone: bool = False,
 ) -> SigningChallenge:
     """Store the challenge; the notification worker sends the code after commit."""
-    _check_limits(phone=phone, voter_digest=voter_digest)
+    _check_limits(phone=phone, voter_digest=voter_digest, known_phone=known_phone)
     now = timezone.now()
     challenge = SigningChallenge.objects.create(
         token=secrets.token_urlsafe(32),
@@ -117,7 +134,6 @@ def _create(
         phone_digest=phone_digest(phone),
         payload=payload,
         phone_masked=mask_phone(phone),
-        can_confirm=can_confirm,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         sends=1,
         last_sent_at=now,
@@ -129,8 +145,8 @@ def _create(
 
 def send_code(challenge_id: int) -> str:
     """Run by the notification worker: make a fresh code, keep its HMAC, text it, in the
-    language of the page the voter used. For a voter who has already signed, text the notice
-    instead, to this number and to the number the signature was made with."""
+    language of the page the voter used. For a signing request with an IIN that has signed,
+    then tell the number the signature was made with (each request and each resend)."""
     challenge = SigningChallenge.objects.filter(pk=challenge_id, completed_at__isnull=True).first()
     if challenge is None or challenge.expires_at <= timezone.now():
         return "nothing"
@@ -140,59 +156,50 @@ def send_code(challenge_id: int) -> str:
 
 def _send(challenge: SigningChallenge) -> str:
     phone = challenge.payload.get("phone", "")
-    if not challenge.can_confirm:
-        if challenge.sends > 1:
-            return "nothing"  # the notice went with the first request
-        petition_id = challenge.petition_id
-        sms.send(
-            phone,
-            _(
-                "A signature with this IIN is already recorded on recall petition No. %(id)s; a second one is not "
-                "possible. If you did not sign it, contact the election commission."
-            )
-            % {"id": petition_id},
-        )
-        first = Signature.objects.filter(
-            petition_id=petition_id, voter_id=challenge.voter_digest, duplicate_of__isnull=True
-        ).first()
-        recorded = (first.personal or {}).get("phone", "") if first else ""
-        if recorded and recorded != phone:
-            sms.send(
-                recorded,
-                _(
-                    "Someone asked to sign recall petition No. %(id)s again with your IIN. Your signature stays "
-                    "recorded once. If this was not you, contact the election commission."
-                )
-                % {"id": petition_id},
-            )
-        return "notice"
     code = _new_code()
     changed = SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
         code_hash=_code_hash(challenge.token, code)
     )
     if not changed:
         return "nothing"
+    # The code first: the typed number's message leaves at the same moment in either case.
     sms.send(phone, _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+    if challenge.purpose == ChallengePurpose.SIGN and _tell_signer(challenge, phone):
+        return "code, signer told"
     return "code"
 
 
+def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
+    """Text the number an earlier signature with this IIN was made with (or its partner
+    recorded) that someone asked to sign again; not when it is the number asking."""
+    first = Signature.objects.filter(
+        petition_id=challenge.petition_id, voter_id=challenge.voter_digest, duplicate_of__isnull=True
+    ).first()
+    recorded = (first.personal or {}).get("phone", "") if first else ""
+    if not recorded or recorded == phone:
+        return False
+    sms.send(
+        recorded,
+        _(
+            "Someone asked to sign recall petition No. %(id)s again with your IIN, from the number %(phone)s. "
+            "Your signature stays recorded once. If this was not you, contact the election commission."
+        )
+        % {"id": challenge.petition_id, "phone": challenge.phone_masked},
+    )
+    return True
+
+
 def start_signing(petition_id: int, signer: signing.Signer) -> Started:
-    """The first step on the web: check the petition, then have a code sent (or, to a voter
-    who has already signed, a notice instead: the answer on the screen is the same)."""
+    """The first step on the web: check the petition, then have a code sent. The same work
+    and the same answer whether this IIN has signed or not: the worker tells a signer."""
     signing.signable_petition(petition_id)
-    # duplicate_of IS NULL lets the partial unique index answer (a repeat implies a first).
-    already = Signature.objects.filter(
-        petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True
-    ).exists()
-    payload = signer.as_dict()
     with transaction.atomic():
         challenge = _create(
             purpose=ChallengePurpose.SIGN,
             petition_id=petition_id,
             voter_digest=signer.digest,
-            payload=payload,
+            payload=signer.as_dict(),
             phone=signer.phone,
-            can_confirm=not already,
         )
     return Started(challenge.token, challenge.phone_masked)
 
@@ -222,7 +229,6 @@ def resend(token: str) -> Started:
             raise ChallengeFailed(
                 _("No more codes can be sent for this request; start again."), code="too_many_resends"
             )
-        # A challenge that cannot be confirmed sends nothing again, but answers the same.
         queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
     return Started(token, challenge.phone_masked)
 
@@ -257,19 +263,16 @@ def _complete(challenge: SigningChallenge) -> None:
 
 
 def confirm_signing(token: str, code: str) -> Signature:
+    """A right code stores the signature; for an IIN that has signed, a marked duplicate that
+    is answered the same way (recall.services.signing.sign_on_web)."""
     challenge = _open_challenge(token)
     if challenge.purpose != ChallengePurpose.SIGN:
         raise NotFound()
     _check_code(challenge, code)
     signer = signing.Signer.from_dict(challenge.payload)
-    try:
-        with transaction.atomic():
-            _complete(challenge)
-            return signing.sign_on_web(challenge.petition_id, signer)
-    except AlreadySigned as error:  # signed meanwhile through another request: say nothing more
-        raise ChallengeFailed(
-            _("This confirmation could not be completed; start again."), code="not_completed"
-        ) from error
+    with transaction.atomic():
+        _complete(challenge)
+        return signing.sign_on_web(challenge.petition_id, signer, repeat_as_duplicate=True)
 
 
 # --- Checking and withdrawing -------------------------------------------------------------------
@@ -288,12 +291,24 @@ def find_signature(receipt: str, iin: str) -> Signature:
     return signature
 
 
-def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
-    """The code goes to the number the voter signed with if there is one (web), else to the
-    number given now (a partner's signature)."""
+def as_seen_by_signer(signature: Signature) -> Signature:
+    """The signature as the check page shows it to whoever holds its receipt and IIN: a web
+    repeat with the state and ground the rules give it as if it were the first (not saved)."""
+    if signature.hidden_repeat and signature.state == SignatureState.INVALID:
+        from . import verification
+
+        signature.state, signature.ground = verification.judged_as_first(signature.pk)
+    return signature
+
+
+def start_withdrawal(receipt: str, iin: str) -> Started:
+    """The code goes to the number on record: the one the voter signed with (web) or the one
+    the partner recorded. Never to a number typed now: anyone holding a receipt and the IIN
+    could withdraw someone else's signature. A partner's signature without a number is
+    withdrawn through its partner (recall.services.review.withdraw_for_partner)."""
     signature = find_signature(receipt, iin)
     petition = signature.petition
-    if signature.state not in WITHDRAWABLE_STATES:
+    if not signature.withdrawable_by_signer():
         raise ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
     if not petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
@@ -302,7 +317,16 @@ def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
         raise ChallengeFailed(
             _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
         )
-    target = signature.personal.get("phone") or phone
+    target = signature.personal.get("phone", "")
+    if not target:
+        raise ChallengeFailed(
+            _(
+                "No phone number is on record for this signature: ask the partner who collected it, or the "
+                "election commission, to withdraw it."
+            ),
+            field="receipt",
+            code="withdraw_through_partner",
+        )
     with transaction.atomic():
         challenge = _create(
             purpose=ChallengePurpose.WITHDRAW,
@@ -311,6 +335,7 @@ def start_withdrawal(receipt: str, iin: str, phone: str) -> Started:
             payload={"phone": target},
             phone=target,
             signature=signature,
+            known_phone=True,
         )
     return Started(challenge.token, challenge.phone_masked)
 

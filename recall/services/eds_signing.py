@@ -280,7 +280,8 @@ def sign_with_eds(
     site (``client_id`` None) or submitted by the partner the statement was issued to.
 
     Raises EdsRefused (the signature, the certificate or the statement), InvalidInput (the
-    address), AlreadySigned (this IIN already signed the petition) or PetitionNotCollecting.
+    address), AlreadySigned (on the site: this IIN already signed the petition; for a partner:
+    it submitted this voter before) or PetitionNotCollecting.
     """
     challenge = open_challenge(challenge_value)
     if challenge.purpose != ChallengePurpose.SIGN or challenge.client_id != client_id:
@@ -291,18 +292,49 @@ def sign_with_eds(
     info, stored_cms = verify(challenge, cms)
     now = timezone.now()
     signature = _row(challenge.petition_id, EdsSigner(info, address), stored_cms, signed_at=now, client_id=client_id)
-    try:
-        with transaction.atomic():
-            _use(challenge, at=now)
-            signing._insert(signature, now)
-    except IntegrityError as error:
-        if signing._is_repeat(error):
-            raise AlreadySigned(
-                _("A signature with the IIN of this certificate is already recorded on this petition.")
-            ) from error
-        raise
-    queue.request_verification()
-    return signature
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                _use(challenge, at=now)
+                signing._insert(signature, now)
+        except IntegrityError as error:
+            if not signing._is_repeat(error) or signature.duplicate_of_id:
+                raise
+            _repeat(signature, client_id, error)
+            if signature.duplicate_of_id is None:  # the first one was rolled back meanwhile
+                continue
+        else:
+            queue.request_verification()
+            return signature
+    raise AlreadySigned()
+
+
+def _repeat(signature: Signature, client_id: int | None, error: IntegrityError) -> None:
+    """A repeat of a signature on the petition. On the site, the key's holder is told: the key
+    (and its PIN) prove they are the person the IIN names, so they learn only about themselves
+    (README, "Who signed stays private"). A partner learns only of a repeat of its own
+    submission, as in recall.services.signing.sign_for_partner; a repeat of one from any other
+    channel is stored as a marked duplicate (verification counts it invalid) and answered like
+    any other, so a partner never learns that someone else signed."""
+    first = (
+        Signature.objects.filter(
+            petition_id=signature.petition_id, voter_id=signature.voter_id, duplicate_of__isnull=True
+        )
+        .only("id", "client_id", "receipt")
+        .first()
+    )
+    if first is None:
+        return
+    if client_id is None:
+        raise AlreadySigned(
+            _("A signature with the IIN of this certificate is already recorded on this petition.")
+        ) from error
+    if first.client_id == client_id:
+        raise AlreadySigned(
+            _("This partner already submitted this voter's signature (receipt %(receipt)s).")
+            % {"receipt": signing.format_receipt(first.receipt or "")},
+        ) from error
+    signature.duplicate_of_id = first.pk
 
 
 # --- Withdrawing --------------------------------------------------------------------------------

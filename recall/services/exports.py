@@ -72,7 +72,8 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
     for s in signatures.iterator(chunk_size=2000):
         yield [
             str(s.pk),
-            s.receipt or "",
+            # Masked like the IIN: with the IIN, a receipt opens the signer's check and withdrawal.
+            iin.mask(s.receipt or ""),
             s.channel,
             str(s.sheet_number or ""),
             str(s.sheet_line or ""),

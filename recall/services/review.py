@@ -20,17 +20,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .. import jurisdiction, names
-from ..errors import IllegalTransition, InvalidInput
+from ..errors import IllegalTransition, InvalidInput, NotFound
 from ..models import (
     COUNTING_STATES,
     OFFICIAL_GROUNDS,
-    WITHDRAWABLE_STATES,
     Petition,
     Signature,
     SignatureState,
     Voter,
 )
-from . import audit, counts, ledger, lifecycle
+from . import audit, counts, ledger, lifecycle, signing
 
 SS = SignatureState
 
@@ -114,12 +113,16 @@ def _count(signature: Signature, old: str, new: str) -> None:
     ledger.append_signatures([(ledger.row_of(signature), old, new)])
 
 
-def withdraw_by_signer(signature_id: int) -> Signature:
-    """The signer withdraws (identity confirmed by a one-time code) while the window is open."""
+def withdraw_by_signer(signature_id: int, *, through: str = "signer") -> Signature:
+    """The signer withdraws while the window is open: identity confirmed by a one-time code to
+    the number on record, by their EDS key, or by the partner that collected the signature
+    (``through`` names it in the audit log)."""
     with transaction.atomic():
         signature = _lock(signature_id)
         petition = signature.petition
-        if signature.state not in WITHDRAWABLE_STATES:
+        # A web repeat (invalid as a duplicate) is withdrawn like a first: its signer must not
+        # learn from the answer that the IIN had signed before (recall.services.challenges).
+        if not signature.withdrawable_by_signer():
             raise IllegalTransition(_("This signature cannot be withdrawn any more."))
         if not petition.accepts_signatures():
             raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))
@@ -127,9 +130,23 @@ def withdraw_by_signer(signature_id: int) -> Signature:
         now = timezone.now()
         Signature.objects.filter(pk=signature.pk).update(state=SS.WITHDRAWN, ground="", withdrawn_at=now)
         _count(signature, old, SS.WITHDRAWN)
-        audit.record("signature.withdrawn", system_label="signer", petition_id=petition.pk, obj=signature, previous=old)
+        audit.record("signature.withdrawn", system_label=through, petition_id=petition.pk, obj=signature, previous=old)
     signature.refresh_from_db()
     return signature
+
+
+def withdraw_for_partner(receipt: str, *, client_id: int) -> Signature:
+    """A partner withdraws, on the voter's request, a signature it submitted itself (API scope
+    ``withdraw``): the way to withdraw a partner's signature made without a phone number. Any
+    other receipt is not found, so a partner learns nothing of others' signatures."""
+    signature_id = (
+        Signature.objects.filter(receipt=signing.normalize_receipt(receipt) or None, client_id=client_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if signature_id is None:
+        raise NotFound(_("No signature with this receipt was submitted by this partner."))
+    return withdraw_by_signer(signature_id, through=f"partner:{client_id}")
 
 
 def decide(

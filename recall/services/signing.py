@@ -220,19 +220,39 @@ def _insert(signature: Signature, at: dt.datetime) -> None:
     signature._state.adding = False
 
 
-def sign_on_web(petition_id: int, signer: Signer) -> Signature:
-    """A voter confirmed the one-time code. Raises AlreadySigned for a repeat (the web page
-    never shows it: the voter got the same screen as anyone else)."""
+def sign_on_web(petition_id: int, signer: Signer, *, repeat_as_duplicate: bool = False) -> Signature:
+    """A voter confirmed the one-time code. A repeat raises AlreadySigned, or, with
+    ``repeat_as_duplicate`` (the text-message path), is stored as a marked duplicate with a
+    receipt of its own and answered like a first signature: whoever typed a known IIN and
+    their own phone cannot tell from the answer that the IIN had signed (README, "Who signed
+    stays private"). Verification counts the duplicate invalid; the first stays as it is."""
     now = timezone.now()
     signature = _row(petition_id, signer, channel=Channel.WEB, signed_at=now, receipt=new_receipt())
-    try:
-        _insert(signature, now)
-    except IntegrityError as error:
-        if _is_repeat(error):
-            raise AlreadySigned() from error
-        raise
-    queue.request_verification()
-    return signature
+    for _attempt in range(3):
+        try:
+            _insert(signature, now)
+        except IntegrityError as error:
+            if not _is_repeat(error) or not repeat_as_duplicate or signature.duplicate_of_id:
+                if _is_repeat(error):
+                    raise AlreadySigned() from error
+                raise
+            first = _first_id(petition_id, signer.digest)
+            if first is None:  # the first one was rolled back meanwhile: try again as a first
+                continue
+            signature.duplicate_of_id = first
+        else:
+            queue.request_verification()
+            return signature
+    raise AlreadySigned()
+
+
+def _first_id(petition_id: int, digest: str) -> int | None:
+    # duplicate_of IS NULL lets the partial unique index answer.
+    return (
+        Signature.objects.filter(petition_id=petition_id, voter_id=digest, duplicate_of__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 class Replay(Exception):

@@ -80,6 +80,27 @@ def name_mismatch_sql(vendor: str) -> str:
     return f"(CASE WHEN {_NAME_RULED[vendor]} THEN NOT {_MATCH[vendor]} ELSE {PLAIN_NAME_MISMATCH_SQL} END)"
 
 
+def judged_as_first(signature_id: int) -> tuple[str, str]:
+    """The state and ground the rules would give this signature if it were not a repeat:
+    what the check page shows for a repeat made with a code (recall.services.challenges), read
+    only. A mismatch shows as review (an official would decide a first one)."""
+    vendor = connection.vendor
+    ground = GROUND_SQL.replace("WHEN s.duplicate_of_id IS NOT NULL THEN 'duplicate'", "")
+    sql = f"""
+        SELECT {ground}, {mismatch_sql(vendor)}
+        FROM recall_signature s
+        JOIN recall_petition p ON p.id = s.petition_id
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        WHERE s.id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [signature_id])
+        found, mismatch = cursor.fetchone()
+    if found:
+        return "invalid", found
+    return ("review" if mismatch else "valid"), ""
+
+
 def mismatch_sql(vendor: str, name_mismatch: str | None = None) -> str:
     """Any reason for an official to look: the IIN's digits, the name, the birth date."""
     return f"({_IIN_MISMATCH} OR {name_mismatch or name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"

@@ -213,7 +213,9 @@ def check(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             try:
-                found = challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                found = challenges.as_seen_by_signer(
+                    challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                )
             except DomainError as error:
                 _show(form, error)
     inclusion = ledger.signature_inclusion(found) if found is not None else None
@@ -231,8 +233,9 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 data = form.cleaned_data
-                phone = challenges.normalize_phone(data["phone"])
-                started = challenges.start_withdrawal(data["receipt"], data["iin"], phone)
+                # The number typed is checked but not used: the code goes to the one on record.
+                challenges.normalize_phone(data["phone"])
+                started = challenges.start_withdrawal(data["receipt"], data["iin"])
             except DomainError as error:
                 _show(form, error)
             else:

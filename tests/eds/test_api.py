@@ -118,3 +118,29 @@ def test_the_schema_documents_the_eds_endpoints(partner):
     body = signatures["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/EdsSignatureInputRequest")
     assert "/api/v1/petitions/{id}/eds-statements/" in paths
+
+
+def test_a_partners_eds_repeat_of_a_signature_from_elsewhere_is_answered_like_any_other(partner, collecting, certs):
+    # Issue 11: the partner was told `already_signed` for a repeat from any channel, which said
+    # that someone else had signed.
+    VoterFactory(iin="900101300017", full_name="Ахметов Ерлан Сарсенович", district=collecting.district)
+    other = partner_client()
+    issued = statement(other, collecting)
+    assert submit(other, collecting, issued, cms_over(issued, certs["rsa"])).status_code == 202
+    issued = statement(partner, collecting)
+    repeat = submit(partner, collecting, issued, cms_over(issued, certs["rsa"]))
+    assert repeat.status_code == 202 and repeat.json()["state"] == "received"
+    stored = Signature.objects.get(receipt=repeat.json()["receipt"].replace("-", ""))
+    assert stored.duplicate_of is not None and stored.duplicate_of.client_id == other.key.client_id
+    verification.verify_all()
+    collecting.refresh_from_db()
+    assert (collecting.valid_count, collecting.invalid_count) == (1, 1)
+
+
+def test_a_partners_own_eds_repeat_is_named(partner, collecting, certs):
+    issued = statement(partner, collecting)
+    assert submit(partner, collecting, issued, cms_over(issued, certs["rsa"])).status_code == 202
+    issued = statement(partner, collecting)
+    again = submit(partner, collecting, issued, cms_over(issued, certs["rsa"]))
+    assert (again.status_code, again.json()["code"]) == (409, "already_signed")
+    assert Signature.objects.count() == 1

@@ -346,7 +346,7 @@ def test_a_withdrawal_statement_is_used_once(collecting, ahmetov, certs):
 def test_an_eds_signature_cannot_be_withdrawn_by_text_message(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
     with translation.override("en"), pytest.raises(challenges.ChallengeFailed) as caught:
-        challenges.start_withdrawal(signature.receipt, "900101300017", "+77011234567")
+        challenges.start_withdrawal(signature.receipt, "900101300017")
     assert "withdraw it with your EDS key" in str(caught.value.message)
 
 

@@ -2,9 +2,12 @@
 signer's withdrawal."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from recall.errors import InvalidInput, NotFound, PetitionNotCollecting
 from recall.models import Signature, SigningChallenge
@@ -79,20 +82,36 @@ def test_an_expired_code_can_be_sent_again(collecting, voters, django_capture_on
         assert challenges.resend(started.token).token == started.token
 
 
-def test_a_voter_who_already_signed_gets_the_same_answer_and_a_notice(
+def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
     collecting, voters, django_capture_on_commit_callbacks
 ):
-    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    # Issue 11 changed this: the typed number used to get "already recorded" instead of a code.
+    first = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
         started = challenges.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
     assert started.phone_masked == "+7 ••• ••• •• 77"
     to_entered, to_recorded = sms.outbox[-2:]
-    assert to_entered.phone == "+77059998877" and "already recorded" in to_entered.text
+    assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Your confirmation code")
     assert to_recorded.phone == "+77011234567" and "asked to sign" in to_recorded.text  # the real signer learns
-    assert not any(word.isdigit() and len(word) == 6 for m in sms.outbox for word in m.text.split())
-    with pytest.raises(ChallengeFailed, match="not correct"):
-        challenges.confirm_signing(started.token, "000000")
-    assert Signature.objects.count() == 1
+    code = re.search(r"\d{6}", to_entered.text).group()
+    repeat = challenges.confirm_signing(started.token, code)
+    assert repeat.duplicate_of_id == first.pk and repeat.receipt and repeat.receipt != first.receipt
+    verification.verify_all()
+    assert Signature.objects.get(pk=repeat.pk).ground == "duplicate"
+    shown = challenges.as_seen_by_signer(challenges.find_signature(repeat.receipt, voters[10].personal["iin"]))
+    assert (shown.state, shown.ground) == ("valid", "")
+    assert Signature.objects.get(pk=repeat.pk).state == "invalid"  # shown, not saved
+
+
+def test_the_request_path_does_the_same_work_whether_the_iin_signed(collecting, voters):
+    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+
+    def statements(voter):
+        with CaptureQueriesContext(connection) as queries:
+            challenges.start_signing(collecting.pk, signer_of(voter, phone="+77059998877"))
+        return [re.sub(r"'[^']*'|\d+", "?", q["sql"]) for q in queries.captured_queries]
+
+    assert statements(voters[10]) == statements(voters[11])
 
 
 def test_check_needs_the_receipt_and_the_signers_iin(collecting, voters):
@@ -111,7 +130,7 @@ def test_a_voter_withdraws_with_a_code_sent_to_the_number_they_signed_with(
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     verification.verify_all()
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77770000000")
+        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert sms.outbox[-1].phone == "+77011234567"
     challenges.confirm_withdrawal(started.token, code_from_outbox())
     collecting.refresh_from_db()
@@ -124,7 +143,7 @@ def test_a_signature_not_yet_verified_can_be_withdrawn_and_counts_stay_true(
 ):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77770000000")
+        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     challenges.confirm_withdrawal(started.token, code_from_outbox())
     verification.verify_all()
     collecting.refresh_from_db()
@@ -136,7 +155,7 @@ def test_no_withdrawal_after_the_window(collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with time_machine.travel(collecting.window_end + dt.timedelta(seconds=1), tick=False):
         with pytest.raises(PetitionNotCollecting):
-            challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"], "+77011234567")
+            challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
 
 
 @pytest.mark.parametrize("phone", ["+7 701 123 45 67", "87011234567", "7011234567", "+7 (701) 123-45-67"])
@@ -156,21 +175,53 @@ def test_digits_of_other_scripts_are_not_phone_numbers(phone):
         challenges.normalize_phone(phone)
 
 
-def test_requests_are_limited_per_phone_and_per_iin(collecting, voters, settings):
-    settings.RECALL_OTP_PER_PHONE_PER_DAY = 2
-    settings.RECALL_OTP_PER_IIN_PER_DAY = 2
+def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, voters, settings):
+    # Issue 11 changed this: the limit per IIN alone let a stranger lock the voter out.
+    settings.RECALL_OTP_PER_PHONE_PER_DAY = 3
+    settings.RECALL_OTP_PER_PAIR_PER_DAY = 2
     # Frozen: the limits count the requests of the last 24 hours, all of these among them.
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
-        for voter in voters[10:12]:
+        for voter in voters[10:13]:
             challenges.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
         with pytest.raises(ChallengeFailed, match="this phone number today") as error:
-            challenges.start_signing(collecting.pk, signer_of(voters[12], phone="+77000000001"))
+            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
         assert error.value.field == "phone"
-        for phone in ("+77000000002", "+77000000003"):
-            challenges.start_signing(collecting.pk, signer_of(voters[13], phone=phone))
-        with pytest.raises(ChallengeFailed, match="this IIN today"):
-            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000004"))
-    assert SigningChallenge.objects.count() == 4
+        for _ in range(2):
+            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
+        with pytest.raises(ChallengeFailed, match="this IIN and phone number today"):
+            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
+    assert SigningChallenge.objects.count() == 5
+
+
+def test_a_stranger_cannot_lock_a_voter_out(collecting, voters, settings, django_capture_on_commit_callbacks):
+    settings.RECALL_OTP_PER_PAIR_PER_DAY = 2
+    victim = voters[10]
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
+        # Today five requests with the victim's IIN and any phones locked the victim out for a day.
+        for n in range(6):
+            challenges.start_signing(collecting.pk, signer_of(victim, phone=f"+7700000001{n}"))
+        with django_capture_on_commit_callbacks(execute=True):
+            started = challenges.start_signing(collecting.pk, signer_of(victim))
+        assert challenges.confirm_signing(started.token, code_from_outbox()).duplicate_of_id is None
+
+
+def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
+    collecting, voters, settings, django_capture_on_commit_callbacks
+):
+    settings.RECALL_OTP_PER_PAIR_PER_DAY = 1
+    settings.RECALL_OTP_PER_PHONE_PER_DAY = 1
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        signature = challenges.confirm_signing(started.token, code_from_outbox())
+        # A stranger who knows the IIN and the number spends both limits ...
+        with pytest.raises(ChallengeFailed, match="too many|Too many"):
+            challenges.start_signing(collecting.pk, signer_of(voters[11]))
+        # ... and the voter still gets a code to withdraw, and to sign again after withdrawing.
+        with django_capture_on_commit_callbacks(execute=True):
+            withdrawal = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        challenges.confirm_withdrawal(withdrawal.token, code_from_outbox())
+        assert challenges.start_signing(collecting.pk, signer_of(voters[10])).token
 
 
 def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, django_capture_on_commit_callbacks):
@@ -182,12 +233,14 @@ def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, d
     assert challenges.confirm_signing(started.token, code_from_outbox()).pk
 
 
-def test_a_confirmation_raced_by_another_gives_a_neutral_answer(collecting, voters, django_capture_on_commit_callbacks):
+def test_a_confirmation_raced_by_another_is_stored_as_a_repeat(collecting, voters, django_capture_on_commit_callbacks):
+    # Issue 11 changed this: the raced confirmation used to fail with a neutral error, which a
+    # first signature never does; now it is answered like one and never counts.
     with django_capture_on_commit_callbacks(execute=True):
         first = challenges.start_signing(collecting.pk, signer_of(voters[10]))
     first_code = code_from_outbox()
     with django_capture_on_commit_callbacks(execute=True):
         second = challenges.start_signing(collecting.pk, signer_of(voters[10]))
-    challenges.confirm_signing(second.token, code_from_outbox())
-    with pytest.raises(ChallengeFailed, match="could not be completed"):
-        challenges.confirm_signing(first.token, first_code)
+    counted = challenges.confirm_signing(second.token, code_from_outbox())
+    repeat = challenges.confirm_signing(first.token, first_code)
+    assert repeat.duplicate_of_id == counted.pk

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from recall.models import Signature
 from recall.services import verification
 from tests.factories import SignatureFactory
 
@@ -28,6 +29,16 @@ def test_the_csv_lists_every_signature_with_its_state_and_a_masked_iin(client, b
     assert len(rows) == 6
     assert {r["state"] for r in rows} == {"valid", "review"}
     assert voters[10].personal["iin"] not in text and voters[10].personal["iin"][-4:] in text
+
+
+def test_the_csv_masks_receipts_like_iins(client, bob, signed):
+    client.force_login(bob)
+    response = client.get(reverse("admin:recall_petition_export_csv", args=[signed.pk]))
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    receipts = sorted(Signature.objects.values_list("receipt", flat=True))
+    assert not any(receipt in text for receipt in receipts)
+    assert sorted(r["receipt"] for r in rows) == sorted("••••••••" + receipt[-4:] for receipt in receipts)
 
 
 def test_the_pdf_exports_are_pdfs(client, bob, signed):
