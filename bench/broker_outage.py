@@ -85,9 +85,27 @@ def waiting() -> int:
     return Signature.objects.filter(state="received").count()
 
 
-def wait_verified(timeout: float) -> float:
+class Supervised:
+    """A Celery process started again when it exits, as compose's restart policy does: a
+    worker can die of an error kombu raises while reconnecting to a Redis that went away."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.restarts = 0
+        self.process = celery(*args)
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            self.restarts += 1
+            print(f"celery {self.args[0]} exited ({self.process.returncode}); started again", flush=True)
+            self.process = celery(*self.args)
+
+
+def wait_verified(timeout: float, supervised: list[Supervised]) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
+        for process in supervised:
+            process.check()
         if waiting() == 0:
             return time.monotonic() - started
         time.sleep(0.25)
@@ -115,8 +133,9 @@ def main() -> None:
     bodies_file = RESULTS / "outage_bodies.jsonl"
     bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
     server = start_server(args.workers)
-    worker = celery("worker", "-Q", "verification,notifications,default", "--concurrency", "1")
-    beat = celery("beat", "--schedule", str(Path(redis.directory) / "beat-schedule"))
+    worker = Supervised("worker", "-Q", "verification,notifications,default", "--concurrency", "1")
+    beat = Supervised("beat", "--schedule", str(Path(redis.directory) / "beat-schedule"))
+    supervised = [worker, beat]
     path, headers, idempotent = endpoint("sign", petition_id, key)
     offset = 0
     rounds: dict[str, list[dict]] = {"up": [], "down": []}
@@ -127,7 +146,7 @@ def main() -> None:
         warm = drive_wrk(path, headers, idempotent, bodies_file, offset, 1000, args.connections, 2)
         offset += 1000
         accepted += warm["requests"] - warm["errors"]
-        wait_verified(60)
+        wait_verified(60, supervised)
         for r in range(args.rounds):
             up = drive_wrk(path, headers, idempotent, bodies_file, offset, per_phase, args.connections, args.seconds)
             offset += per_phase
@@ -136,7 +155,7 @@ def main() -> None:
             offset += per_phase
             left = waiting()
             redis.start()
-            took = wait_verified(180)
+            took = wait_verified(180, supervised)
             accepted += up["requests"] - up["errors"] + down["requests"] - down["errors"]
             rounds["up"].append(up)
             rounds["down"].append(down)
@@ -149,9 +168,10 @@ def main() -> None:
                 )
             print(f"round {r + 1}: {left} signatures waiting when Redis returned, all verified {took:.1f} s later")
     finally:
-        for process in (server, worker, beat):
+        processes = (server, worker.process, beat.process)
+        for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in (server, worker, beat):
+        for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -180,6 +200,7 @@ def main() -> None:
     # wrk does not count answers still in flight when a phase ends, so stored may exceed it.
     lost = "nothing lost" if stored >= accepted else f"{accepted - stored} LOST"
     print(f"answered 202: {accepted}, stored: {stored} ({lost}); counts repaired by reconciliation: {len(drift)}")
+    print(f"Celery processes started again after exiting: worker {worker.restarts}, beat {beat.restarts}")
     print("targets: down/up >= 0.5, p99 down < 100 ms, nothing lost, verified within 60 s")
     out = RESULTS / f"broker_outage-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(

@@ -131,7 +131,7 @@ def refresh_queued() -> int:
     total = 0
     for petition_id in sorted(waiting | stale):  # the order batches lock petitions in
         with transaction.atomic():
-            if not Petition.objects.select_for_update().filter(pk=petition_id).exists():
+            if not Petition.objects.select_for_update(no_key=True).filter(pk=petition_id).exists():
                 continue
             n = received.filter(petition_id=petition_id).count()
             Petition.objects.filter(pk=petition_id).update(queued_count=n)
@@ -152,7 +152,7 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
     for petition_id in sorted(petition_ids):
         with transaction.atomic():
             stored = (
-                Petition.objects.select_for_update()
+                Petition.objects.select_for_update(no_key=True)
                 .filter(pk=petition_id)
                 .values("received_count", "queued_count", *COUNTED.values())
                 .first()

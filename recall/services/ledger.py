@@ -165,7 +165,7 @@ def append(petition_id: int, events: Sequence[entries.Event]) -> int:
     if not enabled() or not events:
         return 0
     assert transaction.get_connection().in_atomic_block, "append inside the transaction that changes the data"
-    size = Petition.objects.select_for_update().values_list("ledger_size", flat=True).get(pk=petition_id)
+    size = Petition.objects.select_for_update(no_key=True).values_list("ledger_size", flat=True).get(pk=petition_id)
     data = [_encode(e) for e in events]
     leaves = [tlog.leaf_hash(d) for d in data]
     new = tlog.stored_hashes_for_append(size, leaves, _reader(petition_id))
@@ -251,7 +251,7 @@ def sign_checkpoint(petition_id: int) -> LedgerCheckpoint | None:
     if not enabled():
         return None
     with transaction.atomic():
-        size = Petition.objects.select_for_update().values_list("ledger_size", flat=True).get(pk=petition_id)
+        size = Petition.objects.select_for_update(no_key=True).values_list("ledger_size", flat=True).get(pk=petition_id)
         latest = LedgerCheckpoint.objects.filter(petition_id=petition_id).order_by("-size", "-signed_at").first()
         if latest is not None and latest.size == size:
             return None

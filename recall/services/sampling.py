@@ -91,7 +91,7 @@ def record_commitment(petition: Petition, *, actor: Any, name: str, commitment: 
     if not re.fullmatch(r"[0-9a-f]{64}", commitment):
         raise InvalidInput(_("A commitment is 64 hexadecimal digits."), field="commitment")
     with transaction.atomic():
-        Petition.objects.select_for_update().filter(pk=petition.pk).exists()
+        Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).exists()
         if SeedCommitment.objects.filter(petition=petition).exclude(reveal="").exists():
             raise PolicyViolation(_("A party has revealed already: no more commitments."), code="reveals_started")
         if SeedCommitment.objects.filter(petition=petition, name=name).exists():
@@ -176,7 +176,7 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
     percent = f"{Decimal(policy.sample_percent):.2f}"
     try:
         with transaction.atomic():
-            Petition.objects.select_for_update().filter(pk=petition.pk).exists()
+            Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).exists()
             tree_size = population_checkpoint(petition)
             members_of = sampling_draw.population(ledger.events(petition.pk, tree_size), tree_size)
             if not members_of:
