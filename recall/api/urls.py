@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..services import public_cache
 from . import ledger, schema, views  # noqa: F401 - schema registers the Api-Key scheme
 
 app_name = "api"
@@ -8,7 +9,7 @@ urlpatterns = [
     path("districts/", views.DistrictList.as_view(), name="districts"),
     path("deputies/", views.DeputyList.as_view(), name="deputies"),
     path("petitions/", views.PetitionList.as_view(), name="petitions"),
-    path("petitions/<id:pk>/", views.PetitionDetail.as_view(), name="petition"),
+    path("petitions/<id:pk>/", public_cache.cached_view(views.PetitionDetail.as_view()), name="petition"),
     path("petitions/<id:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
     path("petitions/<id:pk>/eds-statements/", views.EdsStatementCreate.as_view(), name="eds_statements"),
     path("petitions/<id:pk>/eds-signatures/", views.EdsSignatureCreate.as_view(), name="eds_sign"),

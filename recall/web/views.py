@@ -22,7 +22,7 @@ from ..selectors import (
     public_petitions,
     regions_with_collections,
 )
-from ..services import challenges, eds_signing, ledger, signing, witnesses
+from ..services import challenges, eds_signing, ledger, public_cache, signing, witnesses
 from . import ratelimit
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
@@ -39,6 +39,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/too_many.html", status=429)
 
 
+@public_cache.cached_view
 def home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     region = request.GET.get("region", "").strip()
@@ -52,6 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_cache.cached_view
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
