@@ -16,11 +16,15 @@ from ..errors import DomainError
 from ..models import ChallengePurpose, EdsChallenge, SigningChallenge
 from ..selectors import (
     collecting_petitions,
+    collection_closed_at,
     daily_valid,
     days_left,
+    forecast,
+    latest_projection,
     public_history,
     public_petitions,
     regions_with_collections,
+    vote_result,
 )
 from ..services import challenges, eds_signing, ledger, public_cache, signing, witnesses
 from . import ratelimit
@@ -58,6 +62,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
         raise Http404
+    history = public_history(petition)
+    series = daily_valid(petition)
     return render(
         request,
         "recall/petition.html",
@@ -65,8 +71,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "petition": petition,
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
-            "history": public_history(petition),
-            "series": daily_valid(petition)[-14:],
+            "history": history,
+            "closed_at": collection_closed_at(petition, history),
+            "forecast": forecast(petition, [(d.date, d.valid) for d in series]),
+            "sample": latest_projection(petition),
+            "vote": vote_result(petition),
+            "series": series[-14:],
             "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
         },
