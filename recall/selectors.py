@@ -40,6 +40,42 @@ def collecting_petitions(*, search: str = "", region: str = "") -> QuerySet[Peti
     return qs.order_by("window_end", "pk")
 
 
+S = PetitionState
+# The public's ways of browsing: each group of states, in the order the filter offers them.
+BROWSE_GROUPS: dict[str, tuple[str, ...]] = {
+    "collecting": (S.REGISTERED, S.COLLECTING, S.THRESHOLD_REACHED),
+    "closed_short": (S.EXPIRED, S.INSUFFICIENT),
+    "verification": (S.SUBMITTED, S.VERIFYING, S.SUFFICIENT, S.RECALL_VOTE),
+    "recalled": (S.RECALLED,),
+    "retained": (S.RETAINED,),
+    "refused": (S.REFUSED,),
+    "ended": (S.WITHDRAWN, S.MANDATE_ENDED),
+}
+
+
+def browse_petitions(*, group: str = "", level: str = "", region: str = "", district: str = "") -> QuerySet[Petition]:
+    """Every public petition, newest first, narrowed by state group, level, region and district
+    code (unknown values narrow to nothing rather than being ignored)."""
+    qs = public_petitions()
+    if group:
+        qs = qs.filter(state__in=BROWSE_GROUPS.get(group, ()))
+    if level:
+        qs = qs.filter(district__level=level)
+    if region:
+        qs = qs.filter(district__region=region)
+    if district:
+        qs = qs.filter(district__code=district)
+    return qs.order_by("-applied_at", "-pk")
+
+
+def browse_choices() -> dict[str, list]:
+    """Regions and districts that have a public petition (one query), for the filters."""
+    rows = public_petitions().values_list("district__region", "district__code", "district__name").distinct()
+    regions = sorted({region for region, _code, _name in rows})
+    districts = sorted({(code, name) for _region, code, name in rows})
+    return {"regions": regions, "districts": districts}
+
+
 def regions_with_collections() -> list[str]:
     return sorted(set(collecting_petitions().values_list("district__region", flat=True)))
 
