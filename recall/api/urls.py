@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ..services import public_cache
-from . import ledger, schema, views  # noqa: F401 - schema registers the Api-Key scheme
+from . import ledger, open_data, schema, views  # noqa: F401 - schema registers the Api-Key scheme
 
 app_name = "api"
 
@@ -23,6 +23,17 @@ urlpatterns = [
         name="ledger-consistency",
     ),
     path("petitions/<id:pk>/ledger/cosignatures/", ledger.LedgerCosignatures.as_view(), name="ledger-cosignatures"),
+    *(
+        path(f"open-data/{table}.{fmt}", public_cache.cached_view(view.as_view()), name=f"open-{table}-{fmt}")
+        for table, fmt, view in [
+            ("petitions", "json", open_data.PetitionsJson),
+            ("petitions", "csv", open_data.PetitionsCsv),
+            ("daily", "json", open_data.DailyJson),
+            ("daily", "csv", open_data.DailyCsv),
+            ("districts", "json", open_data.DistrictsJson),
+            ("districts", "csv", open_data.DistrictsCsv),
+        ]
+    ),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),

@@ -40,6 +40,8 @@ def ttl() -> int:
 
 SITE = "public:v:site"
 KEY_PREFIX = "public:page"
+# The built answer's headers a shared copy repeats (the open data's licence link and file name).
+KEPT_HEADERS = ("Content-Type", "Vary", "Link", "Content-Disposition")
 
 
 def _petition_version_key(petition_id: int) -> str:
@@ -123,14 +125,19 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
             return response
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        stored = (response.content, response["Content-Type"], _etag(response.content), response.get("Vary", ""))
+        kept = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        stored = (response.content, kept, _etag(response.content))
         with contextlib.suppress(Exception):  # a cache outage only costs speed
             cache.set(key, stored, timeout=seconds)
-    body, content_type, etag, vary = stored
+    body, kept, etag = stored
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type=content_type)
+        response = HttpResponse(body, content_type=kept.get("Content-Type"))
+        for name in ("Link", "Content-Disposition"):
+            if name in kept:
+                response[name] = kept[name]
+    vary = kept.get("Vary", "")
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={seconds}"
     patch_vary_headers(response, [*filter(None, (v.strip() for v in vary.split(","))), "Accept-Language"])
