@@ -6,8 +6,7 @@ seconds; every reader in between costs one cache round trip, whatever the number
 
 Freshness: a cached answer lives at most RECALL_PUBLIC_CACHE_SECONDS (5), and it is dropped sooner when counts
 or state change: the workers' count batches (services.counts.apply) and every lifecycle step
-(lifecycle.transitions.move) bump the petition's version and the site's version after their
-transaction commits; the version is part of the key, so the next reader builds anew. The HTTP
+(lifecycle.transitions.move) bump the petition's version and the site's version; the version is part of the key, so the next reader builds anew. The HTTP
 answer says the same to a reverse proxy or CDN: ``Cache-Control: public, max-age=5``, an
 ETag (a repeat reader with ``If-None-Match`` gets 304) and ``Vary: Accept-Language`` (the
 pages also carry the language in the URL prefix).
@@ -27,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
@@ -51,11 +49,10 @@ def _petition_version_key(petition_id: int) -> str:
 def changed(*petition_ids: int) -> None:
     """Counts or state of these petitions changed: drop their shared answers (and the lists').
 
-    Bumped now and again once the surrounding transaction commits: a reader who rebuilt from
-    the old rows in between kept its copy under a version the second bump retires."""
-    ids = sorted(set(petition_ids))
-    _bump(ids)
-    transaction.on_commit(lambda: _bump(ids))
+    Bumped at once, inside the caller's transaction, not after its commit: the commit hooks are
+    the webhooks' and the tasks' (a reader who rebuilds from the old rows in the milliseconds
+    before the commit keeps a copy at most RECALL_PUBLIC_CACHE_SECONDS old, the stated bound)."""
+    _bump(sorted(set(petition_ids)))
 
 
 def _bump(petition_ids: list[int]) -> None:
