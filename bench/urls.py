@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
@@ -70,7 +71,13 @@ class BareInsert(Baseline):
         return Response({"id": row[0], "state": "received"}, status=202)
 
 
+def plain(request: HttpRequest) -> HttpResponse:
+    """The read baseline: a plain Django view through the same middleware, no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("bench/plain/", plain),
     path("bench/orm/<int:pk>/signatures/", OrmBaselineSign.as_view()),
     path("bench/bare/<int:pk>/signatures/", BareInsert.as_view()),
     *service_urls,

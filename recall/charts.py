@@ -43,11 +43,13 @@ def progress_svg(
     end: dt.date,
     today: dt.date | None = None,
     title: str = "",
+    projection: tuple[dt.date, int] | None = None,
 ) -> SafeString:
-    """The chart as an inline SVG element; ``points`` are running totals of valid signatures."""
+    """The chart as an inline SVG element; ``points`` are running totals of valid signatures.
+    ``projection`` (day, total) draws a dashed line from today's total at the recent rate."""
     today = today or timezone.localdate()
     end = max(end, start + dt.timedelta(days=1))
-    top_value = max([required or 0, *(p.total for p in points), 1])
+    top_value = max([required or 0, *(p.total for p in points), projection[1] if projection else 0, 1])
     span = (end - start).days or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -59,6 +61,8 @@ def progress_svg(
 
     label = title or _("Valid signatures over time")
     summary = _describe(points, required=required, start=start, end=end)
+    if projection:
+        summary += " " + _("The dashed line continues at the rate of the last seven days.")
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
@@ -84,6 +88,12 @@ def progress_svg(
             previous = point.total
         steps.append(f"{x(min(max(today, points[-1].day), end)):.1f},{y(previous):.1f}")
         parts.append(f'<polyline class="chart-line" points="{" ".join(steps)}"/>')
+    if projection and start <= today <= end:
+        now_total = points[-1].total if points else 0
+        parts.append(
+            f'<line class="chart-projection" x1="{x(today):.1f}" y1="{y(now_total):.1f}" '
+            f'x2="{x(min(projection[0], end)):.1f}" y2="{y(projection[1]):.1f}"/>'
+        )
     for value in (0, top_value):
         parts.append(
             f'<text class="chart-axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'

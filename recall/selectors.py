@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import PUBLIC_STATES, SIGNABLE_STATES, DailyTally, Petition, PetitionTransition, SampleRun
+from .models import (
+    PUBLIC_STATES,
+    SIGNABLE_STATES,
+    DailyTally,
+    Petition,
+    PetitionState,
+    PetitionTransition,
+    RecallVote,
+    SampleRun,
+)
 from .services import lifecycle
 
 
@@ -31,6 +40,42 @@ def collecting_petitions(*, search: str = "", region: str = "") -> QuerySet[Peti
     return qs.order_by("window_end", "pk")
 
 
+S = PetitionState
+# The public's ways of browsing: each group of states, in the order the filter offers them.
+BROWSE_GROUPS: dict[str, tuple[str, ...]] = {
+    "collecting": (S.REGISTERED, S.COLLECTING, S.THRESHOLD_REACHED),
+    "closed_short": (S.EXPIRED, S.INSUFFICIENT),
+    "verification": (S.SUBMITTED, S.VERIFYING, S.SUFFICIENT, S.RECALL_VOTE),
+    "recalled": (S.RECALLED,),
+    "retained": (S.RETAINED,),
+    "refused": (S.REFUSED,),
+    "ended": (S.WITHDRAWN, S.MANDATE_ENDED),
+}
+
+
+def browse_petitions(*, group: str = "", level: str = "", region: str = "", district: str = "") -> QuerySet[Petition]:
+    """Every public petition, newest first, narrowed by state group, level, region and district
+    code (unknown values narrow to nothing rather than being ignored)."""
+    qs = public_petitions()
+    if group:
+        qs = qs.filter(state__in=BROWSE_GROUPS.get(group, ()))
+    if level:
+        qs = qs.filter(district__level=level)
+    if region:
+        qs = qs.filter(district__region=region)
+    if district:
+        qs = qs.filter(district__code=district)
+    return qs.order_by("-applied_at", "-pk")
+
+
+def browse_choices() -> dict[str, list]:
+    """Regions and districts that have a public petition (one query), for the filters."""
+    rows = public_petitions().values_list("district__region", "district__code", "district__name").distinct()
+    regions = sorted({region for region, _code, _name in rows})
+    districts = sorted({(code, name) for _region, code, name in rows})
+    return {"regions": regions, "districts": districts}
+
+
 def regions_with_collections() -> list[str]:
     return sorted(set(collecting_petitions().values_list("district__region", flat=True)))
 
@@ -50,6 +95,98 @@ def daily_valid(petition: Petition) -> list[DayCount]:
         total += valid
         series.append(DayCount(day, valid, total))
     return series
+
+
+# Days of signing the projection's rate is taken over (the issue's "last seven days").
+FORECAST_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where the valid signatures go at the rate of the last seven days."""
+
+    rate: float  # valid signatures per day over the last FORECAST_DAYS days (today included)
+    reached: bool  # the requirement is met already
+    reach_on: dt.date | None  # the day the requirement is met at that rate (None: not at all, or reached)
+    in_time: bool  # met no later than the window's last day
+    window_last_day: dt.date
+    # The chart's dashed line: (today, valid now) to (end, valid then at that rate).
+    line_end: tuple[dt.date, int]
+
+
+def forecast(petition: Petition, days: list[tuple[dt.date, int]], today: dt.date | None = None) -> Forecast | None:
+    """The projection for a petition still collecting; ``days`` are (day, valid that day).
+
+    The rate counts the last seven days of signing whatever their number, so a quiet day lowers
+    it; it is a projection of the pace, not a prediction of turnout."""
+    if petition.state not in SIGNABLE_STATES or not petition.required_signatures or petition.window_end is None:
+        return None
+    today = today or timezone.localdate()
+    last_day = timezone.localtime(petition.window_end).date()
+    since = today - dt.timedelta(days=FORECAST_DAYS - 1)
+    recent = sum(valid for day, valid in days if since <= day <= today)
+    rate = recent / FORECAST_DAYS
+    valid = petition.valid_count
+    missing = petition.required_signatures - valid
+    if missing <= 0:
+        return Forecast(rate, True, None, True, last_day, (today, valid))
+    if rate <= 0:
+        return Forecast(rate, False, None, False, last_day, (max(today, last_day), valid))
+    needed_days = -(-missing // rate)  # ceiling
+    reach_on = today + dt.timedelta(days=int(needed_days))
+    in_time = reach_on <= last_day
+    end = reach_on if in_time else max(today, last_day)
+    return Forecast(rate, False, reach_on, in_time, last_day, (end, valid + round(rate * (end - today).days)))
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    """The recall vote as the public sees it, with the rule of Art. 113-16 applied."""
+
+    held_on: dt.date
+    registered_voters: int
+    ballots_cast: int
+    votes_for: int
+    votes_against: int
+    turnout_percent: float
+    turnout_met: bool  # at least a third of registered voters took part
+    recalled: bool  # and more than half of those who took part voted for the recall
+
+
+def vote_result(petition: Petition) -> VoteResult | None:
+    vote = RecallVote.objects.filter(petition=petition).first()
+    if vote is None:
+        return None
+    outcome = lifecycle.vote_outcome(
+        registered_voters=vote.registered_voters, ballots_cast=vote.ballots_cast, votes_for=vote.votes_for
+    )
+    return VoteResult(
+        held_on=vote.held_on,
+        registered_voters=vote.registered_voters,
+        ballots_cast=vote.ballots_cast,
+        votes_for=vote.votes_for,
+        votes_against=vote.votes_against,
+        turnout_percent=round(vote.ballots_cast * 100 / vote.registered_voters, 1) if vote.registered_voters else 0.0,
+        turnout_met=vote.ballots_cast * 3 >= vote.registered_voters,
+        recalled=outcome == PetitionState.RECALLED,
+    )
+
+
+def collection_closed_at(petition: Petition, history: list[PetitionTransition]) -> dt.datetime | None:
+    """When signing stopped: the window's end, or the step out of collecting if that came first
+    (a petition submitted early, withdrawn, refused later). None while signing goes on or when it
+    never started."""
+    if petition.window_end is None:
+        return None
+    if petition.state in SIGNABLE_STATES:  # the beat closes a passed window within minutes
+        return petition.window_end if petition.window_end <= timezone.now() else None
+    collected = False
+    for step in history:
+        if step.to_state in SIGNABLE_STATES:
+            collected = True
+        elif collected:
+            return min(step.at, petition.window_end)
+    return petition.window_end if collected else None
 
 
 def public_history(petition: Petition) -> list[PetitionTransition]:

@@ -239,6 +239,9 @@ RECALL_EDS_TIMEOUT_SECONDS = env.float("RECALL_EDS_TIMEOUT_SECONDS", default=10.
 RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", default=900)
 
 # --- Verification and webhooks --------------------------------------------------------------
+# Seconds the public petition page, home page and API petition detail are shared from the cache
+# (recall/services/public_cache.py); also their Cache-Control max-age. 0 builds every answer.
+RECALL_PUBLIC_CACHE_SECONDS = env.int("RECALL_PUBLIC_CACHE_SECONDS", default=5)
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat
 # (for example when it arrived while the broker was down).

@@ -152,12 +152,28 @@ class NextStepSerializer(serializers.Serializer):
         return sorted(obj.by) or ["system"]
 
 
+class ForecastSerializer(serializers.Serializer):
+    rate = serializers.FloatField(help_text="Valid signatures per day over the last seven days (today included).")
+    reached = serializers.BooleanField(help_text="The required number of valid signatures is met already.")
+    reach_on = serializers.DateField(
+        allow_null=True,
+        help_text="The day the requirement is met at that rate; null when already reached or the rate is zero.",
+    )
+    in_time = serializers.BooleanField(help_text="Met no later than the collection window's last day.")
+    window_last_day = serializers.DateField()
+
+
 class PetitionDetailSerializer(PetitionSerializer):
     grounds_text = serializers.CharField()
     deputy_answer = serializers.CharField()
     daily_valid = DayCountSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     projection = ProjectionSerializer(read_only=True, allow_null=True)
+    forecast = ForecastSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="While collecting: where the valid signatures go at the rate of the last seven days; else null.",
+    )
     ledger = serializers.SerializerMethodField()
     next_steps = NextStepSerializer(many=True, read_only=True)
 
@@ -173,6 +189,7 @@ class PetitionDetailSerializer(PetitionSerializer):
             "daily_valid",
             "history",
             "projection",
+            "forecast",
             "ledger",
             "next_steps",
         ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import ledger, schema, views  # noqa: F401 - schema registers the Api-Key scheme
+from ..services import public_cache
+from . import ledger, open_data, schema, views  # noqa: F401 - schema registers the Api-Key scheme
 
 app_name = "api"
 
@@ -8,7 +9,7 @@ urlpatterns = [
     path("districts/", views.DistrictList.as_view(), name="districts"),
     path("deputies/", views.DeputyList.as_view(), name="deputies"),
     path("petitions/", views.PetitionList.as_view(), name="petitions"),
-    path("petitions/<id:pk>/", views.PetitionDetail.as_view(), name="petition"),
+    path("petitions/<id:pk>/", public_cache.cached_view(views.PetitionDetail.as_view()), name="petition"),
     path("petitions/<id:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
     path("petitions/<id:pk>/eds-statements/", views.EdsStatementCreate.as_view(), name="eds_statements"),
     path("petitions/<id:pk>/eds-signatures/", views.EdsSignatureCreate.as_view(), name="eds_sign"),
@@ -22,6 +23,17 @@ urlpatterns = [
         name="ledger-consistency",
     ),
     path("petitions/<id:pk>/ledger/cosignatures/", ledger.LedgerCosignatures.as_view(), name="ledger-cosignatures"),
+    *(
+        path(f"open-data/{table}.{fmt}", public_cache.cached_view(view.as_view()), name=f"open-{table}-{fmt}")
+        for table, fmt, view in [
+            ("petitions", "json", open_data.PetitionsJson),
+            ("petitions", "csv", open_data.PetitionsCsv),
+            ("daily", "json", open_data.DailyJson),
+            ("daily", "csv", open_data.DailyCsv),
+            ("districts", "json", open_data.DistrictsJson),
+            ("districts", "csv", open_data.DistrictsCsv),
+        ]
+    ),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("signatures/<str:receipt>/withdraw/", views.SignatureWithdraw.as_view(), name="signature-withdraw"),

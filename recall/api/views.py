@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
-from ..selectors import daily_valid, latest_projection, next_steps, public_history, public_petitions
+from ..selectors import daily_valid, forecast, latest_projection, next_steps, public_history, public_petitions
 from ..services import eds_signing, review, signing, webhooks
 from . import idempotency, inputs
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
@@ -109,6 +109,7 @@ class PetitionDetail(generics.RetrieveAPIView):
     def get_object(self) -> Petition:
         petition = super().get_object()
         petition.daily_valid = daily_valid(petition)
+        petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
         petition.history = public_history(petition)
         petition.projection = latest_projection(petition)
         petition.next_steps = next_steps(petition)

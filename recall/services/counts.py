@@ -23,7 +23,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import DailyTally, Petition, Signature, SignatureState
-from . import audit
+from . import audit, public_cache
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def apply(deltas: dict[int, Delta]) -> None:
         if updates:
             Petition.objects.filter(pk=petition_id).update(**updates)
         _add_tallies(petition_id, delta.valid_by_day)
+    # The public pages and API show these counts: their shared copies go after the commit.
+    public_cache.changed(*deltas)
 
 
 def _add_tallies(petition_id: int, by_day: Counter) -> None:
@@ -166,6 +168,7 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
                 Petition.objects.filter(pk=petition_id).update(**actual)
             Petition.objects.filter(pk=petition_id).update(counts_reconciled_at=timezone.now())
             if drift or tally_drift:
+                public_cache.changed(petition_id)
                 repaired[petition_id] = drift
                 logger.warning(
                     "reconciliation repaired petition %s: %s, daily series %s", petition_id, drift, tally_drift

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from ..ledger import entries, note, tlog
 from ..models import LedgerCheckpoint, LedgerEntry, LedgerNode, Petition, SignatureState
+from . import public_cache
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ def append(petition_id: int, events: Sequence[entries.Event]) -> int:
         [(petition_id, level, index, h) for (level, index), h in new if level and level % TILE_HEIGHT == 0],
     )
     Petition.objects.filter(pk=petition_id).update(ledger_size=F("ledger_size") + len(data))
+    public_cache.changed(petition_id)  # the public page shows the ledger's size
     return size + len(data)
 
 

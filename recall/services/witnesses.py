@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ..errors import InvalidCosignature, InvalidInput, MissingScope, NotFound, RootMismatch
 from ..ledger import note
 from ..models import LedgerCheckpoint, LedgerCosignature, Petition
-from . import audit
+from . import audit, public_cache
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def cosign(
                 witness_name=verifier.name, vkey=verifier.vkey, line=line, timestamp=timestamp
             )
             stored.refresh_from_db()
+        public_cache.changed(checkpoint.petition_id)  # the public page counts the witnesses
     return stored, created
 
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from .. import charts
+from .. import charts, selectors
 from ..models import DailyTally, Petition
 
 register = template.Library()
@@ -16,9 +16,11 @@ def progress_chart(petition: Petition) -> SafeString:
     if petition.window_start is None or petition.window_end is None:
         return SafeString("")
     days = list(DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"))
+    outlook = selectors.forecast(petition, days)
     return charts.progress_svg(
         charts.cumulative(days),
         required=petition.required_signatures,
         start=timezone.localtime(petition.window_start).date(),
         end=timezone.localtime(petition.window_end).date(),
+        projection=outlook.line_end if outlook and not outlook.reached else None,
     )

@@ -6,6 +6,7 @@ app_name = "recall"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("petitions/", views.browse, name="browse"),
     path("petitions/<id:pk>/", views.petition_detail, name="petition"),
     path("petitions/<id:pk>/sign/", views.sign, name="sign"),
     path("petitions/<id:pk>/sign/eds/", views.sign_eds, name="sign_eds"),

@@ -7,22 +7,29 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import ChallengePurpose, EdsChallenge, SigningChallenge
+from ..models import BodyLevel, ChallengePurpose, EdsChallenge, SigningChallenge
 from ..selectors import (
+    browse_choices,
+    browse_petitions,
     collecting_petitions,
+    collection_closed_at,
     daily_valid,
     days_left,
+    forecast,
+    latest_projection,
     public_history,
     public_petitions,
     regions_with_collections,
+    vote_result,
 )
-from ..services import challenges, eds_signing, ledger, signing, witnesses
+from ..services import challenges, eds_signing, ledger, public_cache, signing, witnesses
 from . import ratelimit
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
@@ -39,23 +46,67 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/too_many.html", status=429)
 
 
+PAGE_SIZE = 20
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The filters of this listing, for the pager's links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@public_cache.cached_view
 def home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
-    region = request.GET.get("region", "").strip()
-    petitions = list(collecting_petitions(search=search, region=region)[:100])
-    for petition in petitions:
+    region = request.GET.get("region", "").strip()[:100]
+    page = Paginator(collecting_petitions(search=search, region=region), PAGE_SIZE).get_page(request.GET.get("page"))
+    for petition in page:
         petition.days_left = days_left(petition)
-    return render(
-        request,
-        "recall/home.html",
-        {"petitions": petitions, "search": search, "region": region, "regions": regions_with_collections()},
-    )
+    context = {
+        "page": page,
+        "petitions": page.object_list,
+        "query": _query_without_page(request),
+        "search": search,
+        "region": region,
+        "regions": regions_with_collections(),
+    }
+    return render(request, "recall/home.html", context)
 
 
+@public_cache.cached_view
+def browse(request: HttpRequest) -> HttpResponse:
+    """Every public petition, whatever its state, with filters and pages."""
+    filters = {name: request.GET.get(name, "").strip()[:100] for name in ("group", "level", "region", "district")}
+    page = Paginator(browse_petitions(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    groups = [
+        ("collecting", _("Collecting signatures")),
+        ("closed_short", _("Closed short of the threshold")),
+        ("verification", _("Under verification or vote")),
+        ("recalled", _("Deputy recalled")),
+        ("retained", _("Deputy retained")),
+        ("refused", _("Application refused")),
+        ("ended", _("Withdrawn or mandate ended")),
+    ]
+    context = {
+        "page": page,
+        "petitions": page.object_list,
+        "query": _query_without_page(request),
+        "filters": filters,
+        "groups": groups,
+        "levels": BodyLevel.choices,
+        **browse_choices(),
+    }
+    return render(request, "recall/petitions.html", context)
+
+
+@public_cache.cached_view
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
         raise Http404
+    history = public_history(petition)
+    series = daily_valid(petition)
     return render(
         request,
         "recall/petition.html",
@@ -63,8 +114,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "petition": petition,
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
-            "history": public_history(petition),
-            "series": daily_valid(petition)[-14:],
+            "history": history,
+            "closed_at": collection_closed_at(petition, history),
+            "forecast": forecast(petition, [(d.date, d.valid) for d in series]),
+            "sample": latest_projection(petition),
+            "vote": vote_result(petition),
+            "series": series[-14:],
             "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
         },

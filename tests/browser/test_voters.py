@@ -16,10 +16,10 @@ def test_a_voter_signs_in_the_browser_and_checks_the_receipt(page, shot, live_se
     assert page.locator("html").get_attribute("lang") == "kk"
     shot(page, "01-home-kazakh")
 
-    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("link", name="Русский").click()
     page.wait_for_url("**/ru/")
     shot(page, "02-home-russian")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_url("**/en/")
     assert page.get_by_role("heading", level=1).inner_text() == "Petitions collecting signatures"
 

@@ -25,6 +25,8 @@ from recall.models import (
     Mandate,
     PaperImport,
     Petition,
+    PetitionState,
+    PetitionTransition,
     Signature,
     Voter,
 )
@@ -364,7 +366,18 @@ class Command(BaseCommand):
             window_start=now - dt.timedelta(days=230),
             window_end=now - dt.timedelta(days=200),
         )
+        # Its history too: registered when its window opened, not today (a window that ended
+        # before the petition was registered is what the public page showed otherwise).
+        PetitionTransition.objects.filter(petition=expired, to_state=PetitionState.APPLIED).update(
+            at=now - dt.timedelta(days=240)
+        )
+        PetitionTransition.objects.filter(petition=expired).exclude(to_state=PetitionState.APPLIED).update(
+            at=now - dt.timedelta(days=230)
+        )
         lifecycle.close_due_windows()
+        PetitionTransition.objects.filter(petition=expired, to_state=PetitionState.EXPIRED).update(
+            at=now - dt.timedelta(days=200)
+        )
         refused = self.apply(
             "MZ-25", GroundsCategory.LOST_TRUST, "Petition filed with an incomplete initiative group.", members=31
         )

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from ... import jurisdiction
 from ...errors import IllegalTransition, InvalidInput
 from ...models import OPEN_STATES, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, ledger, webhooks
+from .. import audit, ledger, public_cache, webhooks
 
 S = PetitionState
 
@@ -213,6 +213,7 @@ def move(
         ledger.sign_checkpoint(petition.pk)
         petition.refresh_from_db()
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
+        public_cache.changed(petition.pk)
     return petition
 
 

@@ -1,0 +1,141 @@
+"""The public reads, shared: a petition in the news is read far more than it is signed.
+
+The public petition page, the home page and the API's petition detail are the same for every
+reader of a language, so each is built once and kept in the shared cache (Redis) for a few
+seconds; every reader in between costs one cache round trip, whatever the number of signatures.
+
+Freshness: a cached answer lives at most RECALL_PUBLIC_CACHE_SECONDS (5), and it is dropped sooner when counts
+or state change: the workers' count batches (services.counts.apply) and every lifecycle step
+(lifecycle.transitions.move) bump the petition's version and the site's version; the version is part of the key, so the next reader builds anew. The HTTP
+answer says the same to a reverse proxy or CDN: ``Cache-Control: public, max-age=5``, an
+ETag (a repeat reader with ``If-None-Match`` gets 304) and ``Vary: Accept-Language`` (the
+pages also carry the language in the URL prefix).
+
+Nothing personal is in these answers (they are the public pages), and they set no cookie: the
+language switcher is a set of links, not a form with a CSRF token, so a shared copy is right for
+everybody. A cache outage only costs speed: the answer is built as if nothing was cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+
+def ttl() -> int:
+    """Seconds a shared answer may be served (the counts "at most a few seconds old")."""
+    return settings.RECALL_PUBLIC_CACHE_SECONDS
+
+
+SITE = "public:v:site"
+KEY_PREFIX = "public:page"
+# The built answer's headers a shared copy repeats (the open data's licence link and file name).
+KEPT_HEADERS = ("Content-Type", "Vary", "Link", "Content-Disposition")
+
+
+def _petition_version_key(petition_id: int) -> str:
+    return f"public:v:p{petition_id}"
+
+
+def changed(*petition_ids: int) -> None:
+    """Counts or state of these petitions changed: drop their shared answers (and the lists').
+
+    Bumped at once, inside the caller's transaction, not after its commit: the commit hooks are
+    the webhooks' and the tasks' (a reader who rebuilds from the old rows in the milliseconds
+    before the commit keeps a copy at most RECALL_PUBLIC_CACHE_SECONDS old, the stated bound)."""
+    _bump(sorted(set(petition_ids)))
+
+
+def _bump(petition_ids: list[int]) -> None:
+    keys = [SITE, *(_petition_version_key(pk) for pk in petition_ids)]
+    try:
+        for key in keys:
+            # incr raises on a missing key; add then incr keeps the number moving either way.
+            cache.add(key, 0, timeout=None)
+            cache.incr(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not fail a worker's batch; TTL bounds staleness
+        return
+
+
+def _versions(petition_id: int | None) -> str:
+    keys = [SITE] if petition_id is None else [SITE, _petition_version_key(petition_id)]
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # noqa: BLE001
+        return "x"
+    return ".".join(str(found.get(key, 0)) for key in keys)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def cached_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view`` answered through ``shared``; its ``pk`` argument names the petition shown."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return shared(request, lambda: view(request, *args, **kwargs), petition_id=kwargs.get("pk"))
+
+    return wrapper
+
+
+def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_id: int | None = None) -> HttpResponse:
+    """The shared answer to this GET (built by ``build`` on a miss), with HTTP caching headers.
+
+    The key holds the URL with its query, the language, the scheme and host (the pages print
+    the host in the ledger's verification command) and the versions of what the answer shows.
+    Only 200 answers are kept.
+    """
+    seconds = ttl()
+    if request.method not in ("GET", "HEAD") or seconds <= 0:
+        return build()
+    key = ":".join(
+        [
+            KEY_PREFIX,
+            _versions(petition_id),
+            get_language() or "",
+            request.scheme or "",
+            request.get_host(),
+            # The API answers JSON or its browsable HTML by the Accept header.
+            hashlib.blake2b(
+                (request.get_full_path() + "\n" + request.headers.get("Accept", "")).encode(), digest_size=16
+            ).hexdigest(),
+        ]
+    )
+    try:
+        stored: Any = cache.get(key)
+    except Exception:  # noqa: BLE001
+        stored = None
+    if stored is None:
+        response = build()
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return response
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        kept = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        stored = (response.content, kept, _etag(response.content))
+        with contextlib.suppress(Exception):  # a cache outage only costs speed
+            cache.set(key, stored, timeout=seconds)
+    body, kept, etag = stored
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=kept.get("Content-Type"))
+        for name in ("Link", "Content-Disposition"):
+            if name in kept:
+                response[name] = kept[name]
+    vary = kept.get("Vary", "")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={seconds}"
+    patch_vary_headers(response, [*filter(None, (v.strip() for v in vary.split(","))), "Accept-Language"])
+    return response

@@ -1,0 +1,81 @@
+"""Browsing every public petition, whatever its state, with filters and pages."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from recall.models import PetitionState
+from tests.factories import DistrictFactory, PetitionFactory
+
+S = PetitionState
+
+
+def registered(state, *, region="Karaganda Region", level="mazhilis", code=None):
+    now = timezone.now()
+    district = DistrictFactory(region=region, level=level, **({"code": code} if code else {}))
+    extra = {}
+    if state not in (S.REFUSED, S.WITHDRAWN):
+        extra = {
+            "required_signatures": 50,
+            "registered_at": now - dt.timedelta(days=40),
+            "window_start": now - dt.timedelta(days=40),
+            "window_end": now + dt.timedelta(days=20)
+            if state in (S.COLLECTING, S.THRESHOLD_REACHED)
+            else now - dt.timedelta(days=10),
+        }
+    return PetitionFactory(deputy__district=district, state=state, **extra)
+
+
+@pytest.fixture
+def every_kind(db):
+    return {
+        state: registered(state)
+        for state in (S.COLLECTING, S.EXPIRED, S.VERIFYING, S.RECALLED, S.RETAINED, S.REFUSED, S.INSUFFICIENT)
+    }
+
+
+def names(html, petitions):
+    return {state for state, p in petitions.items() if p.deputy.full_name + "<" in html}
+
+
+def test_all_petitions_are_listed_whatever_their_state(client, every_kind):
+    html = client.get("/en/petitions/").content.decode()
+    assert names(html, every_kind) == set(every_kind)
+    assert "7 petitions" in html
+
+
+@pytest.mark.parametrize(
+    ("group", "states"),
+    [
+        ("collecting", {S.COLLECTING}),
+        ("closed_short", {S.EXPIRED, S.INSUFFICIENT}),
+        ("verification", {S.VERIFYING}),
+        ("recalled", {S.RECALLED}),
+        ("retained", {S.RETAINED}),
+        ("refused", {S.REFUSED}),
+    ],
+)
+def test_petitions_are_filtered_by_status(client, every_kind, group, states):
+    html = client.get(f"/en/petitions/?group={group}").content.decode()
+    assert names(html, every_kind) == states
+
+
+def test_petitions_are_filtered_by_level_region_and_district(client, every_kind):
+    almaty = registered(S.RECALLED, region="Almaty", level="city", code="ALA-7")
+    for query in ("level=city", "region=Almaty", "district=ALA-7"):
+        html = client.get(f"/en/petitions/?{query}").content.decode()
+        assert almaty.deputy.full_name + "<" in html and "1 petition<" in html
+        assert not names(html, every_kind)
+    assert "No petition matches these filters." in client.get("/en/petitions/?group=nonsense").content.decode()
+
+
+def test_the_list_goes_on_past_the_first_page(client, db):
+    petitions = [registered(S.COLLECTING) for _ in range(23)]
+    first = client.get("/en/").content.decode()
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    second = client.get("/en/?page=2").content.decode()
+    shown = [p for p in petitions if p.deputy.full_name + "<" in first or p.deputy.full_name + "<" in second]
+    assert len(shown) == 23
+    browse = client.get("/en/petitions/?group=collecting&page=2").content.decode()
+    assert "Page 2 of 2" in browse and 'href="?group=collecting&amp;page=1"' in browse

@@ -1,0 +1,97 @@
+"""The public petition page shows every number of a petition at every stage, truthfully: the
+counts, the chart and the projection while collecting, the vote and its rule at the end."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from recall.models import DailyTally, Petition, PetitionState, RecallVote
+from recall.services import lifecycle, verification
+from tests.factories import SignatureFactory
+
+
+def page(client, petition, language="en") -> str:
+    return client.get(f"/{language}/petitions/{petition.pk}/").content.decode()
+
+
+def test_every_count_is_on_the_page(client, collecting, voters):
+    for voter in voters[10:14]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()
+    Petition.objects.filter(pk=collecting.pk).update(invalid_count=2, received_count=7, withdrawn_count=1)
+    html = page(client, collecting)
+    for label, value in [
+        ("Received", 7),
+        ("Counted (valid)", 4),
+        ("Not counted (invalid)", 2),
+        ("Withdrawn", 1),
+        ("Required", 10),
+    ]:
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in html
+    assert "<dt>Awaiting verification</dt>" in html
+
+
+def test_a_refused_petition_shows_no_requirement_and_no_none(client, applied):
+    lifecycle.refuse(applied, actor=None, reason="The group's minutes were not signed.")
+    for language in ("en", "ru", "kk"):
+        html = page(client, applied, language)
+        assert "None" not in html
+    assert "<dt>Required</dt><dd>—</dd>" in page(client, applied)
+    assert "No signatures are collected" in page(client, applied)
+
+
+def test_progress_beyond_the_requirement_is_not_capped(client, collecting):
+    Petition.objects.filter(pk=collecting.pk).update(valid_count=13, received_count=13)
+    assert "<strong>13</strong> valid signatures of 10 required\n    (130%)" in page(client, collecting)
+
+
+def test_a_closed_petition_shows_when_collection_ended_not_a_future_end(client, collecting, voters):
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALLED)
+    collecting.transitions.create(from_state="collecting", to_state="submitted", at=timezone.now())
+    html = page(client, collecting)
+    assert "Collection ends" not in html
+    assert "<dt>Collection ended</dt>" in html
+
+
+def test_the_chart_and_the_projection_while_collecting(client, collecting):
+    today = timezone.localdate()
+    for back in range(7):
+        DailyTally.objects.create(petition=collecting, day=today - dt.timedelta(days=back), valid=1)
+    Petition.objects.filter(pk=collecting.pk).update(valid_count=7, received_count=7)
+    html = page(client, collecting)
+    assert '<svg class="chart"' in html and 'class="chart-projection"' in html
+    reach = today + dt.timedelta(days=3)  # 3 missing at 1 a day
+    assert f"the requirement will be reached on {reach.day} " in html
+    detail = client.get(f"/api/v1/petitions/{collecting.pk}/").json()["forecast"]
+    assert detail == {
+        "rate": 1.0,
+        "reached": False,
+        "reach_on": reach.isoformat(),
+        "in_time": True,
+        "window_last_day": timezone.localtime(collecting.window_end).date().isoformat(),
+    }
+
+
+def test_a_slow_petition_is_told_it_will_not_make_it_in_time(client, collecting):
+    DailyTally.objects.create(petition=collecting, day=timezone.localdate(), valid=1)
+    Petition.objects.filter(pk=collecting.pk).update(valid_count=1, received_count=1)
+    html = page(client, collecting)
+    assert "will not be reached before the collection ends" in html
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["forecast"]["in_time"] is False
+
+
+def test_the_vote_result_and_the_rule_applied(client, collecting):
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RETAINED)
+    RecallVote.objects.create(
+        petition=collecting,
+        held_on=dt.date(2026, 11, 1),
+        registered_voters=900,
+        ballots_cast=250,
+        votes_for=200,
+        votes_against=50,
+    )
+    html = page(client, collecting)
+    assert "<dt>Took part</dt><dd>250 (27.8%)</dd>" in html
+    assert "<dt>For the recall</dt><dd>200</dd>" in html
+    assert "Fewer than a third of the registered voters took part" in html
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["forecast"] is None  # not collecting
