@@ -213,6 +213,8 @@ RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS
 # Confirmation requests (sign or withdraw) per phone number and per IIN in 24 hours.
 RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
 RECALL_OTP_PER_IIN_PER_DAY = env.int("RECALL_OTP_PER_IIN_PER_DAY", default=5)
+# How long an initiative group's invitation link stays valid (recall.services.initiative).
+RECALL_GROUP_INVITATION_HOURS = env.int("RECALL_GROUP_INVITATION_HOURS", default=72)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
@@ -41,6 +42,11 @@ from .signatures import (
 )
 
 __all__ = [
+    "GroupCode",
+    "GroupCodePurpose",
+    "GroupDraft",
+    "GroupDraftMember",
+    "GroupInvitation",
     "OPEN_STATES",
     "PUBLIC_STATES",
     "SIGNABLE_STATES",
