@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,7 @@ from ..calendar import add_months, local_date, local_midnight
 from ..crypto import iin_digest
 from ..errors import InvalidInput, NotFound, PolicyViolation
 from ..models import (
+    Channel,
     Deputy,
     GroundsCategory,
     GroupCode,
@@ -36,6 +39,7 @@ from ..models import (
     GroupInvitation,
     Petition,
     PetitionTransition,
+    Signature,
     Voter,
     VoterStatus,
     policy_for,
@@ -162,6 +166,10 @@ def send_code(code_id: int) -> str:
     with translation.override(record.language):
         sms.send(record.payload["phone"], _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
     return "code"
+
+
+def code_by_token(token: str) -> GroupCode | None:
+    return GroupCode.objects.filter(token=token, completed_at__isnull=True).first()
 
 
 def pending(token: str, purpose: str) -> GroupCode:
@@ -305,6 +313,10 @@ def confirm_entering(token: str, code: str) -> GroupDraftMember:
     return GroupDraftMember.objects.select_related("draft").get(draft=record.draft_id, voter=record.payload["voter_id"])
 
 
+def minimum(draft: GroupDraft) -> int:
+    return policy_for(draft.deputy.level).initiative_group_min
+
+
 def eligible_members(draft: GroupDraft) -> int:
     return GroupDraftMember.objects.filter(
         draft=draft, voter__district=draft.deputy.district_id, voter__status=VoterStatus.ACTIVE
@@ -344,3 +356,51 @@ def submit(member: GroupDraftMember) -> Petition:
         GroupDraft.objects.filter(pk=draft.pk).update(petition=petition)
     draft.refresh_from_db()
     return petition
+
+
+# --- What the group sees ------------------------------------------------------------------------
+
+
+def progress(petition: Petition) -> dict[str, object]:
+    """The group's view of its petition: the public counts, how many signatures wait for an
+    official, the daily series by channel, and a projection at the pace so far. Counts only:
+    the group never sees who signed."""
+    rows = (
+        Signature.objects.filter(petition=petition, duplicate_of__isnull=True)
+        .annotate(day=TruncDate("received_at"))
+        .values("day", "channel")
+        .annotate(n=Count("id"))
+        .order_by("day", "channel")
+    )
+    series: dict[dt.date, dict[str, int]] = {}
+    for row in rows:
+        series.setdefault(row["day"], {})[row["channel"]] = row["n"]
+    channels = [c for c in Channel.values if any(c in day for day in series.values())]
+    return {
+        "series": [(day, [by_channel.get(c, 0) for c in channels]) for day, by_channel in series.items()],
+        "channels": [Channel(c).label for c in channels],
+        "awaiting_official": petition.review_count,
+        "projection": projection(petition),
+    }
+
+
+def projection(petition: Petition, *, now: dt.datetime | None = None) -> dict[str, object] | None:
+    """Valid signatures expected by the window's end at the average daily pace so far, and the
+    day the requirement would be met at that pace (None before the window opens)."""
+    if petition.window_start is None or petition.window_end is None or not petition.required_signatures:
+        return None
+    now = now or timezone.now()
+    if now <= petition.window_start:
+        return None
+    elapsed = max((min(now, petition.window_end) - petition.window_start).total_seconds() / 86400, 1.0)
+    total = (petition.window_end - petition.window_start).total_seconds() / 86400
+    pace = petition.valid_count / elapsed
+    expected = int(pace * total)
+    missing = max(petition.required_signatures - petition.valid_count, 0)
+    reached_on = None
+    if missing == 0:
+        reached_on = local_date(petition.threshold_reached_at or now)
+    elif pace > 0:
+        day = local_date(now) + dt.timedelta(days=math.ceil(missing / pace))
+        reached_on = day if day <= local_date(petition.window_end) else None
+    return {"pace": round(pace, 1), "expected": expected, "reached_on": reached_on}
