@@ -25,6 +25,8 @@ class GroupDraft(models.Model):
     # the petition's statement of grounds, the others travel with it.
     grounds = models.JSONField(_("statement of grounds"), default=dict)
     contact_email = models.EmailField(_("initiative group e-mail"), blank=True)
+    # The initiator's page language: the group's notices are written in it.
+    language = models.CharField(max_length=8, default="kk")
     created_at = models.DateTimeField(auto_now_add=True)
     # Set once, by a conditional UPDATE, when the application is submitted.
     petition = models.OneToOneField(

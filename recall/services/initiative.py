@@ -225,7 +225,11 @@ def confirm_application(token: str, code: str) -> GroupDraftMember:
     eligible_voter(voter.personal["iin"], district_id=deputy.district_id)
     with transaction.atomic():
         draft = GroupDraft.objects.create(
-            deputy=deputy, grounds_category=data["category"], grounds=data["grounds"], contact_email=data["email"]
+            deputy=deputy,
+            grounds_category=data["category"],
+            grounds=data["grounds"],
+            contact_email=data["email"],
+            language=record.language,
         )
         leader = GroupDraftMember.objects.create(
             draft=draft, voter=voter, is_leader=True, contact={"phone": data["phone"]}
