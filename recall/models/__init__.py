@@ -1,5 +1,5 @@
 from .audit import AuditEntry
-from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation
+from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
@@ -47,6 +47,7 @@ __all__ = [
     "GroupDraft",
     "GroupDraftMember",
     "GroupInvitation",
+    "SheetBatch",
     "OPEN_STATES",
     "PUBLIC_STATES",
     "SIGNABLE_STATES",

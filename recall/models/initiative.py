@@ -97,3 +97,30 @@ class GroupCode(models.Model):
             # recall.services.initiative limits requests per IIN per day.
             models.Index(fields=["voter_digest", "created_at"], name="group_code_voter_recent"),
         ]
+
+
+class SheetBatch(models.Model):
+    """Numbered paper signature sheets issued to one collector of the initiative group. The
+    commission's paper import accepts only sheet numbers issued here (once any batch exists)
+    and knows each sheet's collector from it."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="sheet_batches")
+    collector = models.CharField(_("collector"), max_length=200)
+    first_number = models.PositiveIntegerField(_("first sheet"))
+    last_number = models.PositiveIntegerField(_("last sheet"))
+    issued_by = models.ForeignKey(GroupDraftMember, on_delete=models.SET_NULL, null=True, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch of signature sheets")
+        ordering = ["first_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_number__gte=1) & Q(last_number__gte=models.F("first_number")),
+                name="sheet_batch_numbers_ordered",
+            ),
+            models.UniqueConstraint(fields=["petition", "first_number"], name="one_batch_per_first_sheet"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_number}–{self.last_number} ({self.collector})"

@@ -41,3 +41,8 @@ class ApplyForm(IdentityForm):
     contact_email = forms.EmailField(label=_("The group's e-mail (optional)"), required=False)
 
     field_order = ["deputy", "grounds_category", "grounds_kk", "grounds_ru", "grounds_en", "iin", "phone"]
+
+
+class SheetsForm(forms.Form):
+    collector = forms.CharField(label=_("Collector's full name"), max_length=200)
+    count = forms.IntegerField(label=_("Number of sheets"), min_value=1, max_value=200, initial=10)

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import GroupCodePurpose, GroupDraftMember
-from ..services import initiative
+from ..models import GroupCodePurpose, GroupDraftMember, SheetBatch
+from ..services import initiative, sheets
 from . import ratelimit
 from .forms import CodeForm
-from .group_forms import ApplyForm, IdentityForm
+from .group_forms import ApplyForm, IdentityForm, SheetsForm
 
 MEMBER_SESSION_KEY = "recall_group_member"
 INVITATION_SESSION_KEY = "recall_group_invitation"
@@ -152,6 +152,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if petition is not None:
         context.update(initiative.progress(petition))
+        context["batches"] = SheetBatch.objects.filter(petition=petition)
+        context["sheets_form"] = SheetsForm()
+        context["can_issue"] = petition.state in sheets.ISSUING_STATES
     return render(request, "recall/group/dashboard.html", context)
 
 
@@ -180,6 +183,35 @@ def submit(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         request.session["recall_group_error"] = str(error.message)
     return redirect("recall:group_dashboard")
+
+
+@require_POST
+def issue_sheets(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    if member is None:
+        return redirect("recall:group_enter")
+    form = SheetsForm(request.POST)
+    if not form.is_valid():
+        request.session["recall_group_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return redirect("recall:group_dashboard")
+    try:
+        sheets.issue_batch(member, collector=form.cleaned_data["collector"], count=form.cleaned_data["count"])
+    except DomainError as error:
+        request.session["recall_group_error"] = str(error.message)
+    return redirect("recall:group_dashboard")
+
+
+def sheets_pdf(request: HttpRequest, batch: int, language: str) -> HttpResponse:
+    member = _member(request)
+    if member is None or member.draft.petition_id is None or language not in sheets.SHEET_LANGUAGES:
+        raise Http404
+    found = SheetBatch.objects.filter(pk=batch, petition_id=member.draft.petition_id).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(sheets.batch_pdf(found, language=language), content_type="application/pdf")
+    name = f"sheets-{found.petition_id}-{found.first_number}-{found.last_number}-{language}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_POST

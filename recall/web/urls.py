@@ -23,5 +23,7 @@ urlpatterns = [
     path("group/join/<slug:token>/", groups.join, name="group_join"),
     path("group/invite/", groups.invite, name="group_invite"),
     path("group/submit/", groups.submit, name="group_submit"),
+    path("group/sheets/", groups.issue_sheets, name="group_sheets"),
+    path("group/sheets/<int:batch>/<str:language>.pdf", groups.sheets_pdf, name="group_sheets_pdf"),
     path("group/leave/", groups.leave, name="group_leave"),
 ]

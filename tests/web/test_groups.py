@@ -121,3 +121,18 @@ def test_the_dashboard_shows_progress_but_not_who_signed(
     assert "Signatures received each day, by channel" in page
     assert voters[50].full_name not in page
     assert voters[0].full_name in page
+
+
+def test_the_group_issues_sheets_and_downloads_them(client, collecting, voters, django_capture_on_commit_callbacks):
+    draft = GroupDraft.objects.create(deputy=collecting.deputy, grounds_category="lost_trust", grounds={"kk": "x"})
+    GroupDraft.objects.filter(pk=draft.pk).update(petition=collecting, submitted_at=timezone.now())
+    GroupDraftMember.objects.create(draft=draft, voter=voters[0], is_leader=True, contact={"phone": "+77011234567"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/group/enter/", {"iin": voters[0].personal["iin"], "phone": "+77011234567"})
+    confirm(client, response)
+    page = client.post("/en/group/sheets/", {"collector": "Aliya", "count": "3"}, follow=True).content.decode()
+    assert "Sheets 1–3: Aliya" in page
+    link = re.search(r'href="(/en/group/sheets/\d+/ru\.pdf)"', page).group(1)
+    response = client.get(link)
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert Client().get(link).status_code == 404
