@@ -38,8 +38,7 @@ def group(karaganda, voters):
     return petition
 
 
-def test_every_member_is_texted_when_the_window_opens(group, django_capture_on_commit_callbacks, settings):
-    settings.LANGUAGE_CODE = "en"
+def test_every_member_is_texted_in_the_groups_language_when_the_window_opens(group, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.register(group, actor=None)
     phones = {m.phone for m in sms.outbox}
@@ -50,6 +49,7 @@ def test_every_member_is_texted_when_the_window_opens(group, django_capture_on_c
 
 
 def test_a_refusal_tells_the_group_the_reason_by_text_and_e_mail(group, django_capture_on_commit_callbacks):
+    GroupDraft.objects.update(language="en")
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.refuse(group, actor=None, reason="Protocol of the meeting missing")
     assert all("Protocol of the meeting missing" in m.text for m in sms.outbox)
@@ -59,6 +59,7 @@ def test_a_refusal_tells_the_group_the_reason_by_text_and_e_mail(group, django_c
 
 
 def test_a_milestone_is_texted_to_the_group(group):
+    GroupDraft.objects.update(language="en")
     assert group_notices.milestone(group.pk, 50) == 3
     assert "50%" in sms.outbox[-1].text
 
