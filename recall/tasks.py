@@ -23,6 +23,8 @@ from .notifications.sms import SmsError
 from .services import (
     challenges,
     counts,
+    group_notices,
+    initiative,
     ledger,
     lifecycle,
     notices,
@@ -97,6 +99,26 @@ def reconcile_counts() -> int:
 def send_challenge_code(challenge_id: int) -> str:
     """A voter's one-time code (or the already-signed notice); retried if the gateway fails."""
     return challenges.send_code(challenge_id)
+
+
+@shared_task(
+    name=names.SEND_GROUP_CODE,
+    soft_time_limit=30,
+    time_limit=60,
+    autoretry_for=(*TRANSIENT, SmsError),
+    retry_backoff=2,
+    retry_backoff_max=30,
+    max_retries=3,
+)
+def send_group_code(code_id: int) -> str:
+    """An initiative group member's one-time code; retried if the gateway fails."""
+    return initiative.send_code(code_id)
+
+
+@shared_task(name=names.SEND_GROUP_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
+def send_group_notice(petition_id: int, transition_id: int) -> int:
+    """The initiative group's text messages and e-mail about a change of its petition's state."""
+    return group_notices.state_changed(petition_id, transition_id)
 
 
 @shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)

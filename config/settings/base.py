@@ -218,6 +218,8 @@ RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS
 RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
 # Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
 RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
+# How long an initiative group's invitation link stays valid (recall.services.initiative).
+RECALL_GROUP_INVITATION_HOURS = env.int("RECALL_GROUP_INVITATION_HOURS", default=72)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.

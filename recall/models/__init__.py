@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
@@ -41,6 +42,12 @@ from .signatures import (
 )
 
 __all__ = [
+    "GroupCode",
+    "GroupCodePurpose",
+    "GroupDraft",
+    "GroupDraftMember",
+    "GroupInvitation",
+    "SheetBatch",
     "OPEN_STATES",
     "PUBLIC_STATES",
     "SIGNABLE_STATES",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Commission, User
 
 from ..models import Petition
+from . import group_notices
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +68,10 @@ def _threshold_notices(petition_id: int) -> int:
 
 
 def send_milestone_notice(petition_id: int, percent: int) -> int:
+    texted = group_notices.milestone(petition_id, percent)
     petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
     if not petition.contact_email:
-        return 0
+        return texted
     with translation.override(settings.LANGUAGE_CODE):
         values = {
             "id": petition.pk,

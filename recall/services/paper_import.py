@@ -32,7 +32,7 @@ from ..calendar import local_date, local_midnight
 from ..constraints import violated
 from ..errors import IllegalTransition, ImportRejected
 from ..models import COUNTING_STATES, Channel, PaperImport, Petition, Signature
-from . import audit, jobs, queue
+from . import audit, jobs, queue, sheets
 from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, parse_date
 
 REQUIRED = ("sheet", "line", "iin", "full_name", "birth_date", "address", "signed_on")
@@ -52,7 +52,14 @@ def _positive(value: str) -> int:
     return number
 
 
-def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int, int]], now: dt.datetime) -> Signature:
+def _build(
+    record: dict,
+    petition: Petition,
+    import_id: int,
+    seen: set[tuple[int, int]],
+    now: dt.datetime,
+    issued: dict[int, str] | None = None,
+) -> Signature:
     if None in record:
         raise ValueError(_("too many fields"))
     v = {k: (record.get(k) or "").strip() for k in (*REQUIRED, "collector")}
@@ -63,6 +70,11 @@ def _build(record: dict, petition: Petition, import_id: int, seen: set[tuple[int
     if (sheet, line) in seen:
         raise ValueError(_("sheet %(sheet)s line %(line)s appears twice") % {"sheet": sheet, "line": line})
     seen.add((sheet, line))
+    if issued is not None:
+        # The group issued numbered sheets (recall.services.sheets): any other number is not one of them.
+        if sheet not in issued:
+            raise ValueError(_("sheet %(sheet)s was never issued to the initiative group") % {"sheet": sheet})
+        v["collector"] = v["collector"] or issued[sheet]
     if not v["signed_on"]:
         raise ValueError(_("no date of signing"))
     try:
@@ -136,13 +148,14 @@ def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) 
         Signature.objects.filter(petition=petition, channel=Channel.PAPER).values_list("sheet_number", "sheet_line")
     )
     seen: set[tuple[int, int]] = set(taken)
+    issued = sheets.issued_sheets(petition.pk)
     rows: list[Signature] = []
     errors: list[dict] = []
     error_count = 0
     for record in reader:
         line = reader.line_num + 1
         try:
-            rows.append(_build(record, petition, job.pk, seen, now))
+            rows.append(_build(record, petition, job.pk, seen, now, issued))
         except ValueError as exc:
             error_count += 1
             if len(errors) < MAX_REPORTED_ERRORS:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import groups, views
 
 app_name = "recall"
 
@@ -16,4 +16,15 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("withdraw/", views.withdraw, name="withdraw"),
     path("withdrawn/", views.withdrawn, name="withdrawn"),
+    # The initiative group (recall.web.groups).
+    path("group/", groups.dashboard, name="group_dashboard"),
+    path("group/apply/", groups.apply, name="group_apply"),
+    path("group/enter/", groups.enter, name="group_enter"),
+    path("group/code/<slug:token>/", groups.code, name="group_code"),
+    path("group/join/<slug:token>/", groups.join, name="group_join"),
+    path("group/invite/", groups.invite, name="group_invite"),
+    path("group/submit/", groups.submit, name="group_submit"),
+    path("group/sheets/", groups.issue_sheets, name="group_sheets"),
+    path("group/sheets/<int:batch>/<str:language>.pdf", groups.sheets_pdf, name="group_sheets_pdf"),
+    path("group/leave/", groups.leave, name="group_leave"),
 ]

@@ -87,6 +87,12 @@ def apply(
 
 def check_application(*, deputy: Deputy, initiative_iins: Iterable[str]) -> list[Voter]:
     """Raise if the application cannot be recorded; return the initiative group's voters."""
+    check_application_deputy(deputy)
+    return _initiative_voters(initiative_iins, district_id=deputy.district_id)
+
+
+def check_application_deputy(deputy: Deputy) -> None:
+    """Raise unless voters may apply to recall this deputy: single-member mandate, serving, no open petition."""
     if deputy.mandate != Mandate.SINGLE:
         raise PolicyViolation(
             _("Only deputies elected in single-member districts can be recalled by voters."),
@@ -99,7 +105,6 @@ def check_application(*, deputy: Deputy, initiative_iins: Iterable[str]) -> list
         raise PolicyViolation(
             _("This deputy already faces an open recall petition."), field="deputy", code="open_petition_exists"
         )
-    return _initiative_voters(initiative_iins, district_id=deputy.district_id)
 
 
 def _initiative_voters(iins: Iterable[str], *, district_id: int) -> list[Voter]:

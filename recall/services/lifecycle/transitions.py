@@ -28,10 +28,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ... import jurisdiction
+from ... import jurisdiction, task_names
 from ...errors import IllegalTransition, InvalidInput
-from ...models import OPEN_STATES, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, ledger, public_cache, webhooks
+from ...models import OPEN_STATES, GroupDraft, Petition, PetitionState, PetitionTransition, WebhookEvent
+from .. import audit, ledger, public_cache, queue, webhooks
 
 S = PetitionState
 
@@ -190,7 +190,7 @@ def move(
     with transaction.atomic():
         if Petition.objects.filter(condition).update(**values) != 1:
             raise IllegalTransition(_("The petition was changed meanwhile; reload it and try again."))
-        PetitionTransition.objects.create(
+        transition = PetitionTransition.objects.create(
             petition_id=petition.pk,
             from_state=from_state,
             to_state=target,
@@ -214,6 +214,10 @@ def move(
         petition.refresh_from_db()
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
         public_cache.changed(petition.pk)
+        # A group that formed on the web is told of every change (recall.services.group_notices);
+        # only such groups have members' phones, so no task is queued for the others.
+        if GroupDraft.objects.filter(petition_id=petition.pk).exists():
+            queue.after_commit(task_names.SEND_GROUP_NOTICE, petition.pk, transition.pk)
     return petition
 
 
