@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..audit_labels import actor_name
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
@@ -72,13 +73,22 @@ class PetitionAddForm(forms.ModelForm):
         return data
 
 
+def transition_actor(transition: PetitionTransition) -> str:
+    """The official, or the part of the system, in the official's language."""
+    return str(transition.actor) if transition.actor_id else actor_name(transition.actor_label)
+
+
 class TransitionInline(admin.TabularInline):
     model = PetitionTransition
     extra = 0
     can_delete = False
-    fields = ["at", "from_state", "to_state", "actor", "actor_label", "reason"]
+    fields = ["at", "from_state", "to_state", "who", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("history of states")
+
+    @admin.display(description=_("who"))
+    def who(self, transition: PetitionTransition) -> str:
+        return transition_actor(transition)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -395,6 +405,10 @@ class RecallVoteAdmin(ScopedAdmin):
 @admin.register(PetitionTransition)
 class PetitionTransitionAdmin(ReadOnlyAdmin):
     district_path = "petition__district"
-    list_display = ["at", "petition", "from_state", "to_state", "actor", "actor_label", "reason"]
+    list_display = ["at", "petition", "from_state", "to_state", "who", "reason"]
     list_filter = ["to_state"]
     list_select_related = ["petition__deputy", "petition__district", "actor"]
+
+    @admin.display(description=_("who"))
+    def who(self, transition: PetitionTransition) -> str:
+        return transition_actor(transition)

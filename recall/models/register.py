@@ -69,7 +69,12 @@ class ImportJob(models.Model):
     # The upload is deleted once the job is final (it holds plain IINs); its name stays.
     source_name = models.CharField(_("file"), max_length=255, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     state = models.CharField(_("state"), max_length=16, choices=JobState, default=JobState.PENDING)
