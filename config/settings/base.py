@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "csp",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes under a translated name
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

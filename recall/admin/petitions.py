@@ -327,6 +327,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         extra_context = extra_context or {}
         petition = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
         if petition is not None:
+            run = petition.sample_runs.first()
             tools = [
                 (reverse("admin:recall_petition_export_csv", args=[petition.pk]), _("Signatures (CSV)")),
                 (reverse("admin:recall_petition_export_pdf", args=[petition.pk]), _("Signatures (PDF)")),
@@ -351,11 +352,13 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                         0,
                         (reverse("admin:recall_petition_invalidate", args=[petition.pk]), _("Invalidate by criteria")),
                     )
-                if petition.state == S.VERIFYING:
+                # One draw per petition (a result cannot be improved by drawing again).
+                if petition.state == S.VERIFYING and run is None:
                     tools.insert(
                         0, (reverse("admin:recall_petition_sample", args=[petition.pk]), _("Draw a random sample"))
                     )
             extra_context["tools"] = tools
+            extra_context["sample_run"] = run
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -23,7 +23,9 @@ class Voter(models.Model):
     """
 
     iin_digest = models.CharField(max_length=DIGEST_LENGTH, unique=True)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="voters", db_index=False)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="voters", db_index=False, verbose_name=_("district")
+    )
     status = models.CharField(_("status"), max_length=16, choices=VoterStatus, default=VoterStatus.ACTIVE)
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
     birth_digest = models.CharField(max_length=DIGEST_LENGTH)
