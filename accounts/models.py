@@ -135,6 +135,11 @@ class ApiKey(AbstractAPIKey):
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
+    def revoke(self) -> None:
+        # Conditional so the first revocation time is kept.
+        ApiKey.objects.filter(pk=self.pk, revoked=False).update(revoked=True, revoked_at=timezone.now())
+        self.refresh_from_db(fields=["revoked", "revoked_at"])
+
 
 # The library's fields have English names (or none) and no Kazakh or Russian catalogue: this
 # model's copies of them are named here, for the admin's headers and labels.
@@ -146,8 +151,3 @@ for _field, _label in {
     "expiry_date": _("expires"),
 }.items():
     ApiKey._meta.get_field(_field).verbose_name = _label
-
-    def revoke(self) -> None:
-        # Conditional so the first revocation time is kept.
-        ApiKey.objects.filter(pk=self.pk, revoked=False).update(revoked=True, revoked_at=timezone.now())
-        self.refresh_from_db(fields=["revoked", "revoked_at"])
