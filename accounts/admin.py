@@ -12,6 +12,9 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_api_key.models import APIKey
 
 from recall.admin.base import AuditedChanges, is_central
 from recall.services import audit
@@ -209,3 +212,12 @@ class FailedLoginAdmin(admin.ModelAdmin):
                 "login.unlocked", actor=request.user, username=attempt.username or "", address=attempt.ip_address or ""
             )
         messages.success(request, _("Unlocked: %(n)s records of failed sign-ins removed.") % {"n": unlocked})
+
+
+# The libraries' own admins duplicate the project's and would edit secrets by hand: API keys
+# are managed under API clients above (created hashed, revoked with an audit entry), second
+# factors by the officials' own setup page and the "reset" action on users, never by editing a
+# TOTP key in a form.
+for _model in (APIKey, StaticDevice, TOTPDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

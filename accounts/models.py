@@ -139,3 +139,15 @@ class ApiKey(AbstractAPIKey):
         # Conditional so the first revocation time is kept.
         ApiKey.objects.filter(pk=self.pk, revoked=False).update(revoked=True, revoked_at=timezone.now())
         self.refresh_from_db(fields=["revoked", "revoked_at"])
+
+
+# The library's fields have English names (or none) and no Kazakh or Russian catalogue: this
+# model's copies of them are named here, for the admin's headers and labels.
+for _field, _label in {
+    "prefix": _("prefix"),
+    "created": _("created"),
+    "name": _("name"),
+    "revoked": _("revoked"),
+    "expiry_date": _("expires"),
+}.items():
+    ApiKey._meta.get_field(_field).verbose_name = _label

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "csp",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes under a translated name
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -141,6 +141,8 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="kk")  # also the language of notices to officials
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh and Russian dates on a 24-hour clock (Django has no Kazakh formats): config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..audit_labels import actor_name
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
@@ -72,13 +73,22 @@ class PetitionAddForm(forms.ModelForm):
         return data
 
 
+def transition_actor(transition: PetitionTransition) -> str:
+    """The official, or the part of the system, in the official's language."""
+    return str(transition.actor) if transition.actor_id else actor_name(transition.actor_label)
+
+
 class TransitionInline(admin.TabularInline):
     model = PetitionTransition
     extra = 0
     can_delete = False
-    fields = ["at", "from_state", "to_state", "actor", "actor_label", "reason"]
+    fields = ["at", "from_state", "to_state", "who", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("history of states")
+
+    @admin.display(description=_("who"))
+    def who(self, transition: PetitionTransition) -> str:
+        return transition_actor(transition)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -317,6 +327,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         extra_context = extra_context or {}
         petition = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
         if petition is not None:
+            run = petition.sample_runs.first()
             tools = [
                 (reverse("admin:recall_petition_export_csv", args=[petition.pk]), _("Signatures (CSV)")),
                 (reverse("admin:recall_petition_export_pdf", args=[petition.pk]), _("Signatures (PDF)")),
@@ -341,11 +352,13 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                         0,
                         (reverse("admin:recall_petition_invalidate", args=[petition.pk]), _("Invalidate by criteria")),
                     )
-                if petition.state == S.VERIFYING:
+                # One draw per petition (a result cannot be improved by drawing again).
+                if petition.state == S.VERIFYING and run is None:
                     tools.insert(
                         0, (reverse("admin:recall_petition_sample", args=[petition.pk]), _("Draw a random sample"))
                     )
             extra_context["tools"] = tools
+            extra_context["sample_run"] = run
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -395,6 +408,10 @@ class RecallVoteAdmin(ScopedAdmin):
 @admin.register(PetitionTransition)
 class PetitionTransitionAdmin(ReadOnlyAdmin):
     district_path = "petition__district"
-    list_display = ["at", "petition", "from_state", "to_state", "actor", "actor_label", "reason"]
+    list_display = ["at", "petition", "from_state", "to_state", "who", "reason"]
     list_filter = ["to_state"]
     list_select_related = ["petition__deputy", "petition__district", "actor"]
+
+    @admin.display(description=_("who"))
+    def who(self, transition: PetitionTransition) -> str:
+        return transition_actor(transition)

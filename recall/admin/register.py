@@ -35,6 +35,10 @@ class VoterAdmin(IINSearchMixin, ReadOnlyAdmin):
     def masked_iin(self, obj: Voter) -> str:
         return iin_module.mask(obj.personal.get("iin", ""))
 
+    @admin.display(description=_("full name"))
+    def full_name(self, obj: Voter) -> str:
+        return obj.full_name
+
     @admin.display(description=_("birth date"))
     def birth_date(self, obj: Voter) -> str:
         return obj.personal.get("birth_date", "")

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from ..audit_labels import action_name
 
 
 class AuditEntry(models.Model):
@@ -36,4 +39,4 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{formats.date_format(timezone.localtime(self.at), 'SHORT_DATETIME_FORMAT')} {action_name(self.action)}"

@@ -178,7 +178,9 @@ class InitiativeMember(models.Model):
 class PetitionTransition(models.Model):
     """Every change of a petition's state: from, to, who, when and why."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="transitions")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("petition")
+    )
     from_state = models.CharField(_("from"), max_length=20, choices=PetitionState)
     to_state = models.CharField(_("to"), max_length=20, choices=PetitionState)
     actor = models.ForeignKey(
@@ -199,7 +201,7 @@ class PetitionTransition(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_state} → {self.to_state}"
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class DailyTally(models.Model):

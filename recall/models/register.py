@@ -27,7 +27,9 @@ class Voter(models.Model):
     """
 
     iin_digest = models.CharField(max_length=DIGEST_LENGTH, unique=True)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="voters", db_index=False)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="voters", db_index=False, verbose_name=_("district")
+    )
     status = models.CharField(_("status"), max_length=16, choices=VoterStatus, default=VoterStatus.ACTIVE)
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
     # The name cut into words, each folded and digested under the voter's IIN (recall.names):
@@ -79,7 +81,12 @@ class ImportJob(models.Model):
     # The upload is deleted once the job is final (it holds plain IINs); its name stays.
     source_name = models.CharField(_("file"), max_length=255, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     state = models.CharField(_("state"), max_length=16, choices=JobState, default=JobState.PENDING)

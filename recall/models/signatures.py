@@ -154,7 +154,13 @@ class Signature(models.Model):
     # A paper or partner line repeating a signature already on this petition; stored so the
     # commission sees the attempt, counted as invalid (ground "duplicate").
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", db_index=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,
+        verbose_name=_("duplicate of"),
     )
 
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)

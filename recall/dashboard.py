@@ -1,0 +1,104 @@
+"""What needs an official's attention now, for the commission's jurisdiction only: the admin's
+first page. A handful of set-based queries (one per section), never a query per petition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from . import jurisdiction
+from .models import PaperImport, Petition, PetitionState, RegisterImport, SampleRun
+from .models.register import JobState
+
+# "Near": within this share of the requirement, or this many days of the window's end.
+NEAR_THRESHOLD = 0.8
+NEAR_END_DAYS = 7
+SECTION_LIMIT = 20  # the page is a summary; each section links to its full list
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    awaiting_registration: list[Petition] = field(default_factory=list)
+    awaiting_review: list[Petition] = field(default_factory=list)
+    near_threshold_or_end: list[Petition] = field(default_factory=list)
+    awaiting_verification: list[Petition] = field(default_factory=list)
+    samples_awaiting_findings: list[SampleRun] = field(default_factory=list)
+    jobs: list[tuple[Any, str]] = field(default_factory=list)  # (job, its admin page)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            [
+                self.awaiting_registration,
+                self.awaiting_review,
+                self.near_threshold_or_end,
+                self.awaiting_verification,
+                self.samples_awaiting_findings,
+                self.jobs,
+            ]
+        )
+
+
+def _petitions(user: Any) -> QuerySet[Petition]:
+    return jurisdiction.scope(Petition.objects.select_related("deputy", "district"), user, "district")
+
+
+def for_user(user: Any, now: dt.datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    petitions = _petitions(user)
+    board = Dashboard(today=today)
+    board.awaiting_registration = list(
+        petitions.filter(state=PetitionState.APPLIED).order_by(F("registration_due").asc(nulls_last=True))[
+            :SECTION_LIMIT
+        ]
+    )
+    board.awaiting_review = list(petitions.filter(review_count__gt=0).order_by("-review_count")[:SECTION_LIMIT])
+    board.near_threshold_or_end = list(
+        petitions.filter(state=PetitionState.COLLECTING)
+        .filter(
+            Q(valid_count__gte=F("required_signatures") * NEAR_THRESHOLD, required_signatures__gt=0)
+            | Q(window_end__lte=now + dt.timedelta(days=NEAR_END_DAYS))
+        )
+        .order_by("window_end")[:SECTION_LIMIT]
+    )
+    board.awaiting_verification = list(
+        petitions.filter(state__in=[PetitionState.SUBMITTED, PetitionState.VERIFYING]).order_by(
+            F("verification_due").asc(nulls_last=True)
+        )[:SECTION_LIMIT]
+    )
+    board.samples_awaiting_findings = list(
+        jurisdiction.scope(
+            SampleRun.objects.select_related("petition__deputy", "petition__district"), user, "petition__district"
+        )
+        .filter(closed_at__isnull=True)
+        .order_by("started_at")[:SECTION_LIMIT]
+    )
+    unfinished = [JobState.PENDING, JobState.RUNNING, JobState.FAILED]
+    paper = jurisdiction.scope(PaperImport.objects.select_related("petition__deputy"), user, "petition__district")
+    register = RegisterImport.objects.all()
+    if not jurisdiction.sees_everything(user):
+        # A register import has no district: it belongs to the uploader's commission.
+        register = register.filter(uploaded_by__commission=user.commission_id)
+    recent = now - dt.timedelta(days=7)  # failed jobs stay listed for a week
+    jobs = [
+        *paper.filter(Q(state__in=unfinished[:2]) | Q(state=JobState.FAILED, created_at__gte=recent))[:SECTION_LIMIT],
+        *register.filter(Q(state__in=unfinished[:2]) | Q(state=JobState.FAILED, created_at__gte=recent))[
+            :SECTION_LIMIT
+        ],
+    ]
+    board.jobs = [
+        (job, reverse(f"admin:{job._meta.app_label}_{job._meta.model_name}_change", args=[job.pk]))
+        for job in sorted(jobs, key=lambda job: job.created_at, reverse=True)
+    ]
+    return board
+
+
+def is_overdue(due: dt.date | None, today: dt.date) -> bool:
+    return due is not None and due < today

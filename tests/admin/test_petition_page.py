@@ -1,0 +1,39 @@
+"""The petition page: its chart, its sample linked, only the steps the rules allow."""
+
+from django.urls import reverse
+
+from recall.models import Petition, PetitionState, SampleRun
+from recall.services import verification
+from tests.factories import SignatureFactory
+from tests.helpers import DICE
+
+
+def _page(client, user, petition):
+    client.force_login(user)
+    return client.get(reverse("admin:recall_petition_change", args=[petition.pk])).content.decode()
+
+
+def test_the_petition_page_shows_the_chart_of_valid_signatures(client, bob, collecting):
+    page = _page(client, bob, collecting)
+    assert '<svg class="chart"' in page
+
+
+def test_a_sample_is_offered_until_one_is_drawn_then_linked(client, bob, collecting, voters, policy):
+    for voter in voters[10:16]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()
+    policy.sample_minimum = 3
+    policy.save()
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    draw = reverse("admin:recall_petition_sample", args=[collecting.pk])
+    assert draw in _page(client, bob, collecting)
+    client.post(draw, {"action": "dice", "digits": DICE["digits"]})
+    run = SampleRun.objects.get()
+    page = _page(client, bob, collecting)
+    assert draw not in page
+    assert reverse("admin:recall_samplerun_change", args=[run.pk]) in page
+
+
+def test_an_observer_is_offered_no_steps_on_the_petition_page(client, olga, applied):
+    page = _page(client, olga, applied)
+    assert reverse("admin:recall_petition_step", args=[applied.pk, "register"]) not in page
