@@ -26,7 +26,7 @@ def _signing(ncalayer):
 
 
 def talk(ncalayer, ca, request: dict) -> dict:
-    with connect(ncalayer.url, ssl=client_ssl_context(ca.root_pem()), open_timeout=5) as ws:
+    with connect(ncalayer.url, ssl=client_ssl_context(ca.root_pem()), open_timeout=20) as ws:
         assert json.loads(ws.recv(timeout=5)) == {"result": {"version": "1.4"}}
         ws.send("--heartbeat--")
         assert ws.recv(timeout=5) == "--heartbeat--"
