@@ -70,19 +70,29 @@ def b64(data: bytes) -> str:
 # --- commitments -----------------------------------------------------------------------------
 
 
-def _paper_secret(signature_id: int) -> bytes:
+@functools.cache
+def _paper_mac(key: str) -> hmac.HMAC:
+    """The keyed HMAC state after the fixed prefix; copied per signature (a verification batch
+    computes thousands of these, and re-keying each one cost more than the hash)."""
+    return hmac.new(key.encode(), b"recall-paper-secret/v1\x00", "sha256")
+
+
+def _paper_secret(signature_id: int, key: str | None = None) -> bytes:
     """A paper line's commitment secret: keyed by the service's IIN key and the signature's id,
     so it is stable (the line's later entries repeat its commitment), unguessable without the
-    key, and needs no column on the signatures table (whose INSERT is the benchmarked path)."""
-    key = settings.RECALL_IIN_KEY.encode()
-    return hmac.digest(key, b"recall-paper-secret/v1\x00" + str(signature_id).encode(), "sha256")
+    key, and needs no column on the signatures table (whose INSERT is the benchmarked path).
+    HMAC-SHA256(RECALL_IIN_KEY, "recall-paper-secret/v1" 0x00 || decimal id)."""
+    mac = _paper_mac(key or settings.RECALL_IIN_KEY).copy()
+    mac.update(str(signature_id).encode())
+    return mac.digest()
 
 
-def commitment(petition_id: int, signature_id: int, receipt: str | None) -> str:
-    """The commitment the signature's entries carry (recall.ledger.entries, "Commitments")."""
+def commitment(petition_id: int, signature_id: int, receipt: str | None, *, key: str | None = None) -> str:
+    """The commitment the signature's entries carry (recall.ledger.entries, "Commitments").
+    ``key``: RECALL_IIN_KEY read once by a caller computing many."""
     if receipt:
         return entries.receipt_commitment(petition_id, receipt)
-    return entries.paper_commitment(petition_id, _paper_secret(signature_id))
+    return entries.paper_commitment(petition_id, _paper_secret(signature_id, key))
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,9 @@ class Row:
     @property
     def commitment(self) -> str:
         return commitment(self.petition_id, self.id, self.receipt)
+
+    def commitment_with(self, key: str) -> str:
+        return commitment(self.petition_id, self.id, self.receipt, key=key)
 
     def received(self) -> entries.Received:
         return entries.Received(self.commitment, self.channel, self.day)
@@ -165,9 +178,12 @@ def append(petition_id: int, events: Sequence[entries.Event]) -> int:
     record. Returns the new size. O(len(events)) hashing, at most log2(size) stored hashes read."""
     if not enabled() or not events:
         return 0
+    return _append_encoded(petition_id, [_encode(e) for e in events])
+
+
+def _append_encoded(petition_id: int, data: list[bytes]) -> int:
     assert transaction.get_connection().in_atomic_block, "append inside the transaction that changes the data"
     size = Petition.objects.select_for_update(no_key=True).values_list("ledger_size", flat=True).get(pk=petition_id)
-    data = [_encode(e) for e in events]
     leaves = [tlog.leaf_hash(d) for d in data]
     new = tlog.stored_hashes_for_append(size, leaves, _reader(petition_id))
     _insert(
@@ -193,11 +209,17 @@ def _encode(event: entries.Event) -> bytes:
     """``entries.encode``, without its re-parse for the two kinds a verification batch writes by
     the thousand. Their fields come from the service (a SHA-256 hex digest, a channel of the
     model's choices, an ISO date), and the test suite holds the bytes equal to ``entries.encode``."""
-    if type(event) is entries.Received and event.channel in entries.CHANNELS and len(event.day) == 10:
-        return (_RECEIVED % (event.channel, event.commitment, event.day)).encode()
+    if type(event) is entries.Received:
+        return _received_bytes(event.commitment, event.channel, event.day)
     if type(event) is entries.Decided and len(event.commitment) == 64:
         return (_DECIDED % (event.commitment, "true" if event.counted else "false")).encode()
     return entries.encode(event)
+
+
+def _received_bytes(commitment: str, channel: str, day: str) -> bytes:
+    if channel in entries.CHANNELS and len(day) == 10 and len(commitment) == 64:
+        return (_RECEIVED % (channel, commitment, day)).encode()
+    return entries.encode(entries.Received(commitment, channel, day))
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -226,17 +248,19 @@ def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
     by_petition: dict[int, list[tuple[Row, str | None, str]]] = defaultdict(list)
     for change in changes:
         by_petition[change[0].petition_id].append(change)
+    key = settings.RECALL_IIN_KEY
     for petition_id in sorted(by_petition):
-        events: list[entries.Event] = []
+        data: list[bytes] = []
         for row, old, new in sorted(by_petition[petition_id], key=lambda c: c[0].id):
-            committed = row.commitment  # one hash per signature, for all its entries
+            committed = row.commitment_with(key)  # one hash per signature, for all its entries
             if old in (None, SS.RECEIVED):
-                events.append(entries.Received(committed, row.channel, row.day))
+                data.append(_received_bytes(committed, row.channel, row.day))
             if new in DECIDED:
-                events.append(entries.Decided(committed, DECIDED[new]))
+                data.append((_DECIDED % (committed, "true" if DECIDED[new] else "false")).encode())
             elif new == SS.WITHDRAWN:
-                events.append(entries.Withdrawn(committed))
-        append(petition_id, events)
+                data.append(entries.encode(entries.Withdrawn(committed)))
+        if data:
+            _append_encoded(petition_id, data)
 
 
 def append_state(petition_id: int, from_state: str, to_state: str, when: Any) -> None:

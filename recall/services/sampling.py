@@ -30,6 +30,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,7 +229,8 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
 
 def _signatures_by_commitment(petition: Petition) -> dict[str, int]:
     rows = Signature.objects.filter(petition=petition).values_list("pk", "receipt")
-    return {ledger.commitment(petition.pk, pk, receipt): pk for pk, receipt in rows.iterator()}
+    key = settings.RECALL_IIN_KEY
+    return {ledger.commitment(petition.pk, pk, receipt, key=key): pk for pk, receipt in rows.iterator()}
 
 
 def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note: str = "") -> SampleItem:
