@@ -6,7 +6,8 @@
 Endpoints, driven in the same run, alternating within each round:
 - ``sign``: POST /api/v1/petitions/{id}/signatures/ with an API key and an Idempotency-Key, every
   check on (key, scope, throttle, idempotency, validation, the guarded INSERT, the queue);
-- ``orm``: a minimal DRF view creating the same row with the ORM (same digests and encryption;
+- ``orm``: a minimal DRF view creating the same row with the ORM (same digests, the name's word
+  digests included, and the same encryption;
   no key, no validation, no idempotency, no queue);
 - ``bare``: a DRF view doing one raw INSERT into the same table (no digests, no encryption).
 
