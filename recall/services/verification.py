@@ -141,7 +141,7 @@ def statement(vendor: str, name_mismatch: str | None = None) -> str:
         # local day computed by the database as for the sums.
         return f"""
         WITH decided AS ({update})
-        SELECT petition_id, state, (signed_at AT TIME ZONE %(tz)s)::date AS day, id, channel, receipt
+        SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt
         FROM decided
         """
     return f"""
@@ -220,10 +220,7 @@ def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) 
             deltas = counts.group_sums(rows)
         elif vendor == "postgresql":
             deltas = counts.group_sums(_sums(rows))
-            ledger.append_signatures(
-                (ledger.Row(sid, pid, receipt, channel, day.isoformat()), None, state)
-                for pid, state, day, sid, channel, receipt in rows
-            )
+            ledger.append_verified(rows)
         else:
             deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
             ledger.append_signatures(
@@ -236,8 +233,9 @@ def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) 
 
 
 def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, int]]:
+    """The per-petition, state and day sums of a batch's rows (their day as YYYY-MM-DD text)."""
     totals = Counter((pid, state, day) for pid, state, day, *_ in rows)
-    return [(pid, state, day, n) for (pid, state, day), n in totals.items()]
+    return [(pid, state, dt.date.fromisoformat(day), n) for (pid, state, day), n in totals.items()]
 
 
 @dataclass(frozen=True)

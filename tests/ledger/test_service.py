@@ -123,6 +123,35 @@ def test_the_fast_encoding_of_a_batch_is_the_canonical_encoding():
         assert entries.decode(ledger._encode(event)) == event
 
 
+def test_a_verification_batch_writes_the_same_entries_as_the_general_path(collecting):
+    """``append_verified`` (the batch's rows as the statement returns them) and
+    ``append_signatures`` (one Row per signature) write the same bytes: canonical and typed
+    receipts, paper lines without one, every decision, out-of-order ids."""
+    from django.db import transaction
+
+    other = Petition.objects.get(pk=collecting.pk)
+    rows = [
+        (other.pk, "valid", "2026-11-30", 12, "partner", "0123456789AB"),
+        (other.pk, "invalid", "2026-11-30", 10, "paper", None),
+        (other.pk, "review", "2026-12-01", 11, "web", "0123-4567-89ab"),  # typed, not as stored
+        (other.pk, "valid", "2026-12-01", 13, "web", "ZZZZYYYYXXXX"),
+    ]
+    with transaction.atomic():
+        start = Petition.objects.get(pk=other.pk).ledger_size
+        ledger.append_verified(rows)
+        fast = ledger.entries_between(other.pk, start, 2**62)
+        middle = Petition.objects.get(pk=other.pk).ledger_size
+        ledger.append_signatures(
+            (ledger.Row(sid, pid, receipt, channel, day), None, state)
+            for pid, state, day, sid, channel, receipt in rows
+        )
+        general = ledger.entries_between(other.pk, middle, 2**62)
+        transaction.set_rollback(True)
+    assert [d for _, d in fast] == [d for _, d in general]
+    kinds = [type(entries.decode(d)).__name__ for _, d in fast]
+    assert kinds == ["Received", "Decided", "Received", "Received", "Decided", "Received", "Decided"]
+
+
 def test_tiles_give_the_roots_and_proofs_of_the_full_tree(collecting):
     from django.db import transaction
 
