@@ -224,15 +224,27 @@ def _received_bytes(commitment: str, channel: str, day: str) -> bytes:
     return entries.encode(entries.Received(commitment, channel, day))
 
 
+# The columns' PostgreSQL types, for binary COPY (no text escaping of the hashes either way).
+_COPY_TYPES = {
+    "petition_id": "int8",
+    "index": "int8",
+    "level": "int2",
+    "data": "bytea",
+    "leaf_hash": "bytea",
+    "hash": "bytea",
+}
+
+
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Rows into a ledger table: COPY on PostgreSQL (a batch of 5,000 signatures writes some
-    25,000 rows; the ORM's bulk INSERT would cost more than the verification itself)."""
+    """Rows into a ledger table: binary COPY on PostgreSQL (a batch of 5,000 signatures writes
+    some 10,000 rows; the ORM's bulk INSERT would cost more than the verification itself)."""
     if not rows:
         return
     names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "index" is a keyword in SQLite
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([_COPY_TYPES[c] for c in columns])
                 for row in rows:
                     copy.write_row(row)
         else:
