@@ -114,6 +114,10 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
             {"fields": ["no_recall_after_start_months", "no_recall_before_end_months", "cooldown_months"]},
         ),
         (
+            _("After the vote"),
+            {"fields": ["by_election_days"]},
+        ),
+        (
             _("Random-sample verification"),
             {
                 "fields": [

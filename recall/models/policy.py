@@ -103,7 +103,6 @@ _COMMON = {
     "no_recall_after_start_months": 6,
     "no_recall_before_end_months": 6,
     "cooldown_months": 12,
-    "by_election_days": 60,
     "legal_reference": _ELECTIONS_LAW,
     "is_assumption": True,
 }
