@@ -21,9 +21,7 @@ def account(collecting, bob):
     return deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz").user
 
 
-def test_an_official_of_the_district_creates_the_deputys_account(
-    collecting, bob, django_capture_on_commit_callbacks
-):
+def test_an_official_of_the_district_creates_the_deputys_account(collecting, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         invitation = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
     user = invitation.user
@@ -70,7 +68,10 @@ def test_each_publication_is_a_new_version_and_earlier_ones_stay(account, collec
     first = deputies.publish_answer(collecting, actor=account, texts={"ru": "Первый ответ."})
     second = deputies.publish_answer(collecting, actor=account, texts={"kk": "Екінші жауап.", "en": "Second."})
     assert (first.version, second.version) == (1, 2)
-    assert [a.texts for a in deputies.answers(collecting)] == [{"kk": "Екінші жауап.", "en": "Second."}, {"ru": "Первый ответ."}]
+    assert [a.texts for a in deputies.answers(collecting)] == [
+        {"kk": "Екінші жауап.", "en": "Second."},
+        {"ru": "Первый ответ."},
+    ]
     assert not second.on_behalf and second.author == account
     entry = AuditEntry.objects.get(action="deputy_answer.published", details__version=2)
     assert entry.actor == account and entry.details["languages"] == ["en", "kk"]
