@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from recall.models import DeputyAnswer
 from recall.services import deputies, lifecycle, verification
 
-from ..factories import DeputyFactory, SignatureFactory
+from ..factories import SignatureFactory
 from ..helpers import application, populate
 
 PASSWORD = "a long deputy passphrase 2026"
