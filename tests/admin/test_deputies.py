@@ -55,3 +55,32 @@ def test_an_observer_enters_no_answer(client, olga, collecting):
     client.force_login(olga)
     response = client.post(f"/admin/recall/petition/{collecting.pk}/answer/", {"text_ru": "x"})
     assert response.status_code == 302 and not DeputyAnswer.objects.exists()
+
+
+def test_the_user_admin_offers_no_deputy_role_and_keeps_a_deputys_account_a_deputys(client, alice, collecting):
+    from recall.services import deputies
+
+    user = deputies.create_account(collecting.deputy, actor=alice, email="d@mazhilis.kz").user
+    client.force_login(alice)
+    add_form = client.get("/admin/accounts/user/add/").context["adminform"].form
+    assert Role.DEPUTY not in dict(add_form.fields["role"].choices)
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/")
+    form = page.context["adminform"].form
+    assert not {"role", "commission", "is_staff"} & set(form.fields)
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update({"username": user.username, "email": "new@mazhilis.kz", "is_active": "on"})
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "10:00:00", "role": Role.OFFICIAL})
+    client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    user.refresh_from_db()
+    assert (user.role, user.deputy_id, user.is_staff) == (Role.DEPUTY, collecting.deputy_id, False)
+
+
+def test_answers_and_by_elections_are_listed_read_only(client, bob, collecting):
+    from recall.services import deputies
+
+    deputies.publish_answer(collecting, actor=bob, texts={"ru": "x", "kk": "y"})
+    client.force_login(bob)
+    page = client.get("/admin/recall/deputyanswer/").content.decode()
+    assert "kk, ru" in page
+    assert client.get("/admin/recall/deputyanswer/add/").status_code == 403
+    assert client.get("/admin/recall/byelection/").status_code == 200
