@@ -153,8 +153,9 @@ def test_the_answer_is_shown_in_the_page_language_or_else_ru_kk_en(texts, langua
 
 
 def test_the_deputy_is_told_of_an_application_and_of_its_registration(
-    karaganda, voters, alice, django_capture_on_commit_callbacks
+    karaganda, voters, alice, django_capture_on_commit_callbacks, settings
 ):
+    settings.LANGUAGE_CODE = "en"  # notices go out in the service's language (Kazakh by default)
     deputy = DeputyFactory(district=karaganda)
     deputies.create_account(deputy, actor=alice, email="deputy@mazhilis.kz")
     mail.outbox.clear()
