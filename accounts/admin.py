@@ -20,7 +20,7 @@ from recall.admin.base import AuditedChanges, is_central
 from recall.services import audit
 
 from . import two_factor
-from .models import ApiClient, ApiKey, Commission, Scope, User
+from .models import ApiClient, ApiKey, Commission, Role, Scope, User
 
 
 class CentralAdmin(AuditedChanges, admin.ModelAdmin):
@@ -91,7 +91,17 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Only a superuser grants or takes away the right to sign in to the admin.
-        return [] if request.user.is_superuser else ["is_staff"]
+        fields = [] if request.user.is_superuser else ["is_staff"]
+        if obj is not None and obj.is_deputy:
+            # A deputy's account is made from the deputy's page and stays a deputy's: no
+            # commission, no admin (the database refuses it too: user_deputy_iff_deputy_role).
+            fields += ["commission", "role", "is_staff"]
+        return list(dict.fromkeys(fields))
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            kwargs["choices"] = [(value, label) for value, label in Role.choices if value != Role.DEPUTY]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Only a superuser may change a superuser: otherwise an official of the central

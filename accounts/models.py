@@ -33,6 +33,9 @@ class Commission(models.Model):
 class Role(models.TextChoices):
     OFFICIAL = "official", _("election official")
     OBSERVER = "observer", _("observer (read only)")
+    # A deputy's own account (recall.services.deputies): the deputy's workspace on the public
+    # site, never the officials' admin (no staff flag, no commission).
+    DEPUTY = "deputy", _("deputy")
 
 
 class User(AbstractUser):
@@ -45,11 +48,40 @@ class User(AbstractUser):
         verbose_name=_("commission"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.OFFICIAL)
+    deputy = models.OneToOneField(
+        "recall.Deputy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("deputy"),
+    )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            # A deputy's account is linked to its deputy and can never open the admin; no
+            # other account is linked to a deputy.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role=Role.DEPUTY,
+                        deputy__isnull=False,
+                        is_staff=False,
+                        is_superuser=False,
+                        commission__isnull=True,
+                    )
+                    | (~Q(role=Role.DEPUTY) & Q(deputy__isnull=True))
+                ),
+                name="user_deputy_iff_deputy_role",
+            ),
+        ]
+
+    @property
+    def is_deputy(self) -> bool:
+        return self.role == Role.DEPUTY and self.deputy_id is not None
 
     @property
     def is_observer(self) -> bool:

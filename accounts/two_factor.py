@@ -151,7 +151,7 @@ class RecallAdminSite(admin.AdminSite):
         form = SetupForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             if device.verify_token(form.cleaned_data["otp_token"].replace(" ", "")):
-                codes = _enrol(user, device)
+                codes = enrol(user, device)
                 otp_login(request, device)
                 context = {**self._context(request), "title": _("Recovery codes"), "codes": codes}
                 return TemplateResponse(request, "admin/two_factor_codes.html", context)
@@ -167,7 +167,8 @@ class RecallAdminSite(admin.AdminSite):
 
 
 @transaction.atomic
-def _enrol(user: Any, device: TOTPDevice) -> list[str]:
+def enrol(user: Any, device: TOTPDevice) -> list[str]:
+    """Confirm the authenticator and issue the recovery codes (officials and deputies)."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()

@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .calendar import add_months, local_date
 from .models import (
     PUBLIC_STATES,
     SIGNABLE_STATES,
+    ByElection,
     DailyTally,
+    DeputyAnswer,
     Petition,
     PetitionState,
     PetitionTransition,
     RecallVote,
     SampleRun,
+    policy_for,
 )
-from .services import lifecycle
+from .services import deputies, lifecycle
 
 
 def public_petitions() -> QuerySet[Petition]:
@@ -222,3 +226,71 @@ def days_left(petition: Petition, now: dt.datetime | None = None) -> int | None:
         return None
     remaining = petition.window_end - (now or timezone.now())
     return max(0, remaining.days + (1 if remaining.seconds else 0))
+
+
+# --- The deputy's answer, the by-election, the next attempt --------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    version: int
+    published_at: dt.datetime
+    on_behalf: bool
+    language: str  # the language shown
+    text: str
+    in_page_language: bool
+    texts: dict[str, str]
+
+
+def public_answers(petition: Petition, language: str) -> list[AnswerShown]:
+    """Every version of the deputy's answer, newest first, each in the page's language or the
+    fallback (recall.services.deputies.pick)."""
+    shown = []
+    for answer in DeputyAnswer.objects.filter(petition_id=petition.pk).order_by("-version"):
+        chosen = deputies.pick(answer.texts, language)
+        if chosen is not None:
+            shown.append(
+                AnswerShown(
+                    version=answer.version,
+                    published_at=answer.published_at,
+                    on_behalf=answer.on_behalf,
+                    language=chosen.language,
+                    text=chosen.text,
+                    in_page_language=chosen.in_page_language,
+                    texts=answer.texts,
+                )
+            )
+    return shown
+
+
+def by_election(petition: Petition) -> ByElection | None:
+    return ByElection.objects.filter(petition_id=petition.pk).first()
+
+
+def district_by_elections(district_id: int) -> list[ByElection]:
+    return list(ByElection.objects.filter(district_id=district_id).select_related("petition").order_by("-due_by"))
+
+
+@dataclass(frozen=True)
+class NextAttempt:
+    on: dt.date | None  # None: not within this term (the moratorium before its end comes first)
+    cooldown_months: int
+
+
+def next_attempt(petition: Petition) -> NextAttempt | None:
+    """After a failed attempt (retained, expired, insufficient): the first day voters may start
+    another recall of the same deputy, by the policy's cooldown and the end-of-term moratorium
+    (the rule recall.services.initiative.check_deputy applies)."""
+    if petition.state not in lifecycle.FAILED_ATTEMPT_STATES:
+        return None
+    ended = petition.transitions.filter(to_state=petition.state).order_by("-at").only("at").first()
+    if ended is None:
+        return None
+    policy = policy_for(petition.district.level)
+    deputy = petition.deputy
+    on = max(
+        add_months(local_date(ended.at), policy.cooldown_months),
+        add_months(deputy.term_start, policy.no_recall_after_start_months),
+    )
+    latest = add_months(deputy.term_end, -policy.no_recall_before_end_months)
+    return NextAttempt(on=on if on < latest else None, cooldown_months=policy.cooldown_months)

@@ -23,6 +23,7 @@ from .notifications.sms import SmsError
 from .services import (
     challenges,
     counts,
+    deputies,
     group_notices,
     initiative,
     ledger,
@@ -119,6 +120,18 @@ def send_group_code(code_id: int) -> str:
 def send_group_notice(petition_id: int, transition_id: int) -> int:
     """The initiative group's text messages and e-mail about a change of its petition's state."""
     return group_notices.state_changed(petition_id, transition_id)
+
+
+@shared_task(name=names.SEND_ANSWER_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
+def send_answer_notice(petition_id: int, answer_id: int) -> int:
+    """The initiative group's text messages and e-mail about the deputy's answer."""
+    return group_notices.answer_published(petition_id, answer_id)
+
+
+@shared_task(name=names.SEND_DEPUTY_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
+def send_deputy_notice(petition_id: int, state: str) -> int:
+    """The deputy's e-mail about the group's submission or the registration."""
+    return deputies.tell_deputy(petition_id, state)
 
 
 @shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)

@@ -17,7 +17,7 @@ from accounts.models import ApiClient
 
 from ..errors import DomainError
 from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, policy_for
-from ..services import exports, review, sampling
+from ..services import deputies, exports, review, sampling
 
 
 class SampleSeedForm(forms.Form):
@@ -77,6 +77,17 @@ class BulkForm(forms.Form):
         )
 
 
+class AnswerForm(forms.Form):
+    """The deputy's answer as the commission received it (a letter): one or more languages."""
+
+    text_kk = forms.CharField(label=_("Answer in Kazakh"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    text_ru = forms.CharField(label=_("Answer in Russian"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    text_en = forms.CharField(label=_("Answer in English"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def texts(self) -> dict[str, str]:
+        return {lang: self.cleaned_data.get(f"text_{lang}", "") for lang in deputies.LANGUAGES}
+
+
 class PetitionToolsMixin:
     """Mixed into PetitionAdmin."""
 
@@ -85,6 +96,7 @@ class PetitionToolsMixin:
         return [
             path("<id:pk>/invalidate/", wrap(self.bulk_view), name="recall_petition_invalidate"),
             path("<id:pk>/sample/", wrap(self.sample_view), name="recall_petition_sample"),
+            path("<id:pk>/answer/", wrap(self.answer_view), name="recall_petition_answer"),
             path("<id:pk>/export/signatures.csv", wrap(self.export_csv), name="recall_petition_export_csv"),
             path("<id:pk>/export/signatures.pdf", wrap(self.export_pdf), name="recall_petition_export_pdf"),
             path("<id:pk>/export/summary.pdf", wrap(self.summary_pdf), name="recall_petition_summary_pdf"),
@@ -130,6 +142,33 @@ class PetitionToolsMixin:
             "opts": Petition._meta,
         }
         return TemplateResponse(request, "admin/recall/petition/bulk_invalidate.html", context)
+
+    def answer_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Enter the deputy's answer on their behalf: a new public version, marked as entered
+        by the commission."""
+        petition = self._petition(request, pk)
+        if petition is None or not request.user.can_act:
+            return self._back(pk)
+        latest = petition.answers.order_by("-version").first()
+        initial = {f"text_{lang}": text for lang, text in (latest.texts if latest else {}).items()}
+        form = AnswerForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                answer = deputies.publish_answer(petition, actor=request.user, texts=form.texts())
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Version %(n)s of the answer is published.") % {"n": answer.version})
+                return self._back(pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enter the deputy's answer on their behalf"),
+            "petition": petition,
+            "form": form,
+            "answers": petition.answers.order_by("-version"),
+            "opts": Petition._meta,
+        }
+        return TemplateResponse(request, "admin/recall/petition/answer.html", context)
 
     def sample_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         petition = self._petition(request, pk)

@@ -16,6 +16,7 @@ from ..audit_labels import actor_name
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
+    PUBLIC_STATES,
     InitiativeMember,
     Petition,
     PetitionState,
@@ -168,7 +169,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["deputy", "district", "state"]}),
-        (_("Grounds"), {"fields": ["grounds_category", "grounds_text", "deputy_answer", "contact_email"]}),
+        (_("Grounds"), {"fields": ["grounds_category", "grounds_text", "contact_email"]}),
         (
             _("Requirement and window"),
             {
@@ -346,6 +347,10 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                             reverse("admin:recall_recallvote_add") + f"?petition={petition.pk}",
                             lifecycle.TRANSITIONS["record_vote"].label,
                         ),
+                    )
+                if petition.state in PUBLIC_STATES:
+                    tools.append(
+                        (reverse("admin:recall_petition_answer", args=[petition.pk]), _("Enter the deputy's answer"))
                     )
                 if petition.state in COUNTING_STATES:
                     tools.insert(

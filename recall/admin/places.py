@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Deputy, DeputyStatus, District, RecallPolicy
+from accounts.models import User
+
+from ..errors import DomainError
+from ..models import Deputy, DeputyStatus, District, Mandate, RecallPolicy
+from ..services import deputies
 from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 
 
@@ -35,10 +42,55 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
     list_filter = ["mandate", "level", "status", "district__region"]
     search_fields = ["full_name", "party", "district__code", "district__name"]
     list_select_related = ["district"]
+    change_form_template = "admin/recall/deputy/change_form.html"
 
     @admin.display(description=_("party"))
     def party_or_self(self, obj: Deputy) -> str:
         return obj.party or str(_("self-nominated"))
+
+    def get_urls(self) -> list:
+        account = path("<id:pk>/account/", self.admin_site.admin_view(self.account_view), name="recall_deputy_account")
+        return [account, *super().get_urls()]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        deputy = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        extra_context = extra_context or {}
+        if deputy is not None and deputy.mandate == Mandate.SINGLE and request.user.can_act:
+            extra_context["account"] = User.objects.filter(deputy=deputy).first()
+            extra_context["account_url"] = reverse("admin:recall_deputy_account", args=[deputy.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def account_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Create the deputy's account: the deputy is e-mailed a link to set the password and
+        then enrols an authenticator (recall.services.deputies)."""
+        deputy = self.get_queryset(request).filter(pk=pk).first()
+        if deputy is None or not request.user.can_act:
+            return HttpResponseRedirect(reverse("admin:recall_deputy_changelist"))
+        form = DeputyAccountForm(request.POST or None)
+        invitation = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                invitation = deputies.create_account(deputy, actor=request.user, email=form.cleaned_data["email"])
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The account is created and the link is e-mailed to the deputy."))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("The deputy's account"),
+            "deputy": deputy,
+            "account": User.objects.filter(deputy=deputy).first(),
+            "form": form,
+            "invitation": invitation,
+            "opts": Deputy._meta,
+        }
+        return TemplateResponse(request, "admin/recall/deputy/account.html", context)
+
+
+class DeputyAccountForm(forms.Form):
+    email = forms.EmailField(label=_("The deputy's e-mail address"))
 
 
 @admin.register(RecallPolicy)
@@ -60,6 +112,10 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
         (
             _("When a recall may start"),
             {"fields": ["no_recall_after_start_months", "no_recall_before_end_months", "cooldown_months"]},
+        ),
+        (
+            _("After the vote"),
+            {"fields": ["by_election_days"]},
         ),
         (
             _("Random-sample verification"),

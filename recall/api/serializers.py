@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from .. import selectors
 from ..errors import InvalidInput
-from ..models import Deputy, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
+from ..models import Deputy, DeputyAnswer, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
-from ..services import eds_signing, ledger, signing
+from ..services import deputies, eds_signing, ledger, signing
 from ..services.signing import format_receipt
 
 
@@ -30,10 +32,29 @@ class ErrorSerializer(serializers.Serializer):
     retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (code throttled).")
 
 
+class ByElectionSerializer(serializers.Serializer):
+    district = serializers.CharField(source="district.code", help_text="District code.")
+    petition = serializers.IntegerField(
+        source="petition_id", help_text="The petition whose recall vote vacated the seat."
+    )
+    vacated_on = serializers.DateField(help_text="The day of the recall vote.")
+    due_by = serializers.DateField(
+        help_text="The last day the by-election may be held (the policy's `by_election_days` after the vote)."
+    )
+
+
 class DistrictSerializer(serializers.ModelSerializer):
+    by_elections = serializers.SerializerMethodField(
+        help_text="By-elections after recalls in the district, latest first."
+    )
+
     class Meta:
         model = District
-        fields = ["code", "name", "region", "level", "body", "registered_voters"]
+        fields = ["code", "name", "region", "level", "body", "registered_voters", "by_elections"]
+
+    @extend_schema_field(ByElectionSerializer(many=True))
+    def get_by_elections(self, obj: District) -> list[dict[str, Any]]:
+        return ByElectionSerializer(obj.by_elections.all(), many=True).data
 
 
 class DistrictRefSerializer(serializers.ModelSerializer):
@@ -163,9 +184,39 @@ class ForecastSerializer(serializers.Serializer):
     window_last_day = serializers.DateField()
 
 
+class AnswerSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="1 for the first answer; each publication adds a version.")
+    published_at = serializers.DateTimeField()
+    texts = serializers.DictField(
+        child=serializers.CharField(), help_text="The answer by language code (`kk`, `ru`, `en`): one or more."
+    )
+    on_behalf = serializers.BooleanField(
+        help_text="Entered by the commission on the deputy's behalf, not by the deputy in their workspace."
+    )
+
+
+class NextAttemptSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        allow_null=True,
+        help_text="The first day voters may start another recall of this deputy; null: not in this term.",
+    )
+    cooldown_months = serializers.IntegerField()
+
+
 class PetitionDetailSerializer(PetitionSerializer):
     grounds_text = serializers.CharField()
-    deputy_answer = serializers.CharField()
+    deputy_answer = serializers.SerializerMethodField(
+        help_text="The latest answer in the request's language (else Russian, Kazakh, English); empty if none. "
+        "Every version is in `answers`."
+    )
+    answer_published_at = serializers.SerializerMethodField(help_text="When the latest answer was published.")
+    answers = serializers.SerializerMethodField(help_text="Every version of the deputy's answer, newest first.")
+    by_election = serializers.SerializerMethodField(
+        help_text="After a recall: the district's by-election and the day it is due by; else null."
+    )
+    another_attempt = serializers.SerializerMethodField(
+        help_text="After a failed attempt (retained, expired, insufficient): when another may start; else null."
+    )
     daily_valid = DayCountSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     projection = ProjectionSerializer(read_only=True, allow_null=True)
@@ -183,6 +234,9 @@ class PetitionDetailSerializer(PetitionSerializer):
             "grounds_text",
             "deputy_answer",
             "answer_published_at",
+            "answers",
+            "by_election",
+            "another_attempt",
             "required_signatures",
             "registered_voters",
             "threshold_percent",
@@ -193,6 +247,36 @@ class PetitionDetailSerializer(PetitionSerializer):
             "ledger",
             "next_steps",
         ]
+
+    def _answers(self, obj: Petition) -> list[DeputyAnswer]:
+        if not hasattr(obj, "_answer_versions"):
+            obj._answer_versions = list(obj.answers.order_by("-version"))
+        return obj._answer_versions
+
+    @extend_schema_field(serializers.CharField())
+    def get_deputy_answer(self, obj: Petition) -> str:
+        versions = self._answers(obj)
+        shown = deputies.pick(versions[0].texts, translation.get_language() or "") if versions else None
+        return shown.text if shown else ""
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_answer_published_at(self, obj: Petition) -> str | None:
+        versions = self._answers(obj)
+        return serializers.DateTimeField().to_representation(versions[0].published_at) if versions else None
+
+    @extend_schema_field(AnswerSerializer(many=True))
+    def get_answers(self, obj: Petition) -> list[dict[str, Any]]:
+        return AnswerSerializer(self._answers(obj), many=True).data
+
+    @extend_schema_field(ByElectionSerializer(allow_null=True))
+    def get_by_election(self, obj: Petition) -> dict[str, Any] | None:
+        found = selectors.by_election(obj)
+        return ByElectionSerializer(found).data if found else None
+
+    @extend_schema_field(NextAttemptSerializer(allow_null=True))
+    def get_another_attempt(self, obj: Petition) -> dict[str, Any] | None:
+        found = selectors.next_attempt(obj)
+        return NextAttemptSerializer(found).data if found else None
 
     @extend_schema_field(LedgerRefSerializer)
     def get_ledger(self, obj: Petition) -> dict[str, Any]:

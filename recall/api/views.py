@@ -62,7 +62,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class DistrictList(generics.ListAPIView):
     """Single-member electoral districts with their registered voters (from the register)."""
 
-    queryset = District.objects.order_by("code")
+    queryset = District.objects.prefetch_related("by_elections__district").order_by("code")
     serializer_class = DistrictSerializer
     filterset_class = DistrictFilter
     pagination_class = Pagination

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .deputies import ByElection, DeputyAnswer
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
@@ -42,6 +43,8 @@ from .signatures import (
 )
 
 __all__ = [
+    "ByElection",
+    "DeputyAnswer",
     "GroupCode",
     "GroupCodePurpose",
     "GroupDraft",

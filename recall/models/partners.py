@@ -8,6 +8,7 @@ from ..crypto import EncryptedTextField
 class WebhookEvent(models.TextChoices):
     STATE_CHANGED = "petition.state_changed", _("a petition's state changed")
     THRESHOLD_REACHED = "petition.threshold_reached", _("a petition reached its threshold")
+    BY_ELECTION_SCHEDULED = "by_election.scheduled", _("a recall left the district a by-election")
 
 
 class WebhookEndpoint(models.Model):

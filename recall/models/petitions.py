@@ -65,8 +65,6 @@ class Petition(models.Model):
     )
     grounds_category = models.CharField(_("grounds"), max_length=16, choices=GroundsCategory)
     grounds_text = models.TextField(_("statement of grounds"))
-    deputy_answer = models.TextField(_("deputy's answer"), blank=True)
-    answer_published_at = models.DateTimeField(_("answer published"), null=True, blank=True)
     contact_email = models.EmailField(_("initiative group e-mail"), blank=True)
 
     applied_at = models.DateTimeField(_("application received"))

@@ -28,6 +28,14 @@ class RecallPolicy(models.Model):
     no_recall_after_start_months = models.PositiveIntegerField(_("no recall in the first months of a term"))
     no_recall_before_end_months = models.PositiveIntegerField(_("no recall in the last months of a term"))
     cooldown_months = models.PositiveIntegerField(_("months before another attempt against the same deputy"))
+    by_election_days = models.PositiveIntegerField(
+        _("days to hold a by-election after a recall"),
+        default=60,
+        help_text=_(
+            "Assumption: the law's period for a by-election after a recall could not be obtained; "
+            "60 days by analogy with elections to a vacated seat."
+        ),
+    )
     sample_percent = models.DecimalField(
         _("random sample, per cent of signatures"), max_digits=5, decimal_places=2, default=3
     )
@@ -79,7 +87,9 @@ _ELECTIONS_LAW = (
     "Constitutional Law “On Elections in the Republic of Kazakhstan”, chapter 13-2 "
     "(Law No. 156-VII of 5 November 2022). The threshold, periods and group size are not "
     "published: assumed values. Verification period by analogy with the 10 days for "
-    "candidates' signature sheets; sampling bands from California's recall procedure."
+    "candidates' signature sheets; sampling bands from California's recall procedure. "
+    "By-election after a recall within 60 days: assumed (the article on by-elections to a "
+    "seat vacated by a recall could not be obtained)."
 )
 DEFAULT_POLICIES = {
     BodyLevel.MAZHILIS: {"threshold_percent": 10, "collection_days": 60, "initiative_group_min": 30},

@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..models import GroupDraft, PetitionState, PetitionTransition
+from ..models import DeputyAnswer, GroupDraft, PetitionState, PetitionTransition
 from ..notifications import sms
 
 logger = logging.getLogger(__name__)
@@ -79,3 +79,21 @@ def milestone(petition_id: int, percent: int) -> int:
         }
         # The milestone e-mail to the group's address is sent by recall.services.notices.
         return tell_group(draft, text, email=False)
+
+
+def answer_published(petition_id: int, answer_id: int) -> int:
+    """The deputy published (a new version of) an answer to the group's petition."""
+    draft = _draft(petition_id)
+    answer = DeputyAnswer.objects.filter(pk=answer_id, petition_id=petition_id).first()
+    if draft is None or answer is None:
+        return 0
+    with translation.override(draft.language):
+        values = {"id": petition_id, "deputy": draft.petition.deputy.full_name, "version": answer.version}
+        if answer.on_behalf:
+            text = _(
+                "Recall petition No. %(id)s: the commission published the answer of %(deputy)s on the deputy's "
+                "behalf (version %(version)s)."
+            )
+        else:
+            text = _("Recall petition No. %(id)s: %(deputy)s published an answer (version %(version)s).")
+        return tell_group(draft, text % values)

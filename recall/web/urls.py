@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import groups, views
+from . import deputy, groups, views
 
 app_name = "recall"
 
@@ -27,4 +27,12 @@ urlpatterns = [
     path("group/sheets/", groups.issue_sheets, name="group_sheets"),
     path("group/sheets/<int:batch>/<str:language>.pdf", groups.sheets_pdf, name="group_sheets_pdf"),
     path("group/leave/", groups.leave, name="group_leave"),
+    # The deputy's workspace (recall.web.deputy).
+    path("deputy/", deputy.home, name="deputy_home"),
+    path("deputy/login/", deputy.sign_in, name="deputy_login"),
+    path("deputy/logout/", deputy.sign_out, name="deputy_logout"),
+    path("deputy/two-factor/", deputy.two_factor_setup, name="deputy_two_factor"),
+    path("deputy/password/<str:uid>/<str:token>/", deputy.password, name="deputy_password"),
+    path("deputy/petitions/<id:pk>/", deputy.answer, name="deputy_answer"),
+    path("districts/<str:code>/", views.district, name="district"),
 ]

@@ -10,20 +10,25 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import BodyLevel, ChallengePurpose, EdsChallenge, SigningChallenge
+from ..models import BodyLevel, ChallengePurpose, DeputyStatus, District, EdsChallenge, SigningChallenge
 from ..selectors import (
     browse_choices,
     browse_petitions,
+    by_election,
     collecting_petitions,
     collection_closed_at,
     daily_valid,
     days_left,
+    district_by_elections,
     forecast,
     latest_projection,
+    next_attempt,
+    public_answers,
     public_history,
     public_petitions,
     regions_with_collections,
@@ -122,8 +127,26 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series[-14:],
             "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
+            "answers": public_answers(petition, get_language()),
+            "by_election": by_election(petition),
+            "next_attempt": next_attempt(petition),
         },
     )
+
+
+@public_cache.cached_view
+def district(request: HttpRequest, code: str) -> HttpResponse:
+    """A district: its serving deputy, its public petitions and any by-election after a recall."""
+    place = District.objects.filter(code=code).first()
+    if place is None:
+        raise Http404
+    context = {
+        "district": place,
+        "deputy": place.deputies.filter(status=DeputyStatus.SERVING).first(),
+        "petitions": public_petitions().filter(district=place).order_by("-applied_at"),
+        "by_elections": district_by_elections(place.pk),
+    }
+    return render(request, "recall/district.html", context)
 
 
 @require_http_methods(["GET", "POST"])

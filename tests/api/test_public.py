@@ -1,6 +1,10 @@
 """The public API (no key, no personal data): petitions, districts, deputies, the schema."""
 
-from recall.models import PetitionState
+import datetime as dt
+
+from django.utils.dateparse import parse_datetime
+
+from recall.models import Petition, PetitionState
 from recall.services import lifecycle, verification
 from tests.factories import SignatureFactory
 
@@ -51,6 +55,7 @@ def test_districts_and_deputies_are_public(api, collecting):
         "level": "mazhilis",
         "body": "Mazhilis of the Parliament",
         "registered_voters": 100,
+        "by_elections": [],
     }
     deputies = api.get("/api/v1/deputies/?district=K-1").json()
     assert deputies["results"][0]["recallable"] is True
@@ -82,3 +87,37 @@ def test_what_can_happen_next_comes_from_the_transition_table(api, collecting):
     ]
     assert [s["step"] for s in steps] == ["withdraw", "reach_threshold", "expire", "end_mandate"]
     assert {s["step"]: s["by"] for s in steps}["reach_threshold"] == ["system"]
+
+
+def test_every_version_of_the_answer_is_in_the_api(api, collecting, bob):
+    from recall.services import deputies
+
+    deputies.publish_answer(collecting, actor=bob, texts={"ru": "Первый."})
+    second = deputies.publish_answer(collecting, actor=bob, texts={"kk": "Екінші.", "en": "Second."})
+    body = api.get(f"/api/v1/petitions/{collecting.pk}/").json()
+    assert [(a["version"], a["texts"], a["on_behalf"]) for a in body["answers"]] == [
+        (2, {"kk": "Екінші.", "en": "Second."}, True),
+        (1, {"ru": "Первый."}, True),
+    ]
+    assert body["deputy_answer"] == "Second."  # the latest, in the request's language
+    assert parse_datetime(body["answer_published_at"]) == second.published_at
+    ru = api.get(f"/api/v1/petitions/{collecting.pk}/", HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert ru["deputy_answer"] == "Екінші."  # no Russian in version 2: Kazakh is next
+    assert body["by_election"] is None and body["another_attempt"] is None
+
+
+def test_a_recall_puts_the_by_election_in_the_api(api, collecting, alice):
+    Petition.objects.filter(pk=collecting.pk).update(state="recall_vote")
+    collecting.refresh_from_db()
+    lifecycle.record_recall_vote(
+        collecting,
+        actor=alice,
+        held_on=dt.date(2026, 11, 1),
+        registered_voters=100,
+        ballots_cast=40,
+        votes_for=30,
+        votes_against=10,
+    )
+    expected = {"district": "K-1", "petition": collecting.pk, "vacated_on": "2026-11-01", "due_by": "2026-12-31"}
+    assert api.get(f"/api/v1/petitions/{collecting.pk}/").json()["by_election"] == expected
+    assert api.get("/api/v1/districts/?region=Karaganda Region").json()["results"][0]["by_elections"] == [expected]

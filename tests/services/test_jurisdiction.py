@@ -65,8 +65,8 @@ def test_a_lifecycle_step_outside_the_jurisdiction_is_refused(collecting, person
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_details_outside_the_jurisdiction_are_not_changed(collecting, persona, request):
     with pytest.raises(OutsideJurisdiction):
-        lifecycle.update_details(collecting, actor=request.getfixturevalue(persona), deputy_answer="Not mine to say.")
-    assert Petition.objects.get(pk=collecting.pk).deputy_answer == ""
+        lifecycle.update_details(collecting, actor=request.getfixturevalue(persona), contact_email="x@example.kz")
+    assert Petition.objects.get(pk=collecting.pk).contact_email == ""
     assert not AuditEntry.objects.filter(action="petition.details_changed").exists()
 
 

@@ -95,3 +95,61 @@ def test_the_vote_result_and_the_rule_applied(client, collecting):
     assert "<dt>For the recall</dt><dd>200</dd>" in html
     assert "Fewer than a third of the registered voters took part" in html
     assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["forecast"] is None  # not collecting
+
+
+# --- The deputy's answer, the by-election, the next attempt --------------------------------------
+
+
+def test_every_version_of_the_answer_is_on_the_page_with_its_date(client, collecting, bob):
+    from recall.services import deputies
+
+    deputies.publish_answer(collecting, actor=bob, texts={"kk": "Бірінші жауап."})
+    deputies.publish_answer(collecting, actor=bob, texts={"kk": "Екінші жауап.", "ru": "Второй ответ."})
+    html = page(client, collecting, "kk")
+    assert "Екінші жауап." in html and "Бірінші жауап." in html
+    assert html.index("Екінші жауап.") < html.index("Бірінші жауап.")
+    ru = page(client, collecting, "ru")
+    assert "Второй ответ." in ru and "Екінші жауап." not in ru
+    assert "Бірінші жауап." in ru  # the first version had only Kazakh: shown with a note
+    en = page(client, collecting)
+    assert "Второй ответ." in en and "shown in Russian" in en and "shown in Kazakh" in en
+    assert "entered by the commission on the deputy's behalf" in en
+
+
+def test_no_answer_says_so(client, collecting):
+    assert "The deputy has not published an answer." in page(client, collecting)
+
+
+def _recalled(collecting, alice, votes_for):
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALL_VOTE)
+    collecting.refresh_from_db()
+    lifecycle.record_recall_vote(
+        collecting,
+        actor=alice,
+        held_on=dt.date(2026, 11, 1),
+        registered_voters=100,
+        ballots_cast=40,
+        votes_for=votes_for,
+        votes_against=40 - votes_for,
+    )
+
+
+def test_a_recall_shows_the_by_election_on_the_petition_and_district_pages(client, collecting, alice):
+    _recalled(collecting, alice, 30)
+    assert "a by-election in Karaganda No. 1 is due by 31 December 2026" in page(client, collecting)
+    district = client.get("/en/districts/K-1/").content.decode()
+    assert "Due by 31 December 2026" in district and f"/en/petitions/{collecting.pk}/" in district
+    assert "the seat is vacant" in district
+
+
+def test_a_retained_deputy_shows_when_another_attempt_is_possible(client, collecting, alice, policy):
+    policy.cooldown_months = 3
+    policy.save()
+    _recalled(collecting, alice, 20)
+    html = page(client, collecting)
+    assert "Another attempt to recall this deputy is possible from" in html
+    assert "by-election" not in html
+
+
+def test_an_unknown_district_is_not_found(client, db):
+    assert client.get("/en/districts/NOPE/").status_code == 404

@@ -30,7 +30,7 @@ from recall.models import (
     Signature,
     Voter,
 )
-from recall.services import ledger, lifecycle, paper_import, review, sampling, signing, verification
+from recall.services import deputies, ledger, lifecycle, paper_import, review, sampling, signing, verification
 from recall.services.register_import import import_register
 
 TERM_START = dt.date(2023, 3, 29)  # Mazhilis and maslikhats elected on 19 March 2023
@@ -281,10 +281,14 @@ class Command(BaseCommand):
             "The deputy promised to have the Karaganda–Temirtau road rebuilt by 2025 and has not raised "
             "it once in the Mazhilis; he missed 40% of plenary sessions in 2025.",
         )
-        lifecycle.register(collecting, actor=None)
-        Petition.objects.filter(pk=collecting.pk).update(
-            deputy_answer="The road is included in the 2027 national budget; I have sent four inquiries to the ministry.",
-            answer_published_at=now,
+        collecting = lifecycle.register(collecting, actor=None)
+        deputies.publish_answer(
+            collecting,
+            actor=cec,
+            texts={
+                "en": "The road is included in the 2027 national budget; I have sent four inquiries to the ministry.",
+                "ru": "Дорога включена в республиканский бюджет 2027 года; я направил четыре запроса в министерство.",
+            },
         )
         people = self.signers("MZ-09", 40)
         self.sign_web(collecting, people[:24])

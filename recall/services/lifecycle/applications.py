@@ -14,8 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+
 from ... import iin as iin_module
-from ... import jurisdiction
+from ... import jurisdiction, task_names
 from ...calendar import add_months, local_date, local_midnight
 from ...constraints import violated
 from ...crypto import iin_digest
@@ -33,7 +35,7 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit
+from .. import audit, queue
 from .transitions import move
 
 S = PetitionState
@@ -76,6 +78,8 @@ def apply(
                 InitiativeMember(petition=petition, voter=voter, is_leader=(i == 0)) for i, voter in enumerate(members)
             )
             audit.record("petition.applied", actor=actor, petition_id=petition.pk, obj=petition, members=len(members))
+            if User.objects.filter(deputy_id=deputy.pk).exists():
+                queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, S.APPLIED)
     except IntegrityError as exc:
         if violated(exc, Petition, "one_open_petition_per_deputy"):
             raise PolicyViolation(
@@ -229,19 +233,18 @@ EDITABLE_WHILE_APPLIED = ("grounds_category", "grounds_text", "contact_email")
 
 
 def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> Petition:
-    """Change what officials may edit: the deputy's published answer, and while the
-    application is not yet registered, its grounds. Only these columns are written, so counts
+    """Change what officials may edit: the group's e-mail, and while the application is not
+    yet registered, its grounds (the deputy's answer is published in versions:
+    recall.services.deputies.publish_answer). Only these columns are written, so counts
     and states the workers wrote meanwhile are never overwritten."""
     jurisdiction.authorize(actor, petition.district_id)
-    allowed = ("deputy_answer", "contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == S.APPLIED else ()))
+    allowed = ("contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == S.APPLIED else ()))
     unknown = set(changes) - set(allowed)
     if unknown:
         raise IllegalTransition(
             _("These details cannot be changed in the petition's current state: %(f)s.") % {"f": ", ".join(unknown)}
         )
     updates: dict[str, Any] = dict(changes)
-    if "deputy_answer" in changes:
-        updates["answer_published_at"] = timezone.now() if changes["deputy_answer"].strip() else None
     with transaction.atomic():
         Petition.objects.filter(pk=petition.pk).update(updated_at=timezone.now(), **updates)
         audit.record(

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ...errors import InvalidInput
-from ...models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
-from .. import audit
+from ...models import ByElection, Deputy, DeputyStatus, Petition, PetitionState, RecallVote, WebhookEvent, policy_for
+from .. import audit, webhooks
 from .transitions import move
 
 S = PetitionState
@@ -66,8 +66,39 @@ def record_recall_vote(
             Deputy.objects.filter(pk=petition.deputy_id, status=DeputyStatus.SERVING).update(
                 status=DeputyStatus.RECALLED
             )
+            schedule_by_election(petition, actor=actor, vacated_on=held_on)
         audit.record("recall_vote.recorded", actor=actor, petition_id=petition.pk, obj=vote, outcome=outcome)
     return vote
+
+
+def schedule_by_election(petition: Petition, *, actor: Any | None, vacated_on: dt.date) -> ByElection:
+    """The by-election the recall leaves to the district, due within the policy's days. Called
+    in the transaction of the ``record_vote`` step: that step's conditional UPDATE lets only one
+    caller through, and the one-to-one row is the database's guarantee besides."""
+    policy = policy_for(petition.district.level)
+    by_election = ByElection.objects.create(
+        petition_id=petition.pk,
+        district_id=petition.district_id,
+        vacated_on=vacated_on,
+        due_by=vacated_on + dt.timedelta(days=policy.by_election_days),
+    )
+    audit.record(
+        "by_election.scheduled",
+        actor=actor,
+        petition_id=petition.pk,
+        obj=by_election,
+        due_by=by_election.due_by.isoformat(),
+    )
+    webhooks.enqueue_event(
+        WebhookEvent.BY_ELECTION_SCHEDULED,
+        petition,
+        by_election={
+            "district": petition.district.code,
+            "vacated_on": by_election.vacated_on.isoformat(),
+            "due_by": by_election.due_by.isoformat(),
+        },
+    )
+    return by_election
 
 
 def end_mandate(petition: Petition, *, actor: Any | None, reason: str) -> Petition:

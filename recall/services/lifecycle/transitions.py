@@ -28,6 +28,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+
 from ... import jurisdiction, task_names
 from ...errors import IllegalTransition, InvalidInput
 from ...models import OPEN_STATES, GroupDraft, Petition, PetitionState, PetitionTransition, WebhookEvent
@@ -218,6 +220,9 @@ def move(
         # only such groups have members' phones, so no task is queued for the others.
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
             queue.after_commit(task_names.SEND_GROUP_NOTICE, petition.pk, transition.pk)
+        # The deputy is told of the registration (and, in apply(), of the application).
+        if target == S.REGISTERED and User.objects.filter(deputy_id=petition.deputy_id).exists():
+            queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, target)
     return petition
 
 

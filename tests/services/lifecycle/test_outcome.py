@@ -3,10 +3,26 @@
 import datetime as dt
 
 import pytest
+import time_machine
+from django.db import IntegrityError, transaction
 
-from recall.errors import InvalidInput
-from recall.models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
+from recall import selectors
+from recall.errors import IllegalTransition, InvalidInput
+from recall.models import (
+    AuditEntry,
+    ByElection,
+    Deputy,
+    DeputyStatus,
+    Petition,
+    PetitionState,
+    RecallVote,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from recall.services import lifecycle
+
+from ...factories import ApiClientFactory
+from ...helpers import application, run_together
 
 S = PetitionState
 
@@ -88,3 +104,105 @@ def test_ending_the_mandate_closes_the_petition(collecting, alice):
     collecting.refresh_from_db()
     assert collecting.state == S.MANDATE_ENDED
     assert Deputy.objects.get(pk=collecting.deputy_id).status == DeputyStatus.ENDED
+
+
+# --- After the vote: the by-election, the next attempt -------------------------------------------
+
+
+def record(voting, actor, votes_for):
+    return lifecycle.record_recall_vote(
+        voting,
+        actor=actor,
+        held_on=dt.date(2026, 11, 1),
+        registered_voters=100,
+        ballots_cast=40,
+        votes_for=votes_for,
+        votes_against=40 - votes_for,
+    )
+
+
+@pytest.fixture
+def by_election_hook(db):
+    client = ApiClientFactory()
+    return WebhookEndpoint.objects.create(
+        client=client, url="https://partner.example/hook", events=["by_election.scheduled"], secret="s"
+    )
+
+
+def test_a_recall_schedules_the_districts_by_election_by_the_policy(voting, alice, policy, by_election_hook):
+    policy.by_election_days = 45
+    policy.save()
+    record(voting, alice, votes_for=30)
+    by_election = ByElection.objects.get()
+    assert (by_election.petition_id, by_election.district_id) == (voting.pk, voting.district_id)
+    assert (by_election.vacated_on, by_election.due_by) == (dt.date(2026, 11, 1), dt.date(2026, 12, 16))
+    delivery = WebhookDelivery.objects.get(endpoint=by_election_hook)
+    assert delivery.event == "by_election.scheduled"
+    assert delivery.payload["by_election"] == {"district": "K-1", "vacated_on": "2026-11-01", "due_by": "2026-12-16"}
+    assert delivery.payload["petition"]["state"] == S.RECALLED
+    assert AuditEntry.objects.filter(action="by_election.scheduled", actor=alice).exists()
+
+
+def test_a_retained_deputy_leaves_no_by_election(voting, alice, by_election_hook):
+    record(voting, alice, votes_for=20)
+    assert not ByElection.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_a_second_result_for_the_same_vote_schedules_nothing_more(voting, alice):
+    record(voting, alice, votes_for=30)
+    stale = Petition.objects.get(pk=voting.pk)
+    stale.state = S.RECALL_VOTE  # what a second official's page still shows
+    with pytest.raises(IllegalTransition):
+        record(stale, alice, votes_for=30)
+    assert ByElection.objects.count() == 1 and RecallVote.objects.count() == 1
+
+
+def test_the_database_allows_one_by_election_per_petition(voting, alice):
+    record(voting, alice, votes_for=30)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ByElection.objects.create(
+            petition=voting, district=voting.district, vacated_on=dt.date(2026, 11, 1), due_by=dt.date(2026, 12, 1)
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_results_schedule_one_by_election(karaganda, voters, alice, policy):
+    petition = lifecycle.register(application(karaganda, voters[:3]), actor=None)
+    Petition.objects.filter(pk=petition.pk).update(state=S.RECALL_VOTE)
+
+    def enter() -> str:
+        try:
+            record(Petition.objects.get(pk=petition.pk), alice, votes_for=30)
+        except IllegalTransition:
+            return "refused"
+        return "recorded"
+
+    assert sorted(run_together(enter, 3)) == ["recorded", "refused", "refused"]
+    assert ByElection.objects.filter(petition=petition).count() == 1
+
+
+def test_a_retained_deputy_may_face_another_attempt_after_the_cooldown(voting, alice, policy):
+    policy.cooldown_months = 6
+    policy.save()
+    with time_machine.travel(dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)):
+        record(voting, alice, votes_for=20)
+    voting.refresh_from_db()
+    nxt = selectors.next_attempt(voting)
+    assert (nxt.on, nxt.cooldown_months) == (dt.date(2027, 5, 2), 6)
+
+
+def test_no_other_attempt_is_shown_when_the_cooldown_runs_into_the_end_of_term(voting, alice, policy):
+    # The term ends 2028-03-29; no recall may start in its last 6 months (from 2027-09-29).
+    with time_machine.travel(dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)):
+        policy.cooldown_months = 11
+        policy.save()
+        record(voting, alice, votes_for=20)
+    voting.refresh_from_db()
+    assert selectors.next_attempt(voting).on is None
+
+
+def test_an_open_or_recalled_petition_shows_no_next_attempt(voting, alice):
+    assert selectors.next_attempt(voting) is None
+    record(voting, alice, votes_for=30)
+    voting.refresh_from_db()
+    assert selectors.next_attempt(voting) is None

@@ -1,0 +1,86 @@
+"""The admin's deputy tools: the deputy's account, and the answer entered on the deputy's behalf."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from accounts.models import Role, User
+from recall.models import DeputyAnswer
+
+
+def test_an_official_creates_the_deputys_account_from_the_deputy_page(
+    client, bob, collecting, django_capture_on_commit_callbacks
+):
+    client.force_login(bob)
+    page = client.get(f"/admin/recall/deputy/{collecting.deputy_id}/change/").content.decode()
+    url = f"/admin/recall/deputy/{collecting.deputy_id}/account/"
+    assert url in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, {"email": "deputy@mazhilis.kz"}).content.decode()
+    user = User.objects.get(role=Role.DEPUTY)
+    assert user.deputy_id == collecting.deputy_id
+    # Only the deputy gets the link: whoever opens it sets the password and the second factor.
+    assert mail.outbox[-1].to == ["deputy@mazhilis.kz"] and "/deputy/password/" in mail.outbox[-1].body
+    assert "/deputy/password/" not in page
+    again = client.post(url, {"email": "other@mazhilis.kz"}).content.decode()
+    assert "The deputy has an account (deputy@mazhilis.kz)." in again
+    assert User.objects.filter(role=Role.DEPUTY).count() == 1
+
+
+def test_an_official_outside_the_district_cannot_create_the_account(client, charlie, collecting):
+    client.force_login(charlie)
+    response = client.post(f"/admin/recall/deputy/{collecting.deputy_id}/account/", {"email": "d@mazhilis.kz"})
+    assert response.status_code == 302 and not User.objects.filter(role=Role.DEPUTY).exists()
+
+
+def test_an_official_enters_the_answer_on_the_deputys_behalf(client, bob, collecting):
+    client.force_login(bob)
+    page = client.get(f"/admin/recall/petition/{collecting.pk}/change/").content.decode()
+    url = f"/admin/recall/petition/{collecting.pk}/answer/"
+    assert url in page
+    response = client.post(url, {"text_ru": "Ответ депутата письмом.", "text_kk": "", "text_en": ""})
+    assert response.status_code == 302
+    answer = DeputyAnswer.objects.get()
+    assert (answer.version, answer.on_behalf, answer.author, answer.texts) == (
+        1,
+        True,
+        bob,
+        {"ru": "Ответ депутата письмом."},
+    )
+    page = client.post(url, {"text_ru": ""}).content.decode()
+    assert "Write the answer in at least one language." in page and DeputyAnswer.objects.count() == 1
+
+
+def test_an_observer_enters_no_answer(client, olga, collecting):
+    client.force_login(olga)
+    response = client.post(f"/admin/recall/petition/{collecting.pk}/answer/", {"text_ru": "x"})
+    assert response.status_code == 302 and not DeputyAnswer.objects.exists()
+
+
+def test_the_user_admin_offers_no_deputy_role_and_keeps_a_deputys_account_a_deputys(client, alice, collecting):
+    from recall.services import deputies
+
+    user = deputies.create_account(collecting.deputy, actor=alice, email="d@mazhilis.kz").user
+    client.force_login(alice)
+    add_form = client.get("/admin/accounts/user/add/").context["adminform"].form
+    assert Role.DEPUTY not in dict(add_form.fields["role"].choices)
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/")
+    form = page.context["adminform"].form
+    assert not {"role", "commission", "is_staff"} & set(form.fields)
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update({"username": user.username, "email": "new@mazhilis.kz", "is_active": "on"})
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "10:00:00", "role": Role.OFFICIAL})
+    client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    user.refresh_from_db()
+    assert (user.role, user.deputy_id, user.is_staff) == (Role.DEPUTY, collecting.deputy_id, False)
+
+
+def test_answers_and_by_elections_are_listed_read_only(client, bob, collecting):
+    from recall.services import deputies
+
+    deputies.publish_answer(collecting, actor=bob, texts={"ru": "x", "kk": "y"})
+    client.force_login(bob)
+    page = client.get("/admin/recall/deputyanswer/").content.decode()
+    assert "kk, ru" in page
+    assert client.get("/admin/recall/deputyanswer/add/").status_code == 403
+    assert client.get("/admin/recall/byelection/").status_code == 200
