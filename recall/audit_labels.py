@@ -14,6 +14,7 @@ ACTIONS: dict[str, Promise] = {
     "by_election.scheduled": _("by-election scheduled after a recall"),
     "counts.repaired": _("counts repaired"),
     "deputy.account_created": _("deputy's account created"),
+    "deputy.access_reset": _("deputy's access reset, new link sent"),
     "deputy_answer.published": _("deputy's answer published"),
     "ledger.root_mismatch": _("ledger root mismatch"),
     "login.unlocked": _("login unlocked"),

@@ -70,7 +70,18 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
             return HttpResponseRedirect(reverse("admin:recall_deputy_changelist"))
         form = DeputyAccountForm(request.POST or None)
         invitation = None
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and "reset" in request.POST:
+            form = DeputyAccountForm()
+            try:
+                invitation = deputies.reset_access(deputy, actor=request.user)
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("A new link is e-mailed to the deputy; the old password and authenticator no longer work."),
+                )
+        elif request.method == "POST" and form.is_valid():
             try:
                 invitation = deputies.create_account(deputy, actor=request.user, email=form.cleaned_data["email"])
             except DomainError as error:

@@ -29,6 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import two_factor
 from accounts.models import Role, User
 
 from .. import jurisdiction, task_names
@@ -95,6 +96,24 @@ def create_account(deputy: Deputy, *, actor: Any | None, email: str) -> Invitati
         user.set_unusable_password()
         user.save()
         audit.record("deputy.account_created", actor=actor, obj=user, deputy_id=deputy.pk)
+    invitation = Invitation(user, password_link(user))
+    transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+def reset_access(deputy: Deputy, *, actor: Any | None) -> Invitation:
+    """A deputy who lost the password or the authenticator: the account's password and second
+    factor are removed (every earlier link and code stops working) and a new link is e-mailed
+    to the address on record, never shown to the official. Audited."""
+    jurisdiction.authorize(actor, deputy.district_id)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(deputy=deputy).first()
+        if user is None:
+            raise PolicyViolation(_("This deputy has no account yet."), field="deputy", code="no_account")
+        user.set_unusable_password()  # the old link's token is bound to the password: it stops working
+        user.save(update_fields=["password"])
+        two_factor.reset(user, actor=actor)
+        audit.record("deputy.access_reset", actor=actor, obj=user, deputy_id=deputy.pk)
     invitation = Invitation(user, password_link(user))
     transaction.on_commit(lambda: _send_invitation(invitation))
     return invitation

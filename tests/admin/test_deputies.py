@@ -84,3 +84,17 @@ def test_answers_and_by_elections_are_listed_read_only(client, bob, collecting):
     assert "kk, ru" in page
     assert client.get("/admin/recall/deputyanswer/add/").status_code == 403
     assert client.get("/admin/recall/byelection/").status_code == 200
+
+
+def test_an_official_sends_a_new_link_from_the_account_page(
+    client, bob, collecting, django_capture_on_commit_callbacks
+):
+    client.force_login(bob)
+    url = f"/admin/recall/deputy/{collecting.deputy_id}/account/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"email": "deputy@mazhilis.kz"})
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, {"reset": "1"}, follow=True).content.decode()
+    assert len(mail.outbox) == sent + 1 and mail.outbox[-1].to == ["deputy@mazhilis.kz"]
+    assert "/deputy/password/" not in page  # the link goes to the deputy only

@@ -188,3 +188,34 @@ def test_the_group_is_told_of_the_deputys_answer(collecting, voters, account, dj
         deputies.publish_answer(collecting, actor=account, texts={"ru": "Ответ."})
     assert sms.outbox[-1].phone == "+77010000001"
     assert "published an answer (version 1)" in sms.outbox[-1].text
+
+
+def test_a_deputy_who_lost_access_gets_a_new_link_and_the_old_ones_stop_working(
+    account, collecting, bob, django_capture_on_commit_callbacks
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    account.set_password("an old password 1!")
+    account.save()
+    TOTPDevice.objects.create(user=account, name="phone", confirmed=True)
+    old_link = deputies.password_link(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = deputies.reset_access(collecting.deputy, actor=bob)
+    account.refresh_from_db()
+    assert not account.has_usable_password() and not TOTPDevice.objects.filter(user=account).exists()
+    assert invitation.link != old_link and mail.outbox[-1].to == ["deputy@mazhilis.kz"]
+    assert invitation.link in mail.outbox[-1].body
+    assert AuditEntry.objects.filter(action="deputy.access_reset", actor=bob).exists()
+
+
+@pytest.mark.parametrize("persona", ["charlie", "olga"])
+def test_no_access_is_reset_outside_the_jurisdiction(account, collecting, persona, request):
+    with pytest.raises(OutsideJurisdiction):
+        deputies.reset_access(collecting.deputy, actor=request.getfixturevalue(persona))
+    account.refresh_from_db()
+    assert not AuditEntry.objects.filter(action="deputy.access_reset").exists()
+
+
+def test_there_is_no_access_to_reset_without_an_account(collecting, bob):
+    with pytest.raises(PolicyViolation, match="no account"):
+        deputies.reset_access(collecting.deputy, actor=bob)
