@@ -33,6 +33,8 @@ from .signatures import (
     Channel,
     EdsChallenge,
     Ground,
+    OutcomeEvent,
+    OutcomeSubscription,
     PaperImport,
     ReviewQueue,
     ReviewReason,
@@ -42,6 +44,8 @@ from .signatures import (
 )
 
 __all__ = [
+    "OutcomeEvent",
+    "OutcomeSubscription",
     "GroupCode",
     "GroupCodePurpose",
     "GroupDraft",

@@ -26,6 +26,7 @@ from ...models import (
     DeputyStatus,
     InitiativeMember,
     Mandate,
+    OutcomeEvent,
     Petition,
     PetitionState,
     PetitionTransition,
@@ -33,7 +34,7 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit
+from .. import audit, outcome_notices
 from .transitions import move
 
 S = PetitionState
@@ -242,8 +243,11 @@ def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> 
     updates: dict[str, Any] = dict(changes)
     if "deputy_answer" in changes:
         updates["answer_published_at"] = timezone.now() if changes["deputy_answer"].strip() else None
+    answered = bool(changes.get("deputy_answer", "").strip()) and not petition.deputy_answer.strip()
     with transaction.atomic():
         Petition.objects.filter(pk=petition.pk).update(updated_at=timezone.now(), **updates)
+        if answered:
+            outcome_notices.after_event(petition.pk, OutcomeEvent.ANSWER)
         audit.record(
             "petition.details_changed", actor=actor, petition_id=petition.pk, obj=petition, fields=sorted(changes)
         )

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from ... import jurisdiction, task_names
 from ...errors import IllegalTransition, InvalidInput
 from ...models import OPEN_STATES, GroupDraft, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, ledger, public_cache, queue, webhooks
+from .. import audit, ledger, outcome_notices, public_cache, queue, webhooks
 
 S = PetitionState
 
@@ -218,6 +218,8 @@ def move(
         # only such groups have members' phones, so no task is queued for the others.
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
             queue.after_commit(task_names.SEND_GROUP_NOTICE, petition.pk, transition.pk)
+        # Signers who asked to hear the outcome (recall.services.outcome_notices).
+        outcome_notices.after_state_change(petition.pk, target)
     return petition
 
 
