@@ -30,16 +30,58 @@ class ErrorSerializer(serializers.Serializer):
     retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (code throttled).")
 
 
+class DistrictNamesSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    region = serializers.CharField()
+    body = serializers.CharField()
+
+
+class DistrictNamesByLanguageSerializer(serializers.Serializer):
+    kk = DistrictNamesSerializer()
+    ru = DistrictNamesSerializer()
+    en = DistrictNamesSerializer()
+
+
+class TextByLanguageSerializer(serializers.Serializer):
+    kk = serializers.CharField(allow_blank=True)
+    ru = serializers.CharField(allow_blank=True)
+    en = serializers.CharField(allow_blank=True)
+
+
+NAMES_HELP = (
+    "The names in Kazakh, Russian and English; a name not given in a language is the one the site shows "
+    "instead (Russian, then Kazakh, then English). `name`, `region` and `body` are the English names, "
+    "the values the filters take."
+)
+
+
+def district_names(district: District) -> dict[str, dict[str, str]]:
+    return {lang: {f: district.localized(f, lang) for f in District.TRANSLATED} for lang in ("kk", "ru", "en")}
+
+
 class DistrictSerializer(serializers.ModelSerializer):
+    names = serializers.SerializerMethodField(help_text=NAMES_HELP)
+
     class Meta:
         model = District
-        fields = ["code", "name", "region", "level", "body", "registered_voters"]
+        fields = ["code", "name", "region", "level", "body", "registered_voters", "names"]
+
+    @extend_schema_field(DistrictNamesByLanguageSerializer)
+    def get_names(self, obj: District) -> dict[str, dict[str, str]]:
+        return district_names(obj)
 
 
-class DistrictRefSerializer(serializers.ModelSerializer):
+class DistrictRefSerializer(DistrictSerializer):
     class Meta:
         model = District
-        fields = ["code", "name", "region", "level"]
+        fields = ["code", "name", "region", "level", "names"]
+
+
+PARTY_HELP = "The party's name in Kazakh, Russian and English (all empty: self-nominated); `party` is the English."
+
+
+def party_names(deputy: Deputy) -> dict[str, str]:
+    return {lang: deputy.localized("party", lang) if deputy.party else "" for lang in ("kk", "ru", "en")}
 
 
 class DeputySerializer(serializers.ModelSerializer):
@@ -47,6 +89,7 @@ class DeputySerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="District code; null for party-list deputies."
     )
     recallable = serializers.BooleanField(source="is_recallable", read_only=True)
+    party_names = serializers.SerializerMethodField(help_text=PARTY_HELP)
 
     class Meta:
         model = Deputy
@@ -54,6 +97,7 @@ class DeputySerializer(serializers.ModelSerializer):
             "id",
             "full_name",
             "party",
+            "party_names",
             "mandate",
             "level",
             "district",
@@ -63,11 +107,21 @@ class DeputySerializer(serializers.ModelSerializer):
             "recallable",
         ]
 
+    @extend_schema_field(TextByLanguageSerializer)
+    def get_party_names(self, obj: Deputy) -> dict[str, str]:
+        return party_names(obj)
+
 
 class DeputyRefSerializer(serializers.ModelSerializer):
+    party_names = serializers.SerializerMethodField(help_text=PARTY_HELP)
+
     class Meta:
         model = Deputy
-        fields = ["id", "full_name", "party"]
+        fields = ["id", "full_name", "party", "party_names"]
+
+    @extend_schema_field(TextByLanguageSerializer)
+    def get_party_names(self, obj: Deputy) -> dict[str, str]:
+        return party_names(obj)
 
 
 class CountsSerializer(serializers.Serializer):
@@ -164,7 +218,12 @@ class ForecastSerializer(serializers.Serializer):
 
 
 class PetitionDetailSerializer(PetitionSerializer):
-    grounds_text = serializers.CharField()
+    grounds_text = serializers.CharField(help_text="The statement of grounds as applied.")
+    grounds = TextByLanguageSerializer(
+        source="grounds_translations",
+        read_only=True,
+        help_text="The statement in each language the applicants gave it in (empty: not given in that language).",
+    )
     deputy_answer = serializers.CharField()
     daily_valid = DayCountSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
@@ -181,6 +240,7 @@ class PetitionDetailSerializer(PetitionSerializer):
         fields = [
             *PetitionSerializer.Meta.fields,
             "grounds_text",
+            "grounds",
             "deputy_answer",
             "answer_published_at",
             "required_signatures",

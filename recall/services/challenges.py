@@ -179,7 +179,7 @@ def petition_short(petition: Petition) -> str:
     return _("petition No. %(id)s to recall %(deputy)s (%(district)s)") % {
         "id": petition.pk,
         "deputy": petition.deputy.full_name,
-        "district": petition.district.name,
+        "district": petition.district.name_local,
     }
 
 
@@ -315,11 +315,11 @@ def _check_code(challenge: SigningChallenge, code: str) -> None:
         used = SigningChallenge.objects.filter(pk=challenge.pk).values_list("attempts", flat=True).first() or 0
         left = max(0, settings.RECALL_OTP_MAX_ATTEMPTS - used)
         if not left:
-            raise ChallengeFailed(_("The code is not correct, and no tries are left. Ask for a new code."), code="wrong_code")
-        raise ChallengeFailed(
-            ngettext(
-                "The code is not correct. %(n)s try left.", "The code is not correct. %(n)s tries left.", left
+            raise ChallengeFailed(
+                _("The code is not correct, and no tries are left. Ask for a new code."), code="wrong_code"
             )
+        raise ChallengeFailed(
+            ngettext("The code is not correct. %(n)s try left.", "The code is not correct. %(n)s tries left.", left)
             % {"n": left},
             code="wrong_code",
         )

@@ -275,7 +275,8 @@ def receipt(request: HttpRequest) -> HttpResponse:
             "petition": petition,
             "state_label": SignatureState(state).label,
             "decided": state != SignatureState.RECEIVED,
-            "outcome_notices": signature is not None and OutcomeSubscription.objects.filter(signature=signature).exists(),
+            "outcome_notices": signature is not None
+            and OutcomeSubscription.objects.filter(signature=signature).exists(),
         },
     )
 

@@ -91,7 +91,7 @@ def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
         started = challenges.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
     assert started.phone_masked == "+7 ••• ••• •• 77"
     to_entered, to_recorded = sms.outbox[-2:]
-    assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Your confirmation code")
+    assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Deputy recall petitions: code")
     assert to_recorded.phone == "+77011234567" and "asked to sign" in to_recorded.text  # the real signer learns
     code = re.search(r"\d{6}", to_entered.text).group()
     repeat = challenges.confirm_signing(started.token, code)
