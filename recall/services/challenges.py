@@ -208,7 +208,8 @@ def receipt_message(signature: Signature) -> str:
         "service": _("Deputy recall petitions"),
         "petition": petition_short(signature.petition),
         "receipt": signing.format_receipt(signature.receipt),
-        "url": f"{settings.SITE_URL}/check/",
+        # The check page opens with the receipt filled in (never the IIN).
+        "url": f"{settings.SITE_URL}/check/?receipt={signing.format_receipt(signature.receipt)}",
     }
 
 
