@@ -183,10 +183,15 @@ def petition_short(petition: Petition) -> str:
     }
 
 
+def valid_minutes() -> int:
+    """How long a code is valid, in whole minutes (as the text message and the page say)."""
+    return max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
+
+
 def code_message(challenge: SigningChallenge, code: str) -> str:
     """What the code is for, for how long, and that it is not to be shown to anyone: the service
     and the action are named so that a code asked for by someone else is not typed in blindly."""
-    minutes = max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
+    minutes = valid_minutes()
     values = {
         "service": _("Deputy recall petitions"),
         "code": code,

@@ -256,7 +256,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             if error.field is None:
                 error.field = "code"
             _show(form, error)
-    return render(request, "recall/confirm.html", {"challenge": challenge, "form": form, "notice": notice})
+    context = {
+        "challenge": challenge,
+        "form": form,
+        "notice": notice,
+        "valid_minutes": challenges.valid_minutes(),
+    }
+    return render(request, "recall/confirm.html", context)
 
 
 def receipt(request: HttpRequest) -> HttpResponse:

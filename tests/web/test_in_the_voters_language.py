@@ -145,3 +145,11 @@ def test_a_failed_submit_shows_a_summary_that_links_to_each_field(client, collec
     for field in links:
         assert f'id="{field}"' in page
     assert "Есть ошибки" in summary.group(1)
+
+
+def test_the_code_page_says_how_long_the_code_is_valid(client, collecting, voters, settings):
+    settings.RECALL_OTP_TTL_SECONDS = 300
+    started = client.post(f"/ru/petitions/{collecting.pk}/sign/", form_of(voters[10]))
+    assert "Код действует 5 минут." in client.get(started.url).content.decode()
+    settings.RECALL_OTP_TTL_SECONDS = 120
+    assert "Код действует 2 минуты." in client.get(started.url).content.decode()
