@@ -13,7 +13,7 @@ def test_it_picks_the_pages_language():
 
 def test_it_falls_back_to_russian_then_kazakh_then_english_and_says_so():
     assert pick({"kk": "Қ", "ru": "Р", "en": "E"}, "en").text == "E"
-    assert pick({"kk": "Қ", "ru": "", "en": "E"}, "en").language == "kk"
+    assert pick({"kk": "Қ", "ru": "", "en": ""}, "en").language == "kk"
     assert pick({"kk": "", "ru": "Р", "en": "E"}, "kk").language == "ru"
     fallback = pick({"kk": " ", "ru": None, "en": "E"}, "ru")
     assert (fallback.text, fallback.language, fallback.fallback) == ("E", "en", True)
