@@ -93,6 +93,8 @@ def test_every_public_page_is_accessible_in_each_language_at_both_widths(
             "/check/",
             "/withdraw/",
             "/withdrawn/",
+            "/group/apply/",
+            "/group/enter/",
         ]:
             page.goto(base + path)
             _check(page, f"{language}{path}", take if path in ("/", f"/petitions/{collecting.pk}/") else None)
@@ -160,8 +162,15 @@ def test_browsing_the_counts_the_chart_and_the_projection(page, live_server, sit
         dt_.inner_text(): dd.inner_text()
         for dt_, dd in zip(page.locator(".counts dt").all(), page.locator(".counts dd").all(), strict=True)
     }
-    values = list(counts.values())
-    assert {"9", "7", "1", "10"} <= set(values), counts
+    assert {label: counts[label] for label in list(counts)[:6]} == {
+        "Поступило": "9",
+        "Засчитано (действительные)": "7",
+        "Не засчитано (недействительные)": "1",
+        "Ожидают проверки": "1",
+        "Отозвано": "0",
+        "Требуется": "10",
+    }, counts
+    assert "Действительных подписей: 7 из требуемых 10 (70%)" in " ".join(page.locator("main").inner_text().split())
     chart = page.locator("svg.chart")
     assert chart.count() == 1 and chart.get_attribute("role") == "img" and chart.get_attribute("aria-labelledby")
     assert page.locator("svg.chart .chart-projection").count() == 1
