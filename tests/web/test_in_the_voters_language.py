@@ -153,3 +153,19 @@ def test_the_code_page_says_how_long_the_code_is_valid(client, collecting, voter
     assert "Код действует 5 минут." in client.get(started.url).content.decode()
     settings.RECALL_OTP_TTL_SECONDS = 120
     assert "Код действует 2 минуты." in client.get(started.url).content.decode()
+
+
+def test_the_summary_lists_the_fields_beside_an_error_of_the_whole_form():
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        name = forms.CharField(label="Name")
+        hidden = forms.CharField(widget=forms.HiddenInput)
+
+    form = Form(data={})
+    form.add_error(None, "First whole-form error.")
+    form.add_error(None, "Second whole-form error.")
+    html = render_to_string("recall/_errors.html", {"form": form})
+    assert "First whole-form error." in html and "Second whole-form error." in html
+    assert '<a href="#id_name">Name: This field is required.</a>' in html and "id_hidden" not in html
