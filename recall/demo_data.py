@@ -40,6 +40,49 @@ MAZHILIS_DISTRICTS: list[tuple[str, str, int]] = [
     ("Shymkent", "Shymkent", 2),
 ]
 
+# The regions' Kazakh and Russian names.
+REGION_NAMES: dict[str, tuple[str, str]] = {
+    "Abai Region": ("Абай облысы", "Абайская область"),
+    "Akmola Region": ("Ақмола облысы", "Акмолинская область"),
+    "Aktobe Region": ("Ақтөбе облысы", "Актюбинская область"),
+    "Almaty Region": ("Алматы облысы", "Алматинская область"),
+    "Atyrau Region": ("Атырау облысы", "Атырауская область"),
+    "West Kazakhstan Region": ("Батыс Қазақстан облысы", "Западно-Казахстанская область"),
+    "Zhambyl Region": ("Жамбыл облысы", "Жамбылская область"),
+    "Zhetysu Region": ("Жетісу облысы", "Область Жетісу"),
+    "Karaganda Region": ("Қарағанды облысы", "Карагандинская область"),
+    "Kostanay Region": ("Қостанай облысы", "Костанайская область"),
+    "Kyzylorda Region": ("Қызылорда облысы", "Кызылординская область"),
+    "Mangystau Region": ("Маңғыстау облысы", "Мангистауская область"),
+    "Pavlodar Region": ("Павлодар облысы", "Павлодарская область"),
+    "North Kazakhstan Region": ("Солтүстік Қазақстан облысы", "Северо-Казахстанская область"),
+    "Turkistan Region": ("Түркістан облысы", "Туркестанская область"),
+    "Ulytau Region": ("Ұлытау облысы", "Область Ұлытау"),
+    "East Kazakhstan Region": ("Шығыс Қазақстан облысы", "Восточно-Казахстанская область"),
+    "Astana": ("Астана қаласы", "город Астана"),
+    "Almaty": ("Алматы қаласы", "город Алматы"),
+    "Shymkent": ("Шымкент қаласы", "город Шымкент"),
+}
+MAZHILIS = ("Mazhilis of the Parliament", "Парламент Мәжілісі", "Мажилис Парламента")
+# Bodies' Kazakh and Russian names.
+BODY_NAMES: dict[str, tuple[str, str]] = {
+    "Almaty City Maslikhat": ("Алматы қалалық мәслихаты", "Маслихат города Алматы"),
+    "Karaganda City Maslikhat": ("Қарағанды қалалық мәслихаты", "Маслихат города Караганды"),
+    "Zhanaarka District Maslikhat": ("Жаңаарқа аудандық мәслихаты", "Маслихат Жанааркинского района"),
+}
+# Parties' Kazakh and Russian names (English first; "" is self-nominated).
+PARTY_NAMES: dict[str, tuple[str, str]] = {
+    "Amanat": ("«AMANAT» партиясы", "Партия «AMANAT»"),
+    "Auyl": (
+        "«Ауыл» халықтық-демократиялық патриоттық партиясы",
+        "Народно-демократическая патриотическая партия «Ауыл»",
+    ),
+    "Respublica": ("«Respublica» партиясы", "Партия «Respublica»"),
+    "Ak Zhol": ("«Ақ жол» демократиялық партиясы", "Демократическая партия «Ак жол»"),
+    "People's Party of Kazakhstan": ("Қазақстан Халық партиясы", "Народная партия Казахстана"),
+    "NSDP": ("Жалпыұлттық социал-демократиялық партия", "Общенациональная социал-демократическая партия"),
+}
+
 # A few maslikhats: (code prefix, body, region, level, centre, districts)
 MASLIKHATS: list[tuple[str, str, str, str, str, int]] = [
     ("ALM", "Almaty City Maslikhat", "Almaty", "regional", "Almaty", 3),
@@ -86,25 +129,41 @@ def district_rows() -> list[dict[str, str]]:
         for k in range(1, count + 1):
             n += 1
             suffix = f" No. {k}" if count > 1 else ""
+            number = f" № {k}" if count > 1 else ""
+            region_kk, region_ru = REGION_NAMES[region]
             rows.append(
                 {
                     "code": f"MZ-{n:02d}",
                     "name": f"{region} single-member district{suffix}",
+                    "name_kk": f"{region_kk} бір мандатты сайлау округі{number}",
+                    "name_ru": f"Одномандатный избирательный округ{number} ({region_ru})",
                     "region": region,
+                    "region_kk": region_kk,
+                    "region_ru": region_ru,
                     "level": "mazhilis",
-                    "body": "Mazhilis of the Parliament",
+                    "body": MAZHILIS[0],
+                    "body_kk": MAZHILIS[1],
+                    "body_ru": MAZHILIS[2],
                     "centre": centre,
                 }
             )
     for prefix, body, region, level, centre, count in MASLIKHATS:
         for k in range(1, count + 1):
+            region_kk, region_ru = REGION_NAMES[region]
+            body_kk, body_ru = BODY_NAMES[body]
             rows.append(
                 {
                     "code": f"{prefix}-{k:02d}",
                     "name": f"{body} district No. {k}",
+                    "name_kk": f"{body_kk}, № {k} сайлау округі",
+                    "name_ru": f"{body_ru}, избирательный округ № {k}",
                     "region": region,
+                    "region_kk": region_kk,
+                    "region_ru": region_ru,
                     "level": level,
                     "body": body,
+                    "body_kk": body_kk,
+                    "body_ru": body_ru,
                     "centre": centre,
                 }
             )

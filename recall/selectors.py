@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .calendar import add_months, local_date
+from .i18n_text import pick
 from .models import (
     PUBLIC_STATES,
     SIGNABLE_STATES,
@@ -35,12 +36,11 @@ def collecting_petitions(*, search: str = "", region: str = "") -> QuerySet[Peti
         qs = qs.filter(district__region=region)
     if search:
         for word in search.split():
-            qs = qs.filter(
-                Q(deputy__full_name__icontains=word)
-                | Q(district__name__icontains=word)
-                | Q(district__code__iexact=word)
-                | Q(district__region__icontains=word)
-            )
+            # Names are searched in every language: a voter may type the Russian name on a Kazakh page.
+            names = Q()
+            for column in ("name", "name_kk", "name_ru", "region", "region_kk", "region_ru"):
+                names |= Q(**{f"district__{column}__icontains": word})
+            qs = qs.filter(Q(deputy__full_name__icontains=word) | names | Q(district__code__iexact=word))
     return qs.order_by("window_end", "pk")
 
 
@@ -73,15 +73,34 @@ def browse_petitions(*, group: str = "", level: str = "", region: str = "", dist
 
 
 def browse_choices() -> dict[str, list]:
-    """Regions and districts that have a public petition (one query), for the filters."""
-    rows = public_petitions().values_list("district__region", "district__code", "district__name").distinct()
-    regions = sorted({region for region, _code, _name in rows})
-    districts = sorted({(code, name) for _region, code, name in rows})
-    return {"regions": regions, "districts": districts}
+    """Regions and districts that have a public petition (one query), for the filters: each a
+    (value, label) pair, the label in the page's language, the value the English name or code."""
+    rows = (
+        public_petitions()
+        .values_list(
+            "district__region",
+            "district__region_kk",
+            "district__region_ru",
+            "district__code",
+            "district__name",
+            "district__name_kk",
+            "district__name_ru",
+        )
+        .distinct()
+    )
+    regions = {en: pick({"en": en, "kk": kk, "ru": ru}).text for en, kk, ru, *_rest in rows}
+    districts = {code: pick({"en": en, "kk": kk, "ru": ru}).text for *_region, code, en, kk, ru in rows}
+    return {"regions": _by_label(regions), "districts": sorted(districts.items())}
 
 
-def regions_with_collections() -> list[str]:
-    return sorted(set(collecting_petitions().values_list("district__region", flat=True)))
+def _by_label(choices: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(choices.items(), key=lambda item: (item[1].casefold(), item[0]))
+
+
+def regions_with_collections() -> list[tuple[str, str]]:
+    """(value, label) pairs of the regions with an open collection, for the home page's filter."""
+    rows = collecting_petitions().values_list("district__region", "district__region_kk", "district__region_ru")
+    return _by_label({en: pick({"en": en, "kk": kk, "ru": ru}).text for en, kk, ru in set(rows)})
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from .services import (
     ledger,
     lifecycle,
     notices,
+    outcome_notices,
     paper_import,
     queue,
     register_import,
@@ -100,6 +101,34 @@ def reconcile_counts() -> int:
 def send_challenge_code(challenge_id: int) -> str:
     """A voter's one-time code (or the already-signed notice); retried if the gateway fails."""
     return challenges.send_code(challenge_id)
+
+
+@shared_task(
+    name=names.SEND_RECEIPT,
+    soft_time_limit=30,
+    time_limit=60,
+    autoretry_for=(*TRANSIENT, SmsError),
+    retry_backoff=2,
+    retry_backoff_max=30,
+    max_retries=3,
+)
+def send_receipt(signature_id: int, language: str) -> str:
+    """The receipt of a signature made on the web, by text message; retried if the gateway fails."""
+    return challenges.send_receipt(signature_id, language)
+
+
+@shared_task(
+    name=names.SEND_OUTCOME_NOTICES,
+    soft_time_limit=300,
+    time_limit=360,
+    autoretry_for=(*TRANSIENT, SmsError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def send_outcome_notices(petition_id: int, event: str) -> int:
+    """Text the signers who asked to hear of this outcome; each is texted once per event."""
+    return outcome_notices.send(petition_id, event)
 
 
 @shared_task(

@@ -62,7 +62,15 @@ class PetitionAddForm(forms.ModelForm):
 
     class Meta:
         model = Petition
-        fields = ["deputy", "grounds_category", "grounds_text", "contact_email"]
+        fields = [
+            "deputy",
+            "grounds_category",
+            "grounds_text",
+            "grounds_text_kk",
+            "grounds_text_ru",
+            "grounds_text_en",
+            "contact_email",
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -169,7 +177,19 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["deputy", "district", "state"]}),
-        (_("Grounds"), {"fields": ["grounds_category", "grounds_text", "contact_email"]}),
+        (
+            _("Grounds"),
+            {
+                "fields": [
+                    "grounds_category",
+                    "grounds_text",
+                    "grounds_text_kk",
+                    "grounds_text_ru",
+                    "grounds_text_en",
+                    "contact_email",
+                ]
+            },
+        ),
         (
             _("Requirement and window"),
             {
@@ -228,7 +248,21 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
         if obj is None:
             return [
-                (None, {"fields": ["deputy", "grounds_category", "grounds_text", "contact_email", "initiative_iins"]})
+                (
+                    None,
+                    {
+                        "fields": [
+                            "deputy",
+                            "grounds_category",
+                            "grounds_text",
+                            "grounds_text_kk",
+                            "grounds_text_ru",
+                            "grounds_text_en",
+                            "contact_email",
+                            "initiative_iins",
+                        ]
+                    },
+                )
             ]
         return self.fieldsets
 
@@ -237,7 +271,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             return []
         fields = list(self.readonly_fields)
         if obj.state != S.APPLIED:
-            fields += ["grounds_category", "grounds_text"]
+            fields += ["grounds_category", "grounds_text", "grounds_text_kk", "grounds_text_ru", "grounds_text_en"]
         return fields
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list:
@@ -253,6 +287,9 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             deputy=form.cleaned_data["deputy"],
             grounds_category=form.cleaned_data["grounds_category"],
             grounds_text=form.cleaned_data["grounds_text"],
+            grounds_translations={
+                lang: form.cleaned_data.get(f"grounds_text_{lang}", "") for lang in lifecycle.GROUNDS_LANGUAGES
+            },
             contact_email=form.cleaned_data.get("contact_email", ""),
             initiative_iins=form.cleaned_data["initiative_iins"].splitlines(),
             actor=request.user,

@@ -13,7 +13,7 @@ from accounts.models import User
 
 from ..errors import DomainError
 from ..models import Deputy, DeputyStatus, District, Mandate, RecallPolicy
-from ..services import deputies
+from ..services import deputies, public_cache
 from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 
 
@@ -21,10 +21,21 @@ from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 class DistrictAdmin(AuditedChanges, ScopedAdmin):
     district_path = ""
     central_only_changes = True
-    list_display = ["code", "name", "region", "level", "body", "registered_voters", "deputy"]
+    list_display = ["code", "name", "name_kk", "name_ru", "region", "level", "body", "registered_voters", "deputy"]
     list_filter = ["level", "region"]
-    search_fields = ["code", "name", "region", "body"]
+    search_fields = ["code", "name", "name_kk", "name_ru", "region", "region_kk", "region_ru", "body"]
     readonly_fields = ["registered_voters", "register_updated_at"]
+    # Each name in the three languages: the voters' pages show the page's (recall.i18n_text).
+    fieldsets = [
+        (None, {"fields": ["code", "level", "registered_voters", "register_updated_at"]}),
+        (_("In English"), {"fields": ["name", "region", "body"]}),
+        (_("In Kazakh"), {"fields": ["name_kk", "region_kk", "body_kk"]}),
+        (_("In Russian"), {"fields": ["name_ru", "region_ru", "body_ru"]}),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        public_cache.changed()  # the names are on every cached page
 
     @admin.display(description=_("serving deputy"))
     def deputy(self, obj: District) -> str:
@@ -40,9 +51,13 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
     central_only_changes = True
     list_display = ["full_name", "party_or_self", "mandate", "level", "district", "term_start", "term_end", "status"]
     list_filter = ["mandate", "level", "status", "district__region"]
-    search_fields = ["full_name", "party", "district__code", "district__name"]
+    search_fields = ["full_name", "party", "party_kk", "party_ru", "district__code", "district__name"]
     list_select_related = ["district"]
     change_form_template = "admin/recall/deputy/change_form.html"
+
+    def save_model(self, request: HttpRequest, obj: Deputy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        public_cache.changed()
 
     @admin.display(description=_("party"))
     def party_or_self(self, obj: Deputy) -> str:

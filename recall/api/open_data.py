@@ -55,6 +55,12 @@ class PetitionRow(serializers.Serializer):
     invalid = serializers.IntegerField()
     awaiting = serializers.IntegerField()
     withdrawn = serializers.IntegerField()
+    district_kk = serializers.CharField(allow_blank=True, help_text="The district's Kazakh name (empty: not given).")
+    district_ru = serializers.CharField(allow_blank=True, help_text="The district's Russian name (empty: not given).")
+    region_kk = serializers.CharField(allow_blank=True)
+    region_ru = serializers.CharField(allow_blank=True)
+    party_kk = serializers.CharField(allow_blank=True)
+    party_ru = serializers.CharField(allow_blank=True)
 
 
 class DailyRow(serializers.Serializer):
@@ -77,6 +83,10 @@ class DistrictRow(serializers.Serializer):
     petitions = serializers.IntegerField(help_text="Public petitions in the district.")
     collecting = serializers.IntegerField(help_text="Of them, collecting signatures now.")
     valid = serializers.IntegerField(help_text="Valid signatures over its public petitions.")
+    district_kk = serializers.CharField(allow_blank=True, help_text="The district's Kazakh name (empty: not given).")
+    district_ru = serializers.CharField(allow_blank=True, help_text="The district's Russian name (empty: not given).")
+    region_kk = serializers.CharField(allow_blank=True)
+    region_ru = serializers.CharField(allow_blank=True)
 
 
 def _file_serializer(name: str, row: type[serializers.Serializer]) -> type[serializers.Serializer]:

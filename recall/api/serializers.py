@@ -43,24 +43,65 @@ class ByElectionSerializer(serializers.Serializer):
     )
 
 
+class DistrictNamesSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    region = serializers.CharField()
+    body = serializers.CharField()
+
+
+class DistrictNamesByLanguageSerializer(serializers.Serializer):
+    kk = DistrictNamesSerializer()
+    ru = DistrictNamesSerializer()
+    en = DistrictNamesSerializer()
+
+
+class TextByLanguageSerializer(serializers.Serializer):
+    kk = serializers.CharField(allow_blank=True)
+    ru = serializers.CharField(allow_blank=True)
+    en = serializers.CharField(allow_blank=True)
+
+
+NAMES_HELP = (
+    "The names in Kazakh, Russian and English; a name not given in a language is the one the site shows "
+    "instead (Russian, then Kazakh, then English). `name`, `region` and `body` are the English names, "
+    "the values the filters take."
+)
+
+
+def district_names(district: District) -> dict[str, dict[str, str]]:
+    return {lang: {f: district.localized(f, lang) for f in District.TRANSLATED} for lang in ("kk", "ru", "en")}
+
+
 class DistrictSerializer(serializers.ModelSerializer):
+    names = serializers.SerializerMethodField(help_text=NAMES_HELP)
     by_elections = serializers.SerializerMethodField(
         help_text="By-elections after recalls in the district, latest first."
     )
 
     class Meta:
         model = District
-        fields = ["code", "name", "region", "level", "body", "registered_voters", "by_elections"]
+        fields = ["code", "name", "region", "level", "body", "registered_voters", "names", "by_elections"]
+
+    @extend_schema_field(DistrictNamesByLanguageSerializer)
+    def get_names(self, obj: District) -> dict[str, dict[str, str]]:
+        return district_names(obj)
 
     @extend_schema_field(ByElectionSerializer(many=True))
     def get_by_elections(self, obj: District) -> list[dict[str, Any]]:
         return ByElectionSerializer(obj.by_elections.all(), many=True).data
 
 
-class DistrictRefSerializer(serializers.ModelSerializer):
+class DistrictRefSerializer(DistrictSerializer):
     class Meta:
         model = District
-        fields = ["code", "name", "region", "level"]
+        fields = ["code", "name", "region", "level", "names"]
+
+
+PARTY_HELP = "The party's name in Kazakh, Russian and English (all empty: self-nominated); `party` is the English."
+
+
+def party_names(deputy: Deputy) -> dict[str, str]:
+    return {lang: deputy.localized("party", lang) if deputy.party else "" for lang in ("kk", "ru", "en")}
 
 
 class DeputySerializer(serializers.ModelSerializer):
@@ -68,6 +109,7 @@ class DeputySerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="District code; null for party-list deputies."
     )
     recallable = serializers.BooleanField(source="is_recallable", read_only=True)
+    party_names = serializers.SerializerMethodField(help_text=PARTY_HELP)
 
     class Meta:
         model = Deputy
@@ -75,6 +117,7 @@ class DeputySerializer(serializers.ModelSerializer):
             "id",
             "full_name",
             "party",
+            "party_names",
             "mandate",
             "level",
             "district",
@@ -84,11 +127,21 @@ class DeputySerializer(serializers.ModelSerializer):
             "recallable",
         ]
 
+    @extend_schema_field(TextByLanguageSerializer)
+    def get_party_names(self, obj: Deputy) -> dict[str, str]:
+        return party_names(obj)
+
 
 class DeputyRefSerializer(serializers.ModelSerializer):
+    party_names = serializers.SerializerMethodField(help_text=PARTY_HELP)
+
     class Meta:
         model = Deputy
-        fields = ["id", "full_name", "party"]
+        fields = ["id", "full_name", "party", "party_names"]
+
+    @extend_schema_field(TextByLanguageSerializer)
+    def get_party_names(self, obj: Deputy) -> dict[str, str]:
+        return party_names(obj)
 
 
 class CountsSerializer(serializers.Serializer):
@@ -204,7 +257,12 @@ class NextAttemptSerializer(serializers.Serializer):
 
 
 class PetitionDetailSerializer(PetitionSerializer):
-    grounds_text = serializers.CharField()
+    grounds_text = serializers.CharField(help_text="The statement of grounds as applied.")
+    grounds = TextByLanguageSerializer(
+        source="grounds_translations",
+        read_only=True,
+        help_text="The statement in each language the applicants gave it in (empty: not given in that language).",
+    )
     deputy_answer = serializers.SerializerMethodField(
         help_text="The latest answer in the request's language (else Russian, Kazakh, English); empty if none. "
         "Every version is in `answers`."
@@ -232,6 +290,7 @@ class PetitionDetailSerializer(PetitionSerializer):
         fields = [
             *PetitionSerializer.Meta.fields,
             "grounds_text",
+            "grounds",
             "deputy_answer",
             "answer_published_at",
             "answers",

@@ -34,6 +34,8 @@ from .signatures import (
     Channel,
     EdsChallenge,
     Ground,
+    OutcomeEvent,
+    OutcomeSubscription,
     PaperImport,
     ReviewQueue,
     ReviewReason,
@@ -45,6 +47,8 @@ from .signatures import (
 __all__ = [
     "ByElection",
     "DeputyAnswer",
+    "OutcomeEvent",
+    "OutcomeSubscription",
     "GroupCode",
     "GroupCodePurpose",
     "GroupDraft",

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..i18n_text import Picked, pick
 from .places import Deputy, District, Mandate
 from .register import Voter
 
@@ -64,7 +65,12 @@ class Petition(models.Model):
         _("state"), max_length=20, choices=PetitionState, default=PetitionState.APPLIED, db_index=True
     )
     grounds_category = models.CharField(_("grounds"), max_length=16, choices=GroundsCategory)
+    # The statement as applied (what the EDS statement quotes); the same statement in each
+    # language the applicants gave it in, shown in the page's language (``grounds``).
     grounds_text = models.TextField(_("statement of grounds"))
+    grounds_text_kk = models.TextField(_("statement of grounds in Kazakh"), blank=True, default="")
+    grounds_text_ru = models.TextField(_("statement of grounds in Russian"), blank=True, default="")
+    grounds_text_en = models.TextField(_("statement of grounds in English"), blank=True, default="")
     contact_email = models.EmailField(_("initiative group e-mail"), blank=True)
 
     applied_at = models.DateTimeField(_("application received"))
@@ -131,6 +137,14 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return _("Recall of %(deputy)s (%(district)s)") % {"deputy": self.deputy, "district": self.district.code}
+
+    def grounds_translations(self) -> dict[str, str]:
+        return {"kk": self.grounds_text_kk, "ru": self.grounds_text_ru, "en": self.grounds_text_en}
+
+    @property
+    def grounds(self) -> Picked:
+        """The grounds in the page's language, or in the one they were given in (``fallback``)."""
+        return pick(self.grounds_translations(), default=self.grounds_text)
 
     @property
     def awaiting_count(self) -> int:

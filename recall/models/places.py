@@ -2,17 +2,30 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ..i18n_text import TranslatedFields
 from .policy import BodyLevel
 
 
-class District(models.Model):
-    """A single-member electoral district of the Mazhilis or of a maslikhat."""
+class District(TranslatedFields, models.Model):
+    """A single-member electoral district of the Mazhilis or of a maslikhat.
+
+    ``name``, ``region`` and ``body`` are the English names (the region's is the value the filters
+    and commissions' jurisdictions use); ``*_kk`` and ``*_ru`` the Kazakh and Russian ones, shown
+    on pages in those languages (``localized``; recall.i18n_text)."""
+
+    TRANSLATED = ("name", "region", "body")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=200, blank=True, default="")
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True, default="")
     region = models.CharField(_("region"), max_length=100, db_index=True)
+    region_kk = models.CharField(_("region in Kazakh"), max_length=100, blank=True, default="")
+    region_ru = models.CharField(_("region in Russian"), max_length=100, blank=True, default="")
     level = models.CharField(_("level"), max_length=16, choices=BodyLevel)
     body = models.CharField(_("representative body"), max_length=200)
+    body_kk = models.CharField(_("representative body in Kazakh"), max_length=200, blank=True, default="")
+    body_ru = models.CharField(_("representative body in Russian"), max_length=200, blank=True, default="")
     # Derived from the voter register (active voters) after every import.
     registered_voters = models.PositiveIntegerField(_("registered voters"), default=0, editable=False)
     register_updated_at = models.DateTimeField(_("register updated"), null=True, editable=False)
@@ -24,7 +37,19 @@ class District(models.Model):
         constraints = [models.CheckConstraint(condition=Q(level__in=BodyLevel.values), name="district_level_valid")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.name_local}"
+
+    @property
+    def name_local(self) -> str:
+        return self.localized("name")
+
+    @property
+    def region_local(self) -> str:
+        return self.localized("region")
+
+    @property
+    def body_local(self) -> str:
+        return self.localized("body")
 
 
 class Mandate(models.TextChoices):
@@ -38,9 +63,14 @@ class DeputyStatus(models.TextChoices):
     ENDED = "ended", _("mandate ended")
 
 
-class Deputy(models.Model):
+class Deputy(TranslatedFields, models.Model):
+    TRANSLATED = ("party",)
+
     full_name = models.CharField(_("full name"), max_length=200)
+    # The party's English name (empty: self-nominated); Kazakh and Russian beside it.
     party = models.CharField(_("party"), max_length=200, blank=True, help_text=_("Empty: self-nominated."))
+    party_kk = models.CharField(_("party in Kazakh"), max_length=200, blank=True, default="")
+    party_ru = models.CharField(_("party in Russian"), max_length=200, blank=True, default="")
     mandate = models.CharField(_("mandate"), max_length=16, choices=Mandate)
     level = models.CharField(_("level"), max_length=16, choices=BodyLevel)
     district = models.ForeignKey(
@@ -81,6 +111,10 @@ class Deputy(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def party_local(self) -> str:
+        return self.localized("party") if self.party else ""
 
     @property
     def is_recallable(self) -> bool:

@@ -355,6 +355,42 @@ class SigningChallenge(models.Model):
         ]
 
 
+class OutcomeEvent(models.TextChoices):
+    ANSWER = "answer", _("the deputy's answer")
+    THRESHOLD = "threshold", _("the threshold reached")
+    CERTIFIED = "certified", _("the certification of the signatures")
+    VOTE = "vote", _("the result of the recall vote")
+
+
+class OutcomeSubscription(models.Model):
+    """A signer's wish to be texted the petition's outcome (recall.services.outcome_notices).
+
+    Keyed by the signature and deleted with it (and on withdrawal): the number is the one in the
+    signature's encrypted personal data, so nothing personal is held here, and destroying the
+    signature's data destroys this too. Each event is texted once: its column is claimed by a
+    conditional UPDATE before the message leaves."""
+
+    signature = models.OneToOneField(
+        Signature, on_delete=models.CASCADE, primary_key=True, related_name="outcome_subscription"
+    )
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The page's language: the messages are written in it.
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer_sent_at = models.DateTimeField(null=True, editable=False)
+    threshold_sent_at = models.DateTimeField(null=True, editable=False)
+    certified_sent_at = models.DateTimeField(null=True, editable=False)
+    vote_sent_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("outcome notice request")
+        verbose_name_plural = _("outcome notice requests")
+        indexes = [
+            # recall.services.outcome_notices.send: a petition's subscribers.
+            models.Index(fields=["petition"], name="outcome_subscription_petition"),
+        ]
+
+
 class ReviewQueue(Signature):
     """The officials' review queue: signatures the machine could not decide (admin only)."""
 

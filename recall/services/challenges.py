@@ -30,13 +30,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import task_names
 from ..crypto import iin_digest, phone_digest
 from ..errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ..models import ChallengePurpose, Channel, Signature, SignatureState, SigningChallenge
+from ..models import ChallengePurpose, Channel, Petition, Signature, SignatureState, SigningChallenge
 from ..notifications import sms
-from . import queue, signing
+from . import outcome_notices, queue, signing
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,11 @@ def send_code(challenge_id: int) -> str:
     """Run by the notification worker: make a fresh code, keep its HMAC, text it, in the
     language of the page the voter used. For a signing request with an IIN that has signed,
     then tell the number the signature was made with (each request and each resend)."""
-    challenge = SigningChallenge.objects.filter(pk=challenge_id, completed_at__isnull=True).first()
+    challenge = (
+        SigningChallenge.objects.select_related("petition__deputy", "petition__district")
+        .filter(pk=challenge_id, completed_at__isnull=True)
+        .first()
+    )
     if challenge is None or challenge.expires_at <= timezone.now():
         return "nothing"
     with translation.override(challenge.language):
@@ -163,10 +168,70 @@ def _send(challenge: SigningChallenge) -> str:
     if not changed:
         return "nothing"
     # The code first: the typed number's message leaves at the same moment in either case.
-    sms.send(phone, _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+    sms.send(phone, code_message(challenge, code))
     if challenge.purpose == ChallengePurpose.SIGN and _tell_signer(challenge, phone):
         return "code, signer told"
     return "code"
+
+
+def petition_short(petition: Petition) -> str:
+    """The petition in a text message: its number, the deputy and the district, in the active language."""
+    return _("petition No. %(id)s to recall %(deputy)s (%(district)s)") % {
+        "id": petition.pk,
+        "deputy": petition.deputy.full_name,
+        "district": petition.district.name_local,
+    }
+
+
+def valid_minutes() -> int:
+    """How long a code is valid, in whole minutes (as the text message and the page say)."""
+    return max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
+
+
+def code_message(challenge: SigningChallenge, code: str) -> str:
+    """What the code is for, for how long, and that it is not to be shown to anyone: the service
+    and the action are named so that a code asked for by someone else is not typed in blindly."""
+    minutes = valid_minutes()
+    values = {
+        "service": _("Deputy recall petitions"),
+        "code": code,
+        "petition": petition_short(challenge.petition),
+        "valid": ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes},
+    }
+    if challenge.purpose == ChallengePurpose.WITHDRAW:
+        text = _("%(service)s: code %(code)s to WITHDRAW your signature from %(petition)s. Valid for %(valid)s.")
+    else:
+        text = _("%(service)s: code %(code)s to SIGN %(petition)s. Valid for %(valid)s.")
+    return (text % values) + " " + _("Do not share it.")
+
+
+def receipt_message(signature: Signature) -> str:
+    return _(
+        "%(service)s: your signature on %(petition)s has been received and awaits verification. "
+        "Receipt code: %(receipt)s. Check it at %(url)s"
+    ) % {
+        "service": _("Deputy recall petitions"),
+        "petition": petition_short(signature.petition),
+        "receipt": signing.format_receipt(signature.receipt),
+        # The check page opens with the receipt filled in (never the IIN).
+        "url": f"{settings.SITE_URL}/check/?receipt={signing.format_receipt(signature.receipt)}",
+    }
+
+
+def send_receipt(signature_id: int, language: str) -> str:
+    """Run by the notification worker after a signature on the web: the receipt, to the number
+    the signer confirmed (a repeat's typed number gets its own receipt, like a first)."""
+    signature = (
+        Signature.objects.select_related("petition__deputy", "petition__district")
+        .filter(pk=signature_id, channel=Channel.WEB, receipt__isnull=False)
+        .first()
+    )
+    phone = (signature.personal or {}).get("phone", "") if signature else ""
+    if not phone:
+        return "nothing"
+    with translation.override(language):
+        sms.send(phone, receipt_message(signature))
+    return "receipt"
 
 
 def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
@@ -189,16 +254,17 @@ def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
     return True
 
 
-def start_signing(petition_id: int, signer: signing.Signer) -> Started:
+def start_signing(petition_id: int, signer: signing.Signer, *, notify_outcome: bool = False) -> Started:
     """The first step on the web: check the petition, then have a code sent. The same work
-    and the same answer whether this IIN has signed or not: the worker tells a signer."""
+    and the same answer whether this IIN has signed or not: the worker tells a signer.
+    ``notify_outcome``: the signer asks to be texted the petition's outcome once signed."""
     signing.signable_petition(petition_id)
     with transaction.atomic():
         challenge = _create(
             purpose=ChallengePurpose.SIGN,
             petition_id=petition_id,
             voter_digest=signer.digest,
-            payload=signer.as_dict(),
+            payload={**signer.as_dict(), "notify_outcome": bool(notify_outcome)},
             phone=signer.phone,
         )
     return Started(challenge.token, challenge.phone_masked)
@@ -252,7 +318,17 @@ def _check_code(challenge: SigningChallenge, code: str) -> None:
     code = re.sub(r"\D", "", code or "")
     stored = challenge.code_hash
     if not challenge.can_confirm or not stored or not hmac.compare_digest(stored, _code_hash(challenge.token, code)):
-        raise ChallengeFailed(_("The code is not correct."), code="wrong_code")
+        used = SigningChallenge.objects.filter(pk=challenge.pk).values_list("attempts", flat=True).first() or 0
+        left = max(0, settings.RECALL_OTP_MAX_ATTEMPTS - used)
+        if not left:
+            raise ChallengeFailed(
+                _("The code is not correct, and no tries are left. Ask for a new code."), code="wrong_code"
+            )
+        raise ChallengeFailed(
+            ngettext("The code is not correct. %(n)s try left.", "The code is not correct. %(n)s tries left.", left)
+            % {"n": left},
+            code="wrong_code",
+        )
 
 
 def _complete(challenge: SigningChallenge) -> None:
@@ -272,7 +348,11 @@ def confirm_signing(token: str, code: str) -> Signature:
     signer = signing.Signer.from_dict(challenge.payload)
     with transaction.atomic():
         _complete(challenge)
-        return signing.sign_on_web(challenge.petition_id, signer, repeat_as_duplicate=True)
+        signature = signing.sign_on_web(challenge.petition_id, signer, repeat_as_duplicate=True)
+        if challenge.payload.get("notify_outcome"):
+            outcome_notices.subscribe(signature, challenge.language)
+        queue.after_commit(task_names.SEND_RECEIPT, signature.pk, challenge.language)
+    return signature
 
 
 # --- Checking and withdrawing -------------------------------------------------------------------

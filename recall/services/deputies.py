@@ -34,8 +34,8 @@ from accounts.models import Role, User
 
 from .. import jurisdiction, task_names
 from ..errors import IllegalTransition, InvalidInput, OutsideJurisdiction, PolicyViolation
-from ..models import PUBLIC_STATES, Deputy, DeputyAnswer, GroupDraft, Mandate, Petition, PetitionState
-from . import audit, public_cache, queue
+from ..models import PUBLIC_STATES, Deputy, DeputyAnswer, GroupDraft, Mandate, OutcomeEvent, Petition, PetitionState
+from . import audit, outcome_notices, public_cache, queue
 
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 # When the page's language has no text: Russian, then Kazakh, then English.
@@ -210,6 +210,8 @@ def publish_answer(petition: Petition, *, actor: Any, texts: dict[str, str]) -> 
             on_behalf=on_behalf,
         )
         public_cache.changed(petition.pk)
+        if last is None:  # signers who asked to hear the outcome are told of the first answer
+            outcome_notices.after_event(petition.pk, OutcomeEvent.ANSWER)
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
             queue.after_commit(task_names.SEND_ANSWER_NOTICE, petition.pk, answer.pk)
     return answer

@@ -146,8 +146,8 @@ def issue(
     statement = build_statement(
         petition_id=petition.pk,
         deputy=petition.deputy.full_name,
-        district=f"{district.body}, {district.name}",
-        grounds=petition.grounds_text,
+        district=f"{district.body_local}, {district.name_local}",
+        grounds=petition.grounds.text,
         date=timezone.localdate(),
         language=language,
         challenge=challenge,

@@ -238,7 +238,10 @@ def _summary_page(petition: Petition, *, printed_by: Any, checkpoint: LedgerChec
 
     line(_("Recall petition No. %(id)s: certified summary") % {"id": petition.pk}, font=bold, size=14, gap=9 * mm)
     line(_("Deputy: %(deputy)s") % {"deputy": petition.deputy})
-    line(_("District: %(district)s (%(region)s)") % {"district": petition.district, "region": petition.district.region})
+    line(
+        _("District: %(district)s (%(region)s)")
+        % {"district": petition.district, "region": petition.district.region_local}
+    )
     line(_("State: %(state)s") % {"state": petition.get_state_display()})
     if petition.window_start:
         line(

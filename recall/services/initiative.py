@@ -356,6 +356,8 @@ def submit(member: GroupDraftMember) -> Petition:
                 [draft.grounds[first_language]]
                 + [text for lang, text in draft.grounds.items() if lang != first_language]
             ),
+            # Each language travels on as it was given: the page shows the voter's.
+            grounds_translations={lang: text for lang, text in draft.grounds.items() if text},
             initiative_iins=[m.voter.personal["iin"] for m in members],
             contact_email=draft.contact_email,
             actor=None,

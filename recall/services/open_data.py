@@ -29,6 +29,8 @@ LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 ATTRIBUTION = "Deputy recall petitions service"
 
+# The Kazakh and Russian names beside the English ones (empty: not given in that language).
+NAME_COLUMNS = ["district_kk", "district_ru", "region_kk", "region_ru", "party_kk", "party_ru"]
 PETITION_COLUMNS = [
     "petition",
     "deputy",
@@ -47,6 +49,7 @@ PETITION_COLUMNS = [
     "invalid",
     "awaiting",
     "withdrawn",
+    *NAME_COLUMNS,
 ]
 DAILY_COLUMNS = ["petition", "day", "channel", "received", "valid", "invalid", "awaiting", "withdrawn"]
 DISTRICT_COLUMNS = [
@@ -58,6 +61,7 @@ DISTRICT_COLUMNS = [
     "petitions",
     "collecting",
     "valid",
+    *NAME_COLUMNS[:4],
 ]
 
 
@@ -87,6 +91,12 @@ def petitions() -> list[dict[str, Any]]:
                 "invalid": p.invalid_count,
                 "awaiting": p.awaiting_count,
                 "withdrawn": p.withdrawn_count,
+                "district_kk": p.district.name_kk,
+                "district_ru": p.district.name_ru,
+                "region_kk": p.district.region_kk,
+                "region_ru": p.district.region_ru,
+                "party_kk": p.deputy.party_kk,
+                "party_ru": p.deputy.party_ru,
             }
         )
     return rows
@@ -123,7 +133,20 @@ def districts() -> list[dict[str, Any]]:
             n_valid=Sum("petitions__valid_count", filter=public, default=0),
         )
         .order_by("code")
-        .values("code", "name", "region", "level", "registered_voters", "n_petitions", "n_collecting", "n_valid")
+        .values(
+            "code",
+            "name",
+            "region",
+            "level",
+            "registered_voters",
+            "n_petitions",
+            "n_collecting",
+            "n_valid",
+            "name_kk",
+            "name_ru",
+            "region_kk",
+            "region_ru",
+        )
     )
     return [
         {
@@ -135,6 +158,10 @@ def districts() -> list[dict[str, Any]]:
             "petitions": r["n_petitions"],
             "collecting": r["n_collecting"],
             "valid": r["n_valid"],
+            "district_kk": r["name_kk"],
+            "district_ru": r["name_ru"],
+            "region_kk": r["region_kk"],
+            "region_ru": r["region_ru"],
         }
         for r in rows
     ]

@@ -29,7 +29,7 @@ from ..models import (
     SignatureState,
     Voter,
 )
-from . import audit, counts, ledger, lifecycle, signing
+from . import audit, counts, ledger, lifecycle, outcome_notices, signing
 
 SS = SignatureState
 
@@ -130,6 +130,7 @@ def withdraw_by_signer(signature_id: int, *, through: str = "signer") -> Signatu
         now = timezone.now()
         Signature.objects.filter(pk=signature.pk).update(state=SS.WITHDRAWN, ground="", withdrawn_at=now)
         _count(signature, old, SS.WITHDRAWN)
+        outcome_notices.cancel(signature.pk)
         audit.record("signature.withdrawn", system_label=through, petition_id=petition.pk, obj=signature, previous=old)
     signature.refresh_from_db()
     return signature

@@ -111,7 +111,7 @@ def batch_pdf(batch: SheetBatch, *, language: str) -> bytes:
         heading = _("Petition No. %(id)s to recall %(deputy)s, %(district)s") % {
             "id": petition.pk,
             "deputy": petition.deputy.full_name,
-            "district": petition.district.name,
+            "district": petition.district.name_local,
         }
         for number in range(batch.first_number, batch.last_number + 1):
             top = height - 15 * mm

@@ -43,6 +43,13 @@ class SignForm(forms.Form):
         ),
         error_messages={"required": _("The signature cannot be verified without your consent.")},
     )
+    notify_outcome = forms.BooleanField(
+        label=_(
+            "Tell me the outcome by text message: the deputy's answer, the threshold reached, the certification "
+            "and the result of the vote."
+        ),
+        required=False,
+    )
 
     def clean(self) -> dict[str, Any]:
         """The signer's data is checked by the signing service's one rule

@@ -15,7 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import BodyLevel, ChallengePurpose, DeputyStatus, District, EdsChallenge, SigningChallenge
+from ..models import (
+    BodyLevel,
+    ChallengePurpose,
+    DeputyStatus,
+    District,
+    EdsChallenge,
+    OutcomeSubscription,
+    Signature,
+    SignatureState,
+    SigningChallenge,
+)
 from ..selectors import (
     browse_choices,
     browse_petitions,
@@ -160,7 +170,9 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             try:
-                started = challenges.start_signing(petition.pk, form.signer)
+                started = challenges.start_signing(
+                    petition.pk, form.signer, notify_outcome=form.cleaned_data["notify_outcome"]
+                )
             except DomainError as error:
                 _show(form, error)
             else:
@@ -269,7 +281,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             if error.field is None:
                 error.field = "code"
             _show(form, error)
-    return render(request, "recall/confirm.html", {"challenge": challenge, "form": form, "notice": notice})
+    context = {
+        "challenge": challenge,
+        "form": form,
+        "notice": notice,
+        "valid_minutes": challenges.valid_minutes(),
+    }
+    return render(request, "recall/confirm.html", context)
 
 
 def receipt(request: HttpRequest) -> HttpResponse:
@@ -277,14 +295,28 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if not data:
         return redirect("recall:home")
     petition = public_petitions().filter(pk=data["petition"]).first()
+    # The state as its signer sees it on the check page: "counted" only once it is decided.
+    signature = Signature.objects.filter(receipt=data["receipt"]).first()
+    state = challenges.as_seen_by_signer(signature).state if signature else SignatureState.RECEIVED
     return render(
-        request, "recall/receipt.html", {"receipt": signing.format_receipt(data["receipt"]), "petition": petition}
+        request,
+        "recall/receipt.html",
+        {
+            "receipt": signing.format_receipt(data["receipt"]),
+            "petition": petition,
+            "state_label": SignatureState(state).label,
+            "decided": state != SignatureState.RECEIVED,
+            "outcome_notices": signature is not None
+            and OutcomeSubscription.objects.filter(signature=signature).exists(),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
-    form = CheckForm(request.POST or None)
+    # "Check my signature" on the receipt page links here with ?receipt= (never the IIN).
+    initial = {"receipt": signing.format_receipt(signing.normalize_receipt(request.GET.get("receipt", "")))}
+    form = CheckForm(request.POST or None, initial=initial)
     found: Any = None
     if request.method == "POST":
         if ratelimit.exceeded(request, "check"):

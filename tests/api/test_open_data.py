@@ -57,3 +57,19 @@ def test_no_personal_data_in_any_file(client, collecting, voters):
             assert signature.personal["iin"] not in body
             assert signature.personal["full_name"] not in body
             assert signature.receipt not in body
+
+
+def test_the_names_come_in_kazakh_and_russian_too(client, collecting):
+    from recall.models import District
+
+    District.objects.filter(pk=collecting.district_id).update(name_ru="Карагандинский округ № 1", region_kk="")
+    (row,) = client.get("/api/v1/open-data/petitions.json").json()["rows"]
+    assert (row["district"], row["district_ru"], row["district_kk"]) == (
+        "Karaganda No. 1",
+        "Карагандинский округ № 1",
+        "",
+    )
+    (line,) = rows_of(client.get("/api/v1/open-data/petitions.csv"))
+    assert line["district_ru"] == "Карагандинский округ № 1" and "party_kk" in line
+    districts = client.get("/api/v1/open-data/districts.json").json()["rows"]
+    assert next(r for r in districts if r["district_code"] == "K-1")["district_ru"] == "Карагандинский округ № 1"

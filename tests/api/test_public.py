@@ -55,6 +55,11 @@ def test_districts_and_deputies_are_public(api, collecting):
         "level": "mazhilis",
         "body": "Mazhilis of the Parliament",
         "registered_voters": 100,
+        # No Kazakh or Russian names given: each language falls back to the English.
+        "names": {
+            lang: {"name": "Karaganda No. 1", "region": "Karaganda Region", "body": "Mazhilis of the Parliament"}
+            for lang in ("kk", "ru", "en")
+        },
         "by_elections": [],
     }
     deputies = api.get("/api/v1/deputies/?district=K-1").json()

@@ -91,7 +91,7 @@ def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
         started = challenges.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
     assert started.phone_masked == "+7 ••• ••• •• 77"
     to_entered, to_recorded = sms.outbox[-2:]
-    assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Your confirmation code")
+    assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Deputy recall petitions: code")
     assert to_recorded.phone == "+77011234567" and "asked to sign" in to_recorded.text  # the real signer learns
     code = re.search(r"\d{6}", to_entered.text).group()
     repeat = challenges.confirm_signing(started.token, code)
@@ -244,3 +244,51 @@ def test_a_confirmation_raced_by_another_is_stored_as_a_repeat(collecting, voter
     counted = challenges.confirm_signing(second.token, code_from_outbox())
     repeat = challenges.confirm_signing(first.token, first_code)
     assert repeat.duplicate_of_id == counted.pk
+
+
+def test_the_code_message_names_the_service_the_petition_the_action_and_how_long(
+    collecting, voters, django_capture_on_commit_callbacks, settings
+):
+    settings.RECALL_OTP_TTL_SECONDS = 600
+    with django_capture_on_commit_callbacks(execute=True):
+        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    text = sms.outbox[-1].text
+    assert text.startswith("Deputy recall petitions: code ")
+    assert f"to SIGN petition No. {collecting.pk} to recall {collecting.deputy.full_name} (Karaganda No. 1)" in text
+    assert "Valid for 10 minutes. Do not share it." in text
+    with django_capture_on_commit_callbacks(execute=True):
+        signature = challenges.confirm_signing(started.token, code_from_outbox())
+    with django_capture_on_commit_callbacks(execute=True):
+        challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+    assert "to WITHDRAW your signature from petition No." in sms.outbox[-1].text
+
+
+def test_the_receipt_is_texted_after_signing(collecting, voters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    with django_capture_on_commit_callbacks(execute=True):
+        signature = challenges.confirm_signing(started.token, code_from_outbox())
+    receipt = sms.outbox[-1]
+    assert receipt.phone == "+77011234567"
+    assert signing.format_receipt(signature.receipt) in receipt.text
+    assert "has been received and awaits verification" in receipt.text and "/check/" in receipt.text
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "3 tries left"), ("ru", "Осталось 3 попытки")])
+def test_a_wrong_code_says_how_many_tries_are_left(
+    collecting, voters, django_capture_on_commit_callbacks, settings, language, expected
+):
+    from django.utils import translation
+
+    settings.RECALL_OTP_MAX_ATTEMPTS = 4
+    with django_capture_on_commit_callbacks(execute=True):
+        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+    wrong = f"{(int(code_from_outbox()) + 1) % 1_000_000:06d}"
+    with translation.override(language):
+        with pytest.raises(ChallengeFailed, match=expected):
+            challenges.confirm_signing(started.token, wrong)
+        for left in ("2", "1"):
+            with pytest.raises(ChallengeFailed, match=left):
+                challenges.confirm_signing(started.token, wrong)
+    with pytest.raises(ChallengeFailed, match="no tries are left"):
+        challenges.confirm_signing(started.token, wrong)

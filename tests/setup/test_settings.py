@@ -62,6 +62,16 @@ print("names-check", without, len(review), sum(s.name_parts is None for s in rev
 """
 
 
+DEMO_NAMES = """
+from recall.models import Deputy, District, Petition
+d = District.objects.get(code="MZ-09")
+print("demo-names", d.region_kk, "|", d.region_ru, "|", d.region)
+print("demo-party", Deputy.objects.exclude(party="").exclude(party_kk="").exists())
+p = Petition.objects.get(district__code="MZ-19")
+print("demo-grounds", bool(p.grounds_text_kk and p.grounds_text_ru), bool(p.grounds_text_en))
+"""
+
+
 def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
     assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
@@ -74,6 +84,11 @@ def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
     names = manage("shell", "-c", NAME_CHECK, env=env)
     found = [line.split()[1:] for line in names.stdout.splitlines() if line.startswith("names-check")]
     assert found and found[0][0] == "0" and int(found[0][1]) > 0 and found[0][2] == "0", names.stdout + names.stderr
+    # The demo names its places, bodies and parties in three languages; one petition's grounds
+    # are not given in English (its English page notes the fallback).
+    shown = manage("shell", "-c", DEMO_NAMES, env=env).stdout
+    assert "demo-names Қарағанды облысы | Карагандинская область | Karaganda Region" in shown, shown
+    assert "demo-party True" in shown and "demo-grounds True False" in shown, shown
     again = manage("load_demo", env=env)
     assert "already loaded" in again.stdout
     key = manage("create_api_key", "Demo partner", "--scopes", "read,sign", env=env)

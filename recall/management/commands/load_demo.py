@@ -75,6 +75,50 @@ DEPUTY_NAMES = [
 PARTIES = ["Amanat", "Auyl", "Respublica", "Ak Zhol", "People's Party of Kazakhstan", "NSDP", ""]
 
 
+def party_names(party: str) -> dict[str, str]:
+    kk, ru = demo_data.PARTY_NAMES.get(party, ("", ""))
+    return {"party": party, "party_kk": kk, "party_ru": ru}
+
+
+# The demo's grounds in Kazakh and Russian, by their English text (the statement as applied).
+GROUNDS_TRANSLATIONS: dict[str, tuple[str, str]] = {
+    "The deputy promised to have the Karaganda–Temirtau road rebuilt by 2025 and has not raised "
+    "it once in the Mazhilis; he missed 40% of plenary sessions in 2025.": (
+        "Депутат Қарағанды–Теміртау жолын 2025 жылға дейін қайта салуға уәде берді, бірақ Мәжілісте бұл "
+        "мәселені бірде-бір рет көтерген жоқ; 2025 жылы жалпы отырыстардың 40%-ына қатыспады.",
+        "Депутат обещал добиться реконструкции дороги Караганда–Темиртау к 2025 году и ни разу не поднял "
+        "этот вопрос в Мажилисе; в 2025 году он пропустил 40% пленарных заседаний.",
+    ),
+    "The deputy voted for building over the only public garden of the district after promising to protect it.": (
+        "Депутат округтегі жалғыз саябақты қорғауға уәде беріп, оның орнына құрылыс салуға дауыс берді.",
+        "Депутат обещал защитить единственный сквер округа, а затем проголосовал за его застройку.",
+    ),
+    "Not one of the five district promises was kept.": (
+        "Округке берілген бес уәденің бірде-біреуі орындалмады.",
+        "Ни одно из пяти обещаний, данных округу, не выполнено.",
+    ),
+    "The deputy was convicted of an administrative offence.": (
+        "Депутат әкімшілік құқық бұзушылық үшін жазаланды.",
+        "Депутат привлечён к ответственности за административное правонарушение.",
+    ),
+    "The programme promised a clinic in the micro-district; nothing has been done.": (
+        "Бағдарламада шағын ауданда емхана салу уәде етілген еді; ештеңе жасалған жоқ.",
+        "Программа обещала поликлинику в микрорайоне; ничего не сделано.",
+    ),
+    "Petition filed with an incomplete initiative group.": (
+        "Өтініш бастамашыл топ толық жасақталмай тұрып берілді.",
+        "Заявление подано неполной инициативной группой.",
+    ),
+}
+# Grounds given in Kazakh and Russian only: the English page notes that it shows them in Russian.
+NOT_IN_ENGLISH = {
+    "The deputy has not held a single reception of voters since the election.": (
+        "Депутат сайлаудан бері сайлаушыларды бірде-бір рет қабылдаған жоқ.",
+        "Депутат со дня выборов не провёл ни одного приёма избирателей.",
+    ),
+}
+
+
 class Command(BaseCommand):
     help = "Load synthetic demo data (skipped if demo data is already there, unless --force)."
 
@@ -112,7 +156,8 @@ class Command(BaseCommand):
         for row in demo_data.district_rows():
             district, _ = District.objects.update_or_create(
                 code=row["code"],
-                defaults={k: row[k] for k in ("name", "region", "level", "body")},
+                defaults={k: row[k] for k in District.TRANSLATED + ("level",)}
+                | {f"{k}_{lang}": row[f"{k}_{lang}"] for k in District.TRANSLATED for lang in ("kk", "ru")},
             )
             out[district.code] = district
         return out
@@ -123,7 +168,7 @@ class Command(BaseCommand):
                 district=district,
                 defaults={
                     "full_name": DEPUTY_NAMES[i % len(DEPUTY_NAMES)] if i < len(DEPUTY_NAMES) else self.name(rng),
-                    "party": rng.choice(PARTIES),
+                    **party_names(rng.choice(PARTIES)),
                     "mandate": Mandate.SINGLE,
                     "level": district.level,
                     "term_start": TERM_START,
@@ -134,7 +179,7 @@ class Command(BaseCommand):
             Deputy.objects.get_or_create(
                 full_name=self.name(rng),
                 defaults={
-                    "party": party,
+                    **party_names(party),
                     "mandate": Mandate.PARTY_LIST,
                     "level": "mazhilis",
                     "term_start": TERM_START,
@@ -202,10 +247,17 @@ class Command(BaseCommand):
 
     def apply(self, code: str, grounds: str, text: str, members: int = 35) -> Petition:
         deputy = Deputy.objects.get(district__code=code, mandate=Mandate.SINGLE)
+        if text in NOT_IN_ENGLISH:
+            kk, ru = NOT_IN_ENGLISH[text]
+            text, translations = ru, {"kk": kk, "ru": ru}
+        else:
+            kk, ru = GROUNDS_TRANSLATIONS[text]
+            translations = {"kk": kk, "ru": ru, "en": text}
         return lifecycle.apply(
             deputy=deputy,
             grounds_category=grounds,
             grounds_text=text,
+            grounds_translations=translations,
             initiative_iins=self.members(code, members),
             contact_email=f"initiative-{code.lower()}@example.kz",
             actor=None,

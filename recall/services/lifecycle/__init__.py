@@ -12,6 +12,7 @@ Callers use the names re-exported here. See docs/domain.md, "The petition's life
 
 from .applications import (
     FAILED_ATTEMPT_STATES,
+    GROUNDS_LANGUAGES,
     apply,
     check_application,
     refuse,
@@ -41,6 +42,7 @@ STEP_SERVICES = {
 }
 
 __all__ = [
+    "GROUNDS_LANGUAGES",
     "FAILED_ATTEMPT_STATES",
     "STEP_SERVICES",
     "TRANSITIONS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +41,17 @@ from .transitions import move
 S = PetitionState
 # Outcomes after which the same deputy cannot face a new attempt for the policy's cooldown.
 FAILED_ATTEMPT_STATES = (S.EXPIRED, S.INSUFFICIENT, S.RETAINED)
+GROUNDS_LANGUAGES = ("kk", "ru", "en")
+
+
+def grounds_columns(translations: Mapping[str, str]) -> dict[str, str]:
+    """The grounds_text_<language> columns from a {language: text} mapping."""
+    unknown = set(translations) - set(GROUNDS_LANGUAGES)
+    if unknown:
+        raise InvalidInput(
+            _("Grounds can be given in Kazakh, Russian and English only."), field="grounds_text", code="invalid"
+        )
+    return {f"grounds_text_{lang}": (translations.get(lang) or "").strip() for lang in GROUNDS_LANGUAGES}
 
 
 def required_signatures(registered_voters: int, threshold_percent: Decimal) -> int:
@@ -57,8 +68,11 @@ def apply(
     contact_email: str = "",
     actor: Any | None,
     applied_at: dt.datetime | None = None,
+    grounds_translations: Mapping[str, str] | None = None,
 ) -> Petition:
-    """Record an initiative group's application (the commission then registers or refuses it)."""
+    """Record an initiative group's application (the commission then registers or refuses it).
+    ``grounds_translations``: the statement in each language it was given in ({"kk": ...}),
+    shown in the page's language; ``grounds_text`` is the statement as applied."""
     jurisdiction.authorize(actor, deputy.district_id)
     members = check_application(deputy=deputy, initiative_iins=initiative_iins)
     policy = policy_for(deputy.level)
@@ -70,6 +84,7 @@ def apply(
                 district_id=deputy.district_id,
                 grounds_category=grounds_category,
                 grounds_text=grounds_text.strip(),
+                **grounds_columns(grounds_translations or {}),
                 contact_email=contact_email,
                 applied_at=applied_at,
                 registration_due=local_date(applied_at) + dt.timedelta(days=policy.registration_days),
@@ -229,7 +244,14 @@ def withdraw(petition: Petition, *, actor: Any | None, reason: str) -> Petition:
     return move(petition, "withdraw", actor=actor, reason=reason)
 
 
-EDITABLE_WHILE_APPLIED = ("grounds_category", "grounds_text", "contact_email")
+EDITABLE_WHILE_APPLIED = (
+    "grounds_category",
+    "grounds_text",
+    "grounds_text_kk",
+    "grounds_text_ru",
+    "grounds_text_en",
+    "contact_email",
+)
 
 
 def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> Petition:

@@ -33,7 +33,7 @@ from accounts.models import User
 from ... import jurisdiction, task_names
 from ...errors import IllegalTransition, InvalidInput
 from ...models import OPEN_STATES, GroupDraft, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, ledger, public_cache, queue, webhooks
+from .. import audit, ledger, outcome_notices, public_cache, queue, webhooks
 
 S = PetitionState
 
@@ -223,6 +223,8 @@ def move(
         # The deputy is told of the registration (and, in apply(), of the application).
         if target == S.REGISTERED and User.objects.filter(deputy_id=petition.deputy_id).exists():
             queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, target)
+        # Signers who asked to hear the outcome (recall.services.outcome_notices).
+        outcome_notices.after_state_change(petition.pk, target)
     return petition
 
 
