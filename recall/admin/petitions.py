@@ -9,6 +9,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,13 +17,14 @@ from ..audit_labels import actor_name
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
+    FINAL_STATES,
     InitiativeMember,
     Petition,
     PetitionState,
     PetitionTransition,
     RecallVote,
 )
-from ..services import lifecycle
+from ..services import lifecycle, retention
 from .base import ReadOnlyAdmin, ScopedAdmin
 from .petition_tools import PetitionToolsMixin
 
@@ -137,6 +139,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "awaiting",
         "progress",
         "window_end",
+        "personal_data",
     ]
     list_display_links = ["id", "deputy"]
     list_filter = ["state", "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
@@ -165,6 +168,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "review_count",
         "withdrawn_count",
         "counts_reconciled_at",
+        "personal_data",
     ]
     fieldsets = [
         (None, {"fields": ["deputy", "district", "state"]}),
@@ -199,12 +203,27 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                 ]
             },
         ),
+        (_("Personal data"), {"fields": ["personal_data"]}),
     ]
     change_form_template = "admin/recall/petition/change_form.html"
 
     @admin.display(description=_("district"), ordering="district__code")
     def district_code(self, obj: Petition) -> str:
         return obj.district.code
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return retention.with_purge_facts(super().get_queryset(request))
+
+    @admin.display(description=_("personal data"))
+    def personal_data(self, obj: Petition) -> str:
+        """Kept, with the purge date once the petition is final; or when it was destroyed."""
+        destroyed = obj.data_key_destroyed_at if hasattr(obj, "data_key_destroyed_at") else retention.destroyed_at(obj)
+        if destroyed is not None:
+            return _("destroyed on %(date)s") % {"date": formats.date_format(timezone.localtime(destroyed))}
+        day = retention.purge_date(obj, at=getattr(obj, "final_state_at", None)) if obj.state in FINAL_STATES else None
+        if day is None:
+            return _("kept: not yet final")
+        return _("to be destroyed on %(date)s") % {"date": formats.date_format(day)}
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,6 @@ from ..models import (
     PetitionDataKey,
     PetitionTransition,
     SheetBatch,
-    Signature,
     SigningChallenge,
     policy_for,
 )
@@ -62,10 +61,7 @@ def final_at(petition: Petition) -> dt.datetime | None:
     stamp = getattr(petition, "final_state_at", None)
     if stamp is not None:
         return stamp
-    return (
-        PetitionTransition.objects.filter(petition=petition, to_state=petition.state)
-        .aggregate(at=Max("at"))["at"]
-    )
+    return PetitionTransition.objects.filter(petition=petition, to_state=petition.state).aggregate(at=Max("at"))["at"]
 
 
 def purge_date(petition: Petition, *, at: dt.datetime | None = None) -> dt.date | None:
@@ -89,21 +85,26 @@ class Due:
     signatures: int
 
 
-def due(as_of: dt.date | None = None) -> list[Due]:
-    """Final petitions whose purge date is on or before ``as_of`` (today), not yet purged,
-    with their number of signatures: what a purge run would destroy."""
-    as_of = as_of or timezone.localdate()
+def with_purge_facts(petitions: QuerySet[Petition]) -> QuerySet[Petition]:
+    """Petitions annotated with when they reached their final state (``final_state_at``) and
+    when their personal data was destroyed (``data_key_destroyed_at``): one query for a list."""
     last_final = (
         PetitionTransition.objects.filter(petition=OuterRef("pk"), to_state=OuterRef("state"))
         .order_by("-at")
         .values("at")[:1]
     )
+    return petitions.annotate(final_state_at=Subquery(last_final), data_key_destroyed_at=F("data_key__destroyed_at"))
+
+
+def due(as_of: dt.date | None = None) -> list[Due]:
+    """Final petitions whose purge date is on or before ``as_of`` (today), not yet purged,
+    with their number of signatures: what a purge run would destroy."""
+    as_of = as_of or timezone.localdate()
     petitions = (
-        Petition.objects.filter(state__in=FINAL_STATES)
-        .exclude(data_key__destroyed_at__isnull=False)
+        with_purge_facts(Petition.objects.filter(state__in=FINAL_STATES))
+        .filter(data_key_destroyed_at__isnull=True, final_state_at__isnull=False)
         .select_related("deputy", "district")
-        .annotate(final_state_at=Subquery(last_final), signature_total=Count("signatures"))
-        .filter(final_state_at__isnull=False)
+        .annotate(signature_total=Count("signatures"))
         .order_by("pk")
     )
     found = []
@@ -123,7 +124,9 @@ _CLEAR_SIGNATURES = """
 """
 
 
-def purge(petition_id: int, *, actor: Any | None = None, system_label: str = audit.SYSTEM, as_of: dt.date | None = None) -> int | None:
+def purge(
+    petition_id: int, *, actor: Any | None = None, system_label: str = audit.SYSTEM, as_of: dt.date | None = None
+) -> int | None:
     """Destroy the petition's personal data (see the module's text) if its purge date has
     come by ``as_of`` (today). Returns the number of signatures purged, or None when there was
     nothing to do (already purged, or raced by another run). Raises InvalidInput for a
