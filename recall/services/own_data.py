@@ -59,13 +59,15 @@ def _purge_of(petition_id: int | None) -> Destroyed | None:
 @dataclass(frozen=True)
 class Entry:
     index: int
-    leaf_hash: str
+    leaf_hash: str  # base64, as the ledger's API serves it
+    text: str  # the entry as stored: canonical JSON (recall.ledger.entries)
     event: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Report:
     signature: Signature
+    receipt: str  # as printed on the receipt page
     personal: dict[str, Any]
     purge_date: dt.date | None
     entries: list[Entry]
@@ -86,7 +88,8 @@ def ledger_entries(signature: Signature) -> list[Entry]:
     found = []
     for index, leaf_hash, data in rows:
         entries.decode(bytes(data))  # canonical version 1, or EntryError
-        found.append(Entry(index, base64.b64encode(bytes(leaf_hash)).decode(), json.loads(bytes(data))))
+        text = bytes(data).decode()
+        found.append(Entry(index, base64.b64encode(bytes(leaf_hash)).decode(), text, json.loads(text)))
     if signature.hidden_repeat:
         # Shown like a first signature (challenges.as_seen_by_signer): its decisions are not.
         found = [e for e in found if e.event.get("type") == "received"]
@@ -98,4 +101,5 @@ def report(signature_id: int) -> Report:
         Signature.objects.select_related("petition__deputy", "petition__district").get(pk=signature_id)
     )
     personal = dict(signature.personal or {})
-    return Report(signature, personal, retention.purge_date(signature.petition), ledger_entries(signature))
+    receipt = signing.format_receipt(signature.receipt or "")
+    return Report(signature, receipt, personal, retention.purge_date(signature.petition), ledger_entries(signature))
