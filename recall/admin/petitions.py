@@ -139,7 +139,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "awaiting",
         "progress",
         "window_end",
-        "personal_data",
+        "purge_on",
     ]
     list_display_links = ["id", "deputy"]
     list_filter = ["state", "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
@@ -224,6 +224,22 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         if day is None:
             return _("kept: not yet final")
         return _("to be destroyed on %(date)s") % {"date": formats.date_format(day)}
+
+    @admin.display(description=_("purge date"))
+    def purge_on(self, obj: Petition) -> str:
+        """The list's short form of ``personal_data``: the day, with the full text as a tooltip."""
+        destroyed = getattr(obj, "data_key_destroyed_at", None)
+        day = destroyed and timezone.localtime(destroyed).date()
+        if day is None and obj.state in FINAL_STATES:
+            day = retention.purge_date(obj, at=getattr(obj, "final_state_at", None))
+        if day is None:
+            return format_html('<span title="{}">—</span>', _("kept: not yet final"))
+        return format_html(
+            '<span title="{}">{}{}</span>',
+            self.personal_data(obj),
+            "✓ " if destroyed else "",
+            formats.date_format(day, "SHORT_DATE_FORMAT"),
+        )
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:

@@ -23,7 +23,8 @@ skipped. The nightly beat job and ``manage.py purge_personal_data`` both call ``
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -46,10 +47,14 @@ from ..models import (
     PetitionDataKey,
     PetitionTransition,
     SheetBatch,
+    Signature,
+    SignatureState,
     SigningChallenge,
     policy_for,
 )
 from . import audit
+
+logger = logging.getLogger(__name__)
 
 ACTION = "petition.personal_data_purged"
 
@@ -143,6 +148,12 @@ def purge(
             raise InvalidInput(
                 _("The personal data of this petition is kept until %(date)s.") % {"date": day}, code="not_due"
             )
+        if Signature.objects.filter(petition_id=petition_id, state=SignatureState.RECEIVED).exists():
+            # Verification would judge them without the data (and change the counts after the purge).
+            raise InvalidInput(
+                _("Some signatures of this petition still await verification: its personal data is kept until then."),
+                code="awaiting_verification",
+            )
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(_CLEAR_SIGNATURES, [petition_id])
@@ -186,6 +197,8 @@ def purge(
 class Run:
     due: list[Due]
     purged: dict[int, int]
+    # Petitions due but kept for now, with the reason (signatures still awaiting verification).
+    skipped: dict[int, str] = field(default_factory=dict)
 
 
 def purge_due(
@@ -194,9 +207,15 @@ def purge_due(
     """Purge every petition due by ``as_of`` (today); a dry run only lists them."""
     found = due(as_of)
     purged: dict[int, int] = {}
+    skipped: dict[int, str] = {}
     if not dry_run:
         for item in found:
-            done = purge(item.petition.pk, actor=actor, system_label=system_label, as_of=as_of)
+            try:
+                done = purge(item.petition.pk, actor=actor, system_label=system_label, as_of=as_of)
+            except InvalidInput as error:  # one petition kept must not stop the others
+                logger.warning("personal data of petition %s kept: %s", item.petition.pk, error.message)
+                skipped[item.petition.pk] = str(error.message)
+                continue
             if done is not None:
                 purged[item.petition.pk] = done
-    return Run(found, purged)
+    return Run(found, purged, skipped)

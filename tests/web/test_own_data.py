@@ -100,6 +100,7 @@ def test_an_ended_petition_shows_the_purge_date_then_that_the_data_was_destroyed
     client, collecting, voters, alice, django_capture_on_commit_callbacks
 ):
     signature = _signed(collecting, voters[10])
+    verification.verify_all()
     lifecycle.withdraw(Petition.objects.get(pk=collecting.pk), actor=alice, reason="The group withdrew.")
     day = retention.purge_date(Petition.objects.get(pk=collecting.pk))
     page = _open(client, signature, voters[10], django_capture_on_commit_callbacks)
@@ -115,3 +116,20 @@ def test_an_ended_petition_shows_the_purge_date_then_that_the_data_was_destroyed
         html = page.content.decode()
         assert 'data-testid="data-destroyed"' in html and "was destroyed on" in html
         assert voters[10].personal["full_name"] not in html and PHONE not in html
+
+
+def test_the_pages_speak_kazakh_and_russian(client, collecting, voters, django_capture_on_commit_callbacks):
+    signature = _signed(collecting, voters[10])
+    english = ("See everything the service holds", "What you gave", "When it will be destroyed", "public ledger")
+    for language, heading in (("kk", "Менің деректерім"), ("ru", "Мои данные")):
+        form = client.get(f"/{language}/my-data/").content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            started = client.post(
+                f"/{language}/my-data/", {"receipt": signature.receipt, "iin": voters[10].personal["iin"]}
+            )
+        confirm = client.get(started.url).content.decode()
+        view = client.get(client.post(started.url, {"code": code_from_outbox()}).url).content.decode()
+        for html in (form, view):
+            assert heading in html
+            assert not [text for text in english if text in html]
+        assert "Show my data" not in confirm

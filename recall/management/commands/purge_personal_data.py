@@ -44,5 +44,7 @@ class Command(BaseCommand):
                     f"petition {item.petition.pk} ({item.petition.get_state_display()}, purge date "
                     f"{item.purge_date.isoformat()}): {verb} {count} signatures"
                 )
+        for petition_id, reason in run.skipped.items():
+            self.stdout.write(f"petition {petition_id} kept: {reason}")
         total = len(run.due) if dry_run else len(run.purged)
         self.stdout.write(f"{total} petitions {verb}")
