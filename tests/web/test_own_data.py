@@ -133,3 +133,22 @@ def test_the_pages_speak_kazakh_and_russian(client, collecting, voters, django_c
             assert heading in html
             assert not [text for text in english if text in html]
         assert "Show my data" not in confirm
+
+
+def test_a_hidden_repeat_looks_like_a_first_signature_here_too(
+    client, collecting, voters, django_capture_on_commit_callbacks
+):
+    """Someone who typed a known IIN and their own phone got a marked duplicate's receipt: the
+    own-data page must not tell them, through its state or its ledger entries, that the IIN
+    had signed (README, "Who signed stays private")."""
+    _signed(collecting, voters[10])
+    stranger = "+77019990000"
+    repeat = signing.sign_on_web(collecting.pk, signer_of(voters[10], phone=stranger), repeat_as_duplicate=True)
+    assert repeat.duplicate_of_id is not None
+    verification.verify_all()
+    ledger.sign_due_checkpoints()
+    page = _open(client, repeat, voters[10], django_capture_on_commit_callbacks)
+    assert sms.outbox[-1].phone == stranger
+    assert "<dd>valid</dd>" in page and "duplicate" not in page
+    assert "&quot;type&quot;:&quot;received&quot;" in page
+    assert "&quot;counted&quot;:false" not in page and "&quot;type&quot;:&quot;decided&quot;" not in page
