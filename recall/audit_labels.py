@@ -22,6 +22,7 @@ ACTIONS: dict[str, Promise] = {
     "petition.applied": _("application filed"),
     "petition.details_changed": _("petition details changed"),
     "petition.milestone": _("milestone reached"),
+    "petition.personal_data_purged": _("personal data destroyed"),
     "petition.state_changed": _("petition state changed"),
     "recall_vote.recorded": _("recall vote result recorded"),
     "register.imported": _("voter register imported"),
@@ -40,6 +41,8 @@ ACTIONS: dict[str, Promise] = {
 
 SYSTEM_ACTORS: dict[str, Promise] = {
     "system": _("the system"),
+    "beat": _("the nightly job"),
+    "purge_personal_data": _("the purge command"),
     "reconciliation": _("count reconciliation"),
     "signer": _("the signer"),
     "verification": _("signature verification"),

@@ -4,6 +4,14 @@ IINs are looked up and compared by an HMAC-SHA256 digest under RECALL_IIN_KEY; n
 dates are compared the same way so verification can match them in SQL. Everything a person
 typed is stored encrypted with Fernet (AES-128-CBC + HMAC); RECALL_ENCRYPTION_KEYS lists the
 keys newest first, so a new key can be introduced and old rows rotated without downtime.
+
+Personal data of a petition (its signatures, their EDS material, its one-time-code requests) is
+encrypted under a data key of its own (``PetitionDataKey``), stored wrapped by the master keys.
+Such a token is ``p<petition id>:<Fernet token>``; a bare Fernet token is under the master keys
+(the register, secrets, and rows written before data keys existed, which still decrypt).
+Destroying a petition's data key makes every copy of its tokens unreadable, backups included
+(crypto-shredding, recall.services.retention); rotating the master keys re-wraps the data keys
+and leaves the rows alone.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import functools
 import hmac
 import json
 import re
+import threading
+import time
 import unicodedata
 from typing import Any
 
@@ -94,55 +104,201 @@ def _fernet() -> MultiFernet:
 def _reset_keys(*, setting: str, **kwargs: Any) -> None:
     if setting == "RECALL_ENCRYPTION_KEYS":
         _fernet.cache_clear()
+        forget_data_keys()
     elif setting == "RECALL_IIN_KEY":
         _digest_key.cache_clear()
         _name_digest.cache_clear()
 
 
-def encrypt(data: dict) -> str:
-    return _fernet().encrypt(json.dumps(data, separators=(",", ":")).encode()).decode()
+def _dumps(data: dict) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def encrypt(data: dict, *, petition_id: int | None = None) -> str:
+    """A token under the petition's data key, or under the master keys without a petition."""
+    if petition_id is None:
+        return _fernet().encrypt(_dumps(data)).decode()
+    return f"{DATA_KEY_PREFIX}{petition_id}:{data_key(petition_id).encrypt(_dumps(data)).decode()}"
 
 
 def decrypt(token: str) -> dict:
+    petition_id, body = split_token(token)
+    fernet = _fernet() if petition_id is None else data_key(petition_id, create=False)
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
+        return json.loads(fernet.decrypt(body.encode()))
     except InvalidToken as exc:
         raise ImproperlyConfigured("Personal data cannot be decrypted with RECALL_ENCRYPTION_KEYS.") from exc
 
 
 def rotate(token: str) -> str:
-    """Re-encrypt a token under the newest key."""
+    """Re-encrypt a master-key token under the newest key (a data-key token is left as it is:
+    rotating the master keys re-wraps its data key instead)."""
+    if split_token(token)[0] is not None:
+        return token
     return _fernet().rotate(token.encode()).decode()
 
 
+# --- Per-petition data keys ----------------------------------------------------------------------
+
+DATA_KEY_PREFIX = "p"
+# A Fernet token is URL-safe base64 and never holds ":", so the prefix cannot be mistaken.
+_DATA_TOKEN = re.compile(r"^p(\d+):(.*)$", re.DOTALL)
+
+
+def split_token(token: str) -> tuple[int | None, str]:
+    """(petition id, Fernet token) of a data-key token; (None, token) for a master-key one."""
+    match = _DATA_TOKEN.match(token)
+    return (int(match.group(1)), match.group(2)) if match else (None, token)
+
+
+class DataKeyDestroyed(ImproperlyConfigured):
+    """The petition's personal data was purged: its data key no longer exists."""
+
+
+class NoSuchPetition(LookupError):
+    """A data key was asked for a petition that does not exist."""
+
+
+# Unwrapped keys, per process, for a short while: the sign path asks for its petition's key on
+# every request, and a purge elsewhere must stop this process using a key within the period.
+DATA_KEY_CACHE_SECONDS = 60
+_data_keys: dict[int, tuple[float, Fernet]] = {}
+# Keys this process created in a transaction not yet committed: not cached until it commits,
+# since a rollback would leave the cache with a key that exists nowhere else.
+_uncommitted: dict[int, float] = {}
+_data_keys_lock = threading.Lock()
+
+
+def forget_data_keys() -> None:
+    with _data_keys_lock:
+        _data_keys.clear()
+        _uncommitted.clear()
+
+
+def wrap_new_key() -> bytes:
+    return _fernet().encrypt(Fernet.generate_key())
+
+
+def rewrap(wrapped: bytes) -> bytes:
+    """The same data key, wrapped under the newest master key."""
+    return _fernet().rotate(bytes(wrapped))
+
+
+def unwrap(wrapped: bytes) -> Fernet:
+    return Fernet(_fernet().decrypt(bytes(wrapped)))
+
+
+def data_key(petition_id: int, *, create: bool = True) -> Fernet:
+    """The petition's data key, unwrapped. Created on first use (by any number of processes at
+    once: the INSERT ... ON CONFLICT DO NOTHING keeps the first, and everyone reads that one).
+    Raises DataKeyDestroyed once the petition's personal data has been purged."""
+    now = time.monotonic()
+    cached = _data_keys.get(petition_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from .models import PetitionDataKey
+
+    row = PetitionDataKey.objects.filter(petition_id=petition_id).values_list("wrapped_key", "destroyed_at").first()
+    created = None
+    if row is None:
+        if not create:
+            raise DataKeyDestroyed(f"Petition {petition_id} has no data key.")
+        created = wrap_new_key()
+        with connection.cursor() as cursor:
+            # Nothing for a petition that does not exist (its foreign key is checked only at commit).
+            cursor.execute(
+                f"INSERT INTO {PetitionDataKey._meta.db_table} (petition_id, wrapped_key, created_at) "
+                "SELECT id, %s, %s FROM recall_petition WHERE id = %s ON CONFLICT DO NOTHING",
+                [created, timezone.now(), petition_id],
+            )
+        row = PetitionDataKey.objects.filter(petition_id=petition_id).values_list("wrapped_key", "destroyed_at").first()
+        if row is None:
+            raise NoSuchPetition(petition_id)
+    wrapped, destroyed_at = row
+    if destroyed_at is not None or not wrapped:
+        raise DataKeyDestroyed(f"The personal data of petition {petition_id} was destroyed.")
+    fernet = unwrap(wrapped)
+
+    ours = created is not None and bytes(wrapped) == created
+    with _data_keys_lock:
+        if ours and transaction.get_connection().in_atomic_block:
+            # Read from the database again (a primary-key read) until it surely committed.
+            _uncommitted[petition_id] = now + DATA_KEY_CACHE_SECONDS
+        elif _uncommitted.get(petition_id, 0) <= now:
+            _uncommitted.pop(petition_id, None)
+            _data_keys[petition_id] = (now + DATA_KEY_CACHE_SECONDS, fernet)
+    return fernet
+
+
+class _Sealed(str):
+    """A token already made by ``pre_save`` (which knows the row's petition)."""
+
+
+def _petition_of(instance: models.Model, path: str) -> int | None:
+    value: Any = instance
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
 class EncryptedJSONField(models.TextField):
-    """A dict stored as a Fernet token. Never filter on it: use the digests."""
+    """A dict stored as a Fernet token. Never filter on it: use the digests.
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict | None:
-        return None if value is None else decrypt(value)
+    ``petition``: the attribute path of the row's petition id ("petition_id"); the value is then
+    encrypted under that petition's data key (on save, bulk_create and the sign path's INSERT,
+    which all call ``pre_save``; a value given to QuerySet.update goes under the master keys)."""
 
-    def to_python(self, value: Any) -> dict | None:
+    def __init__(self, *args: Any, petition: str = "", **kwargs: Any) -> None:
+        self.petition_path = petition
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if value is None or not self.petition_path:
+            return value
+        return _Sealed(self._encrypt(value, _petition_of(model_instance, self.petition_path)))
+
+    def _encrypt(self, value: Any, petition_id: int | None) -> str:
+        return encrypt(value, petition_id=petition_id)
+
+    def _decrypt(self, value: str) -> Any:
+        return decrypt(value)
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else self._decrypt(value)
+
+    def to_python(self, value: Any) -> Any:
         if value is None or isinstance(value, dict):
             return value
-        return decrypt(value)
+        return self._decrypt(value)
 
     def get_prep_value(self, value: Any) -> str | None:
         if value is None:
             return None
-        return encrypt(value)
+        if isinstance(value, _Sealed):
+            return str(value)
+        return self._encrypt(value, None)
 
     def value_to_string(self, obj: models.Model) -> str:
         return "[encrypted]"
 
 
-class EncryptedTextField(models.TextField):
-    """A short secret (e.g. a webhook signing secret) stored as a Fernet token."""
+class EncryptedTextField(EncryptedJSONField):
+    """A short secret (a webhook signing secret, an EDS signature's CMS) stored as a token."""
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
-        return None if value is None else decrypt(value)["v"]
+    def _encrypt(self, value: Any, petition_id: int | None) -> str:
+        return encrypt({"v": str(value)}, petition_id=petition_id)
 
-    def get_prep_value(self, value: Any) -> str | None:
-        return None if value is None else encrypt({"v": str(value)})
+    def _decrypt(self, value: str) -> Any:
+        return decrypt(value)["v"]
+
+    def to_python(self, value: Any) -> Any:
+        return value
 
 
 class DigestArrayField(models.Field):

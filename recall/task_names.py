@@ -23,6 +23,7 @@ DELIVER_WEBHOOK = "recall.tasks.deliver_webhook"
 RETRY_WEBHOOKS = "recall.tasks.retry_webhooks"
 ADVANCE_WINDOWS = "recall.tasks.advance_windows"
 PURGE_EXPIRED = "recall.tasks.purge_expired"
+PURGE_PERSONAL_DATA = "recall.tasks.purge_personal_data"
 SIGN_LEDGER_CHECKPOINTS = "recall.tasks.sign_ledger_checkpoints"
 
 ALL = tuple(value for name, value in sorted(globals().items()) if name.isupper() and isinstance(value, str))

@@ -33,6 +33,7 @@ from .services import (
     paper_import,
     queue,
     register_import,
+    retention,
     verification,
     webhooks,
 )
@@ -216,6 +217,13 @@ def purge_expired() -> dict[str, int]:
     deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
     statements, _ = EdsChallenge.objects.filter(created_at__lt=cutoff).delete()
     return {"challenges": deleted, "eds_statements": statements}
+
+
+@shared_task(name=names.PURGE_PERSONAL_DATA, soft_time_limit=1800, time_limit=1900, **RETRY)
+def purge_personal_data() -> dict[int, int]:
+    """Nightly: destroy the personal data of petitions whose retention period has ended (the
+    same service as ``manage.py purge_personal_data``); returns signatures purged per petition."""
+    return retention.purge_due(system_label="beat").purged
 
 
 @shared_task(name=names.SIGN_LEDGER_CHECKPOINTS, **RETRY)

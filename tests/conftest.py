@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from accounts.models import Commission, Role
-from recall import ratelimit
+from recall import crypto, ratelimit
 from recall.models import Petition, RecallPolicy, Voter
 from recall.models.policy import policy_for
 from recall.notifications import sms
@@ -44,6 +44,8 @@ def _english():
 def _clean_cache():
     cache.clear()
     ratelimit.forget_local_counts()
+    # Unwrapped data keys are kept per process; a test's keys vanish with its rollback.
+    crypto.forget_data_keys()
     yield
 
 

@@ -342,6 +342,8 @@ CELERY_BEAT_SCHEDULE = {
     "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
+    # Petitions past their retention period (recall.services.retention).
+    "purge-personal-data": {"task": task_names.PURGE_PERSONAL_DATA, "schedule": crontab(hour=4, minute=30)},
     # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
     "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
 }

@@ -9,6 +9,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from ..audit_labels import actor_name
 from ..errors import DomainError
 from ..models import (
     COUNTING_STATES,
+    FINAL_STATES,
     PUBLIC_STATES,
     InitiativeMember,
     Petition,
@@ -23,7 +25,7 @@ from ..models import (
     PetitionTransition,
     RecallVote,
 )
-from ..services import lifecycle
+from ..services import lifecycle, retention
 from .base import ReadOnlyAdmin, ScopedAdmin
 from .petition_tools import PetitionToolsMixin
 
@@ -146,6 +148,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "awaiting",
         "progress",
         "window_end",
+        "purge_on",
     ]
     list_display_links = ["id", "deputy"]
     list_filter = ["state", "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
@@ -174,6 +177,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "review_count",
         "withdrawn_count",
         "counts_reconciled_at",
+        "personal_data",
     ]
     fieldsets = [
         (None, {"fields": ["deputy", "district", "state"]}),
@@ -220,12 +224,43 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                 ]
             },
         ),
+        (_("Personal data"), {"fields": ["personal_data"]}),
     ]
     change_form_template = "admin/recall/petition/change_form.html"
 
     @admin.display(description=_("district"), ordering="district__code")
     def district_code(self, obj: Petition) -> str:
         return obj.district.code
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return retention.with_purge_facts(super().get_queryset(request))
+
+    @admin.display(description=_("personal data"))
+    def personal_data(self, obj: Petition) -> str:
+        """Kept, with the purge date once the petition is final; or when it was destroyed."""
+        destroyed = obj.data_key_destroyed_at if hasattr(obj, "data_key_destroyed_at") else retention.destroyed_at(obj)
+        if destroyed is not None:
+            return _("destroyed on %(date)s") % {"date": formats.date_format(timezone.localtime(destroyed))}
+        day = retention.purge_date(obj, at=getattr(obj, "final_state_at", None)) if obj.state in FINAL_STATES else None
+        if day is None:
+            return _("kept: not yet final")
+        return _("to be destroyed on %(date)s") % {"date": formats.date_format(day)}
+
+    @admin.display(description=_("purge date"))
+    def purge_on(self, obj: Petition) -> str:
+        """The list's short form of ``personal_data``: the day, with the full text as a tooltip."""
+        destroyed = getattr(obj, "data_key_destroyed_at", None)
+        day = destroyed and timezone.localtime(destroyed).date()
+        if day is None and obj.state in FINAL_STATES:
+            day = retention.purge_date(obj, at=getattr(obj, "final_state_at", None))
+        if day is None:
+            return format_html('<span title="{}">—</span>', _("kept: not yet final"))
+        return format_html(
+            '<span title="{}">{}{}</span>',
+            self.personal_data(obj),
+            "✓ " if destroyed else "",
+            formats.date_format(day, "SHORT_DATE_FORMAT"),
+        )
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:

@@ -131,6 +131,9 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
         "registration_days",
         "verification_days",
         "is_assumption",
+        "appeal_days",
+        "retention_days",
+        "retention_is_assumption",
     ]
     fieldsets = [
         (None, {"fields": ["level", "threshold_percent", "collection_days", "initiative_group_min"]}),
@@ -155,6 +158,10 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
             },
         ),
         (_("Source"), {"fields": ["legal_reference", "is_assumption", "updated_at"]}),
+        (
+            _("Retention of personal data"),
+            {"fields": ["appeal_days", "retention_days", "retention_legal_reference", "retention_is_assumption"]},
+        ),
     ]
     readonly_fields = ["updated_at"]
 

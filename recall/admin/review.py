@@ -180,7 +180,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("name as entered"))
     def entered_name(self, obj: Signature) -> str:
-        return obj.personal.get("full_name", "")
+        return (obj.personal or {}).get("full_name", "")
 
     @admin.display(description=_("name in the register"))
     def register_name(self, obj: Signature) -> str:

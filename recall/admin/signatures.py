@@ -70,15 +70,15 @@ class SignatureAdmin(IINSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("name as entered"))
     def signer(self, obj: Signature) -> str:
-        return obj.personal.get("full_name", "")
+        return (obj.personal or {}).get("full_name", "")
 
     @admin.display(description=_("birth date as entered"))
     def entered_birth_date(self, obj: Signature) -> str:
-        return obj.personal.get("birth_date", "")
+        return (obj.personal or {}).get("birth_date", "")
 
     @admin.display(description=_("address as entered"))
     def entered_address(self, obj: Signature) -> str:
-        return obj.personal.get("address", "")
+        return (obj.personal or {}).get("address", "")
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str

@@ -11,6 +11,7 @@ from .partners import (
 )
 from .petitions import (
     COUNTING_STATES,
+    FINAL_STATES,
     OPEN_STATES,
     PUBLIC_STATES,
     SIGNABLE_STATES,
@@ -24,6 +25,7 @@ from .petitions import (
 )
 from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import BodyLevel, RecallPolicy, policy_for
+from .privacy import PetitionDataKey
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
 from .signatures import (
@@ -62,6 +64,7 @@ __all__ = [
     "OFFICIAL_GROUND_CHOICES",
     "WITHDRAWABLE_STATES",
     "COUNTING_STATES",
+    "FINAL_STATES",
     "AuditEntry",
     "LedgerCheckpoint",
     "LedgerCosignature",
@@ -83,6 +86,7 @@ __all__ = [
     "Mandate",
     "PaperImport",
     "Petition",
+    "PetitionDataKey",
     "PetitionState",
     "PetitionTransition",
     "RecallPolicy",

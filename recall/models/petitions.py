@@ -39,6 +39,9 @@ OPEN_STATES = (
     PetitionState.SUFFICIENT,
     PetitionState.RECALL_VOTE,
 )
+# Where a petition ends: its personal data is destroyed a set time after it gets here
+# (recall.services.retention).
+FINAL_STATES = tuple(s for s in PetitionState if s not in OPEN_STATES)
 # Voters may sign while the window is open, including after the threshold is reached
 # (a margin against signatures later found invalid).
 SIGNABLE_STATES = (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)

@@ -58,6 +58,16 @@ class RecallPolicy(models.Model):
         default=True,
         help_text=_("Set when the values above are defaults, not numbers taken from the law."),
     )
+    # Retention of a closed petition's personal data (recall.services.retention): destroyed
+    # this many days after the petition's final state plus the period for appeals.
+    appeal_days = models.PositiveIntegerField(_("period for appeals after the final state, days"), default=30)
+    retention_days = models.PositiveIntegerField(_("personal data kept after the appeals period, days"), default=365)
+    retention_legal_reference = models.TextField(_("legal reference for retention"), blank=True)
+    retention_is_assumption = models.BooleanField(
+        _("retention is an assumption (not confirmed by the law)"),
+        default=True,
+        help_text=_("Set when the retention and appeal periods are defaults, not periods taken from the law."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -97,6 +107,20 @@ DEFAULT_POLICIES = {
     BodyLevel.CITY: {"threshold_percent": 10, "collection_days": 30, "initiative_group_min": 10},
     BodyLevel.DISTRICT: {"threshold_percent": 10, "collection_days": 30, "initiative_group_min": 10},
 }
+RETENTION_REFERENCE = (
+    "Law of the Republic of Kazakhstan No. 94-V of 21 May 2013 “On Personal Data and their "
+    "Protection”, Art. 12: personal data are kept no longer than their purpose requires. No "
+    "period is published for recall signatures: 30 days for appeals against the commission's "
+    "decision and one year after that are assumed."
+)
+# Kept apart from _COMMON: migration 0003 creates policies from policy_defaults before these
+# columns exist (migration 0009 adds and seeds them).
+RETENTION_DEFAULTS = {
+    "appeal_days": 30,
+    "retention_days": 365,
+    "retention_legal_reference": RETENTION_REFERENCE,
+    "retention_is_assumption": True,
+}
 _COMMON = {
     "registration_days": 10,
     "verification_days": 10,
@@ -114,5 +138,6 @@ def policy_defaults(level: str) -> dict:
 
 def policy_for(level: str) -> RecallPolicy:
     """The level's policy, created from the defaults the first time it is needed."""
-    policy, _created = RecallPolicy.objects.get_or_create(level=level, defaults=policy_defaults(level))
+    defaults = {**policy_defaults(level), **RETENTION_DEFAULTS}
+    policy, _created = RecallPolicy.objects.get_or_create(level=level, defaults=defaults)
     return policy

@@ -101,6 +101,8 @@ class Signature(models.Model):
         db_index=False,  # the (petition, voter) unique index serves every lookup
         on_delete=models.DO_NOTHING,
         related_name="+",
+        # Null once the petition's personal data is purged (recall.services.retention).
+        null=True,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
     client = models.ForeignKey(
@@ -147,10 +149,11 @@ class Signature(models.Model):
     birth_digest = models.CharField(max_length=DIGEST_LENGTH)
     # iin, full_name, birth_date, address and (web) phone as the signer entered them; for EDS
     # the IIN and name from the certificate, its serial and issuer, and the address typed.
-    personal = EncryptedJSONField(_("personal data"))
+    # Under the petition's data key; null once the petition's personal data is purged.
+    personal = EncryptedJSONField(_("personal data"), petition="petition_id", null=True)
     # EDS only: the CMS as received (base64), encrypted like ``personal`` and destroyed with it,
     # so the commission can verify it again.
-    eds_cms = EncryptedTextField(null=True, blank=True, editable=False)
+    eds_cms = EncryptedTextField(null=True, blank=True, editable=False, petition="petition_id")
     # A paper or partner line repeating a signature already on this petition; stored so the
     # commission sees the attempt, counted as invalid (ground "duplicate").
     duplicate_of = models.ForeignKey(
@@ -282,6 +285,8 @@ class PaperImport(ImportJob):
 class ChallengePurpose(models.TextChoices):
     SIGN = "sign", _("sign")
     WITHDRAW = "withdraw", _("withdraw")
+    # The voter's own-data page (recall.services.own_data): nothing changes, data is shown.
+    VIEW = "view", _("see my data")
 
 
 class EdsChallenge(models.Model):
@@ -329,7 +334,7 @@ class SigningChallenge(models.Model):
     voter_digest = models.CharField(max_length=DIGEST_LENGTH)
     # Limits per number and per IIN count challenges by these digests.
     phone_digest = models.CharField(max_length=DIGEST_LENGTH, blank=True)
-    payload = EncryptedJSONField()
+    payload = EncryptedJSONField(petition="petition_id")
     phone_masked = models.CharField(max_length=32)
     # The page's language: the text messages are written in it.
     language = models.CharField(max_length=8, default="kk")

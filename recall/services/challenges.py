@@ -366,7 +366,12 @@ def find_signature(receipt: str, iin: str) -> Signature:
         .filter(receipt=signing.normalize_receipt(receipt))
         .first()
     )
-    if signature is None or not hmac.compare_digest(signature.voter_id, iin_digest(number)):
+    # voter_id is None once the petition's personal data is purged: nothing matches any more.
+    if (
+        signature is None
+        or signature.voter_id is None
+        or not hmac.compare_digest(signature.voter_id, iin_digest(number))
+    ):
         raise NotFound(_("No signature matches this receipt code and IIN."), field="receipt")
     return signature
 
@@ -430,3 +435,38 @@ def confirm_withdrawal(token: str, code: str) -> Signature:
     with transaction.atomic():
         _complete(challenge)
         return review.withdraw_by_signer(challenge.signature_id)
+
+
+def start_data_view(receipt: str, iin: str) -> Started:
+    """The voter's own-data page (recall.services.own_data): a code to the number on record,
+    as for a withdrawal, never to a number typed now."""
+    signature = find_signature(receipt, iin)
+    target = (signature.personal or {}).get("phone", "")
+    if not target:
+        message = (
+            _("This signature was made with EDS and has no phone number on record: ask the election commission.")
+            if signature.channel == Channel.EDS
+            else _("No phone number is on record for this signature: ask the election commission to show you its data.")
+        )
+        raise ChallengeFailed(message, field="receipt", code="no_phone_on_record")
+    with transaction.atomic():
+        challenge = _create(
+            purpose=ChallengePurpose.VIEW,
+            petition_id=signature.petition_id,
+            voter_digest=signature.voter_id,
+            payload={"phone": target},
+            phone=target,
+            signature=signature,
+            known_phone=True,
+        )
+    return Started(challenge.token, challenge.phone_masked)
+
+
+def confirm_data_view(token: str, code: str) -> int:
+    """A right code opens the page: returns the signature's id (the view keeps it a while)."""
+    challenge = _open_challenge(token)
+    if challenge.purpose != ChallengePurpose.VIEW or challenge.signature_id is None:
+        raise NotFound()
+    _check_code(challenge, code)
+    _complete(challenge)
+    return challenge.signature_id

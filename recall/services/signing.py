@@ -205,10 +205,14 @@ def _insert(signature: Signature, at: dt.datetime) -> None:
     inserted. Inside a caller's transaction a savepoint keeps a unique-constraint failure
     from aborting it; in autocommit (the request path) the statement is the transaction."""
     sql, columns = _conditional_insert(connection.vendor)
-    params = [
-        f.get_db_prep_save(getattr(signature, f.attname), connection) if prepare else getattr(signature, f.attname)
-        for f, prepare in columns
-    ]
+    # pre_save: the encrypted fields seal their value under the petition's data key there.
+    try:
+        params = [
+            f.get_db_prep_save(f.pre_save(signature, True), connection) if prepare else getattr(signature, f.attname)
+            for f, prepare in columns
+        ]
+    except crypto.NoSuchPetition:
+        raise NotFound(_("No such petition.")) from None
     params += [signature.petition_id, at, at]
     savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with savepoint:

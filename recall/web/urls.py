@@ -16,6 +16,8 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("withdraw/", views.withdraw, name="withdraw"),
     path("withdrawn/", views.withdrawn, name="withdrawn"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/view/", views.my_data_view, name="my_data_view"),
     # The initiative group (recall.web.groups).
     path("group/", groups.dashboard, name="group_dashboard"),
     path("group/apply/", groups.apply, name="group_apply"),

@@ -4,12 +4,14 @@ NCALayer); every string is translated."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -44,11 +46,14 @@ from ..selectors import (
     regions_with_collections,
     vote_result,
 )
-from ..services import challenges, eds_signing, ledger, public_cache, signing, witnesses
+from ..services import challenges, eds_signing, ledger, own_data, public_cache, signing, witnesses
 from . import ratelimit
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
 RECEIPT_SESSION_KEY = "recall_receipt"
+# The signature whose data a confirmed code shows, and until when (an ISO time).
+OWN_DATA_SESSION_KEY = "recall_own_data"
+OWN_DATA_MINUTES = 10
 
 
 def _show(form: forms.Form, error: DomainError) -> None:
@@ -270,6 +275,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                 challenges.resend(token)
                 notice = _("A new code has been sent.")
                 form = CodeForm()
+            elif challenge.purpose == ChallengePurpose.VIEW:
+                signature_id = challenges.confirm_data_view(token, request.POST.get("code", ""))
+                until = timezone.now() + dt.timedelta(minutes=OWN_DATA_MINUTES)
+                request.session[OWN_DATA_SESSION_KEY] = {"signature": signature_id, "until": until.isoformat()}
+                return redirect("recall:my_data_view")
             elif challenge.purpose == ChallengePurpose.SIGN:
                 signature = challenges.confirm_signing(token, request.POST.get("code", ""))
                 request.session[RECEIPT_SESSION_KEY] = {"receipt": signature.receipt, "petition": signature.petition_id}
@@ -322,6 +332,9 @@ def check(request: HttpRequest) -> HttpResponse:
         if ratelimit.exceeded(request, "check"):
             return _too_many(request)
         if form.is_valid():
+            gone = own_data.destroyed(form.cleaned_data["receipt"])
+            if gone is not None:
+                return render(request, "recall/my_data.html", {"form": CheckForm(), "destroyed": gone})
             try:
                 found = challenges.as_seen_by_signer(
                     challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
@@ -374,3 +387,34 @@ def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
 
 def withdrawn(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/withdrawn.html")
+
+
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Receipt and IIN, then a code to the number on record, open the voter's own-data page."""
+    form = CheckForm(request.POST or None)
+    gone = None
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "check"):
+            return _too_many(request)
+        if form.is_valid():
+            gone = own_data.destroyed(form.cleaned_data["receipt"])
+            if gone is None:
+                try:
+                    started = challenges.start_data_view(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                except DomainError as error:
+                    _show(form, error)
+                else:
+                    return redirect("recall:confirm", token=started.token)
+    return render(request, "recall/my_data.html", {"form": form, "destroyed": gone})
+
+
+def my_data_view(request: HttpRequest) -> HttpResponse:
+    opened = request.session.get(OWN_DATA_SESSION_KEY)
+    if not opened or dt.datetime.fromisoformat(opened["until"]) <= timezone.now():
+        request.session.pop(OWN_DATA_SESSION_KEY, None)
+        return redirect("recall:my_data")
+    gone = own_data.destroyed_signature(opened["signature"])
+    if gone is not None:
+        return render(request, "recall/my_data.html", {"form": CheckForm(), "destroyed": gone})
+    return render(request, "recall/my_data_view.html", {"report": own_data.report(opened["signature"])})

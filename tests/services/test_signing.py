@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from recall import crypto
 from recall.errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
-from recall.models import Petition, PetitionState, Signature
+from recall.models import Petition, PetitionDataKey, PetitionState, Signature
 from recall.services import signing, verification
 from tests.factories import ApiClientFactory, make_iin
 from tests.helpers import signer_of
@@ -35,6 +35,9 @@ def test_storing_a_web_signature_is_one_insert_and_never_touches_the_petition(
     collecting, voters, django_capture_on_commit_callbacks
 ):
     signer = signer_of(voters[10])
+    # The petition's data key is read once and then kept by the process a minute (recall.crypto).
+    PetitionDataKey.objects.create(petition=collecting, wrapped_key=crypto.wrap_new_key())
+    crypto.data_key(collecting.pk)
     with CaptureQueriesContext(connection) as queries:
         signing.sign_on_web(collecting.pk, signer)
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]

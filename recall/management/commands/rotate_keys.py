@@ -1,8 +1,12 @@
-"""Re-encrypt stored personal data under the newest key of RECALL_ENCRYPTION_KEYS.
+"""Rotate the master keys of RECALL_ENCRYPTION_KEYS.
 
-Rotation: put a new key first in RECALL_ENCRYPTION_KEYS (keep the old ones after it), deploy,
-run this command, then remove the old keys. Rows are rewritten in batches by primary key, each
-batch in its own transaction; running it twice is harmless (tokens are re-encrypted again).
+Put a new key first in RECALL_ENCRYPTION_KEYS (keep the old ones after it), deploy, run this
+command, then remove the old keys. A petition's personal data is encrypted under the petition's
+own data key (recall.crypto), which is stored wrapped by the master keys: rotation re-wraps
+those keys, one small row per petition, and never rewrites a signature. Tokens still under the
+master keys are re-encrypted: the register, the webhook secrets, and rows written before data
+keys existed, which go under their petition's data key on the way. Batches by primary key, each
+in its own transaction; running it twice is harmless.
 """
 
 from __future__ import annotations
@@ -11,45 +15,76 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.utils import timezone
 
 from recall import crypto
+from recall.models import PetitionDataKey
 
-# (table, column) of every Fernet token the service stores.
+# (table, column, the column of the row's petition or None) of every token under the master
+# keys. Data-key tokens ("p<id>:...") are skipped by the SQL: a Fernet token starts "gAAAAA".
 ENCRYPTED = [
-    ("recall_voter", "personal"),
-    ("recall_signature", "personal"),
-    ("recall_signature", "eds_cms"),  # NULL except for EDS signatures: skipped
-    ("recall_signingchallenge", "payload"),
-    ("recall_webhookendpoint", "secret"),
+    ("recall_voter", "personal", None),
+    ("recall_signature", "personal", "petition_id"),
+    ("recall_signature", "eds_cms", "petition_id"),  # NULL except for EDS signatures
+    ("recall_signingchallenge", "payload", "petition_id"),
+    ("recall_groupcode", "payload", None),
+    ("recall_groupdraftmember", "contact", None),
+    ("recall_webhookendpoint", "secret", None),
 ]
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt personal data and secrets under the newest RECALL_ENCRYPTION_KEYS key."
+    help = "Re-wrap the petitions' data keys and re-encrypt master-key tokens under the newest key."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=5000)
 
     def handle(self, *args: Any, batch: int, **options: Any) -> None:
-        for table, column in ENCRYPTED:
-            done = self.rotate(table, column, batch)
+        self.stdout.write(f"data keys: {rewrap_data_keys()} re-wrapped")
+        for table, column, petition in ENCRYPTED:
+            done = self.rotate(table, column, petition, batch)
             self.stdout.write(f"{table}.{column}: {done} rows re-encrypted")
+        crypto.forget_data_keys()
 
-    def rotate(self, table: str, column: str, batch: int) -> int:
+    def rotate(self, table: str, column: str, petition: str | None, batch: int) -> int:
         done, last = 0, 0
+        owner = petition or "NULL"
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
                 # Locked: a row written meanwhile must not be overwritten with its older data.
                 lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
                 cursor.execute(
-                    f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s{lock}", [last, batch]
+                    f"SELECT id, {column}, {owner} FROM {table} WHERE id > %s AND {column} LIKE 'gAAAAA%%' "
+                    f"ORDER BY id LIMIT %s{lock}",
+                    [last, batch],
                 )
                 rows = cursor.fetchall()
                 if not rows:
                     return done
                 cursor.executemany(
                     f"UPDATE {table} SET {column} = %s WHERE id = %s",
-                    [(crypto.rotate(token), pk) for pk, token in rows if token],
+                    [(_reencrypt(token, petition_id), pk) for pk, token, petition_id in rows],
                 )
             done += len(rows)
             last = rows[-1][0]
+
+
+def _reencrypt(token: str, petition_id: int | None) -> str:
+    if petition_id is None:
+        return crypto.rotate(token)
+    return crypto.encrypt(crypto.decrypt(token), petition_id=petition_id)
+
+
+def rewrap_data_keys() -> int:
+    """Each live data key, unwrapped with whichever master key wrapped it and wrapped again
+    under the newest; the key itself (and so every token made with it) does not change."""
+    done = 0
+    with transaction.atomic():
+        keys = PetitionDataKey.objects.select_for_update().filter(destroyed_at__isnull=True)
+        now = timezone.now()
+        for key in keys:
+            key.wrapped_key = crypto.rewrap(key.wrapped_key)
+            key.rewrapped_at = now
+            key.save(update_fields=["wrapped_key", "rewrapped_at"])
+            done += 1
+    return done
