@@ -23,6 +23,7 @@ from .notifications.sms import SmsError
 from .services import (
     challenges,
     counts,
+    deadlines,
     group_notices,
     initiative,
     ledger,
@@ -180,3 +181,9 @@ def purge_expired() -> dict[str, int]:
 def sign_ledger_checkpoints() -> int:
     """Every few seconds: a signed checkpoint for each petition whose public ledger grew."""
     return ledger.sign_due_checkpoints()
+
+
+@shared_task(name=names.SEND_DEADLINE_REMINDERS, soft_time_limit=120, time_limit=150, **RETRY)
+def send_deadline_reminders() -> int:
+    """Hourly: remind the commissions of registration and verification deadlines, once each."""
+    return deadlines.send_reminders()

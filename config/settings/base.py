@@ -344,4 +344,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
     # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
     "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
+    # Hourly in office hours: a reminder goes once per deadline (recall.services.deadlines).
+    "send-deadline-reminders": {
+        "task": task_names.SEND_DEADLINE_REMINDERS,
+        "schedule": crontab(hour="8-18", minute=5),
+    },
 }

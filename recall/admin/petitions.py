@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +24,7 @@ from ..models import (
     PetitionTransition,
     RecallVote,
 )
-from ..services import lifecycle
+from ..services import deadlines, lifecycle
 from .base import ReadOnlyAdmin, ScopedAdmin
 from .petition_tools import PetitionToolsMixin
 
@@ -115,6 +117,42 @@ class InitiativeInline(admin.TabularInline):
         return False
 
 
+class DeadlineFilter(admin.SimpleListFilter):
+    """Petitions past, or close to, the commission's running deadline (recall.services.deadlines)."""
+
+    title = _("deadline")
+    parameter_name = "deadline"
+    SOON_DAYS = 3
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("overdue", _("overdue")), ("soon", _("due within 3 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(deadlines.overdue_q(today))
+        if self.value() == "soon":
+            return queryset.filter(deadlines.due_soon_q(today, today + dt.timedelta(days=self.SOON_DAYS)))
+        return queryset
+
+
+def deadline_cell(petition: Petition) -> str:
+    """The running deadline's due date; past it, in red and with the word (not colour alone)."""
+    current = deadlines.running(petition)
+    if current is None:
+        return "—"
+    deadline, due = current
+    shown = formats.date_format(due, "SHORT_DATE_FORMAT")
+    if due < timezone.localdate():
+        return format_html(
+            '<span class="deadline-overdue" title="{}">{} <strong>{}</strong></span>',
+            deadline.kind.label,
+            shown,
+            _("overdue"),
+        )
+    return format_html('<span title="{}">{}</span>', deadline.kind.label, shown)
+
+
 def _step_action(name: str, step: lifecycle.Transition) -> Callable:
     def action(modeladmin: PetitionAdmin, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse | None:
         return modeladmin.confirm_step(request, name, list(queryset))
@@ -136,10 +174,11 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "invalid_count",
         "awaiting",
         "progress",
+        "deadline",
         "window_end",
     ]
     list_display_links = ["id", "deputy"]
-    list_filter = ["state", "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", DeadlineFilter, "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["deputy__full_name", "district__code", "district__name"]
     list_select_related = ["deputy", "district"]
     date_hierarchy = "applied_at"
@@ -149,6 +188,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "deputy",
         "district",
         "state",
+        "deadline",
         "applied_at",
         "registration_due",
         "registered_at",
@@ -167,7 +207,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "counts_reconciled_at",
     ]
     fieldsets = [
-        (None, {"fields": ["deputy", "district", "state"]}),
+        (None, {"fields": ["deputy", "district", "state", "deadline"]}),
         (_("Grounds"), {"fields": ["grounds_category", "grounds_text", "deputy_answer", "contact_email"]}),
         (
             _("Requirement and window"),
@@ -205,6 +245,10 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     @admin.display(description=_("district"), ordering="district__code")
     def district_code(self, obj: Petition) -> str:
         return obj.district.code
+
+    @admin.display(description=_("commission's deadline"))
+    def deadline(self, obj: Petition) -> str:
+        return deadline_cell(obj)
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
@@ -22,7 +23,7 @@ from .petitions import (
     RecallVote,
 )
 from .places import Deputy, DeputyStatus, District, Mandate
-from .policy import BodyLevel, RecallPolicy, policy_for
+from .policy import BodyLevel, DayCount, RecallPolicy, policy_for
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
 from .signatures import (
@@ -64,6 +65,10 @@ __all__ = [
     "Channel",
     "ChallengePurpose",
     "DailyTally",
+    "DeadlineKind",
+    "DeadlineReminder",
+    "PublicHoliday",
+    "DayCount",
     "DeliveryState",
     "Deputy",
     "DeputyStatus",

@@ -22,6 +22,7 @@ from ...crypto import iin_digest
 from ...errors import IllegalTransition, InvalidInput, PolicyViolation
 from ...models import (
     OPEN_STATES,
+    DeadlineKind,
     Deputy,
     DeputyStatus,
     InitiativeMember,
@@ -33,7 +34,7 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit
+from .. import audit, deadlines
 from .transitions import move
 
 S = PetitionState
@@ -70,7 +71,7 @@ def apply(
                 grounds_text=grounds_text.strip(),
                 contact_email=contact_email,
                 applied_at=applied_at,
-                registration_due=local_date(applied_at) + dt.timedelta(days=policy.registration_days),
+                registration_due=deadlines.due_date(policy, DeadlineKind.REGISTRATION, local_date(applied_at)),
             )
             InitiativeMember.objects.bulk_create(
                 InitiativeMember(petition=petition, voter=voter, is_leader=(i == 0)) for i, voter in enumerate(members)
