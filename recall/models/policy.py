@@ -108,8 +108,6 @@ DEFAULT_POLICIES = {
 _COMMON = {
     "registration_days": 10,
     "verification_days": 10,
-    "deadline_day_count": DayCount.CALENDAR,
-    "reminder_working_days": 2,
     "no_recall_after_start_months": 6,
     "no_recall_before_end_months": 6,
     "cooldown_months": 12,
