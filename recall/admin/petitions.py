@@ -178,7 +178,13 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "window_end",
     ]
     list_display_links = ["id", "deputy"]
-    list_filter = ["state", DeadlineFilter, "district__level", "district__region", ("district", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "state",
+        DeadlineFilter,
+        "district__level",
+        "district__region",
+        ("district", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["deputy__full_name", "district__code", "district__name"]
     list_select_related = ["deputy", "district"]
     date_hierarchy = "applied_at"
