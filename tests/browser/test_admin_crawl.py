@@ -1,6 +1,7 @@
 """Every admin page an official can reach, as each persona, in Kazakh and in Russian: no server
 error, no refused link, nothing wider than a 1280-pixel laptop (the page or a list scrolling
-sideways), and no English interface text (column headers, labels, headings, buttons, filters)."""
+sideways), no English interface text (column headers, labels, headings, buttons, filters), and
+no axe-core WCAG 2.1 AA violation (tests/browser/a11y.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from recall.models import Petition
 from tests.factories import SignatureFactory, UserFactory
 from tests.helpers import application, populate
 
+from .a11y import violations
 from .conftest import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,6 +109,8 @@ def _crawl(browser, base: str, username: str, language: str, english: set[str]) 
             page.screenshot(path=str(SHOTS / f"wide-{username}-{language}{name}.png"))
         for text in _untranslated(page.evaluate(CHROME_TEXTS), english):
             problems.append(f"{path}: untranslated {text!r}")
+        for rule, impact, target, text in violations(page):
+            problems.append(f"{path}: axe {rule} [{impact}] {target}: {text}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
             link = urlsplit(href)
             if link.netloc or not link.path.startswith("/admin/") or link.query or SKIP.search(link.path):
