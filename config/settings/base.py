@@ -22,6 +22,7 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"  # the 403 page in the visitor's language, saying why
 
 INSTALLED_APPS = [
     "config.apps.AdminConfig",  # django.contrib.admin with accounts.two_factor.RecallAdminSite
