@@ -50,7 +50,10 @@ def test_an_entry_reads_as_a_sentence_naming_the_official(client, named_bob, app
 
 def test_the_sentence_is_in_the_officials_language(client, named_bob, applied):
     lifecycle.register(applied, actor=named_bob)
-    assert f"Иванов А. зарегистрировал(а) заявление № {applied.pk}" in _listed(client, named_bob, language="ru").content.decode()
+    assert (
+        f"Иванов А. зарегистрировал(а) заявление № {applied.pk}"
+        in _listed(client, named_bob, language="ru").content.decode()
+    )
     assert f"Иванов А. № {applied.pk} өтінішті тіркеді" in _listed(client, named_bob, language="kk").content.decode()
 
 
