@@ -1,7 +1,6 @@
 """A petition's steps taken by officials in the admin, and the admin's steps derived from the
 lifecycle's transition table (recall.services.lifecycle.transitions)."""
 
-import datetime as dt
 import re
 
 import pytest
