@@ -1,6 +1,7 @@
 from .audit import AuditEntry
 from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
+from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
@@ -65,6 +66,10 @@ __all__ = [
     "Channel",
     "ChallengePurpose",
     "DailyTally",
+    "FINAL_JOB_STATES",
+    "PetitionJob",
+    "PetitionJobKind",
+    "PetitionJobState",
     "DeadlineKind",
     "DeadlineReminder",
     "PublicHoliday",
