@@ -22,6 +22,7 @@ ACCUSATIVE: dict[str, Promise] = {
     "recall.deputy": pgettext_lazy("accusative", "deputy"),
     "recall.district": pgettext_lazy("accusative", "electoral district"),
     "recall.paperimport": pgettext_lazy("accusative", "paper sheet import"),
+    "recall.petitionjob": pgettext_lazy("accusative", "background job"),
     "recall.petition": pgettext_lazy("accusative", "petition"),
     "recall.petitiontransition": pgettext_lazy("accusative", "state change"),
     "recall.publicholiday": pgettext_lazy("accusative", "public holiday"),
