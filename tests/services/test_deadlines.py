@@ -137,7 +137,8 @@ def test_overdue_lists_only_petitions_past_a_running_deadline(karaganda, voters,
 # --- Reminders ------------------------------------------------------------------------------
 
 
-def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, bob, policy):
+def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, bob, policy, settings):
+    settings.LANGUAGE_CODE = "en"  # the notices' language, to read them here
     petition = application(karaganda, voters[:3], applied_at=at("2026-12-01"))  # due Friday 11 December
     mail.outbox.clear()
     assert deadlines.send_reminders(today=d("2026-12-08")) == 0  # three working days before: not yet
@@ -153,7 +154,8 @@ def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, 
     assert reminder.sent_at is not None
 
 
-def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy):
+def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy, settings):
+    settings.LANGUAGE_CODE = "en"
     Petition.objects.filter(pk=collecting.pk).update(state=S.SUBMITTED, verification_due=d("2026-12-17"))
     DeadlineReminder.objects.create(petition=collecting, kind=DeadlineKind.REGISTRATION, due=d("2026-12-01"))
     mail.outbox.clear()
@@ -163,9 +165,14 @@ def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy
     assert "certify" in mail.outbox[0].subject
 
 
-def test_a_deadline_missed_without_a_reminder_is_still_reminded(karaganda, voters, bob, policy):
+def test_a_deadline_missed_without_a_reminder_is_still_reminded_in_the_officials_language(
+    karaganda, voters, bob, policy, settings
+):
+    settings.LANGUAGE_CODE = "kk"
     application(karaganda, voters[:3], applied_at=at("2026-12-01"))
+    mail.outbox.clear()
     assert deadlines.send_reminders(today=d("2026-12-20")) == 1
+    assert "11.12.2026 дейін тіркеңіз" in mail.outbox[0].subject
 
 
 def test_no_reminder_for_a_decided_application(karaganda, voters, bob, policy):

@@ -57,7 +57,7 @@ def test_a_server_error_page_is_in_the_visitors_language(client, db, monkeypatch
     monkeypatch.setattr(Petition.objects, "filter", broken)
     response = client.get("/ru/petitions/")
     assert response.status_code == 500
-    assert "Попробуйте ещё раз через несколько минут" in response.content.decode()
+    assert "попробуйте ещё раз через несколько минут" in response.content.decode()
 
 
 def test_the_api_stays_json(client, db):
