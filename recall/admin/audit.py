@@ -49,10 +49,15 @@ class ActorFilter(admin.SimpleListFilter):
         from accounts.models import User
 
         officials = User.objects.filter(pk__in=entries.filter(actor__isnull=False).values("actor_id"))
-        labels = entries.filter(actor__isnull=True).exclude(actor_label="").values_list("actor_label", flat=True)
-        choices = sorted((f"u{u.pk}", official_name(u)) for u in officials)
-        choices.sort(key=lambda item: item[1])
-        return choices + sorted(((f"s{label}", actor_name(label)) for label in set(labels)), key=lambda c: c[1])
+        labels = (
+            entries.filter(actor__isnull=True)
+            .exclude(actor_label="")
+            .order_by()
+            .values_list("actor_label", flat=True)
+            .distinct()
+        )
+        people = sorted(((f"u{u.pk}", official_name(u)) for u in officials), key=lambda c: c[1])
+        return people + sorted(((f"s{label}", actor_name(label)) for label in labels), key=lambda c: c[1])
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         value = self.value()
