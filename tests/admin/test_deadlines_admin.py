@@ -17,7 +17,7 @@ def _list(client, user, query="", language="en"):
     return response
 
 
-def test_an_overdue_application_is_red_and_filtered(client, bob, applied, collecting):
+def test_an_overdue_application_is_red_and_filtered(client, bob, applied):
     Petition.objects.filter(pk=applied.pk).update(registration_due=timezone.localdate() - dt.timedelta(days=2))
     html = _list(client, bob, language="ru").content.decode()
     assert 'class="deadline-overdue"' in html and "просрочено" in html
