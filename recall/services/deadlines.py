@@ -102,6 +102,8 @@ def send_reminders(today: dt.date | None = None) -> int:
     inserting its ``DeadlineReminder`` row, and only the run that inserted it sends it."""
     today = today or timezone.localdate()
     sent = 0
+    policies = {p.level: p for p in RecallPolicy.objects.all()}
+    remind_on: dict[tuple[dt.date, int], dt.date] = {}  # one calendar read per due date, not per petition
     for deadline in DEADLINES:
         candidates = (
             Petition.objects.filter(state__in=deadline.states, **{f"{deadline.field}__isnull": False})
@@ -114,11 +116,13 @@ def send_reminders(today: dt.date | None = None) -> int:
             )
             .select_related("deputy", "district")
         )
-        policies = {p.level: p for p in RecallPolicy.objects.all()}
         for petition in candidates:
             due = getattr(petition, deadline.field)
             policy = policies.get(petition.district.level) or policy_for(petition.district.level)
-            if today < working_days_before(due, policy.reminder_working_days):
+            key = (due, policy.reminder_working_days)
+            if key not in remind_on:
+                remind_on[key] = working_days_before(due, policy.reminder_working_days)
+            if today < remind_on[key]:
                 continue
             sent += _remind(petition, deadline, due)
     return sent
