@@ -41,8 +41,27 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
         return obj.party or str(_("self-nominated"))
 
 
+class CentralReferenceData:
+    """Rules every official reads and the central commission alone edits (never deletes)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_central(request) and request.user.can_act
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(RecallPolicy)
-class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
+class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
     """Every official reads the rules; the central commission edits them."""
 
     list_display = [
@@ -80,24 +99,12 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
     ]
     readonly_fields = ["updated_at"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request) and RecallPolicy.objects.count() < 4
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(PublicHoliday)
-class PublicHolidayAdmin(AuditedChanges, admin.ModelAdmin):
+class PublicHolidayAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
     """The days off the commissions' deadlines skip: every official sees them, the central
     commission adds a day a decree moved or marks a day as a working one."""
 
@@ -107,18 +114,3 @@ class PublicHolidayAdmin(AuditedChanges, admin.ModelAdmin):
     search_fields = ["name"]
     fields = ["day", "name", "is_day_off", "source"]
     readonly_fields = ["source"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
