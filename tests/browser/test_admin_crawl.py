@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from recall.models import Petition
-from tests.factories import SignatureFactory, UserFactory
-from tests.helpers import application, populate
+from recall.models import Petition, PetitionState
+from recall.services import lifecycle, petition_jobs, sampling, verification
+from tests.factories import DistrictFactory, SignatureFactory, UserFactory
+from tests.helpers import DICE, application, populate
 
 from .a11y import violations
 from .conftest import SHOTS
@@ -73,9 +74,23 @@ def _untranslated(texts: list[str], english: set[str]) -> list[str]:
 
 @pytest.fixture
 def workspace(collecting, voters, almaty, charlie, olga, alice, bob, central):
-    """Records on every list: a collecting petition in K-1 with signatures, a superuser."""
+    """Records on every list: a collecting petition in K-1 with signatures, a petition under
+    verification in K-3 with an open random sample (its findings page) and a background job (its
+    page), a superuser."""
     for voter in voters[10:14]:
         SignatureFactory(petition=collecting, voter_row=voter)
+    k3 = DistrictFactory(code="K-3", name="Karaganda No. 3", region="Karaganda Region")
+    bob.commission.districts.add(k3)
+    k3_voters = populate(k3, 20)
+    verifying = lifecycle.register(application(k3, k3_voters[:3]), actor=None)
+    for voter in k3_voters[3:9]:
+        SignatureFactory(petition=verifying, voter_row=voter)
+    verification.verify_all()
+    Petition.objects.filter(pk=verifying.pk).update(state=PetitionState.VERIFYING)
+    verifying.refresh_from_db()
+    sampling.start_sample(verifying, actor=alice, procedure=sampling.dice_procedure(DICE["digits"]))
+    # Ended, so that its page does not reload itself (every 3 s while a job runs) mid-check.
+    petition_jobs.cancel(petition_jobs.request_signatures_pdf(verifying, actor=bob).pk, actor=bob)
     root = UserFactory(username="root", commission=central, is_superuser=True, role=Role.OFFICIAL)
     return {"alice": alice, "bob": bob, "charlie": charlie, "olga": olga, "root": root}
 
