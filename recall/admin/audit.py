@@ -111,6 +111,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "reason",
         "details",
     ]
+    # Only these: the raw fields would show the actor as a link to an account page an official
+    # may not open, and the action as its code.
+    fields = readonly_fields
 
     @admin.display(description=gettext_lazy("what happened"))
     def what(self, entry: AuditEntry) -> str:

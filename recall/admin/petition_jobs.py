@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..audit_labels import official_name
 from ..errors import DomainError
 from ..models import PetitionJob, PetitionJobKind, PetitionJobState
 from ..services import petition_jobs
@@ -20,13 +21,13 @@ from .base import ReadOnlyAdmin
 @admin.register(PetitionJob)
 class PetitionJobAdmin(ReadOnlyAdmin):
     district_path = "petition__district"
-    list_display = ["id", "kind", "petition", "requested_by", "created_at", "state", "progress"]
+    list_display = ["id", "kind", "petition", "requested_by_name", "created_at", "state", "progress"]
     list_filter = ["kind", "state"]
     list_select_related = ["petition__deputy", "petition__district", "requested_by"]
     readonly_fields = [
         "kind",
         "petition",
-        "requested_by",
+        "requested_by_name",
         "created_at",
         "state",
         "progress",
@@ -34,10 +35,19 @@ class PetitionJobAdmin(ReadOnlyAdmin):
         "finished_at",
         "outcome",
         "cancel_requested_at",
-        "cancelled_by",
+        "cancelled_by_name",
     ]
     fields = readonly_fields
     change_form_template = "admin/recall/petitionjob/change_form.html"
+
+    # Names, not links: an official may not open another official's account page.
+    @admin.display(description=_("requested by"))
+    def requested_by_name(self, job: PetitionJob) -> str:
+        return official_name(job.requested_by)
+
+    @admin.display(description=_("cancelled by"))
+    def cancelled_by_name(self, job: PetitionJob) -> str:
+        return official_name(job.cancelled_by) if job.cancelled_by_id else "—"
 
     @admin.display(description=_("progress"))
     def progress(self, job: PetitionJob) -> str:

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..audit_labels import official_name
 from ..errors import DomainError
 from ..models import Ground, SampleDecision, SampleItem, SampleRun
 from ..services import sampling
@@ -88,7 +89,7 @@ class SampleRunAdmin(ReadOnlyAdmin):
         "sample_minimum",
         "sufficient_percent",
         "insufficient_percent",
-        "started_by",
+        "started_by_name",
         "started_at",
         "valid_in_sample",
         "duplicates_in_sample",
@@ -103,6 +104,11 @@ class SampleRunAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return super().get_queryset(request).annotate(found=Count("items", filter=~Q(items__decision="")))
+
+    @admin.display(description=_("drawn by"))
+    def started_by_name(self, obj: SampleRun) -> str:
+        """A name, not a link: an official may not open another official's account page."""
+        return official_name(obj.started_by)
 
     @admin.display(description=_("findings"))
     def decided(self, obj: SampleRun) -> str:

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from recall.models import Petition, PetitionState
+from recall.models import Petition, PetitionJob, PetitionJobState, PetitionState
 from recall.services import lifecycle, petition_jobs, sampling, verification
 from tests.factories import DistrictFactory, SignatureFactory, UserFactory
 from tests.helpers import DICE, application, populate
@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH = 1280
 # Links that change something or leave the interface pages: not part of the crawl.
-SKIP = re.compile(r"/logout/|/delete/|/jsi18n/|/r/\d+/|/autocomplete/|/password_change/|\.(csv|pdf|json)$|/export")
+SKIP = re.compile(
+    r"/logout/|/delete/|/jsi18n/|/r/\d+/|/autocomplete/|/password_change/|\.(csv|pdf|json)$|/export|/download/"
+)
 # Abbreviations and names that stay in Latin letters in Kazakh and Russian texts.
 LATIN_ALLOWED = {"IIN", "ID", "API", "CSV", "PDF", "TOTP", "SMS", "URL", "IP", "EDS", "OK", "HMAC", "SHA-256"}
 
@@ -89,8 +91,10 @@ def workspace(collecting, voters, almaty, charlie, olga, alice, bob, central):
     Petition.objects.filter(pk=verifying.pk).update(state=PetitionState.VERIFYING)
     verifying.refresh_from_db()
     sampling.start_sample(verifying, actor=alice, procedure=sampling.dice_procedure(DICE["digits"]))
-    # Ended, so that its page does not reload itself (every 3 s while a job runs) mid-check.
-    petition_jobs.cancel(petition_jobs.request_signatures_pdf(verifying, actor=bob).pk, actor=bob)
+    # Run at once by the in-process worker (transactions commit here), so its page has the
+    # download link and does not reload itself mid-check as a running job's does.
+    job = petition_jobs.request_signatures_pdf(verifying, actor=bob)
+    assert PetitionJob.objects.get(pk=job.pk).state == PetitionJobState.DONE
     root = UserFactory(username="root", commission=central, is_superuser=True, role=Role.OFFICIAL)
     return {"alice": alice, "bob": bob, "charlie": charlie, "olga": olga, "root": root}
 
