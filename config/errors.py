@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("recall.errors")
@@ -39,22 +40,42 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def error_response(request: HttpRequest, status: int) -> HttpResponse:
+def error_response(request: HttpRequest, status: int, *, reason: str = "") -> HttpResponse:
     code, message = _messages()[status]
     if is_api(request):
         response: HttpResponse = JsonResponse({"code": code, "message": message}, status=status)
     else:
-        base = "admin/base_site.html" if request.path.startswith("/admin/") else "recall/base.html"
-        context = {"status": status, "message": message, "base_template": base, "title": message}
-        try:
-            body = loader.render_to_string("recall/errors/error.html", context, request=request)
-        except Exception:
-            logger.exception("could not render the error page")
-            body = f"{status} {message}"
-        response = HttpResponse(body, status=status)
+        response = HttpResponse(_page(request, status, message, reason), status=status)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _page(request: HttpRequest, status: int, message: str, reason: str) -> str:
+    """The status's page (``403.html``, ``404.html``, ``500.html``; ``admin/errors/…`` under
+    /admin/, in the admin's style), else the plain error page; plain text if even that fails
+    (a server error's page must not raise another)."""
+    admin = request.path.startswith("/admin/")
+    names = [f"admin/errors/{status}.html"] if admin else []
+    names += [f"{status}.html", "recall/errors/error.html"]
+    context = {
+        "status": status,
+        "message": message,
+        "title": message,
+        "reason": reason,
+        "base_template": "admin/base_site.html" if admin else "recall/base.html",
+    }
+    try:
+        context["home_url"] = reverse("admin:index") if admin else reverse("recall:home")
+        return loader.select_template(names).render(context, request)
+    except Exception:
+        logger.exception("could not render the error page")
+        return f"{status} {message}"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check: the 403 page, saying why and what to do."""
+    return error_response(request, 403, reason="csrf")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

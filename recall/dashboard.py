@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import jurisdiction
-from .models import PaperImport, Petition, PetitionState, RegisterImport, SampleRun
+from .models import PaperImport, Petition, PetitionJob, PetitionJobState, PetitionState, RegisterImport, SampleRun
 from .models.register import JobState
+from .services import deadlines
 
 # "Near": within this share of the requirement, or this many days of the window's end.
 NEAR_THRESHOLD = 0.8
@@ -30,6 +31,8 @@ class Dashboard:
     awaiting_verification: list[Petition] = field(default_factory=list)
     samples_awaiting_findings: list[SampleRun] = field(default_factory=list)
     jobs: list[tuple[Any, str]] = field(default_factory=list)  # (job, its admin page)
+    # Petitions past a running deadline (recall.services.deadlines), all of them, not a section's 20.
+    overdue_count: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -59,6 +62,7 @@ def for_user(user: Any, now: dt.datetime | None = None) -> Dashboard:
             :SECTION_LIMIT
         ]
     )
+    board.overdue_count = petitions.filter(deadlines.overdue_q(today)).count()
     board.awaiting_review = list(petitions.filter(review_count__gt=0).order_by("-review_count")[:SECTION_LIMIT])
     board.near_threshold_or_end = list(
         petitions.filter(state=PetitionState.COLLECTING)
@@ -73,6 +77,9 @@ def for_user(user: Any, now: dt.datetime | None = None) -> Dashboard:
             F("verification_due").asc(nulls_last=True)
         )[:SECTION_LIMIT]
     )
+    for p in (*board.awaiting_registration, *board.awaiting_verification):
+        due = deadlines.running(p)
+        p.due, p.overdue = (due[1], due[1] < today) if due else (None, False)
     board.samples_awaiting_findings = list(
         jurisdiction.scope(
             SampleRun.objects.select_related("petition__deputy", "petition__district"), user, "petition__district"
@@ -93,6 +100,11 @@ def for_user(user: Any, now: dt.datetime | None = None) -> Dashboard:
             :SECTION_LIMIT
         ],
     ]
+    petition_jobs = jurisdiction.scope(PetitionJob.objects.select_related("petition"), user, "petition__district")
+    jobs += petition_jobs.filter(
+        Q(state__in=[PetitionJobState.PENDING, PetitionJobState.RUNNING])
+        | Q(state=PetitionJobState.FAILED, created_at__gte=recent)
+    )[:SECTION_LIMIT]
     board.jobs = [
         (job, reverse(f"admin:{job._meta.app_label}_{job._meta.model_name}_change", args=[job.pk]))
         for job in sorted(jobs, key=lambda job: job.created_at, reverse=True)

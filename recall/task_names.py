@@ -25,5 +25,7 @@ ADVANCE_WINDOWS = "recall.tasks.advance_windows"
 PURGE_EXPIRED = "recall.tasks.purge_expired"
 PURGE_PERSONAL_DATA = "recall.tasks.purge_personal_data"
 SIGN_LEDGER_CHECKPOINTS = "recall.tasks.sign_ledger_checkpoints"
+RUN_PETITION_JOB = "recall.tasks.run_petition_job"
+SEND_DEADLINE_REMINDERS = "recall.tasks.send_deadline_reminders"
 
 ALL = tuple(value for name, value in sorted(globals().items()) if name.isupper() and isinstance(value, str))

@@ -23,6 +23,7 @@ from .notifications.sms import SmsError
 from .services import (
     challenges,
     counts,
+    deadlines,
     deputies,
     group_notices,
     initiative,
@@ -31,6 +32,7 @@ from .services import (
     notices,
     outcome_notices,
     paper_import,
+    petition_jobs,
     queue,
     register_import,
     retention,
@@ -212,11 +214,13 @@ def advance_windows() -> dict[str, int]:
 @shared_task(name=names.PURGE_EXPIRED, soft_time_limit=300, time_limit=360, **RETRY)
 def purge_expired() -> dict[str, int]:
     """Daily: one-time-code challenges (they hold what the voter typed) are kept one day, and
-    so are EDS statements (each one is a row; a used one has done its work)."""
+    so are EDS statements (each one is a row; a used one has done its work) and the PDFs of
+    background exports (they hold IINs)."""
     cutoff = timezone.now() - dt.timedelta(days=1)
     deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
     statements, _ = EdsChallenge.objects.filter(created_at__lt=cutoff).delete()
-    return {"challenges": deleted, "eds_statements": statements}
+    exports_purged = petition_jobs.purge_files(cutoff)
+    return {"challenges": deleted, "eds_statements": statements, "job_files": exports_purged}
 
 
 @shared_task(name=names.PURGE_PERSONAL_DATA, soft_time_limit=1800, time_limit=1900, **RETRY)
@@ -230,3 +234,16 @@ def purge_personal_data() -> dict[int, int]:
 def sign_ledger_checkpoints() -> int:
     """Every few seconds: a signed checkpoint for each petition whose public ledger grew."""
     return ledger.sign_due_checkpoints()
+
+
+@shared_task(name=names.SEND_DEADLINE_REMINDERS, soft_time_limit=120, time_limit=150, **RETRY)
+def send_deadline_reminders() -> int:
+    """Hourly: remind the commissions of registration and verification deadlines, once each."""
+    return deadlines.send_reminders()
+
+
+@shared_task(name=names.RUN_PETITION_JOB, soft_time_limit=1800, time_limit=1900, **RETRY)
+def run_petition_job(job_id: int) -> str | None:
+    """A PDF export or bulk invalidation requested in the admin (recall.services.petition_jobs)."""
+    job = petition_jobs.run(job_id)
+    return job.state if job else None

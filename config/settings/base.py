@@ -22,6 +22,7 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"  # the 403 page in the visitor's language, saying why
 
 INSTALLED_APPS = [
     "config.apps.AdminConfig",  # django.contrib.admin with accounts.two_factor.RecallAdminSite
@@ -323,6 +324,7 @@ CELERY_TASK_ROUTES = {
     task_names.VERIFY_SIGNATURES: {"queue": "verification"},
     task_names.IMPORT_PAPER_SHEET: {"queue": "verification"},
     task_names.IMPORT_REGISTER_FILE: {"queue": "verification"},
+    task_names.RUN_PETITION_JOB: {"queue": "verification"},
     "recall.tasks.send_*": {"queue": "notifications"},
     task_names.DELIVER_WEBHOOK: {"queue": "notifications"},
 }
@@ -335,6 +337,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # connection closed). Workers reconnect with their own retry policy (broker_connection_retry).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A petition with more signatures than this has its signatures' PDF made by a worker, with
+# progress and a cancel button (recall.services.petition_jobs); bulk invalidations always are.
+RECALL_SYNC_EXPORT_MAX_SIGNATURES = env.int("RECALL_SYNC_EXPORT_MAX_SIGNATURES", default=2000)
 CELERY_BEAT_SCHEDULE = {
     "advance-windows": {"task": task_names.ADVANCE_WINDOWS, "schedule": 60.0},
     # Every 15 s: after a broker outage, what was stored meanwhile is verified within a minute.
@@ -346,4 +351,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-personal-data": {"task": task_names.PURGE_PERSONAL_DATA, "schedule": crontab(hour=4, minute=30)},
     # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
     "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
+    # Hourly in office hours: a reminder goes once per deadline (recall.services.deadlines).
+    "send-deadline-reminders": {
+        "task": task_names.SEND_DEADLINE_REMINDERS,
+        "schedule": crontab(hour="8-18", minute=5),
+    },
 }

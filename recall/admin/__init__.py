@@ -1,3 +1,15 @@
 """The officials' admin, one module per concern; importing them registers the pages."""
 
-from . import audit, deputies, paper, partners, petitions, places, register, review, samples, signatures  # noqa: F401
+from . import (  # noqa: F401
+    audit,
+    deputies,
+    paper,
+    partners,
+    petition_jobs,
+    petitions,
+    places,
+    register,
+    review,
+    samples,
+    signatures,
+)

@@ -17,7 +17,7 @@ from accounts.models import ApiClient
 
 from ..errors import DomainError
 from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, policy_for
-from ..services import deputies, exports, review, sampling
+from ..services import deputies, exports, petition_jobs, review, sampling
 
 
 class SampleSeedForm(forms.Form):
@@ -119,15 +119,16 @@ class PetitionToolsMixin:
             criteria = form.criteria(petition)
             try:
                 if request.POST.get("confirm") == "yes":
-                    done = review.bulk_invalidate(
+                    # A worker does it, in one transaction, with progress and a cancel button.
+                    job = petition_jobs.request_bulk_invalidation(
                         criteria,
                         actor=request.user,
                         ground=form.cleaned_data["ground"],
                         note=form.cleaned_data["note"],
                         expected=form.cleaned_data["expected"] or 0,
                     )
-                    messages.success(request, _("%(n)s signatures were invalidated.") % {"n": done})
-                    return self._back(pk)
+                    messages.success(request, _("The invalidation runs in the background; its progress is below."))
+                    return HttpResponseRedirect(reverse("admin:recall_petitionjob_change", args=[job.pk]))
                 preview = review.bulk_preview(criteria)
                 form = BulkForm({**request.POST.dict(), "expected": preview}, petition=petition)
                 form.is_valid()
@@ -233,6 +234,21 @@ class PetitionToolsMixin:
         petition = self._petition(request, pk)
         if petition is None:
             return self._back(pk)
+        if petition_jobs.runs_in_background(petition):
+            if request.method != "POST":  # a link must not start work: the page asks first
+                return TemplateResponse(
+                    request,
+                    "admin/recall/petition/export_pdf.html",
+                    {
+                        **self.admin_site.each_context(request),
+                        "title": _("PDF of the signatures"),
+                        "petition": petition,
+                        "opts": Petition._meta,
+                    },
+                )
+            job = petition_jobs.request_signatures_pdf(petition, actor=request.user)
+            messages.success(request, _("The PDF is being made in the background; it can be downloaded here."))
+            return HttpResponseRedirect(reverse("admin:recall_petitionjob_change", args=[job.pk]))
         try:
             content = exports.signatures_pdf(petition)
         except ImproperlyConfigured as error:  # no font with Kazakh letters on this server

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..errors import DomainError
-from ..models import Deputy, DeputyStatus, District, Mandate, RecallPolicy
+from ..models import Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
 from ..services import deputies, public_cache
 from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 
@@ -119,8 +119,27 @@ class DeputyAccountForm(forms.Form):
     email = forms.EmailField(label=_("The deputy's e-mail address"))
 
 
+class CentralReferenceData:
+    """Rules every official reads and the central commission alone edits (never deletes)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_central(request) and request.user.can_act
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(RecallPolicy)
-class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
+class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
     """Every official reads the rules; the central commission edits them."""
 
     list_display = [
@@ -130,6 +149,7 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
         "initiative_group_min",
         "registration_days",
         "verification_days",
+        "deadline_day_count",
         "is_assumption",
         "appeal_days",
         "retention_days",
@@ -137,7 +157,10 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["level", "threshold_percent", "collection_days", "initiative_group_min"]}),
-        (_("Commission deadlines"), {"fields": ["registration_days", "verification_days"]}),
+        (
+            _("Commission deadlines"),
+            {"fields": ["registration_days", "verification_days", "deadline_day_count", "reminder_working_days"]},
+        ),
         (
             _("When a recall may start"),
             {"fields": ["no_recall_after_start_months", "no_recall_before_end_months", "cooldown_months"]},
@@ -165,17 +188,18 @@ class RecallPolicyAdmin(AuditedChanges, admin.ModelAdmin):
     ]
     readonly_fields = ["updated_at"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request) and RecallPolicy.objects.count() < 4
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
+    """The days off the commissions' deadlines skip: every official sees them, the central
+    commission adds a day a decree moved or marks a day as a working one."""
+
+    list_display = ["day", "name", "is_day_off", "source"]
+    list_filter = ["is_day_off", "source"]
+    date_hierarchy = "day"
+    search_fields = ["name"]
+    fields = ["day", "name", "is_day_off", "source"]
+    readonly_fields = ["source"]

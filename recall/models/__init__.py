@@ -1,6 +1,8 @@
 from .audit import AuditEntry
+from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
 from .deputies import ByElection, DeputyAnswer
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
+from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
 from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 from .partners import (
     DeliveryState,
@@ -24,7 +26,7 @@ from .petitions import (
     RecallVote,
 )
 from .places import Deputy, DeputyStatus, District, Mandate
-from .policy import BodyLevel, RecallPolicy, policy_for
+from .policy import BodyLevel, DayCount, RecallPolicy, policy_for
 from .privacy import PetitionDataKey
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
@@ -74,6 +76,14 @@ __all__ = [
     "Channel",
     "ChallengePurpose",
     "DailyTally",
+    "FINAL_JOB_STATES",
+    "PetitionJob",
+    "PetitionJobKind",
+    "PetitionJobState",
+    "DeadlineKind",
+    "DeadlineReminder",
+    "PublicHoliday",
+    "DayCount",
     "DeliveryState",
     "Deputy",
     "DeputyStatus",

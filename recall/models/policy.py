@@ -10,6 +10,13 @@ class BodyLevel(models.TextChoices):
     DISTRICT = "district", _("district maslikhat")
 
 
+class DayCount(models.TextChoices):
+    """How the commission's periods are counted (recall.calendar.add_days)."""
+
+    CALENDAR = "calendar", _("calendar days (a due date on a day off moves to the next working day)")
+    WORKING = "working", _("working days (weekends and public holidays not counted)")
+
+
 class RecallPolicy(models.Model):
     """The rules of a recall for one level of representative body.
 
@@ -25,6 +32,12 @@ class RecallPolicy(models.Model):
     initiative_group_min = models.PositiveIntegerField(_("initiative group minimum size"))
     registration_days = models.PositiveIntegerField(_("days to register an application"))
     verification_days = models.PositiveIntegerField(_("days to verify signatures"))
+    deadline_day_count = models.CharField(
+        _("the commission's days are"), max_length=16, choices=DayCount, default=DayCount.CALENDAR
+    )
+    reminder_working_days = models.PositiveIntegerField(
+        _("remind the commission this many working days before a deadline"), default=2
+    )
     no_recall_after_start_months = models.PositiveIntegerField(_("no recall in the first months of a term"))
     no_recall_before_end_months = models.PositiveIntegerField(_("no recall in the last months of a term"))
     cooldown_months = models.PositiveIntegerField(_("months before another attempt against the same deputy"))
@@ -84,6 +97,9 @@ class RecallPolicy(models.Model):
                 name="policy_sample_bands_ordered",
             ),
             models.CheckConstraint(condition=Q(collection_days__gt=0), name="policy_collection_days_positive"),
+            models.CheckConstraint(
+                condition=Q(deadline_day_count__in=DayCount.values), name="policy_deadline_day_count_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -99,7 +115,9 @@ _ELECTIONS_LAW = (
     "published: assumed values. Verification period by analogy with the 10 days for "
     "candidates' signature sheets; sampling bands from California's recall procedure. "
     "By-election after a recall within 60 days: assumed (the article on by-elections to a "
-    "seat vacated by a recall could not be obtained)."
+    "seat vacated by a recall could not be obtained). "
+    "The commission's periods are calendar days, and a period that ends on a day off ends on "
+    "the next working day, as the Civil Code counts periods (Art. 172): an assumption too."
 )
 DEFAULT_POLICIES = {
     BodyLevel.MAZHILIS: {"threshold_percent": 10, "collection_days": 60, "initiative_group_min": 30},

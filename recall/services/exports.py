@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -122,8 +122,14 @@ def _fit(c: canvas.Canvas, text: str, width: float, font: str, size: float) -> s
     return text
 
 
-def signatures_pdf(petition: Petition) -> bytes:
-    """A landscape table of every signature, drawn directly on the canvas (fast for many pages)."""
+# A long export reports its progress (and may be cancelled: the callback raises) every so many rows.
+PROGRESS_EVERY = 500
+
+
+def signatures_pdf(petition: Petition, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """A landscape table of every signature, drawn directly on the canvas (fast for many pages).
+    ``progress(done, total)`` is called every ``PROGRESS_EVERY`` rows (recall.services.petition_jobs)."""
+    total = Signature.objects.filter(petition=petition).count() if progress else 0
     regular, bold = _fonts()
     buffer = io.BytesIO()
     page_w, page_h = landscape(A4)
@@ -164,7 +170,9 @@ def signatures_pdf(petition: Petition) -> bytes:
 
     page = 1
     y = header(page)
-    for row in _rows(petition):
+    for done, row in enumerate(_rows(petition)):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         if y < margin:
             c.showPage()
             page += 1
@@ -187,6 +195,8 @@ def signatures_pdf(petition: Petition) -> bytes:
             x += width * mm
         y -= row_h
     c.save()
+    if progress:
+        progress(total, total)
     return buffer.getvalue()
 
 

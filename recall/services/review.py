@@ -9,7 +9,7 @@ wrote. Every official decision records who, when and why, in the row and in the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,6 +240,8 @@ class Criteria:
 
 
 BULK_FROM = (SS.VALID, SS.REVIEW)
+# Signatures changed per UPDATE (and per progress report) in a bulk invalidation.
+BULK_CHUNK = 5000
 
 
 def bulk_queryset(criteria: Criteria) -> QuerySet:
@@ -275,9 +277,8 @@ def bulk_preview(criteria: Criteria) -> int:
     return qs.count()
 
 
-def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, expected: int) -> int:
-    """Invalidate every selected signature with one ground. ``expected`` is the previewed count:
-    if the selection changed since the preview, nothing is done and the official looks again."""
+def check_bulk_invalidation(criteria: Criteria, *, actor: Any, ground: str, note: str) -> Petition:
+    """Raise unless the invalidation may be carried out (before it is queued, and again when it runs)."""
     if ground not in OFFICIAL_GROUNDS:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
     if not note.strip():
@@ -286,6 +287,25 @@ def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, e
     jurisdiction.authorize(actor, petition.district_id)
     if petition.state not in COUNTING_STATES:
         raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
+    if criteria.is_empty():
+        raise InvalidInput(_("Give at least one criterion besides the petition."), code="criteria_required")
+    return petition
+
+
+def bulk_invalidate(
+    criteria: Criteria,
+    *,
+    actor: Any,
+    ground: str,
+    note: str,
+    expected: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Invalidate every selected signature with one ground. ``expected`` is the previewed count:
+    if the selection changed since the preview, nothing is done and the official looks again.
+    One transaction: ``progress(done, total)`` is called after each chunk, and an exception it
+    raises (a cancelled job) takes back everything."""
+    petition = check_bulk_invalidation(criteria, actor=actor, ground=ground, note=note)
     with transaction.atomic():
         rows = list(
             bulk_queryset(criteria)
@@ -303,8 +323,10 @@ def bulk_invalidate(criteria: Criteria, *, actor: Any, ground: str, note: str, e
         now = timezone.now()
         delta = counts.Delta()
         ids = [s.pk for s in rows]
-        for start in range(0, len(ids), 5000):
-            Signature.objects.filter(pk__in=ids[start : start + 5000]).update(
+        for start in range(0, len(ids), BULK_CHUNK):
+            if progress:
+                progress(start, len(ids))
+            Signature.objects.filter(pk__in=ids[start : start + BULK_CHUNK]).update(
                 state=SS.INVALID, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()
             )
         for s in rows:

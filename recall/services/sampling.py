@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -293,6 +294,34 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
             )
     item.refresh_from_db()
     return item
+
+
+@dataclass(frozen=True)
+class Finding:
+    item_id: int
+    valid: bool
+    ground: str = ""
+
+
+def decide_items(run_id: int, findings: list[Finding], *, actor: Any, note: str = "") -> int:
+    """Many findings at once (the admin's findings form): all recorded, or none. Each goes
+    through ``decide_item``; a refused one raises with the sampled signature's position, and
+    the transaction takes back the findings recorded before it."""
+    items = {i.pk: i for i in SampleItem.objects.filter(run_id=run_id, pk__in=[f.item_id for f in findings])}
+    if len(items) != len({f.item_id for f in findings}):
+        raise InvalidInput(_("A finding names a signature that is not in this sample."), code="not_in_sample")
+    with transaction.atomic():
+        for finding in findings:
+            try:
+                decide_item(finding.item_id, actor=actor, valid=finding.valid, ground=finding.ground, note=note)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    _("Signature at position %(position)s: %(error)s")
+                    % {"position": items[finding.item_id].position, "error": error.message},
+                    field=error.field,
+                    code=error.code,
+                ) from error
+    return len(findings)
 
 
 def close_sample(run_id: int, *, actor: Any) -> SampleRun:

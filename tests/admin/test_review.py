@@ -56,14 +56,16 @@ def test_the_queue_is_scoped_and_observers_cannot_decide(client, charlie, olga, 
     assert (in_review.state, in_review.decided_by, in_review.decided_at) == ("review", None, None)
 
 
-def test_bulk_invalidation_in_the_admin_previews_first(client, bob, sheets):
+def test_bulk_invalidation_in_the_admin_previews_first(client, bob, sheets, django_capture_on_commit_callbacks):
     client.force_login(bob)
     url = reverse("admin:recall_petition_invalidate", args=[sheets.pk])
     data = {"collector": "Aliya", "ground": "forgery", "note": "Forged"}
     preview = client.post(url, data)
     assert "5 signatures match" in preview.content.decode()
     assert Petition.objects.get(pk=sheets.pk).invalid_count == 0
-    client.post(url, {**data, "expected": 5, "confirm": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):  # the job, run by the (eager) worker
+        done = client.post(url, {**data, "expected": 5, "confirm": "yes"})
+    assert "/admin/recall/petitionjob/" in done["Location"]
     assert Petition.objects.get(pk=sheets.pk).invalid_count == 5
 
 

@@ -1,13 +1,14 @@
 """A petition's steps taken by officials in the admin, and the admin's steps derived from the
 lifecycle's transition table (recall.services.lifecycle.transitions)."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from recall.admin.petitions import STEPS
+from recall.calendar import add_days
 from recall.models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
 from recall.services import lifecycle, review, verification
 from tests.factories import DistrictFactory, SignatureFactory
@@ -77,7 +78,8 @@ def test_an_official_starts_verification_in_the_admin(client, bob, reached, poli
     take_step(client, reached, "start_verification")
     reached.refresh_from_db()
     assert reached.state == S.VERIFYING
-    assert reached.verification_due == dt.date.today() + dt.timedelta(days=policy.verification_days)
+    # The period runs from the submission (today), whatever day verification starts.
+    assert reached.verification_due == add_days(timezone.localdate(), policy.verification_days, "calendar")
     assert transition_to(reached, S.VERIFYING).actor == bob
 
 

@@ -1,6 +1,7 @@
 """Every admin page an official can reach, as each persona, in Kazakh and in Russian: no server
 error, no refused link, nothing wider than a 1280-pixel laptop (the page or a list scrolling
-sideways), and no English interface text (column headers, labels, headings, buttons, filters)."""
+sideways), no English interface text (column headers, labels, headings, buttons, filters), and
+no axe-core WCAG 2.1 AA violation (tests/browser/a11y.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,21 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from recall.models import Petition
-from tests.factories import SignatureFactory, UserFactory
-from tests.helpers import application, populate
+from recall.models import Petition, PetitionJob, PetitionJobState, PetitionState
+from recall.services import lifecycle, petition_jobs, sampling, verification
+from tests.factories import DistrictFactory, SignatureFactory, UserFactory
+from tests.helpers import DICE, application, populate
 
+from .a11y import violations
 from .conftest import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH = 1280
 # Links that change something or leave the interface pages: not part of the crawl.
-SKIP = re.compile(r"/logout/|/delete/|/jsi18n/|/r/\d+/|/autocomplete/|/password_change/|\.(csv|pdf|json)$|/export")
+SKIP = re.compile(
+    r"/logout/|/delete/|/jsi18n/|/r/\d+/|/autocomplete/|/password_change/|\.(csv|pdf|json)$|/export|/download/"
+)
 # Abbreviations and names that stay in Latin letters in Kazakh and Russian texts.
 LATIN_ALLOWED = {"IIN", "ID", "API", "CSV", "PDF", "TOTP", "SMS", "URL", "IP", "EDS", "OK", "HMAC", "SHA-256"}
 
@@ -71,9 +76,25 @@ def _untranslated(texts: list[str], english: set[str]) -> list[str]:
 
 @pytest.fixture
 def workspace(collecting, voters, almaty, charlie, olga, alice, bob, central):
-    """Records on every list: a collecting petition in K-1 with signatures, a superuser."""
+    """Records on every list: a collecting petition in K-1 with signatures, a petition under
+    verification in K-3 with an open random sample (its findings page) and a background job (its
+    page), a superuser."""
     for voter in voters[10:14]:
         SignatureFactory(petition=collecting, voter_row=voter)
+    k3 = DistrictFactory(code="K-3", name="Karaganda No. 3", region="Karaganda Region")
+    bob.commission.districts.add(k3)
+    k3_voters = populate(k3, 20)
+    verifying = lifecycle.register(application(k3, k3_voters[:3]), actor=None)
+    for voter in k3_voters[3:9]:
+        SignatureFactory(petition=verifying, voter_row=voter)
+    verification.verify_all()
+    Petition.objects.filter(pk=verifying.pk).update(state=PetitionState.VERIFYING)
+    verifying.refresh_from_db()
+    sampling.start_sample(verifying, actor=alice, procedure=sampling.dice_procedure(DICE["digits"]))
+    # Run at once by the in-process worker (transactions commit here), so its page has the
+    # download link and does not reload itself mid-check as a running job's does.
+    job = petition_jobs.request_signatures_pdf(verifying, actor=bob)
+    assert PetitionJob.objects.get(pk=job.pk).state == PetitionJobState.DONE
     root = UserFactory(username="root", commission=central, is_superuser=True, role=Role.OFFICIAL)
     return {"alice": alice, "bob": bob, "charlie": charlie, "olga": olga, "root": root}
 
@@ -107,6 +128,8 @@ def _crawl(browser, base: str, username: str, language: str, english: set[str]) 
             page.screenshot(path=str(SHOTS / f"wide-{username}-{language}{name}.png"))
         for text in _untranslated(page.evaluate(CHROME_TEXTS), english):
             problems.append(f"{path}: untranslated {text!r}")
+        for rule, impact, target, text in violations(page):
+            problems.append(f"{path}: axe {rule} [{impact}] {target}: {text}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
             link = urlsplit(href)
             if link.netloc or not link.path.startswith("/admin/") or link.query or SKIP.search(link.path):

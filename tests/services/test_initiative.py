@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from recall.calendar import add_days
 from recall.errors import InvalidInput, NotFound, PolicyViolation
 from recall.models import GroupDraftMember, Mandate, PetitionState, VoterStatus
 from recall.services import initiative, lifecycle
@@ -156,7 +157,7 @@ def test_submitting_at_the_minimum_reaches_the_commission_as_applied(deputy, vot
     join(leader, voters[2], phone="+77019998877")
     petition = initiative.submit(leader)
     assert petition.state == PetitionState.APPLIED
-    assert petition.registration_due == timezone.localdate() + dt.timedelta(days=policy.registration_days)
+    assert petition.registration_due == add_days(timezone.localdate(), policy.registration_days, "calendar")
     assert petition.initiative_group.get(is_leader=True).voter == voters[0]
     assert petition.initiative_group.count() == 3
     assert "Депутат не встречается" in petition.grounds_text

@@ -24,6 +24,7 @@ from ...crypto import iin_digest
 from ...errors import IllegalTransition, InvalidInput, PolicyViolation
 from ...models import (
     OPEN_STATES,
+    DeadlineKind,
     Deputy,
     DeputyStatus,
     InitiativeMember,
@@ -35,7 +36,7 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit, queue
+from .. import audit, deadlines, queue
 from .transitions import move
 
 S = PetitionState
@@ -87,7 +88,7 @@ def apply(
                 **grounds_columns(grounds_translations or {}),
                 contact_email=contact_email,
                 applied_at=applied_at,
-                registration_due=local_date(applied_at) + dt.timedelta(days=policy.registration_days),
+                registration_due=deadlines.due_date(policy, DeadlineKind.REGISTRATION, local_date(applied_at)),
             )
             InitiativeMember.objects.bulk_create(
                 InitiativeMember(petition=petition, voter=voter, is_leader=(i == 0)) for i, voter in enumerate(members)

@@ -3,7 +3,6 @@ sample) and the result certified. See docs/domain.md, "Verifying and certifying"
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -11,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from ... import jurisdiction
 from ...errors import IllegalTransition, PolicyViolation
-from ...models import Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState, policy_for
-from .. import counts
+from ...models import Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState
+from .. import counts, deadlines
 from .transitions import move
 
 S = PetitionState
@@ -24,14 +23,14 @@ def submit(petition: Petition, *, actor: Any | None, reason: str = "") -> Petiti
 
 
 def start_verification(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
-    policy = policy_for(petition.district.level)
-    return move(
-        petition,
-        "start_verification",
-        actor=actor,
-        reason=reason,
-        updates={"verification_due": timezone.localdate() + dt.timedelta(days=policy.verification_days)},
-    )
+    """The verification period runs from the submission (recall.services.deadlines), so
+    starting the checks later does not give the commission more time."""
+    updates = {}
+    if petition.verification_due is None:  # submitted before due dates were kept
+        updates["verification_due"] = deadlines.verification_due(
+            petition.district.level, petition.submitted_at or timezone.now()
+        )
+    return move(petition, "start_verification", actor=actor, reason=reason, updates=updates)
 
 
 def certification_result(petition: Petition) -> PetitionState:

@@ -31,9 +31,18 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 
 from ... import jurisdiction, task_names
+from ...calendar import local_date
 from ...errors import IllegalTransition, InvalidInput
-from ...models import OPEN_STATES, GroupDraft, Petition, PetitionState, PetitionTransition, WebhookEvent
-from .. import audit, ledger, outcome_notices, public_cache, queue, webhooks
+from ...models import (
+    OPEN_STATES,
+    GroupDraft,
+    Petition,
+    PetitionState,
+    PetitionTransition,
+    WebhookEvent,
+    policy_for,
+)
+from .. import audit, deadlines, ledger, outcome_notices, public_cache, queue, webhooks
 
 S = PetitionState
 
@@ -60,6 +69,11 @@ class Transition:
     asks: tuple[str, ...] = ()
     # False: taken through its own form (the recall vote's result), not as a plain step.
     offered: bool = True
+    # The deadline (recall.services.deadlines) this step decides: taken after the petition's
+    # due date, it is audited as late.
+    decides: str = ""
+    # The deadline this step starts: its due date is set from the day of the step.
+    starts: str = ""
 
     def allows(self, state: str) -> bool:
         return state in self.sources
@@ -76,9 +90,16 @@ _TABLE = (
         OFFICIAL,
         stamp="registered_at",
         asks=("window_start",),
+        decides="registration",
     ),
     Transition(
-        "refuse", gettext_lazy("Refuse the application"), (S.APPLIED,), (S.REFUSED,), OFFICIAL, reason_required=True
+        "refuse",
+        gettext_lazy("Refuse the application"),
+        (S.APPLIED,),
+        (S.REFUSED,),
+        OFFICIAL,
+        reason_required=True,
+        decides="registration",
     ),
     Transition(
         "withdraw",
@@ -104,6 +125,7 @@ _TABLE = (
         (S.SUBMITTED,),
         OFFICIAL,
         stamp="submitted_at",
+        starts="verification",
     ),
     Transition("start_verification", gettext_lazy("Start verification"), (S.SUBMITTED,), (S.VERIFYING,), OFFICIAL),
     Transition(
@@ -113,6 +135,7 @@ _TABLE = (
         (S.SUFFICIENT, S.INSUFFICIENT),
         OFFICIAL,
         stamp="certified_at",
+        decides="verification",
     ),
     Transition("schedule_vote", gettext_lazy("Call the recall vote"), (S.SUFFICIENT,), (S.RECALL_VOTE,), OFFICIAL),
     Transition(
@@ -188,6 +211,14 @@ def move(
     values = {"state": target, "updated_at": now, **(updates or {})}
     if step.stamp:
         values[step.stamp] = now
+    if step.starts:
+        deadline = deadlines.BY_KIND[step.starts]
+        values[deadline.field] = deadlines.due_date(policy_for(petition.district.level), deadline.kind, local_date(now))
+    lateness: dict[str, Any] = {}
+    if step.decides:
+        due = getattr(petition, deadlines.BY_KIND[step.decides].field)
+        if due is not None:
+            lateness = {"due": due.isoformat(), "late": local_date(now) > due}
     condition = Q(pk=petition.pk, state=from_state) & (where or Q())
     with transaction.atomic():
         if Petition.objects.filter(condition).update(**values) != 1:
@@ -208,6 +239,7 @@ def move(
             step=name,
             from_state=from_state,
             to_state=target,
+            **lateness,
         )
         # The public ledger: the state entry, and a checkpoint of exactly this size (the
         # sample's population is the checkpoint taken at submission).

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from recall.calendar import add_days
 from recall.errors import PolicyViolation
 from recall.models import Petition, PetitionState
 from recall.services import lifecycle, review, verification
@@ -55,4 +56,4 @@ def test_verification_starts_with_its_deadline(collecting, bob, policy):
     collecting.refresh_from_db()
     petition = lifecycle.start_verification(collecting, actor=bob)
     assert petition.state == S.VERIFYING
-    assert petition.verification_due == timezone.localdate() + dt.timedelta(days=policy.verification_days)
+    assert petition.verification_due == add_days(timezone.localdate(), policy.verification_days, "calendar")
