@@ -185,7 +185,6 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         "awaiting",
         "progress",
         "window_end",
-        "purge_on",
     ]
     list_display_links = ["id", "deputy"]
     list_filter = [
@@ -312,11 +311,14 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
 
     @admin.display(description=_("state"), ordering="state")
     def state_and_deadline(self, obj: Petition) -> str:
-        """The state, and under it the due date of the deadline it waits on (no extra column:
-        the list fits a 1280-pixel laptop)."""
-        if deadlines.running(obj) is None:
-            return obj.get_state_display()
-        return format_html("{}<br>{}: {}", obj.get_state_display(), _("due"), deadline_cell(obj))
+        """The state, and under it the due date of the deadline it waits on, or, once the
+        petition is final, when its personal data is (or was) destroyed. No extra columns: the
+        list fits a 1280-pixel laptop."""
+        if deadlines.running(obj) is not None:
+            return format_html("{}<br>{}: {}", obj.get_state_display(), _("due"), deadline_cell(obj))
+        if obj.state in FINAL_STATES:
+            return format_html("{}<br>{}: {}", obj.get_state_display(), _("data"), self.purge_on(obj))
+        return obj.get_state_display()
 
     @admin.display(description=_("awaiting"))
     def awaiting(self, obj: Petition) -> int:
