@@ -247,6 +247,8 @@ RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", d
 # Seconds the public petition page, home page and API petition detail are shared from the cache
 # (recall/services/public_cache.py); also their Cache-Control max-age. 0 builds every answer.
 RECALL_PUBLIC_CACHE_SECONDS = env.int("RECALL_PUBLIC_CACHE_SECONDS", default=5)
+# Each process also keeps the answers it read for this long, in memory (0: off).
+RECALL_PUBLIC_LOCAL_SECONDS = env.float("RECALL_PUBLIC_LOCAL_SECONDS", default=1.0)
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat
 # (for example when it arrived while the broker was down).

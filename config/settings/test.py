@@ -19,6 +19,9 @@ if env("EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
+# The in-process tier of the public cache is off here (real workers are other processes; tests
+# that exercise it turn it on): tests/web/test_public_cache.py.
+RECALL_PUBLIC_LOCAL_SECONDS = 0
 RECALL_IIN_KEY = "test-iin-key"
 RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.test/ledger+164fe12c+AToApOWMhTeHXejQtGKWa/++eYO2h69WnzK9qLpkGLhP"
 RECALL_LEDGER_HOST = "recall.test"

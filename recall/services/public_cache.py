@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,31 @@ KEY_PREFIX = "public:page"
 KEPT_HEADERS = ("Content-Type", "Vary", "Link", "Content-Disposition")
 
 
+# A second, smaller tier in each process's memory: an answer fetched from Redis is kept here for
+# RECALL_PUBLIC_LOCAL_SECONDS (1) and served with no round trip at all, so a rush on one
+# petition costs each worker one Redis read a second. Another process's change shows within
+# that second (this process's own at once: ``changed`` empties it); the counts stay "at most a
+# few seconds old". Bounded: emptied when it holds LOCAL_ENTRIES answers.
+LOCAL_ENTRIES = 256
+_local: dict[str, tuple[float, tuple[bytes, dict[str, str], str]]] = {}
+
+
+def _local_get(key: str) -> tuple[bytes, dict[str, str], str] | None:
+    hit = _local.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    return None
+
+
+def _local_put(key: str, stored: tuple[bytes, dict[str, str], str]) -> None:
+    seconds = settings.RECALL_PUBLIC_LOCAL_SECONDS
+    if seconds <= 0:
+        return
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()
+    _local[key] = (time.monotonic() + seconds, stored)
+
+
 def _petition_version_key(petition_id: int) -> str:
     return f"public:v:p{petition_id}"
 
@@ -52,6 +78,7 @@ def changed(*petition_ids: int) -> None:
     Bumped at once, inside the caller's transaction, not after its commit: the commit hooks are
     the webhooks' and the tasks' (a reader who rebuilds from the old rows in the milliseconds
     before the commit keeps a copy at most RECALL_PUBLIC_CACHE_SECONDS old, the stated bound)."""
+    _local.clear()
     _bump(sorted(set(petition_ids)))
 
 
@@ -99,10 +126,8 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
     seconds = ttl()
     if request.method not in ("GET", "HEAD") or seconds <= 0:
         return build()
-    key = ":".join(
+    answer = ":".join(
         [
-            KEY_PREFIX,
-            _versions(petition_id),
             get_language() or "",
             request.scheme or "",
             request.get_host(),
@@ -112,10 +137,15 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
             ).hexdigest(),
         ]
     )
-    try:
-        stored: Any = cache.get(key)
-    except Exception:  # noqa: BLE001
-        stored = None
+    stored: Any = _local_get(answer)
+    if stored is None:
+        key = f"{KEY_PREFIX}:{_versions(petition_id)}:{answer}"
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001
+            stored = None
+        if stored is not None:
+            _local_put(answer, stored)
     if stored is None:
         response = build()
         if response.status_code != 200 or response.streaming or response.cookies:
@@ -126,6 +156,7 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
         stored = (response.content, kept, _etag(response.content))
         with contextlib.suppress(Exception):  # a cache outage only costs speed
             cache.set(key, stored, timeout=seconds)
+        _local_put(answer, stored)
     body, kept, etag = stored
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()

@@ -2,9 +2,12 @@
 old at most, dropped when the workers count signatures or the petition changes state."""
 
 import json
+from unittest import mock
+
+import pytest
 
 from recall.models import PetitionState
-from recall.services import verification
+from recall.services import public_cache, verification
 from tests.factories import SignatureFactory
 
 
@@ -61,3 +64,52 @@ def test_the_language_switcher_links_to_the_same_page(client, collecting):
 def test_an_unknown_petition_is_not_kept(client, db):
     assert client.get("/en/petitions/999999/").status_code == 404
     assert "public" not in client.get("/en/petitions/999999/").get("Cache-Control", "")
+
+
+@pytest.fixture
+def local_tier(settings):
+    """The in-process tier on, as in production (it is off in the test settings)."""
+    settings.RECALL_PUBLIC_LOCAL_SECONDS = 1.0
+    public_cache._local.clear()
+    yield public_cache
+    public_cache._local.clear()
+
+
+def test_within_its_second_a_process_answers_from_memory_without_redis(client, collecting, local_tier, monkeypatch):
+    first = client.get(f"/en/petitions/{collecting.pk}/")
+
+    def no_redis(*args, **kwargs):
+        raise AssertionError("the in-process copy should have answered")
+
+    monkeypatch.setattr(public_cache.cache, "get", no_redis)
+    monkeypatch.setattr(public_cache.cache, "get_many", no_redis)
+    again = client.get(f"/en/petitions/{collecting.pk}/")
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "public, max-age=5"
+
+
+def test_this_processs_own_change_empties_the_in_process_tier(client, collecting, voters, local_tier):
+    assert "<strong>0</strong> valid signatures" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    SignatureFactory(petition=collecting, voter_row=voters[10])
+    verification.verify_all()
+    assert "<strong>1</strong> valid signatures" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+
+
+def test_another_processs_change_shows_once_the_in_process_copy_expires(client, collecting, voters, local_tier):
+    """Another process's change bumps only the versions in Redis: the copy here is served until
+    its second is over, then the page is read again (simulated: the versions bumped directly)."""
+    assert "<strong>0</strong> valid signatures" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    SignatureFactory(petition=collecting, voter_row=voters[10])
+    with mock.patch.object(public_cache, "_local", dict(public_cache._local)):  # a worker elsewhere
+        verification.verify_all()
+    assert "<strong>0</strong> valid signatures" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    for key, (_, stored) in list(public_cache._local.items()):  # its second is over
+        public_cache._local[key] = (0.0, stored)
+    assert "<strong>1</strong> valid signatures" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+
+
+def test_the_in_process_tier_is_bounded(client, collecting, local_tier, monkeypatch):
+    monkeypatch.setattr(public_cache, "LOCAL_ENTRIES", 3)
+    for path in ("/en/", "/ru/", "/kk/", f"/en/petitions/{collecting.pk}/"):
+        client.get(path)
+        assert len(public_cache._local) <= 3
