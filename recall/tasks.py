@@ -92,6 +92,17 @@ def reconcile_counts() -> int:
     return len(repaired)
 
 
+# A task that sends one text message: retried with backoff while the gateway fails.
+ONE_TEXT_MESSAGE = {
+    "soft_time_limit": 30,
+    "time_limit": 60,
+    "autoretry_for": (*TRANSIENT, SmsError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "max_retries": 3,
+}
+
+
 @shared_task(
     name=names.SEND_CHALLENGE_CODE,
     soft_time_limit=30,
@@ -108,12 +119,7 @@ def send_challenge_code(challenge_id: int) -> str:
 
 @shared_task(
     name=names.SEND_RECEIPT,
-    soft_time_limit=30,
-    time_limit=60,
-    autoretry_for=(*TRANSIENT, SmsError),
-    retry_backoff=2,
-    retry_backoff_max=30,
-    max_retries=3,
+    **ONE_TEXT_MESSAGE,
 )
 def send_receipt(signature_id: int, language: str) -> str:
     """The receipt of a signature made on the web, by text message; retried if the gateway fails."""
@@ -136,12 +142,7 @@ def send_outcome_notices(petition_id: int, event: str) -> int:
 
 @shared_task(
     name=names.SEND_GROUP_CODE,
-    soft_time_limit=30,
-    time_limit=60,
-    autoretry_for=(*TRANSIENT, SmsError),
-    retry_backoff=2,
-    retry_backoff_max=30,
-    max_retries=3,
+    **ONE_TEXT_MESSAGE,
 )
 def send_group_code(code_id: int) -> str:
     """An initiative group member's one-time code; retried if the gateway fails."""
