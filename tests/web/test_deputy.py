@@ -166,3 +166,15 @@ def test_the_workspace_is_translated(deputy_client, collecting, language):
     page = deputy_client.get(f"/{language}/deputy/petitions/{collecting.pk}/").content.decode()
     for english in ("Publish an answer", "Counted (valid)", "Answer in Russian", "Sign out"):
         assert english not in page
+
+
+def test_the_grounds_are_shown_in_the_page_language_or_noted(deputy_client, collecting):
+    from recall.models import Petition
+
+    Petition.objects.filter(pk=collecting.pk).update(
+        grounds_text="Applied text.", grounds_text_kk="", grounds_text_ru="Депутат не встречался.", grounds_text_en=""
+    )
+    page = deputy_client.get(f"/en/deputy/petitions/{collecting.pk}/").content.decode()
+    assert "Депутат не встречался." in page and 'data-testid="fallback-note"' in page
+    ru = deputy_client.get(f"/ru/deputy/petitions/{collecting.pk}/").content.decode()
+    assert "Депутат не встречался." in ru and 'data-testid="fallback-note"' not in ru
