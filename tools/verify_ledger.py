@@ -321,6 +321,7 @@ def check_checkpoint(obj: Any, log: Key, origin: str, pinned: dict[str, Key]) ->
 HEX64 = re.compile(r"[0-9a-f]{64}")
 KEYS = {
     "received": {"commitment", "channel", "day"},
+    "verified": {"commitment", "channel", "day", "counted"},  # received and decided, in one entry
     "decided": {"commitment", "counted"},
     "withdrawn": {"commitment"},
     "state": {"from", "to", "at"},
@@ -393,13 +394,23 @@ def check_sample_fields(o: dict[str, Any]) -> None:
     need(o["size"] == sample_size(o["population"], o["percent"], o["minimum"]), "the sample size breaks its rule")
 
 
-CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "received": lambda o: need(
+def check_received_fields(o: dict[str, Any]) -> None:
+    need(
         bool(HEX64.fullmatch(str(o["commitment"])))
         and o["channel"] in ("web", "paper", "partner", "eds")
         and check_day(o["day"], r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d"),
-        "received fields",
-    ),
+        f"{o['type']} fields",
+    )
+
+
+def check_verified_fields(o: dict[str, Any]) -> None:
+    check_received_fields(o)
+    need(is_bool(o["counted"]), "verified fields")
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "received": check_received_fields,
+    "verified": check_verified_fields,
     "decided": lambda o: need(bool(HEX64.fullmatch(str(o["commitment"]))) and is_bool(o["counted"]), "decided fields"),
     "withdrawn": lambda o: need(bool(HEX64.fullmatch(str(o["commitment"]))), "withdrawn fields"),
     "state": lambda o: need(
@@ -601,10 +612,13 @@ def signature_states(events: Sequence[dict[str, Any]]) -> dict[str, str]:
     states: dict[str, str] = {}
     for index, event in enumerate(events):
         kind, commitment = event["type"], event.get("commitment")
-        if kind == "received":
+        if kind in ("received", "verified"):
             if commitment in states:
                 raise Discrepancy(f"entry {index} receives signature {commitment[:12]}... a second time")
-            states[commitment] = "received"
+            if kind == "verified":
+                states[commitment] = "counted" if event["counted"] else "not_counted"
+            else:
+                states[commitment] = "received"
         elif kind in ("decided", "withdrawn"):
             if states.get(commitment, "withdrawn") == "withdrawn":
                 raise Discrepancy(f"entry {index} {kind} a signature that was never received or was withdrawn")
@@ -691,7 +705,7 @@ def sample_members(ledger: Ledger, index: int, sample: dict[str, Any]) -> list[s
     cut = sample["population_tree_size"]
     if cut > index or cut not in {c.size for c in ledger.checkpoints}:
         raise Discrepancy(f"the sample's population size {cut} is not a signed checkpoint before the sample")
-    received = [e["commitment"] for e in ledger.events[:cut] if e["type"] == "received"]
+    received = [e["commitment"] for e in ledger.events[:cut] if e["type"] in ("received", "verified")]
     gone = {e["commitment"] for e in ledger.events[:cut] if e["type"] == "withdrawn"}
     population = [c for c in received if c not in gone]
     if len(population) != sample["population"]:
@@ -757,6 +771,9 @@ def describe(event: dict[str, Any]) -> str:
     kind = event["type"]
     if kind == "received":
         return f"received ({event['channel']}, signed on {event['day']})"
+    if kind == "verified":
+        counted = "counted" if event["counted"] else "not counted"
+        return f"received ({event['channel']}, signed on {event['day']}) and decided: {counted}"
     if kind == "decided":
         return "decided: " + ("counted" if event["counted"] else "not counted")
     if kind == "finding":

@@ -21,6 +21,14 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
     A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner`` or ``eds``;
     ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty): never a time, which
     could be matched with an SMS gateway's or a partner's records.
+``verified``   ``{"channel", "commitment", "counted", "day", "type", "v"}``
+    A signature received and decided in the same append: exactly a ``received`` followed by a
+    ``decided`` (same fields), in one entry. The verification batch writes one of these for
+    each signature it decides, and a ``received`` for each it leaves to an official (review):
+    the ledger's cost per signature is the number of its entries. Exception: a web
+    signature that repeats one of the same voter gets a ``received`` and a ``decided``, as an
+    official's decision would, because its signer's own-data page shows it like a first
+    signature (its ``received`` only).
 ``decided``    ``{"commitment", "counted", "type", "v"}``
     The machine's or an official's decision: ``counted`` true (valid) or false (not counted).
     Never the ground: "deceased" or "not in the register" is a fact about a person. A later
@@ -34,7 +42,7 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
     and the minute lets a reader match the two; seconds would add nothing.
 ``sample``     ``{"draw", "minimum", "percent", "population", "population_tree_size", "procedure",
 "seed", "size", "type", "v"}``
-    The random sample. Its population is the signatures with a ``received`` entry among the
+    The random sample. Its population is the signatures with a ``received`` or ``verified`` entry among the
     first ``population_tree_size`` entries (a signed checkpoint's size, the one taken when the
     petition was submitted), minus those withdrawn among those entries, in log order;
     ``population`` is their number. ``size`` = min(population, max(``minimum``,
@@ -50,8 +58,8 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
     duplicates in the sample; it is a fact about the signature (this line repeats another),
     not about the person, and without the receipt nobody can tell whose signature it is.
 
-A signature's first entry is its ``received``; ``decided``, ``withdrawn`` and ``finding`` refer
-to a commitment received earlier in the same log.
+A signature's first entry is its ``received`` or ``verified``; ``decided``, ``withdrawn`` and
+``finding`` refer to a commitment received earlier in the same log.
 
 Commitments
 ===========
@@ -71,7 +79,8 @@ Commitments
 
 Counts (``tally``)
 ==================
-Per commitment, the last of its ``received`` / ``decided`` / ``withdrawn`` entries is its state:
+Per commitment, the last of its ``received`` / ``verified`` / ``decided`` / ``withdrawn`` entries
+is its state (a ``verified`` is its decision):
 ``received`` = commitments received; ``counted`` / ``not_counted`` = those whose state is a
 decision; ``withdrawn``; ``awaiting`` = received - counted - not_counted - withdrawn (queued
 for an official's review). The petition's public counts map ``valid`` = counted, ``invalid`` =
@@ -117,6 +126,16 @@ class Received:
 
 
 @dataclass(frozen=True)
+class Verified:
+    """``Received`` and ``Decided`` in one entry (the verification batch's)."""
+
+    commitment: str
+    channel: str
+    day: str  # YYYY-MM-DD, local
+    counted: bool
+
+
+@dataclass(frozen=True)
 class Decided:
     commitment: str
     counted: bool
@@ -157,7 +176,7 @@ class SampleFinding:
     duplicate: bool = False
 
 
-Event = Received | Decided | Withdrawn | StateChanged | SampleDrawn | SampleFinding
+Event = Received | Verified | Decided | Withdrawn | StateChanged | SampleDrawn | SampleFinding
 
 
 def minute(when: dt.datetime) -> str:
@@ -174,6 +193,14 @@ def _fields(event: Event) -> dict[str, Any]:
     match event:
         case Received():
             return {"type": "received", "commitment": event.commitment, "channel": event.channel, "day": event.day}
+        case Verified():
+            return {
+                "type": "verified",
+                "commitment": event.commitment,
+                "channel": event.channel,
+                "day": event.day,
+                "counted": event.counted,
+            }
         case Decided():
             return {"type": "decided", "commitment": event.commitment, "counted": event.counted}
         case Withdrawn():
@@ -301,6 +328,11 @@ def _read_received(o: dict[str, Any]) -> Received:
     return Received(_commitment(o["commitment"]), o["channel"], _day(o["day"]))
 
 
+def _read_verified(o: dict[str, Any]) -> Verified:
+    received = _read_received(o)
+    return Verified(received.commitment, received.channel, received.day, _bool(o["counted"]))
+
+
 def _read_finding(o: dict[str, Any]) -> SampleFinding:
     finding = SampleFinding(_commitment(o["commitment"]), _bool(o["counted"]), _bool(o["duplicate"]))
     if finding.duplicate and finding.counted:
@@ -341,6 +373,7 @@ def _read_sample(o: dict[str, Any]) -> SampleDrawn:
 
 _READERS: dict[str, tuple[tuple[str, ...], Any]] = {
     "received": (("commitment", "channel", "day"), _read_received),
+    "verified": (("commitment", "channel", "day", "counted"), _read_verified),
     "decided": (("commitment", "counted"), lambda o: Decided(_commitment(o["commitment"]), _bool(o["counted"]))),
     "withdrawn": (("commitment",), lambda o: Withdrawn(_commitment(o["commitment"]))),
     "state": (("from", "to", "at"), lambda o: StateChanged(_state(o["from"]), _state(o["to"]), _minute(o["at"]))),
@@ -413,10 +446,13 @@ def signature_states(events: Iterable[Event]) -> dict[str, str]:
     """
     states: dict[str, str] = {}
     for position, event in enumerate(events):
-        if isinstance(event, Received):
+        if isinstance(event, Received | Verified):
             if event.commitment in states:
                 raise EntryError(f"entry {position} receives a signature a second time")
-            states[event.commitment] = "received"
+            if isinstance(event, Verified):
+                states[event.commitment] = "counted" if event.counted else "not_counted"
+            else:
+                states[event.commitment] = "received"
         elif isinstance(event, Decided | Withdrawn):
             state = states.get(event.commitment)
             if state is None or state == "withdrawn":

@@ -39,7 +39,7 @@ counter stream, returning the first ``size`` positions in increasing order::
         swap a[i], a[j]
     return sorted(a[0:size])
 
-A position is an index in the population (``received`` signatures in log order, see
+A position is an index in the population (signatures received, in log order, see
 ``recall.ledger.entries``). Cost O(size), whatever the population.
 
 Projection (California's rule)
@@ -57,7 +57,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from .entries import Event, Received, Withdrawn
+from .entries import Event, Received, Verified, Withdrawn
 
 DRAW_PREFIX = b"recall-draw/v1\x00"
 DICE_PREFIX = b"recall-seed-dice/v1\x00"
@@ -185,12 +185,12 @@ def projection(*, raw: int, sample: int, valid: int, duplicates: int) -> Decimal
 
 
 def population(events: Sequence[Event], tree_size: int) -> list[str]:
-    """The sample's population: commitments received among the first ``tree_size`` entries,
-    less those withdrawn among them, in log order."""
+    """The sample's population: commitments received (a ``received`` or ``verified`` entry) among
+    the first ``tree_size`` entries, less those withdrawn among them, in log order."""
     received: list[str] = []
     withdrawn: set[str] = set()
     for event in events[:tree_size]:
-        if isinstance(event, Received):
+        if isinstance(event, Received | Verified):
             received.append(event.commitment)
         elif isinstance(event, Withdrawn):
             withdrawn.add(event.commitment)

@@ -54,11 +54,14 @@ def _check_size(size: int) -> None:
 # --- appending -------------------------------------------------------------------------------
 
 
-def stored_hashes_for_append(size: int, leaf_hashes: Sequence[bytes], read: HashReader) -> list[tuple[Node, bytes]]:
+def stored_hashes_for_append(
+    size: int, leaf_hashes: Sequence[bytes], read: HashReader, keep: Callable[[int], bool] | None = None
+) -> list[tuple[Node, bytes]]:
     """The hashes to store when ``leaf_hashes`` are appended to a tree of ``size`` leaves.
 
     Returns the new leaves at level 0 and every interior node completed by them, each with its
-    ``(level, index)``. Reads (in one call, only if needed) the stored left siblings on the old
+    ``(level, index)``; only those of the levels ``keep`` accepts, if given (every node is
+    still computed). Reads (in one call, only if needed) the stored left siblings on the old
     tree's right edge: one per level where the old size has a 1 bit and the batch completes it.
     """
     _check_size(size)
@@ -72,7 +75,8 @@ def stored_hashes_for_append(size: int, leaf_hashes: Sequence[bytes], read: Hash
     out: list[tuple[Node, bytes]] = []
     level, start, nodes = 0, size, list(leaf_hashes)
     while nodes:
-        out.extend(zip(zip(repeat(level), range(start, start + len(nodes))), nodes, strict=True))
+        if keep is None or keep(level):
+            out.extend(zip(zip(repeat(level), range(start, start + len(nodes))), nodes, strict=True))
         nodes, start = _parents(level, start, nodes, old), start >> 1
         level += 1
     return out
@@ -80,13 +84,10 @@ def stored_hashes_for_append(size: int, leaf_hashes: Sequence[bytes], read: Hash
 
 def _parents(level: int, start: int, nodes: list[bytes], old: dict[Node, bytes]) -> list[bytes]:
     """The complete parents of ``nodes`` (level ``level``, indexes from ``start``)."""
-    parents = []
-    for parent in range(start >> 1, (start + len(nodes)) >> 1):
-        left_index = 2 * parent
-        # Only the first parent can have its left child in the old tree (when start is odd).
-        left = nodes[left_index - start] if left_index >= start else old[(level, left_index)]
-        parents.append(node_hash(left, nodes[left_index + 1 - start]))
-    return parents
+    if start & 1:  # the first parent's left child is in the old tree
+        nodes = [old[(level, start - 1)], *nodes]
+        start -= 1
+    return [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
 
 
 def _read(read: HashReader, nodes: list[Node]) -> list[bytes]:

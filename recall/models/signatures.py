@@ -254,7 +254,11 @@ class Signature(models.Model):
     def hidden_repeat(self) -> bool:
         """A repeat made with a code on the web: its signer sees it like a first signature
         (recall.services.challenges), so nobody learns from it that the IIN had signed."""
-        return self.channel == Channel.WEB and self.duplicate_of_id is not None
+        return self.is_hidden_repeat(self.channel, self.duplicate_of_id)
+
+    @staticmethod
+    def is_hidden_repeat(channel: str, duplicate_of_id: int | None) -> bool:
+        return channel == Channel.WEB and duplicate_of_id is not None
 
     def withdrawable_by_signer(self) -> bool:
         return self.state in WITHDRAWABLE_STATES or (self.hidden_repeat and self.state == SignatureState.INVALID)

@@ -21,8 +21,9 @@ register by IIN digest, and writes every decision. The rules, first match wins:
     otherwise                                    -> valid
 
 The counts, the daily series, the threshold and the milestones are updated in the same
-transaction (recall.services.counts), and so is the public ledger (recall.services.ledger): each
-signature's ``received`` entry and, unless it waits for an official, its ``decided`` entry.
+transaction (recall.services.counts), and so is the public ledger (recall.services.ledger): one
+``verified`` entry (received and decided) for each signature decided, a ``received`` entry for
+each that waits for an official (and a web repeat's ``received`` and ``decided`` apart).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .. import names
+from ..models import Signature
 from . import counts, ledger, lifecycle
 
 logger = logging.getLogger(__name__)
@@ -141,7 +143,8 @@ def statement(vendor: str, name_mismatch: str | None = None) -> str:
         # local day computed by the database as for the sums.
         return f"""
         WITH decided AS ({update})
-        SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt
+        SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt,
+               duplicate_of_id
         FROM decided
         """
     return f"""
@@ -192,7 +195,7 @@ def _update(vendor: str, name_mismatch: str | None) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt
+    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt, duplicate_of_id
     """
 
 
@@ -224,8 +227,8 @@ def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) 
         else:
             deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
             ledger.append_signatures(
-                (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed))), None, state)
-                for pid, state, signed, sid, channel, receipt in rows
+                (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed), repeat_of)), None, state)
+                for pid, state, signed, sid, channel, receipt, repeat_of in rows
             )
         counts.apply(deltas)
         moved = lifecycle.after_counts_changed(deltas.keys())
@@ -245,6 +248,11 @@ class _Returned:
     receipt: str | None
     channel: str
     signed_at: dt.datetime
+    duplicate_of_id: int | None
+
+    @property
+    def hidden_repeat(self) -> bool:
+        return Signature.is_hidden_repeat(self.channel, self.duplicate_of_id)
 
 
 def verify_all(limit: int | None = None, *, name_mismatch: str | None = None) -> int:

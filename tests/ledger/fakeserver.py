@@ -19,7 +19,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from recall.ledger import entries, note, sampling_draw, tlog
-from recall.ledger.entries import Decided, Event, Received, SampleDrawn, SampleFinding, StateChanged, Withdrawn
+from recall.ledger.entries import (
+    Decided,
+    Event,
+    Received,
+    SampleDrawn,
+    SampleFinding,
+    StateChanged,
+    Verified,
+    Withdrawn,
+)
 
 PETITION = 7
 HOST = "recall.test"
@@ -214,8 +223,12 @@ def build_service(signatures: int = 40) -> FakeService:
     for batch in range(0, signatures, 10):
         events: list[Event] = []
         for i in range(batch, min(batch + 10, signatures)):
-            events.append(Received(commitments[i], channels[i % 5], f"2026-11-{2 + i // 10:02d}"))
-            if i % 7 != 6:  # the seventh waits for an official
+            day, decided = f"2026-11-{2 + i // 10:02d}", i % 7 != 6  # the seventh waits for an official
+            if decided and i % 3 == 1:  # received and decided in one entry, as the workers write
+                events.append(Verified(commitments[i], channels[i % 5], day, i % 9 != 3))
+                continue
+            events.append(Received(commitments[i], channels[i % 5], day))
+            if decided:
                 events.append(Decided(commitments[i], i % 9 != 3))
         service.append(*events)
         service.sign()

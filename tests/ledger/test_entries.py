@@ -9,7 +9,16 @@ import json
 import pytest
 
 from recall.ledger import entries, sampling_draw
-from recall.ledger.entries import Decided, EntryError, Received, SampleDrawn, SampleFinding, StateChanged, Withdrawn
+from recall.ledger.entries import (
+    Decided,
+    EntryError,
+    Received,
+    SampleDrawn,
+    SampleFinding,
+    StateChanged,
+    Verified,
+    Withdrawn,
+)
 
 C1 = entries.receipt_commitment(7, "7KQ2-M9XD-3FRA")
 C2 = entries.receipt_commitment(7, "0000-0000-0001")
@@ -23,6 +32,8 @@ def a_sample() -> SampleDrawn:
 
 EVENTS = [
     Received(C1, "web", "2026-11-25"),
+    Verified(C1, "eds", "2026-11-25", True),
+    Verified(C1, "paper", "2026-11-25", False),
     Decided(C1, True),
     Decided(C1, False),
     Withdrawn(C1),
@@ -46,6 +57,11 @@ def test_exact_bytes_of_a_received_entry():
     # The specification, spelled out: a third party must produce these very bytes.
     assert entries.encode(Received(C1, "paper", "2026-11-25")) == (
         b'{"channel":"paper","commitment":"' + C1.encode() + b'","day":"2026-11-25","type":"received","v":1}'
+    )
+    assert entries.encode(Verified(C1, "web", "2026-11-25", False)) == (
+        b'{"channel":"web","commitment":"'
+        + C1.encode()
+        + b'","counted":false,"day":"2026-11-25","type":"verified","v":1}'
     )
     assert entries.encode(StateChanged("collecting", "expired", "2026-12-01T00:00Z")) == (
         b'{"at":"2026-12-01T00:00Z","from":"collecting","to":"expired","type":"state","v":1}'
@@ -107,6 +123,10 @@ GOOD = {"v": 1, "type": "received", "commitment": C1, "channel": "web", "day": "
         + C1.encode()
         + b'","day":"2026-11-25","type":"received","v":1}',
         raw({"v": 1, "type": "decided", "commitment": C1, "counted": 1}),
+        raw({**GOOD, "type": "verified"}),  # a verified entry carries its decision
+        raw({**GOOD, "type": "verified", "counted": "true"}),
+        raw({**GOOD, "type": "verified", "counted": True, "channel": "fax"}),
+        raw({**GOOD, "type": "verified", "counted": True, "day": "2026-13-01"}),
         raw({"v": 1, "type": "finding", "commitment": C1, "counted": True, "duplicate": True}),
         raw({"v": 1, "type": "state", "from": "collecting", "to": "expired", "at": "2026-12-01T00:00:00Z"}),
         raw({"v": 1, "type": "state", "from": "Collecting", "to": "expired", "at": "2026-12-01T00:00Z"}),
@@ -160,9 +180,12 @@ def test_tally_follows_each_signature_to_its_last_state():
         Withdrawn(c[2]),
         Withdrawn(c[4]),
         StateChanged("collecting", "threshold_reached", "2026-11-26T12:00Z"),
+        Verified(c[5], "web", "2026-11-26", False),
+        Decided(c[5], True),  # an official's correction of the machine's decision
     ]
     counts = entries.tally(log)
-    assert (counts.received, counts.counted, counts.not_counted, counts.withdrawn, counts.awaiting) == (5, 1, 1, 2, 1)
+    assert (counts.received, counts.counted, counts.not_counted, counts.withdrawn, counts.awaiting) == (6, 2, 1, 2, 1)
+    assert entries.tally(log[:-1]).not_counted == 2
 
 
 @pytest.mark.parametrize(
@@ -172,6 +195,8 @@ def test_tally_follows_each_signature_to_its_last_state():
         [Received(C1, "web", "2026-11-25"), Received(C1, "web", "2026-11-25")],
         [Received(C1, "web", "2026-11-25"), Withdrawn(C1), Decided(C1, True)],
         [Received(C1, "web", "2026-11-25"), Withdrawn(C1), Withdrawn(C1)],
+        [Received(C1, "web", "2026-11-25"), Verified(C1, "web", "2026-11-25", True)],
+        [Verified(C1, "web", "2026-11-25", True), Received(C1, "web", "2026-11-25")],
     ],
 )
 def test_tally_refuses_a_contradicting_log(log):

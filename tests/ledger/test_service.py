@@ -37,17 +37,37 @@ def test_registering_a_petition_appends_its_state_change_and_signs_a_checkpoint(
     assert parsed.size == checkpoint.size == collecting.ledger_size
 
 
-def test_a_verification_batch_appends_received_and_decided_entries_in_signature_order(collecting, voters):
+def test_a_verification_batch_appends_one_verified_entry_per_signature_in_signature_order(collecting, voters):
     signatures = [SignatureFactory(petition=collecting, voter_row=v) for v in voters[10:20]]
     before = Petition.objects.get(pk=collecting.pk).ledger_size
     verification.verify_all()
-    added = ledger.events(collecting.pk)[before:]
-    received = [e for e in added if isinstance(e, entries.Received)]
-    assert [e.commitment for e in received] == [
+    added = [e for e in ledger.events(collecting.pk)[before:] if hasattr(e, "commitment")]  # not state changes
+    assert all(isinstance(e, entries.Verified) for e in added)
+    assert [e.commitment for e in added] == [
         entries.receipt_commitment(collecting.pk, s.receipt) for s in sorted(signatures, key=lambda s: s.pk)
     ]
-    assert all(e.channel == "web" and len(e.day) == 10 for e in received)
-    assert sum(isinstance(e, entries.Decided) for e in added) == 10
+    assert all(e.channel == "web" and len(e.day) == 10 for e in added)
+    states = {s.pk: s.state for s in Signature.objects.filter(pk__in=[s.pk for s in signatures])}
+    assert [e.counted for e in added] == [states[s.pk] == "valid" for s in sorted(signatures, key=lambda s: s.pk)]
+    tally_matches(collecting)
+
+
+def test_a_signature_left_to_an_official_and_a_web_repeat_get_separate_entries(collecting, voters, alice):
+    from recall.models import SignatureState
+
+    first = SignatureFactory(petition=collecting, voter_row=voters[10])
+    mismatch = SignatureFactory(petition=collecting, voter_row=voters[11], full_name="Somebody Else Entirely")
+    verification.verify_all()
+    repeat = SignatureFactory(petition=collecting, voter_row=voters[10], duplicate_of=first)
+    before = Petition.objects.get(pk=collecting.pk).ledger_size
+    verification.verify_all()
+    c = lambda s: entries.receipt_commitment(collecting.pk, s.receipt)  # noqa: E731
+    assert Signature.objects.get(pk=mismatch.pk).state == SignatureState.REVIEW
+    assert isinstance(ledger.events(collecting.pk)[before - 1], entries.Received)  # the review's, last of batch one
+    tail = ledger.events(collecting.pk)[before:]
+    assert tail == [entries.Received(c(repeat), "web", tail[0].day), entries.Decided(c(repeat), False)]
+    review.decide(mismatch.pk, actor=alice, valid=True, ground="", note="The name was misspelled.")
+    assert ledger.events(collecting.pk)[-1] == entries.Decided(c(mismatch), True)
     tally_matches(collecting)
 
 
@@ -116,6 +136,8 @@ def test_the_fast_encoding_of_a_batch_is_the_canonical_encoding():
     for event in (
         entries.Received(commitment, "partner", "2026-11-30"),
         entries.Received(commitment, "paper", "2026-01-02"),
+        entries.Verified(commitment, "web", "2026-11-30", True),
+        entries.Verified(commitment, "eds", "2026-02-28", False),
         entries.Decided(commitment, True),
         entries.Decided(commitment, False),
     ):
@@ -131,10 +153,12 @@ def test_a_verification_batch_writes_the_same_entries_as_the_general_path(collec
 
     other = Petition.objects.get(pk=collecting.pk)
     rows = [
-        (other.pk, "valid", "2026-11-30", 12, "partner", "0123456789AB"),
-        (other.pk, "invalid", "2026-11-30", 10, "paper", None),
-        (other.pk, "review", "2026-12-01", 11, "web", "0123-4567-89ab"),  # typed, not as stored
-        (other.pk, "valid", "2026-12-01", 13, "web", "ZZZZYYYYXXXX"),
+        (other.pk, "valid", "2026-11-30", 12, "partner", "0123456789AB", None),
+        (other.pk, "invalid", "2026-11-30", 10, "paper", None, None),
+        (other.pk, "review", "2026-12-01", 11, "web", "0123-4567-89ab", None),  # typed, not as stored
+        (other.pk, "valid", "2026-12-01", 13, "web", "ZZZZYYYYXXXX", None),
+        (other.pk, "invalid", "2026-12-01", 14, "web", "ZZZZYYYYXXX0", 13),  # a web repeat
+        (other.pk, "invalid", "2026-12-01", 15, "partner", "ZZZZYYYYXXX1", 12),  # a partner's repeat
     ]
     with transaction.atomic():
         start = Petition.objects.get(pk=other.pk).ledger_size
@@ -142,14 +166,14 @@ def test_a_verification_batch_writes_the_same_entries_as_the_general_path(collec
         fast = ledger.entries_between(other.pk, start, 2**62)
         middle = Petition.objects.get(pk=other.pk).ledger_size
         ledger.append_signatures(
-            (ledger.Row(sid, pid, receipt, channel, day), None, state)
-            for pid, state, day, sid, channel, receipt in rows
+            (ledger.Row(sid, pid, receipt, channel, day, repeat_of is not None and channel == "web"), None, state)
+            for pid, state, day, sid, channel, receipt, repeat_of in rows
         )
         general = ledger.entries_between(other.pk, middle, 2**62)
         transaction.set_rollback(True)
     assert [d for _, d in fast] == [d for _, d in general]
     kinds = [type(entries.decode(d)).__name__ for _, d in fast]
-    assert kinds == ["Received", "Decided", "Received", "Received", "Decided", "Received", "Decided"]
+    assert kinds == ["Verified", "Received", "Verified", "Verified", "Received", "Decided", "Verified"]
 
 
 def test_tiles_give_the_roots_and_proofs_of_the_full_tree(collecting):

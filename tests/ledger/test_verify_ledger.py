@@ -64,6 +64,25 @@ def test_a_receipt_is_found_and_proved(service, capsys):
     assert out.count("inclusion proof verified") == 2
 
 
+def test_a_receipt_with_one_verified_entry_is_found_and_proved(service, capsys):
+    status, out = run(service, capsys, "--receipt", receipt(1))
+    assert status == 0, out
+    assert "received (partner, signed on 2026-11-02) and decided: counted" in out
+    mine = entries.receipt_commitment(service.petition, receipt(1))
+    assert [type(e) for e in service.events if getattr(e, "commitment", None) == mine][0] is entries.Verified
+    assert out.count("inclusion proof verified") == sum(getattr(e, "commitment", None) == mine for e in service.events)
+
+
+def test_an_altered_verified_entry_fails(service, capsys):
+    served = list(enumerate(service.entries))
+    index, original = next((i, e) for i, e in served if b'"type":"verified"' in e and b'"counted":true' in e)
+    served[index] = (index, original.replace(b'"counted":true', b'"counted":false'))
+    service.served_entries = served
+    status, out = run(service, capsys)
+    assert status == 1
+    assert "FAIL  the entries do not give the signed root at size" in out
+
+
 def test_an_unknown_receipt_fails(service, capsys):
     status, out = run(service, capsys, "--receipt", "ZZZZ-ZZZZ-ZZZZ")
     assert status == 1 and "FAIL  no entry carries this receipt's commitment" in out

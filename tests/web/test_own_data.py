@@ -49,7 +49,8 @@ def test_a_voter_sees_everything_held_about_the_signature(
     assert "The petition is not over yet" in page
     commitment = ledger.commitment(collecting.pk, signature.pk, signature.receipt)
     assert 'data-testid="ledger-entries"' in page and commitment in page
-    assert "&quot;type&quot;:&quot;received&quot;" in page and "&quot;type&quot;:&quot;decided&quot;" in page
+    # Received and decided in one batch: one entry with both (recall.ledger.entries, "verified").
+    assert "&quot;type&quot;:&quot;verified&quot;" in page and "&quot;counted&quot;:true" in page
 
 
 def test_the_code_goes_only_to_the_number_on_record(client, collecting, voters, django_capture_on_commit_callbacks):
