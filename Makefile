@@ -26,7 +26,7 @@ test: $(VENV)/.dev
 	bin/ensure-services
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -8,9 +8,19 @@ from .base import env
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall")}
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
+# `make test` runs the suite in two processes (pytest-xdist): pytest-django gives each its own
+# test database, and this gives each its own Redis databases (gw0: 14 and 13, gw1: 12 and 11),
+# which the real Celery workers a test starts inherit through the environment.
+_WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw") or 0)
+_BROKER_DB, _CACHE_DB = 14 - 2 * _WORKER, 13 - 2 * _WORKER
+REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{_BROKER_DB}")
 CELERY_BROKER_URL = REDIS_URL
-CACHES = {"default": cache_config(env.cache("CACHE_URL", default=REDIS_URL.replace("/14", "/13")))}
+_base, _, _db = REDIS_URL.rpartition("/")
+CACHES = {
+    "default": cache_config(
+        env.cache("CACHE_URL", default=f"{_base}/{_CACHE_DB}" if _db == str(_BROKER_DB) else REDIS_URL)
+    )
+}
 # Most tests run tasks in-process; the end-to-end tests start real workers, which are told
 # otherwise through the environment (tests/workers/).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -17,7 +17,8 @@ from tests.helpers import ROOT
 
 from .fake_ncalayer import FakeNCALayer
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# One process at a time listens on NCALayer's port: these tests stay on one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("ncalayer-port")]
 
 # Playwright's sync API runs an event loop in this thread; the ORM stays synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
