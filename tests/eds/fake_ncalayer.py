@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import errno
 import json
 import ssl
 import tempfile
@@ -70,6 +71,7 @@ class FakeNCALayer:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stopped: asyncio.Event | None = None
+        self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -78,8 +80,8 @@ class FakeNCALayer:
 
     def start(self) -> FakeNCALayer:
         self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the fake NCALayer did not start")
+        if not self._ready.wait(20) or self._error is not None:
+            raise RuntimeError(f"the fake NCALayer did not start: {self._error!r}")
         return self
 
     def stop(self) -> None:
@@ -89,16 +91,34 @@ class FakeNCALayer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
-        self._loop.close()
+        try:
+            self._loop.run_until_complete(self._serve())
+        except OSError as error:  # the port or TLS: told to start(), which is waiting
+            self._error = error
+            self._ready.set()
+        finally:
+            self._loop.close()
 
     async def _serve(self) -> None:
         self._stopped = asyncio.Event()
         context = server_ssl_context(self.tls) if self.tls else None
-        async with serve(self._session, "127.0.0.1", self.port, ssl=context) as server:
+        # On a fixed port, the previous test's layer may still be letting it go.
+        deadline = self._loop.time() + 15
+        while True:
+            try:
+                server = await serve(self._session, "127.0.0.1", self.port, ssl=context)
+                break
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE or self._loop.time() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        try:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self._ready.set()
             await self._stopped.wait()
+        finally:
+            server.close()
+            await server.wait_closed()
 
     async def _session(self, connection: ServerConnection) -> None:
         await connection.send(json.dumps({"result": {"version": self.version}}))
