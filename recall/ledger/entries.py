@@ -42,9 +42,9 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
     and the minute lets a reader match the two; seconds would add nothing.
 ``sample``     ``{"draw", "minimum", "percent", "population", "population_tree_size", "procedure",
 "seed", "size", "type", "v"}``
-    The random sample. Its population is the signatures with a ``received`` or ``verified`` entry among the
-    first ``population_tree_size`` entries (a signed checkpoint's size, the one taken when the
-    petition was submitted), minus those withdrawn among those entries, in log order;
+    The random sample. Its population is the signatures with a ``received`` or ``verified``
+    entry among the first ``population_tree_size`` entries (a signed checkpoint's size, the one
+    taken when the petition was submitted), minus those withdrawn among those entries, in log order;
     ``population`` is their number. ``size`` = min(population, max(``minimum``,
     ceil(population x ``percent`` / 100))), ``percent`` a decimal string such as ``"3.00"``.
     ``seed`` (64 hex digits) is derived from ``procedure`` and the members are drawn by ``draw``

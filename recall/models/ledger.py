@@ -25,12 +25,12 @@ class HashIndexOnPostgreSQL(models.Index):
 
 
 class LedgerEntry(models.Model):
+    # The natural key, no surrogate id: one row per entry, (petition, index) unique anyway.
+    pk = models.CompositePrimaryKey("petition", "index")
     # No foreign key constraint in the database: PostgreSQL would check each row at commit, and
     # that check was a quarter of the ledger's cost to a verification batch (bench/ledger.py).
     # The reference holds anyway: every append locks the petition's row first, in the same
     # transaction (recall.services.ledger), and petitions are never deleted (PROTECT).
-    # The natural key, no surrogate id: one row per entry, (petition, index) unique anyway.
-    pk = models.CompositePrimaryKey("petition", "index")
     petition = models.ForeignKey(
         Petition, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )

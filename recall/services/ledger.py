@@ -286,8 +286,9 @@ def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
     """Entries for signatures that changed state: ``(row, old, new)`` with ``old`` None (or
     ``received``) when the workers had not reached the signature yet, so its ``received`` entry
     comes first (with the decision in it, a ``verified`` entry, unless the row is a web
-    repeat: recall.ledger.entries). Grouped by petition (in id order, the order counts lock petitions in), each
-    petition's entries ordered by signature id, never by anything about the signer."""
+    repeat: recall.ledger.entries). Grouped by petition (in id order, the order counts lock
+    petitions in), each petition's entries ordered by signature id, never by anything about the
+    signer."""
     if not enabled():
         return
     by_petition: dict[int, list[tuple[Row, str | None, str]]] = defaultdict(list)
@@ -318,9 +319,9 @@ def append_verified(rows: Iterable[tuple[int, str, str, int, str, str | None, in
     """``append_signatures`` for a verification batch, straight from its statement's rows
     ``(petition_id, new state, local day YYYY-MM-DD, signature id, channel, receipt,
     duplicate_of_id)``: one ``verified`` entry per decided signature, a ``received`` for one
-    left to an official (and for a web repeat, its ``decided`` after it). The same bytes as ``append_signatures``
-    (the test suite holds them equal) without a ``Row`` per signature: a batch writes thousands,
-    and building them was a fifth of the ledger's cost."""
+    left to an official (and for a web repeat, its ``decided`` after it). The same bytes as
+    ``append_signatures`` (the test suite holds them equal) without a ``Row`` per signature: a
+    batch writes thousands, and building them was a fifth of the ledger's cost."""
     if not enabled():
         return
     by_petition: dict[int, list[tuple]] = defaultdict(list)
