@@ -33,7 +33,7 @@ class Commission(models.Model):
 class Role(models.TextChoices):
     OFFICIAL = "official", _("election official")
     OBSERVER = "observer", _("observer (read only)")
-    # A deputy's own account (recall.services.deputies): the deputy's workspace on the public
+    # A deputy's own account (recall.services.groups.deputies): the deputy's workspace on the public
     # site, never the officials' admin (no staff flag, no commission).
     DEPUTY = "deputy", _("deputy")
 

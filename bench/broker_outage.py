@@ -128,7 +128,7 @@ def main() -> None:
     from django.db import connection
 
     from recall.models import Signature
-    from recall.services import counts
+    from recall.services.verification import counts
 
     bodies_file = RESULTS / "outage_bodies.jsonl"
     bodies_file.write_bytes(b"\n".join(bodies) + b"\n")

@@ -7,7 +7,7 @@ Uses the database named by BENCH_DATABASE_URL (dropped and re-created) and nothi
 
 1. Builds the register and ``--signatures`` received signatures on ten petitions
    (bench/verify_throughput.py's mix), then verifies them all in this process, batch by batch
-   as a worker does (recall.services.verification.verify_batch), first with the ledger off,
+   as a worker does (recall.services.verification.batches.verify_batch), first with the ledger off,
    then, after putting the signatures back to "received", with the ledger on: same data, same
    run, ``--rounds`` alternating rounds (5). Prints each rate and the ratio of the medians
    (target: on >= 0.7 x off).

@@ -50,10 +50,10 @@ def seed(big: int, small: int) -> dict[str, int]:
     from django.db import connection
 
     from recall.models import District, policy_for
-    from recall.services import counts
+    from recall.services.verification import counts
 
     policy_for("mazhilis")
-    logging.getLogger("recall.services.counts").setLevel(logging.ERROR)  # the seed "repairs" every count
+    logging.getLogger("recall.services.verification.counts").setLevel(logging.ERROR)  # the seed "repairs" every count
     now = dt.datetime.now(dt.UTC)
     ids = {}
     for n, (name, size) in enumerate([("big", big), ("small", small), *((f"other{i}", 10) for i in range(10))]):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from config.urls import urlpatterns as service_urls
 from recall import crypto
 from recall.models import Signature
-from recall.services.signing import new_receipt
+from recall.services.signing.signatures import new_receipt
 
 
 class Baseline(APIView):

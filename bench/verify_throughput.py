@@ -156,9 +156,9 @@ def build(voters: int, signatures: int) -> None:
 
 
 def plain_statement() -> str:
-    """The same rules and join as the workers (recall.services.verification), for every received
+    """The same rules and join as the workers (recall.services.verification.batches), for every received
     signature at once: no batches, no claims, no counts."""
-    from recall.services.verification import GROUND_SQL, mismatch_sql
+    from recall.services.verification.batches import GROUND_SQL, mismatch_sql
 
     return f"""
     UPDATE recall_signature t SET
@@ -221,7 +221,7 @@ def reset() -> None:
 
 
 def worker_path(batch: int, name_mismatch: str | None) -> float:
-    """The workers' loop (recall.services.verification.verify_all: claim a batch, decide, count,
+    """The workers' loop (recall.services.verification.batches.verify_all: claim a batch, decide, count,
     commit) in this process over the whole backlog, then everything reset for the next run;
     ``name_mismatch`` None is the name rule of recall.names."""
     from recall.services import verification
@@ -236,7 +236,7 @@ def worker_path(batch: int, name_mismatch: str | None) -> float:
 def compare_rules(total: int, batch: int, rounds: int) -> dict:
     """The same worker path with the word rule (new) and with the full-name digest (the rule
     before issue 13, old), alternating, so both see the same machine load."""
-    from recall.services.verification import PLAIN_NAME_MISMATCH_SQL
+    from recall.services.verification.batches import PLAIN_NAME_MISMATCH_SQL
 
     snapshot()
     times: dict[str, list[float]] = {"new": [], "old": []}
@@ -333,7 +333,7 @@ def main() -> None:
     from django.db.models import Count
 
     from recall.models import Petition, Signature
-    from recall.services import counts
+    from recall.services.verification import counts
 
     total = Signature.objects.filter(state="received").count()
     plain_time, plain_rows = plain_sql()

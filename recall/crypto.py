@@ -10,7 +10,7 @@ encrypted under a data key of its own (``PetitionDataKey``), stored wrapped by t
 Such a token is ``p<petition id>:<Fernet token>``; a bare Fernet token is under the master keys
 (the register, secrets, and rows written before data keys existed, which still decrypt).
 Destroying a petition's data key makes every copy of its tokens unreadable, backups included
-(crypto-shredding, recall.services.retention); rotating the master keys re-wraps the data keys
+(crypto-shredding, recall.services.privacy.retention); rotating the master keys re-wraps the data keys
 and leaves the rows alone.
 """
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from . import jurisdiction
 from .models import PaperImport, Petition, PetitionJob, PetitionJobState, PetitionState, RegisterImport, SampleRun
 from .models.register import JobState
-from .services import deadlines
+from .services.lifecycle import deadlines
 
 # "Near": within this share of the requirement, or this many days of the window's end.
 NEAR_THRESHOLD = 0.8
@@ -31,7 +31,7 @@ class Dashboard:
     awaiting_verification: list[Petition] = field(default_factory=list)
     samples_awaiting_findings: list[SampleRun] = field(default_factory=list)
     jobs: list[tuple[Any, str]] = field(default_factory=list)  # (job, its admin page)
-    # Petitions past a running deadline (recall.services.deadlines), all of them, not a section's 20.
+    # Petitions past a running deadline (recall.services.lifecycle.deadlines), all of them, not a section's 20.
     overdue_count: int = 0
 
     @property

@@ -23,7 +23,8 @@ from .models import (
     SampleRun,
     policy_for,
 )
-from .services import deputies, lifecycle
+from .services import lifecycle
+from .services.groups import deputies
 
 
 def public_petitions() -> QuerySet[Petition]:
@@ -263,7 +264,7 @@ class AnswerShown:
 
 def public_answers(petition: Petition, language: str) -> list[AnswerShown]:
     """Every version of the deputy's answer, newest first, each in the page's language or the
-    fallback (recall.services.deputies.pick)."""
+    fallback (recall.services.groups.deputies.pick)."""
     shown = []
     for answer in DeputyAnswer.objects.filter(petition_id=petition.pk).order_by("-version"):
         chosen = deputies.pick(answer.texts, language)
@@ -299,7 +300,7 @@ class NextAttempt:
 def next_attempt(petition: Petition) -> NextAttempt | None:
     """After a failed attempt (retained, expired, insufficient): the first day voters may start
     another recall of the same deputy, by the policy's cooldown and the end-of-term moratorium
-    (the rule recall.services.initiative.check_deputy applies)."""
+    (the rule recall.services.groups.initiative.check_deputy applies)."""
     if petition.state not in lifecycle.FAILED_ATTEMPT_STATES:
         return None
     ended = petition.transitions.filter(to_state=petition.state).order_by("-at").only("at").first()

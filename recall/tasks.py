@@ -20,25 +20,14 @@ from django.utils import timezone
 from . import task_names as names
 from .models import EdsChallenge, Signature, SignatureState, SigningChallenge
 from .notifications.sms import SmsError
-from .services import (
-    challenges,
-    counts,
-    deadlines,
-    deputies,
-    group_notices,
-    initiative,
-    ledger,
-    lifecycle,
-    notices,
-    outcome_notices,
-    paper_import,
-    petition_jobs,
-    queue,
-    register_import,
-    retention,
-    verification,
-    webhooks,
-)
+from .services import ledger, lifecycle, queue, verification
+from .services.groups import deputies, group_notices, initiative
+from .services.jobs import petition_jobs, register_import
+from .services.lifecycle import deadlines
+from .services.notices import outcome_notices, progress, webhooks
+from .services.privacy import retention
+from .services.signing import codes
+from .services.verification import counts, paper_import
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +103,7 @@ ONE_TEXT_MESSAGE = {
 )
 def send_challenge_code(challenge_id: int) -> str:
     """A voter's one-time code (or the already-signed notice); retried if the gateway fails."""
-    return challenges.send_code(challenge_id)
+    return codes.send_code(challenge_id)
 
 
 @shared_task(
@@ -123,7 +112,7 @@ def send_challenge_code(challenge_id: int) -> str:
 )
 def send_receipt(signature_id: int, language: str) -> str:
     """The receipt of a signature made on the web, by text message; retried if the gateway fails."""
-    return challenges.send_receipt(signature_id, language)
+    return codes.send_receipt(signature_id, language)
 
 
 @shared_task(
@@ -169,12 +158,12 @@ def send_deputy_notice(petition_id: int, state: str) -> int:
 
 @shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)
 def send_threshold_notices(petition_id: int) -> int:
-    return notices.send_threshold_notices(petition_id)
+    return progress.send_threshold_notices(petition_id)
 
 
 @shared_task(name=names.SEND_MILESTONE_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
 def send_milestone_notice(petition_id: int, percent: int) -> int:
-    return notices.send_milestone_notice(petition_id, percent)
+    return progress.send_milestone_notice(petition_id, percent)
 
 
 @shared_task(name=names.IMPORT_REGISTER_FILE, soft_time_limit=1800, time_limit=1900, **RETRY)
@@ -245,6 +234,6 @@ def send_deadline_reminders() -> int:
 
 @shared_task(name=names.RUN_PETITION_JOB, soft_time_limit=1800, time_limit=1900, **RETRY)
 def run_petition_job(job_id: int) -> str | None:
-    """A PDF export or bulk invalidation requested in the admin (recall.services.petition_jobs)."""
+    """A PDF export or bulk invalidation requested in the admin (recall.services.jobs.petition_jobs)."""
     job = petition_jobs.run(job_id)
     return job.state if job else None

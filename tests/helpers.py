@@ -25,7 +25,7 @@ from .factories import DeputyFactory, VoterFactory, api_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# A dice ceremony's digits for a sample's seed (recall.services.sampling.dice_procedure).
+# A dice ceremony's digits for a sample's seed (recall.services.ledger.sampling.dice_procedure).
 DICE = {"kind": "dice", "digits": "31415926535897932384"}
 
 

@@ -190,7 +190,7 @@ RECALL_IIN_KEY = env("RECALL_IIN_KEY", default=None)
 # Fernet keys, newest first; older keys still decrypt (MultiFernet rotation).
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=[])
 
-# --- The public signature ledger (recall.services.ledger, recall/ledger/API.md) -----------------
+# --- The public signature ledger (recall.services.ledger.log, recall/ledger/API.md) -----------------
 # The log's Ed25519 key in signer-key format (PRIVATE+KEY+<host>/ledger+<id>+...), its own key:
 # not SECRET_KEY, not the EDS or PDF certificate. Production refuses to start without it.
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY", default=None)
@@ -221,7 +221,7 @@ RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS
 RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
 # Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
 RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
-# How long an initiative group's invitation link stays valid (recall.services.initiative).
+# How long an initiative group's invitation link stays valid (recall.services.groups.initiative).
 RECALL_GROUP_INVITATION_HOURS = env.int("RECALL_GROUP_INVITATION_HOURS", default=72)
 # Sign/check/withdraw forms accepted per client address per hour.
 RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
@@ -245,7 +245,7 @@ RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", d
 
 # --- Verification and webhooks --------------------------------------------------------------
 # Seconds the public petition page, home page and API petition detail are shared from the cache
-# (recall/services/public_cache.py); also their Cache-Control max-age. 0 builds every answer.
+# (recall/services/public/public_cache.py); also their Cache-Control max-age. 0 builds every answer.
 RECALL_PUBLIC_CACHE_SECONDS = env.int("RECALL_PUBLIC_CACHE_SECONDS", default=5)
 # Each process also keeps the answers it read for this long, in memory (0: off).
 RECALL_PUBLIC_LOCAL_SECONDS = env.float("RECALL_PUBLIC_LOCAL_SECONDS", default=1.0)
@@ -340,7 +340,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A petition with more signatures than this has its signatures' PDF made by a worker, with
-# progress and a cancel button (recall.services.petition_jobs); bulk invalidations always are.
+# progress and a cancel button (recall.services.jobs.petition_jobs); bulk invalidations always are.
 RECALL_SYNC_EXPORT_MAX_SIGNATURES = env.int("RECALL_SYNC_EXPORT_MAX_SIGNATURES", default=2000)
 CELERY_BEAT_SCHEDULE = {
     "advance-windows": {"task": task_names.ADVANCE_WINDOWS, "schedule": 60.0},
@@ -349,11 +349,11 @@ CELERY_BEAT_SCHEDULE = {
     "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
-    # Petitions past their retention period (recall.services.retention).
+    # Petitions past their retention period (recall.services.privacy.retention).
     "purge-personal-data": {"task": task_names.PURGE_PERSONAL_DATA, "schedule": crontab(hour=4, minute=30)},
     # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
     "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
-    # Hourly in office hours: a reminder goes once per deadline (recall.services.deadlines).
+    # Hourly in office hours: a reminder goes once per deadline (recall.services.lifecycle.deadlines).
     "send-deadline-reminders": {
         "task": task_names.SEND_DEADLINE_REMINDERS,
         "schedule": crontab(hour="8-18", minute=5),

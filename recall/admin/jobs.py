@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..models import JobState
-from ..services import job_progress
+from ..services.jobs import job_progress
 from .base import ScopedAdmin
 
 # The fields every job's page shows, before and after its own counts.

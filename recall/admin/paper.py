@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import COUNTING_STATES, PaperImport
-from ..services import paper_import
+from ..services.verification import paper_import
 from .jobs import JOB_FIELDS, JobAdmin
 
 

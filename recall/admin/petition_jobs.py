@@ -1,5 +1,5 @@
 """Background jobs on a petition (PDF exports, bulk invalidations): progress while they run,
-a cancel button, the PDF to download once done (recall.services.petition_jobs)."""
+a cancel button, the PDF to download once done (recall.services.jobs.petition_jobs)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ..audit_labels import official_name
 from ..errors import DomainError
 from ..models import PetitionJob, PetitionJobKind, PetitionJobState
-from ..services import petition_jobs
+from ..services.jobs import petition_jobs
 from .base import ReadOnlyAdmin
 
 

@@ -17,7 +17,10 @@ from accounts.models import ApiClient
 
 from ..errors import DomainError
 from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, policy_for
-from ..services import deputies, exports, petition_jobs, review, sampling
+from ..services.groups import deputies
+from ..services.jobs import exports, petition_jobs
+from ..services.ledger import sampling
+from ..services.verification import review
 
 
 class SampleSeedForm(forms.Form):

@@ -26,7 +26,9 @@ from ..models import (
     PetitionTransition,
     RecallVote,
 )
-from ..services import deadlines, lifecycle, retention
+from ..services import lifecycle
+from ..services.lifecycle import deadlines
+from ..services.privacy import retention
 from .base import ReadOnlyAdmin, ScopedAdmin
 from .petition_tools import PetitionToolsMixin
 
@@ -128,7 +130,7 @@ class InitiativeInline(admin.TabularInline):
 
 
 class DeadlineFilter(admin.SimpleListFilter):
-    """Petitions past, or close to, the commission's running deadline (recall.services.deadlines)."""
+    """Petitions past, or close to, the commission's running deadline (recall.services.lifecycle.deadlines)."""
 
     title = _("deadline")
     parameter_name = "deadline"

@@ -13,7 +13,8 @@ from accounts.models import User
 
 from ..errors import DomainError
 from ..models import Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
-from ..services import deputies, public_cache
+from ..services.groups import deputies
+from ..services.public import public_cache
 from .base import AuditedChanges, ScopedAdmin, is_central, is_member
 
 
@@ -79,7 +80,7 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
 
     def account_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Create the deputy's account: the deputy is e-mailed a link to set the password and
-        then enrols an authenticator (recall.services.deputies)."""
+        then enrols an authenticator (recall.services.groups.deputies)."""
         deputy = self.get_queryset(request).filter(pk=pk).first()
         if deputy is None or not request.user.can_act:
             return HttpResponseRedirect(reverse("admin:recall_deputy_changelist"))

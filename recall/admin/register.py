@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import iin as iin_module
 from ..models import RegisterImport, Voter
-from ..services import register_import
+from ..services.jobs import register_import
 from .base import ReadOnlyAdmin, is_member
 from .iin_search import IINSearchMixin, digest_searched
 from .jobs import JOB_FIELDS, JobAdmin

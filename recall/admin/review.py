@@ -27,7 +27,8 @@ from ..models import (
     SignatureState,
     Voter,
 )
-from ..services import review, sampling
+from ..services.ledger import sampling
+from ..services.verification import review
 from .base import ReadOnlyAdmin, scope_queryset
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from ..audit_labels import official_name
 from ..errors import DomainError
 from ..models import Ground, SampleDecision, SampleItem, SampleRun
-from ..services import sampling
+from ..services.ledger import sampling
 from .base import ReadOnlyAdmin
 
 

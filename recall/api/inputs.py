@@ -4,7 +4,7 @@
 it with the same rules but without building a DRF serializer, whose per-request copy of its
 fields cost more than the database round trip of the INSERT. The field rules (types,
 lengths, patterns) are the serializer's own constants, the signer's data is checked by the
-signing service's one rule (recall.services.signing.check_signer), and a test feeds both
+signing service's one rule (recall.services.signing.signatures.check_signer), and a test feeds both
 readers the same inputs and requires the same answers (tests/api/test_inputs.py); Schemathesis
 holds both to the schema.
 """

@@ -1,6 +1,6 @@
 """The public signature ledger's endpoints (recall/ledger/API.md): checkpoints, entries, proofs,
 the log's key, and the witnesses' cosignatures. Reads need no key; a cosignature needs the
-``witness`` scope. The logic is in recall.services.ledger and recall.services.witnesses."""
+``witness`` scope. The logic is in recall.services.ledger.log and recall.services.ledger.witnesses."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 
 from ..models import LedgerCheckpoint, Petition
 from ..selectors import public_petitions
-from ..services import ledger, witnesses
+from ..services import ledger
+from ..services.ledger import witnesses
 from .pagination import Pagination
 from .permissions import HasScope
 from .serializers import ErrorSerializer

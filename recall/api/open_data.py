@@ -1,6 +1,6 @@
-"""Open data endpoints: the public figures as CSV and JSON files (recall.services.open_data).
+"""Open data endpoints: the public figures as CSV and JSON files (recall.services.public.open_data).
 
-Shared copies like the petition detail (recall.services.public_cache), so not throttled; no
+Shared copies like the petition detail (recall.services.public.public_cache), so not throttled; no
 query parameters: each file is the whole table."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..services import open_data
+from ..services.public import open_data
 
 LICENCE_LINK = f'<{open_data.LICENCE_URL}>; rel="license"'
 

@@ -14,8 +14,9 @@ from .. import selectors
 from ..errors import InvalidInput
 from ..models import Deputy, DeputyAnswer, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
-from ..services import deputies, eds_signing, ledger, signing
-from ..services.signing import format_receipt
+from ..services import ledger, signing
+from ..services.groups import deputies
+from ..services.signing import eds, format_receipt
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -390,7 +391,7 @@ class SignatureInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         """The signer's data is checked by the signing service's one rule
-        (recall.services.signing.check_signer), shared with the voters' form."""
+        (recall.services.signing.signatures.check_signer), shared with the voters' form."""
         try:
             attrs["signer"] = signing.check_signer(
                 iin=attrs["iin"], full_name=attrs["full_name"], birth_date=attrs["birth_date"], address=attrs["address"]
@@ -448,7 +449,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
     secret = serializers.CharField(read_only=True, help_text="Shown once: verify X-Recall-Signature with it.")
 
 
-# --- EDS (recall.services.eds_signing) ------------------------------------------------------------
+# --- EDS (recall.services.signing.eds) ------------------------------------------------------------
 CHALLENGE = RegexValidator(r"^[A-Za-z0-9_-]{43}$", "A challenge is 43 base64url characters.", code="invalid")
 BASE64 = RegexValidator(r"^[A-Za-z0-9+/]+={0,2}$", "The CMS is base64 (no spaces or line breaks).", code="invalid")
 
@@ -477,7 +478,7 @@ class EdsSignatureInputSerializer(serializers.Serializer):
 
     challenge = StrictCharField(validators=[CHALLENGE], help_text="From the statement this partner was issued.")
     cms = StrictCharField(
-        max_length=eds_signing.MAX_CMS_CHARS,
+        max_length=eds.MAX_CMS_CHARS,
         validators=[BASE64],
         trim_whitespace=False,
         help_text="The attached CMS (SignedData) NCALayer returned, base64.",

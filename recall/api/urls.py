@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..services import public_cache
+from ..services.public import public_cache
 from . import ledger, open_data, schema, views  # noqa: F401 - schema registers the Api-Key scheme
 
 app_name = "api"

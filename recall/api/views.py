@@ -15,7 +15,10 @@ from rest_framework.views import APIView
 
 from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
 from ..selectors import daily_valid, forecast, latest_projection, next_steps, public_history, public_petitions
-from ..services import eds_signing, review, signing, webhooks
+from ..services import signing
+from ..services.notices import webhooks
+from ..services.signing import eds
+from ..services.verification import review
 from . import idempotency, inputs
 from .filters import DeputyFilter, DistrictFilter, PetitionFilter
 from .pagination import Pagination
@@ -227,10 +230,10 @@ class EdsStatementCreate(APIView):
         data.is_valid(raise_exception=True)
         petition = get_object_or_404(public_petitions().select_related("deputy", "district"), pk=pk)
         with translation.override(data.validated_data["language"]):
-            issued = eds_signing.issue(petition, client_id=request.auth.client_id)
+            issued = eds.issue(petition, client_id=request.auth.client_id)
         body = {
             "challenge": issued.challenge,
-            "statement": eds_signing.statement_base64(issued),
+            "statement": eds.statement_base64(issued),
             "text": issued.statement,
             "expires_at": issued.expires_at,
         }
@@ -256,7 +259,7 @@ class EdsSignatureCreate(APIView):
         data = EdsSignatureInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        signature = eds_signing.sign_with_eds(
+        signature = eds.sign_with_eds(
             values["challenge"],
             values["cms"],
             petition_id=pk,

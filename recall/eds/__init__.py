@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .challenge import DEFAULT_LABELS, StatementError, build_statement, new_challenge, parse_statement
 from .parse import decode_cms
+from .statement import DEFAULT_LABELS, StatementError, build_statement, new_challenge, parse_statement
 from .subject import Subject, parse_subject
 from .verify import ERROR_CODES, TRANSIENT_CODES, EdsError, SignerInfo, Verifier
 

@@ -81,7 +81,7 @@ class GroupCode(models.Model):
     invitation = models.ForeignKey(GroupInvitation, on_delete=models.CASCADE, null=True, related_name="+")
     voter_digest = models.CharField(max_length=DIGEST_LENGTH)
     # Requests are limited per IIN and number pair, never per IIN alone: a stranger who knows
-    # a voter's IIN must not lock the voter out (as for signing, recall.services.challenges).
+    # a voter's IIN must not lock the voter out (as for signing, recall.services.signing.codes).
     phone_digest = models.CharField(max_length=DIGEST_LENGTH, blank=True)
     payload = EncryptedJSONField()
     phone_masked = models.CharField(max_length=32)
@@ -97,7 +97,7 @@ class GroupCode(models.Model):
             models.CheckConstraint(condition=Q(purpose__in=GroupCodePurpose.values), name="group_code_purpose_valid")
         ]
         indexes = [
-            # recall.services.initiative limits requests per IIN per day.
+            # recall.services.groups.initiative limits requests per IIN per day.
             models.Index(fields=["voter_digest", "created_at"], name="group_code_voter_recent"),
         ]
 

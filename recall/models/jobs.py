@@ -21,7 +21,7 @@ FINAL_JOB_STATES = (PetitionJobState.DONE, PetitionJobState.FAILED, PetitionJobS
 
 
 class PetitionJob(models.Model):
-    """Heavy work on one petition run by a worker, not in the request (recall.services.petition_jobs):
+    """Heavy work on one petition run by a worker, not in the request (recall.services.jobs.petition_jobs):
     its progress is shown while it runs and an official may cancel it."""
 
     kind = models.CharField(_("kind"), max_length=24, choices=PetitionJobKind)

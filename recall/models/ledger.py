@@ -30,7 +30,7 @@ class LedgerEntry(models.Model):
     # No foreign key constraint in the database: PostgreSQL would check each row at commit, and
     # that check was a quarter of the ledger's cost to a verification batch (bench/ledger.py).
     # The reference holds anyway: every append locks the petition's row first, in the same
-    # transaction (recall.services.ledger), and petitions are never deleted (PROTECT).
+    # transaction (recall.services.ledger.log), and petitions are never deleted (PROTECT).
     petition = models.ForeignKey(
         Petition, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
@@ -52,7 +52,7 @@ class LedgerEntry(models.Model):
 
 class LedgerNode(models.Model):
     """A stored interior hash of the tree (recall.ledger.tlog), at levels 8, 16, 24...: the
-    levels between are recomputed from these (recall.services.ledger, "tiles")."""
+    levels between are recomputed from these (recall.services.ledger.log, "tiles")."""
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+", db_index=False)
     level = models.PositiveSmallIntegerField()

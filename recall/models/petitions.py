@@ -40,7 +40,7 @@ OPEN_STATES = (
     PetitionState.RECALL_VOTE,
 )
 # Where a petition ends: its personal data is destroyed a set time after it gets here
-# (recall.services.retention).
+# (recall.services.privacy.retention).
 FINAL_STATES = tuple(s for s in PetitionState if s not in OPEN_STATES)
 # Voters may sign while the window is open, including after the threshold is reached
 # (a margin against signatures later found invalid).
@@ -104,7 +104,7 @@ class Petition(models.Model):
     # and lowered by each verification batch.
     queued_count = models.PositiveIntegerField(_("queued for verification"), default=0)
     counts_reconciled_at = models.DateTimeField(_("counts reconciled"), null=True, blank=True)
-    # Entries in the public ledger (recall.services.ledger). Changed in the transaction that
+    # Entries in the public ledger (recall.services.ledger.log). Changed in the transaction that
     # changes the counts, so a reader sees the counts and the ledger's size of one snapshot.
     ledger_size = models.PositiveBigIntegerField(_("ledger entries"), default=0, editable=False)
     last_milestone = models.PositiveSmallIntegerField(default=0, editable=False)

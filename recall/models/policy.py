@@ -71,7 +71,7 @@ class RecallPolicy(models.Model):
         default=True,
         help_text=_("Set when the values above are defaults, not numbers taken from the law."),
     )
-    # Retention of a closed petition's personal data (recall.services.retention): destroyed
+    # Retention of a closed petition's personal data (recall.services.privacy.retention): destroyed
     # this many days after the petition's final state plus the period for appeals.
     appeal_days = models.PositiveIntegerField(_("period for appeals after the final state, days"), default=30)
     retention_days = models.PositiveIntegerField(_("personal data kept after the appeals period, days"), default=365)

@@ -1,4 +1,4 @@
-"""The per-petition data key of crypto-shredding (recall.crypto, recall.services.retention)."""
+"""The per-petition data key of crypto-shredding (recall.crypto, recall.services.privacy.retention)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -54,7 +54,7 @@ class Voter(models.Model):
         verbose_name = _("voter")
         verbose_name_plural = _("voter register")
         indexes = [
-            # District counts after each import (recall.services.register_import).
+            # District counts after each import (recall.services.jobs.register_import).
             models.Index(fields=["district", "status"], name="voter_district_status"),
         ]
         constraints = [models.CheckConstraint(condition=Q(status__in=VoterStatus.values), name="voter_status_valid")]

@@ -102,7 +102,7 @@ class SampleItem(models.Model):
             ),
         ]
         indexes = [
-            # recall.services.sampling.close_sample counts the undecided items of a run.
+            # recall.services.ledger.sampling.close_sample counts the undecided items of a run.
             models.Index(fields=["run"], condition=Q(decision=""), name="sample_item_undecided"),
         ]
 

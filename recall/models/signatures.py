@@ -22,7 +22,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("web")
     PAPER = "paper", _("paper sheet")
     PARTNER = "partner", _("partner")
-    # Signed with the voter's own NCA RK key (recall.services.eds_signing); the IIN and the name
+    # Signed with the voter's own NCA RK key (recall.services.signing.eds); the IIN and the name
     # come from the certificate.
     EDS = "eds", _("digital signature (EDS)")
 
@@ -101,7 +101,7 @@ class Signature(models.Model):
         db_index=False,  # the (petition, voter) unique index serves every lookup
         on_delete=models.DO_NOTHING,
         related_name="+",
-        # Null once the petition's personal data is purged (recall.services.retention).
+        # Null once the petition's personal data is purged (recall.services.privacy.retention).
         null=True,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
@@ -216,7 +216,7 @@ class Signature(models.Model):
             ),
         ]
         indexes = [
-            # recall.services.verification.verify_batch claims work through this index.
+            # recall.services.verification.batches.verify_batch claims work through this index.
             models.Index(fields=["id"], condition=Q(state=SignatureState.RECEIVED), name="signature_awaiting_verif"),
             # The officials' review queue (recall.admin.ReviewQueueAdmin).
             models.Index(
@@ -253,7 +253,7 @@ class Signature(models.Model):
     @property
     def hidden_repeat(self) -> bool:
         """A repeat made with a code on the web: its signer sees it like a first signature
-        (recall.services.challenges), so nobody learns from it that the IIN had signed."""
+        (recall.services.signing.codes), so nobody learns from it that the IIN had signed."""
         return self.is_hidden_repeat(self.channel, self.duplicate_of_id)
 
     @staticmethod
@@ -289,12 +289,12 @@ class PaperImport(ImportJob):
 class ChallengePurpose(models.TextChoices):
     SIGN = "sign", _("sign")
     WITHDRAW = "withdraw", _("withdraw")
-    # The voter's own-data page (recall.services.own_data): nothing changes, data is shown.
+    # The voter's own-data page (recall.services.privacy.own_data): nothing changes, data is shown.
     VIEW = "view", _("see my data")
 
 
 class EdsChallenge(models.Model):
-    """A statement issued to be signed with EDS (recall.services.eds_signing).
+    """A statement issued to be signed with EDS (recall.services.signing.eds).
 
     ``challenge`` is the one-time value inside the statement and the page's address; the exact
     statement bytes are kept, so the signature is checked against what was issued, not against
@@ -328,7 +328,7 @@ class SigningChallenge(models.Model):
     """A one-time code sent to a voter's phone before signing or withdrawing.
 
     The code is stored hashed; every challenge gets a code, whether its IIN has signed or not
-    (recall.services.challenges).
+    (recall.services.signing.codes).
     """
 
     token = models.CharField(max_length=43, unique=True)
@@ -358,7 +358,7 @@ class SigningChallenge(models.Model):
             models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="challenge_purpose_valid")
         ]
         indexes = [
-            # recall.services.challenges counts recent requests per number and per IIN.
+            # recall.services.signing.codes counts recent requests per number and per IIN.
             models.Index(fields=["phone_digest", "created_at"], name="challenge_phone_recent"),
             models.Index(fields=["voter_digest", "created_at"], name="challenge_voter_recent"),
         ]
@@ -372,7 +372,7 @@ class OutcomeEvent(models.TextChoices):
 
 
 class OutcomeSubscription(models.Model):
-    """A signer's wish to be texted the petition's outcome (recall.services.outcome_notices).
+    """A signer's wish to be texted the petition's outcome (recall.services.notices.outcome_notices).
 
     Keyed by the signature and deleted with it (and on withdrawal): the number is the one in the
     signature's encrypted personal data, so nothing personal is held here, and destroying the
@@ -395,7 +395,7 @@ class OutcomeSubscription(models.Model):
         verbose_name = _("outcome notice request")
         verbose_name_plural = _("outcome notice requests")
         indexes = [
-            # recall.services.outcome_notices.send: a petition's subscribers.
+            # recall.services.notices.outcome_notices.send: a petition's subscribers.
             models.Index(fields=["petition"], name="outcome_subscription_petition"),
         ]
 

@@ -1,7 +1,7 @@
 """The deputy's workspace on the public site (not the officials' admin): set the password from
 the commission's link, sign in with a second factor (always: an authenticator app, or a
 recovery code), see the petitions against them with the public counts, and publish answers.
-Nothing here reads a signature. Logic lives in recall.services.deputies."""
+Nothing here reads a signature. Logic lives in recall.services.groups.deputies."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from accounts import two_factor
 
 from ..errors import DomainError
 from ..selectors import public_answers
-from ..services import deputies
+from ..services.groups import deputies
 from .deputy_forms import AnswerForm, DeputyLoginForm
 
 

@@ -13,7 +13,7 @@ from django_otp import match_token
 from accounts import two_factor
 from accounts.models import Role, User
 
-from ..services import deputies
+from ..services.groups import deputies
 
 
 class DeputyLoginForm(AuthenticationForm):

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import InvalidInput
-from ..services import challenges, signing
+from ..services import signing
+from ..services.signing import codes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
 
@@ -53,7 +54,7 @@ class SignForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """The signer's data is checked by the signing service's one rule
-        (recall.services.signing.check_signer), shared with the partner API."""
+        (recall.services.signing.signatures.check_signer), shared with the partner API."""
         data = super().clean()
         if self.errors:
             return data
@@ -63,7 +64,7 @@ class SignForm(forms.Form):
                 full_name=data["full_name"],
                 birth_date=data["birth_date"],
                 address=data["address"],
-                phone=challenges.normalize_phone(data["phone"]),
+                phone=codes.normalize_phone(data["phone"]),
             )
         except InvalidInput as error:
             self.add_error(error.field if error.field in self.fields else None, str(error.message))

@@ -1,6 +1,6 @@
 """The initiative group's pages: apply, confirm with a code, invite, join, submit, and the
 group's dashboard. No passwords: a confirmed one-time code puts the member in the session.
-Logic lives in recall.services.initiative; these views only route."""
+Logic lives in recall.services.groups.initiative; these views only route."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
 from ..models import GroupCodePurpose, GroupDraftMember, SheetBatch
-from ..services import initiative, sheets
+from ..services.groups import initiative, sheets
 from . import ratelimit
 from .forms import CodeForm
 from .group_forms import ApplyForm, IdentityForm, SheetsForm

@@ -46,7 +46,11 @@ from ..selectors import (
     regions_with_collections,
     vote_result,
 )
-from ..services import challenges, eds_signing, ledger, own_data, public_cache, signing, witnesses
+from ..services import ledger, signing
+from ..services.ledger import witnesses
+from ..services.privacy import own_data
+from ..services.public import public_cache
+from ..services.signing import codes, eds
 from . import ratelimit
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
@@ -175,7 +179,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             try:
-                started = challenges.start_signing(
+                started = codes.start_signing(
                     petition.pk, form.signer, notify_outcome=form.cleaned_data["notify_outcome"]
                 )
             except DomainError as error:
@@ -190,7 +194,7 @@ def _sign_page(request: HttpRequest, petition: Any, form: forms.Form, eds_error:
         "petition": petition,
         "form": form,
         "signable": petition.accepts_signatures(),
-        "eds_enabled": eds_signing.enabled(),
+        "eds_enabled": eds.enabled(),
         "eds_error": eds_error,
     }
     return render(request, "recall/sign.html", context)
@@ -205,14 +209,14 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
     if ratelimit.exceeded(request, "sign"):
         return _too_many(request)
     try:
-        challenge = eds_signing.issue(petition)
+        challenge = eds.issue(petition)
     except DomainError as error:
         return _sign_page(request, petition, SignForm(), eds_error=str(error.message))
     return redirect("recall:eds", challenge=challenge.challenge)
 
 
 @require_http_methods(["GET", "POST"])
-def eds(request: HttpRequest, challenge: str) -> HttpResponse:
+def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
     """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
     row = EdsChallenge.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
     issued = row.first()
@@ -228,7 +232,7 @@ def eds(request: HttpRequest, challenge: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if signing_up:
-                    signature = eds_signing.sign_with_eds(
+                    signature = eds.sign_with_eds(
                         challenge, data["cms"], petition_id=issued.petition_id, address=data["address"]
                     )
                     request.session[RECEIPT_SESSION_KEY] = {
@@ -236,7 +240,7 @@ def eds(request: HttpRequest, challenge: str) -> HttpResponse:
                         "petition": signature.petition_id,
                     }
                     return redirect("recall:receipt")
-                eds_signing.withdraw_with_eds(challenge, data["cms"])
+                eds.withdraw_with_eds(challenge, data["cms"])
                 return redirect("recall:withdrawn")
             except DomainError as error:
                 if error.field not in form.fields or error.field == "cms":
@@ -247,7 +251,7 @@ def eds(request: HttpRequest, challenge: str) -> HttpResponse:
                 form.data["cms"] = ""
     else:
         try:
-            eds_signing.open_challenge(challenge)
+            eds.open_challenge(challenge)
         except DomainError as error:
             gone = str(error.message)
     context = {
@@ -255,7 +259,7 @@ def eds(request: HttpRequest, challenge: str) -> HttpResponse:
         "petition": issued.petition,
         "form": form,
         "gone": gone,
-        "statement_b64": eds_signing.statement_base64(issued),
+        "statement_b64": eds.statement_base64(issued),
     }
     return render(request, "recall/eds.html", context)
 
@@ -272,20 +276,20 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _too_many(request)
         try:
             if "resend" in request.POST:
-                challenges.resend(token)
+                codes.resend(token)
                 notice = _("A new code has been sent.")
                 form = CodeForm()
             elif challenge.purpose == ChallengePurpose.VIEW:
-                signature_id = challenges.confirm_data_view(token, request.POST.get("code", ""))
+                signature_id = codes.confirm_data_view(token, request.POST.get("code", ""))
                 until = timezone.now() + dt.timedelta(minutes=OWN_DATA_MINUTES)
                 request.session[OWN_DATA_SESSION_KEY] = {"signature": signature_id, "until": until.isoformat()}
                 return redirect("recall:my_data_view")
             elif challenge.purpose == ChallengePurpose.SIGN:
-                signature = challenges.confirm_signing(token, request.POST.get("code", ""))
+                signature = codes.confirm_signing(token, request.POST.get("code", ""))
                 request.session[RECEIPT_SESSION_KEY] = {"receipt": signature.receipt, "petition": signature.petition_id}
                 return redirect("recall:receipt")
             else:
-                challenges.confirm_withdrawal(token, request.POST.get("code", ""))
+                codes.confirm_withdrawal(token, request.POST.get("code", ""))
                 return redirect("recall:withdrawn")
         except DomainError as error:
             if error.field is None:
@@ -295,7 +299,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "challenge": challenge,
         "form": form,
         "notice": notice,
-        "valid_minutes": challenges.valid_minutes(),
+        "valid_minutes": codes.valid_minutes(),
     }
     return render(request, "recall/confirm.html", context)
 
@@ -307,7 +311,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     petition = public_petitions().filter(pk=data["petition"]).first()
     # The state as its signer sees it on the check page: "counted" only once it is decided.
     signature = Signature.objects.filter(receipt=data["receipt"]).first()
-    state = challenges.as_seen_by_signer(signature).state if signature else SignatureState.RECEIVED
+    state = codes.as_seen_by_signer(signature).state if signature else SignatureState.RECEIVED
     return render(
         request,
         "recall/receipt.html",
@@ -336,8 +340,8 @@ def check(request: HttpRequest) -> HttpResponse:
             if gone is not None:
                 return render(request, "recall/my_data.html", {"form": CheckForm(), "destroyed": gone})
             try:
-                found = challenges.as_seen_by_signer(
-                    challenges.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                found = codes.as_seen_by_signer(
+                    codes.find_signature(form.cleaned_data["receipt"], form.cleaned_data["iin"])
                 )
             except DomainError as error:
                 _show(form, error)
@@ -357,13 +361,13 @@ def withdraw(request: HttpRequest) -> HttpResponse:
             try:
                 data = form.cleaned_data
                 # The number typed is checked but not used: the code goes to the one on record.
-                challenges.normalize_phone(data["phone"])
-                started = challenges.start_withdrawal(data["receipt"], data["iin"])
+                codes.normalize_phone(data["phone"])
+                started = codes.start_withdrawal(data["receipt"], data["iin"])
             except DomainError as error:
                 _show(form, error)
             else:
                 return redirect("recall:confirm", token=started.token)
-    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds_signing.enabled()})
+    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds.enabled()})
 
 
 def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
@@ -372,7 +376,7 @@ def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
     check_form = CheckForm(request.POST)
     if check_form.is_valid():
         try:
-            issued = eds_signing.start_withdrawal(check_form.cleaned_data["receipt"], check_form.cleaned_data["iin"])
+            issued = eds.start_withdrawal(check_form.cleaned_data["receipt"], check_form.cleaned_data["iin"])
         except DomainError as error:
             form.is_valid()
             form.errors.pop("phone", None)
@@ -382,7 +386,7 @@ def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
     else:
         form.is_valid()
         form.errors.pop("phone", None)
-    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds_signing.enabled()})
+    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds.enabled()})
 
 
 def withdrawn(request: HttpRequest) -> HttpResponse:
@@ -401,7 +405,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
             gone = own_data.destroyed(form.cleaned_data["receipt"])
             if gone is None:
                 try:
-                    started = challenges.start_data_view(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                    started = codes.start_data_view(form.cleaned_data["receipt"], form.cleaned_data["iin"])
                 except DomainError as error:
                     _show(form, error)
                 else:

@@ -58,7 +58,7 @@ def test_an_observer_enters_no_answer(client, olga, collecting):
 
 
 def test_the_user_admin_offers_no_deputy_role_and_keeps_a_deputys_account_a_deputys(client, alice, collecting):
-    from recall.services import deputies
+    from recall.services.groups import deputies
 
     user = deputies.create_account(collecting.deputy, actor=alice, email="d@mazhilis.kz").user
     client.force_login(alice)
@@ -76,7 +76,7 @@ def test_the_user_admin_offers_no_deputy_role_and_keeps_a_deputys_account_a_depu
 
 
 def test_answers_and_by_elections_are_listed_read_only(client, bob, collecting):
-    from recall.services import deputies
+    from recall.services.groups import deputies
 
     deputies.publish_answer(collecting, actor=bob, texts={"ru": "x", "kk": "y"})
     client.force_login(bob)

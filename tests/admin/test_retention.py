@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from recall.models import Petition
-from recall.services import lifecycle, retention
+from recall.services import lifecycle
+from recall.services.privacy import retention
 
 
 def _column(client, user):

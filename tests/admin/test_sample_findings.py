@@ -1,11 +1,12 @@
 """Findings for many sampled signatures at once (recall/admin/samples.py: findings_view,
-recall.services.sampling.decide_items), and the note when the sample is the whole population."""
+recall.services.ledger.sampling.decide_items), and the note when the sample is the whole population."""
 
 import pytest
 from django.urls import reverse
 
 from recall.models import AuditEntry, Petition, PetitionState, SampleDecision, SampleRun, SignatureState
-from recall.services import sampling, verification
+from recall.services import verification
+from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
 from tests.helpers import DICE
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from recall.admin.petitions import STEPS
 from recall.calendar import add_days
 from recall.models import Deputy, DeputyStatus, Petition, PetitionState, RecallVote
-from recall.services import lifecycle, review, verification
+from recall.services import lifecycle, verification
+from recall.services.verification import review
 from tests.factories import DistrictFactory, SignatureFactory
 from tests.helpers import application, populate
 

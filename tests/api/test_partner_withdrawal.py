@@ -5,8 +5,9 @@ import pytest
 
 from recall.models import AuditEntry, Signature
 from recall.notifications import sms
-from recall.services import challenges, signing, verification
-from recall.services.challenges import ChallengeFailed
+from recall.services import signing, verification
+from recall.services.signing import codes
+from recall.services.signing.codes import ChallengeFailed
 from tests.helpers import partner_client, signer_of
 
 
@@ -22,7 +23,7 @@ def test_a_receipt_and_iin_no_longer_send_a_code_to_whatever_number_is_typed(
     # Before issue 11 the code went to the number typed now: anyone with the receipt and the IIN
     # could withdraw the voter's signature.
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ChallengeFailed) as error:
-        challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert error.value.code == "withdraw_through_partner" and sms.outbox == []
     assert Signature.objects.get(pk=signature.pk).state == "received"
 
@@ -31,7 +32,7 @@ def test_a_partners_recorded_number_gets_the_code(collecting, voters, django_cap
     partner = partner_client(scopes=("sign",))
     signature = _partner_signature(partner, collecting, voters[10], phone="+77012223344")
     with django_capture_on_commit_callbacks(execute=True):
-        challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert [m.phone for m in sms.outbox] == ["+77012223344"]
 
 

@@ -95,7 +95,7 @@ def test_what_can_happen_next_comes_from_the_transition_table(api, collecting):
 
 
 def test_every_version_of_the_answer_is_in_the_api(api, collecting, bob):
-    from recall.services import deputies
+    from recall.services.groups import deputies
 
     deputies.publish_answer(collecting, actor=bob, texts={"ru": "Первый."})
     second = deputies.publish_answer(collecting, actor=bob, texts={"kk": "Екінші.", "en": "Second."})

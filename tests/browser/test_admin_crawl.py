@@ -15,7 +15,9 @@ from django.conf import settings
 
 from accounts.models import Role
 from recall.models import Petition, PetitionJob, PetitionJobState, PetitionState
-from recall.services import lifecycle, petition_jobs, sampling, verification
+from recall.services import lifecycle, verification
+from recall.services.jobs import petition_jobs
+from recall.services.ledger import sampling
 from tests.factories import DistrictFactory, SignatureFactory, UserFactory
 from tests.helpers import DICE, application, populate
 

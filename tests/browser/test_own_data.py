@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from recall.models import Petition
 from recall.notifications import sms
-from recall.services import ledger, lifecycle, retention, signing, verification
+from recall.services import ledger, lifecycle, signing, verification
+from recall.services.privacy import retention
 from tests.browser.a11y import assert_accessible
 from tests.helpers import signer_of
 

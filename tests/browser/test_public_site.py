@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from recall.models import DailyTally, District, OutcomeSubscription, Petition, PetitionState, RecallVote
 from recall.notifications import sms
-from recall.services import challenges, lifecycle
+from recall.services import lifecycle
+from recall.services.signing import codes
 from tests.browser.a11y import assert_accessible
 from tests.factories import SignatureFactory
 from tests.helpers import application, populate, signer_of
@@ -219,7 +220,7 @@ def test_the_receipt_is_copied_printed_and_the_opt_in_is_kept(browser, live_serv
 
 
 def test_a_code_page_says_how_many_tries_are_left(page, live_server, site, voters, settings):
-    started = challenges.start_signing(site["collecting"].pk, signer_of(voters[30]))
+    started = codes.start_signing(site["collecting"].pk, signer_of(voters[30]))
     page.goto(f"{live_server.url}/ru/confirm/{started.token}/")
     page.locator("#id_code").fill("12345")
     page.locator("button[name=confirm]").click()

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from recall.eds.builtin import BuiltinVerifier
-from recall.eds.challenge import build_statement, new_challenge
+from recall.eds.statement import build_statement, new_challenge
 
 from .ca import Issued, TestCA, now
 from .responder import Responder

@@ -1,4 +1,4 @@
-"""Signing and withdrawing with EDS through the service (recall.services.eds_signing): the test
+"""Signing and withdrawing with EDS through the service (recall.services.signing.eds): the test
 CA's certificates, its local OCSP/CRL responder, the built-in backend and the fake NCANode."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from recall import crypto
 from recall.errors import AlreadySigned
 from recall.models import Channel, EdsChallenge, Ground, Signature, SignatureState
-from recall.services import challenges, eds_signing
-from recall.services.verification import verify_all
+from recall.services.signing import codes, eds
+from recall.services.verification.batches import verify_all
 from tests.factories import VoterFactory
 
 from .ca import Issued, flip_signature_byte, replace_content, sign_cms
@@ -44,8 +44,8 @@ def signed(challenge: EdsChallenge, signer: Issued, **options) -> str:
 
 def sign(collecting, signer: Issued, *, language: str = "ru") -> Signature:
     with translation.override(language):
-        challenge = eds_signing.issue(collecting)
-        return eds_signing.sign_with_eds(
+        challenge = eds.issue(collecting)
+        return eds.sign_with_eds(
             challenge.challenge, signed(challenge, signer), petition_id=collecting.pk, address=ADDRESS
         )
 
@@ -54,9 +54,9 @@ def refused(collecting, cms_for, *, language: str = "en", challenge=None, petiti
     """The message of the refusal; and nothing was stored."""
     before = Signature.objects.count()
     with translation.override(language):
-        challenge = challenge or eds_signing.issue(collecting)
-        with pytest.raises(eds_signing.EdsRefused) as caught:
-            eds_signing.sign_with_eds(
+        challenge = challenge or eds.issue(collecting)
+        with pytest.raises(eds.EdsRefused) as caught:
+            eds.sign_with_eds(
                 challenge.challenge,
                 cms_for(challenge),
                 petition_id=petition_id or collecting.pk,
@@ -72,7 +72,7 @@ def refused(collecting, cms_for, *, language: str = "en", challenge=None, petiti
 
 def test_the_statement_names_the_petition_deputy_grounds_and_date_in_the_pages_language(collecting):
     with translation.override("kk"):
-        challenge = eds_signing.issue(collecting)
+        challenge = eds.issue(collecting)
     text = challenge.statement
     assert f"Петиция №: {collecting.pk}\n" in text
     assert f"Депутат: {collecting.deputy.full_name}\n" in text
@@ -83,14 +83,14 @@ def test_the_statement_names_the_petition_deputy_grounds_and_date_in_the_pages_l
 
 
 def test_a_petition_not_collecting_issues_no_statement(applied):
-    with pytest.raises(eds_signing.PetitionNotCollecting):
-        eds_signing.issue(applied)
+    with pytest.raises(eds.PetitionNotCollecting):
+        eds.issue(applied)
 
 
 def test_without_a_backend_no_statement_is_issued(collecting, settings):
     settings.RECALL_EDS_BACKEND = ""
-    with pytest.raises(eds_signing.NotFound):
-        eds_signing.issue(collecting)
+    with pytest.raises(eds.NotFound):
+        eds.issue(collecting)
 
 
 # --- a good signature ---------------------------------------------------------------------------
@@ -180,16 +180,16 @@ def test_a_second_signature_with_the_same_iin_is_refused_and_says_so(collecting,
 
 def test_a_replayed_statement_is_refused(collecting, ahmetov, certs):
     with translation.override("en"):
-        challenge = eds_signing.issue(collecting)
+        challenge = eds.issue(collecting)
     cms = signed(challenge, certs["rsa"])
-    eds_signing.sign_with_eds(challenge.challenge, cms, petition_id=collecting.pk, address=ADDRESS)
+    eds.sign_with_eds(challenge.challenge, cms, petition_id=collecting.pk, address=ADDRESS)
     message = refused(collecting, lambda c: cms, challenge=challenge)
     assert message == "This statement has already been signed once; start again."
 
 
 def test_a_signature_over_another_petitions_statement_is_refused(collecting, certs):
     with translation.override("en"):
-        foreign = eds_signing.issue(collecting)
+        foreign = eds.issue(collecting)
     foreign.statement = foreign.statement.replace(f"No.: {collecting.pk}\n", f"No.: {collecting.pk + 1}\n")
     assert f"No.: {collecting.pk + 1}" in foreign.statement
     message = refused(collecting, lambda c: signed(foreign, certs["rsa"]))
@@ -203,7 +203,7 @@ def test_a_statement_issued_for_another_petition_is_refused_here(collecting, cer
 
 def test_an_expired_statement_is_refused(collecting, certs, settings):
     with translation.override("en"):
-        challenge = eds_signing.issue(collecting)
+        challenge = eds.issue(collecting)
     later = timezone.now() + dt.timedelta(seconds=settings.RECALL_EDS_CHALLENGE_TTL_SECONDS + 1)
     with time_machine.travel(later, tick=False):
         message = refused(collecting, lambda c: signed(c, certs["rsa"]), challenge=challenge)
@@ -262,9 +262,9 @@ def test_a_certificate_not_chained_to_the_configured_root_is_refused(collecting,
 
 def test_an_unreachable_responder_refuses_as_unknown_and_stores_nothing(collecting, certs, responder):
     responder.mode = "down"
-    with translation.override("en"), pytest.raises(eds_signing.EdsRefused) as caught:
-        challenge = eds_signing.issue(collecting)
-        eds_signing.sign_with_eds(
+    with translation.override("en"), pytest.raises(eds.EdsRefused) as caught:
+        challenge = eds.issue(collecting)
+        eds.sign_with_eds(
             challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=ADDRESS
         )
     assert caught.value.status == 503
@@ -285,20 +285,16 @@ def test_refusals_speak_the_voters_language(collecting, certs, language, message
 
 def test_a_refused_signature_leaves_the_statement_usable(collecting, certs):
     with translation.override("en"):
-        challenge = eds_signing.issue(collecting)
+        challenge = eds.issue(collecting)
     refused(collecting, lambda c: signed(c, certs["auth"]), challenge=challenge)
-    eds_signing.sign_with_eds(
-        challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=ADDRESS
-    )
+    eds.sign_with_eds(challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=ADDRESS)
     assert Signature.objects.filter(channel=Channel.EDS).count() == 1
 
 
 def test_the_address_is_required(collecting, certs):
-    challenge = eds_signing.issue(collecting)
-    with pytest.raises(eds_signing.InvalidInput):
-        eds_signing.sign_with_eds(
-            challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=" "
-        )
+    challenge = eds.issue(collecting)
+    with pytest.raises(eds.InvalidInput):
+        eds.sign_with_eds(challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=" ")
     assert not Signature.objects.exists()
 
 
@@ -307,8 +303,8 @@ def test_the_address_is_required(collecting, certs):
 
 def withdraw(signature: Signature, iin: str, signer: Issued) -> Signature:
     with translation.override("en"):
-        challenge = eds_signing.start_withdrawal(signature.receipt, iin)
-        return eds_signing.withdraw_with_eds(challenge.challenge, signed(challenge, signer))
+        challenge = eds.start_withdrawal(signature.receipt, iin)
+        return eds.withdraw_with_eds(challenge.challenge, signed(challenge, signer))
 
 
 def test_the_signer_withdraws_with_the_same_key(collecting, ahmetov, certs):
@@ -320,13 +316,13 @@ def test_the_signer_withdraws_with_the_same_key(collecting, ahmetov, certs):
 def test_the_withdrawal_statement_says_it_withdraws(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
     with translation.override("ru"):
-        challenge = eds_signing.start_withdrawal(signature.receipt, "900101300017")
+        challenge = eds.start_withdrawal(signature.receipt, "900101300017")
     assert challenge.statement.split("\n")[1] == "Отзыв моей подписи под петицией об отзыве депутата"
 
 
 def test_someone_elses_key_cannot_withdraw(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
-    with pytest.raises(eds_signing.EdsRefused) as caught:
+    with pytest.raises(eds.EdsRefused) as caught:
         withdraw(signature, "900101300017", certs["ec"])
     assert caught.value.message == "This key belongs to someone else: only the signer can withdraw."
     signature.refresh_from_db()
@@ -336,17 +332,17 @@ def test_someone_elses_key_cannot_withdraw(collecting, ahmetov, certs):
 def test_a_withdrawal_statement_is_used_once(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
     with translation.override("en"):
-        challenge = eds_signing.start_withdrawal(signature.receipt, "900101300017")
+        challenge = eds.start_withdrawal(signature.receipt, "900101300017")
     cms = signed(challenge, certs["rsa"])
-    eds_signing.withdraw_with_eds(challenge.challenge, cms)
-    with pytest.raises(eds_signing.EdsRefused):
-        eds_signing.withdraw_with_eds(challenge.challenge, cms)
+    eds.withdraw_with_eds(challenge.challenge, cms)
+    with pytest.raises(eds.EdsRefused):
+        eds.withdraw_with_eds(challenge.challenge, cms)
 
 
 def test_an_eds_signature_cannot_be_withdrawn_by_text_message(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
-    with translation.override("en"), pytest.raises(challenges.ChallengeFailed) as caught:
-        challenges.start_withdrawal(signature.receipt, "900101300017")
+    with translation.override("en"), pytest.raises(codes.ChallengeFailed) as caught:
+        codes.start_withdrawal(signature.receipt, "900101300017")
     assert "withdraw it with your EDS key" in str(caught.value.message)
 
 
@@ -400,8 +396,8 @@ def test_an_unreachable_ncanode_asks_to_try_later(collecting, certs, settings):
 def test_day_old_statements_are_purged(collecting):
     from recall.tasks import purge_expired
 
-    old = eds_signing.issue(collecting)
+    old = eds.issue(collecting)
     EdsChallenge.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
-    fresh = eds_signing.issue(collecting)
+    fresh = eds.issue(collecting)
     assert purge_expired()["eds_statements"] == 1
     assert list(EdsChallenge.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -1,4 +1,4 @@
-"""The statement format (recall.eds.challenge) and NCA subjects (recall.eds.subject, profile)."""
+"""The statement format (recall.eds.statement) and NCA subjects (recall.eds.subject, profile)."""
 
 from __future__ import annotations
 

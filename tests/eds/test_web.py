@@ -8,7 +8,7 @@ import re
 import pytest
 
 from recall.models import EdsChallenge, Signature
-from recall.services import eds_signing
+from recall.services.signing import eds
 
 from .ca import flip_signature_byte, sign_cms
 
@@ -59,7 +59,7 @@ def test_the_eds_page_shows_the_statement_and_hands_it_to_eds_js_without_inline_
     response = client.get(f"/kk/eds/{challenge.challenge}/")
     page = response.content.decode()
     assert "Бір реттік код: " + challenge.challenge in page
-    assert f'data-eds-statement="{eds_signing.statement_base64(challenge)}"' in page
+    assert f'data-eds-statement="{eds.statement_base64(challenge)}"' in page
     assert 'data-eds-locale="kk"' in page
     assert re.search(r'<script src="[^"]*recall/eds\.js" defer></script>', page)
     assert "<script>" not in page
@@ -125,5 +125,5 @@ def test_an_eds_signature_is_not_withdrawn_by_text_message(client, collecting, c
 def test_a_statement_issued_to_a_partner_has_no_page_on_the_site(client, collecting):
     from tests.factories import ApiClientFactory
 
-    issued = eds_signing.issue(collecting, client_id=ApiClientFactory().pk)
+    issued = eds.issue(collecting, client_id=ApiClientFactory().pk)
     assert client.get(f"/en/eds/{issued.challenge}/").status_code == 404

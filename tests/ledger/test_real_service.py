@@ -10,7 +10,8 @@ from django.db import connection
 
 from recall.ledger import note
 from recall.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, Petition
-from recall.services import ledger, review, verification
+from recall.services import ledger, verification
+from recall.services.verification import review
 from tests.factories import ApiClientFactory, SignatureFactory, api_key
 
 from .test_verify_ledger import load_tool
@@ -150,7 +151,8 @@ def test_the_verifier_passes_every_public_petition_of_the_demo(live_server, caps
 @pytest.fixture
 def sampled(collecting, voters, bob, policy):
     """Submitted with 30 signatures, a dice-seeded sample of 10 decided (one duplicate), closed."""
-    from recall.services import lifecycle, sampling
+    from recall.services import lifecycle
+    from recall.services.ledger import sampling
     from tests.helpers import DICE
 
     policy.sample_minimum = 10

@@ -1,6 +1,6 @@
 """The labelled corpus (tests/names/corpus.py) through the real verification statement on
 PostgreSQL: every variant is a signature of its own voter, stored with the digests the sign path
-computes, verified by recall.services.verification. Run with -s to see the figures."""
+computes, verified by recall.services.verification.batches. Run with -s to see the figures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One-time codes (recall.services.challenges): sending, confirming, resending, limits, and the
+"""One-time codes (recall.services.signing.codes): sending, confirming, resending, limits, and the
 signer's withdrawal."""
 
 import datetime as dt
@@ -12,61 +12,63 @@ from django.test.utils import CaptureQueriesContext
 from recall.errors import InvalidInput, NotFound, PetitionNotCollecting
 from recall.models import Signature, SigningChallenge
 from recall.notifications import sms
-from recall.services import challenges, counts, signing, verification
-from recall.services.challenges import ChallengeFailed
+from recall.services import signing, verification
+from recall.services.signing import codes
+from recall.services.signing.codes import ChallengeFailed
+from recall.services.verification import counts
 from tests.helpers import code_from_outbox, signer_of
 
 
 def test_a_code_confirms_the_signature(collecting, voters, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     assert sms.outbox[-1].phone == "+77011234567" and started.phone_masked == "+7 ••• ••• •• 67"
     challenge = SigningChallenge.objects.get(token=started.token)
     assert code_from_outbox() not in challenge.code_hash
-    signature = challenges.confirm_signing(started.token, code_from_outbox())
+    signature = codes.confirm_signing(started.token, code_from_outbox())
     assert signature.channel == "web" and signature.personal["phone"] == "+77011234567"
     with pytest.raises(NotFound):
-        challenges.confirm_signing(started.token, code_from_outbox())
+        codes.confirm_signing(started.token, code_from_outbox())
 
 
 def test_a_wrong_code_counts_and_the_limit_holds(collecting, voters, django_capture_on_commit_callbacks, settings):
     settings.RECALL_OTP_MAX_ATTEMPTS = 3
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     right = code_from_outbox()
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for _ in range(3):
         with pytest.raises(ChallengeFailed, match="not correct"):
-            challenges.confirm_signing(started.token, wrong)
+            codes.confirm_signing(started.token, wrong)
     with pytest.raises(ChallengeFailed, match="Too many wrong codes"):
-        challenges.confirm_signing(started.token, right)
+        codes.confirm_signing(started.token, right)
     assert not Signature.objects.exists()
 
 
 def test_a_code_expires(collecting, voters, django_capture_on_commit_callbacks, settings):
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS + 1)):
         with pytest.raises(ChallengeFailed, match="expired"):
-            challenges.confirm_signing(started.token, code_from_outbox())
+            codes.confirm_signing(started.token, code_from_outbox())
 
 
 def test_resends_are_spaced_and_limited(collecting, voters, django_capture_on_commit_callbacks, settings):
     settings.RECALL_OTP_MAX_RESENDS = 2
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     with pytest.raises(ChallengeFailed, match="wait"):
-        challenges.resend(started.token)
+        codes.resend(started.token)
     now = dt.datetime.now(dt.UTC)
     for minutes in (2, 4):
         with time_machine.travel(now + dt.timedelta(minutes=minutes)), django_capture_on_commit_callbacks(execute=True):
-            challenges.resend(started.token)
+            codes.resend(started.token)
     assert len(sms.outbox) == 3
     with time_machine.travel(now + dt.timedelta(minutes=6)):
         with pytest.raises(ChallengeFailed, match="No more codes"):
-            challenges.resend(started.token)
+            codes.resend(started.token)
     with time_machine.travel(now + dt.timedelta(minutes=4, seconds=30)):
-        assert challenges.confirm_signing(started.token, code_from_outbox()).pk
+        assert codes.confirm_signing(started.token, code_from_outbox()).pk
 
 
 def test_an_expired_code_can_be_sent_again(collecting, voters, django_capture_on_commit_callbacks):
@@ -77,9 +79,9 @@ def test_an_expired_code_can_be_sent_again(collecting, voters, django_capture_on
         address="x",
         phone="+77011234567",
     )
-    started = challenges.start_signing(collecting.pk, signer)
+    started = codes.start_signing(collecting.pk, signer)
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)):
-        assert challenges.resend(started.token).token == started.token
+        assert codes.resend(started.token).token == started.token
 
 
 def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
@@ -88,17 +90,17 @@ def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
     # Issue 11 changed this: the typed number used to get "already recorded" instead of a code.
     first = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
     assert started.phone_masked == "+7 ••• ••• •• 77"
     to_entered, to_recorded = sms.outbox[-2:]
     assert to_entered.phone == "+77059998877" and to_entered.text.startswith("Deputy recall petitions: code")
     assert to_recorded.phone == "+77011234567" and "asked to sign" in to_recorded.text  # the real signer learns
     code = re.search(r"\d{6}", to_entered.text).group()
-    repeat = challenges.confirm_signing(started.token, code)
+    repeat = codes.confirm_signing(started.token, code)
     assert repeat.duplicate_of_id == first.pk and repeat.receipt and repeat.receipt != first.receipt
     verification.verify_all()
     assert Signature.objects.get(pk=repeat.pk).ground == "duplicate"
-    shown = challenges.as_seen_by_signer(challenges.find_signature(repeat.receipt, voters[10].personal["iin"]))
+    shown = codes.as_seen_by_signer(codes.find_signature(repeat.receipt, voters[10].personal["iin"]))
     assert (shown.state, shown.ground) == ("valid", "")
     assert Signature.objects.get(pk=repeat.pk).state == "invalid"  # shown, not saved
 
@@ -108,7 +110,7 @@ def test_the_request_path_does_the_same_work_whether_the_iin_signed(collecting, 
 
     def statements(voter):
         with CaptureQueriesContext(connection) as queries:
-            challenges.start_signing(collecting.pk, signer_of(voter, phone="+77059998877"))
+            codes.start_signing(collecting.pk, signer_of(voter, phone="+77059998877"))
         return [re.sub(r"'[^']*'|\d+", "?", q["sql"]) for q in queries.captured_queries]
 
     assert statements(voters[10]) == statements(voters[11])
@@ -116,12 +118,12 @@ def test_the_request_path_does_the_same_work_whether_the_iin_signed(collecting, 
 
 def test_check_needs_the_receipt_and_the_signers_iin(collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
-    found = challenges.find_signature(signing.format_receipt(signature.receipt).lower(), voters[10].personal["iin"])
+    found = codes.find_signature(signing.format_receipt(signature.receipt).lower(), voters[10].personal["iin"])
     assert found.pk == signature.pk
     with pytest.raises(NotFound, match="No signature matches"):
-        challenges.find_signature(signature.receipt, voters[11].personal["iin"])
+        codes.find_signature(signature.receipt, voters[11].personal["iin"])
     with pytest.raises(NotFound, match="No signature matches"):
-        challenges.find_signature("AAAA-BBBB-CCCC", voters[10].personal["iin"])
+        codes.find_signature("AAAA-BBBB-CCCC", voters[10].personal["iin"])
 
 
 def test_a_voter_withdraws_with_a_code_sent_to_the_number_they_signed_with(
@@ -130,9 +132,9 @@ def test_a_voter_withdraws_with_a_code_sent_to_the_number_they_signed_with(
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     verification.verify_all()
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        started = codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert sms.outbox[-1].phone == "+77011234567"
-    challenges.confirm_withdrawal(started.token, code_from_outbox())
+    codes.confirm_withdrawal(started.token, code_from_outbox())
     collecting.refresh_from_db()
     assert Signature.objects.get(pk=signature.pk).state == "withdrawn"
     assert (collecting.valid_count, collecting.withdrawn_count, collecting.received_count) == (0, 1, 1)
@@ -143,8 +145,8 @@ def test_a_signature_not_yet_verified_can_be_withdrawn_and_counts_stay_true(
 ):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
-    challenges.confirm_withdrawal(started.token, code_from_outbox())
+        started = codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+    codes.confirm_withdrawal(started.token, code_from_outbox())
     verification.verify_all()
     collecting.refresh_from_db()
     stored = {k: getattr(collecting, k) for k in counts.truth(collecting.pk)}
@@ -155,24 +157,24 @@ def test_no_withdrawal_after_the_window(collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with time_machine.travel(collecting.window_end + dt.timedelta(seconds=1), tick=False):
         with pytest.raises(PetitionNotCollecting):
-            challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+            codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
 
 
 @pytest.mark.parametrize("phone", ["+7 701 123 45 67", "87011234567", "7011234567", "+7 (701) 123-45-67"])
 def test_kazakh_mobile_numbers_are_normalized(phone):
-    assert challenges.normalize_phone(phone) == "+77011234567"
+    assert codes.normalize_phone(phone) == "+77011234567"
 
 
 @pytest.mark.parametrize("phone", ["12345", "+1 202 555 0100", "+7 495 123 45 67 89"])
 def test_other_numbers_are_refused(phone):
     with pytest.raises(InvalidInput):
-        challenges.normalize_phone(phone)
+        codes.normalize_phone(phone)
 
 
 @pytest.mark.parametrize("phone", ["+7 701 555 00 4٠", "+７７０１５５５００４０"])
 def test_digits_of_other_scripts_are_not_phone_numbers(phone):
     with pytest.raises(InvalidInput):
-        challenges.normalize_phone(phone)
+        codes.normalize_phone(phone)
 
 
 def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, voters, settings):
@@ -182,14 +184,14 @@ def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, v
     # Frozen: the limits count the requests of the last 24 hours, all of these among them.
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
         for voter in voters[10:13]:
-            challenges.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
+            codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
         with pytest.raises(ChallengeFailed, match="this phone number today") as error:
-            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
+            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
         assert error.value.field == "phone"
         for _ in range(2):
-            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
+            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
         with pytest.raises(ChallengeFailed, match="this IIN and phone number today"):
-            challenges.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
+            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
     assert SigningChallenge.objects.count() == 5
 
 
@@ -199,10 +201,10 @@ def test_a_stranger_cannot_lock_a_voter_out(collecting, voters, settings, django
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
         # Today five requests with the victim's IIN and any phones locked the victim out for a day.
         for n in range(6):
-            challenges.start_signing(collecting.pk, signer_of(victim, phone=f"+7700000001{n}"))
+            codes.start_signing(collecting.pk, signer_of(victim, phone=f"+7700000001{n}"))
         with django_capture_on_commit_callbacks(execute=True):
-            started = challenges.start_signing(collecting.pk, signer_of(victim))
-        assert challenges.confirm_signing(started.token, code_from_outbox()).duplicate_of_id is None
+            started = codes.start_signing(collecting.pk, signer_of(victim))
+        assert codes.confirm_signing(started.token, code_from_outbox()).duplicate_of_id is None
 
 
 def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
@@ -212,37 +214,37 @@ def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
     settings.RECALL_OTP_PER_PHONE_PER_DAY = 1
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
-        signature = challenges.confirm_signing(started.token, code_from_outbox())
+            started = codes.start_signing(collecting.pk, signer_of(voters[10]))
+        signature = codes.confirm_signing(started.token, code_from_outbox())
         # A stranger who knows the IIN and the number spends both limits ...
         with pytest.raises(ChallengeFailed, match="too many|Too many"):
-            challenges.start_signing(collecting.pk, signer_of(voters[11]))
+            codes.start_signing(collecting.pk, signer_of(voters[11]))
         # ... and the voter still gets a code to withdraw, and to sign again after withdrawing.
         with django_capture_on_commit_callbacks(execute=True):
-            withdrawal = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
-        challenges.confirm_withdrawal(withdrawal.token, code_from_outbox())
-        assert challenges.start_signing(collecting.pk, signer_of(voters[10])).token
+            withdrawal = codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        codes.confirm_withdrawal(withdrawal.token, code_from_outbox())
+        assert codes.start_signing(collecting.pk, signer_of(voters[10])).token
 
 
 def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     assert sms.outbox == [] and len(callbacks) == 1
     challenge = SigningChallenge.objects.get(token=started.token)
-    assert challenges.send_code(challenge.pk) == "code"
-    assert challenges.confirm_signing(started.token, code_from_outbox()).pk
+    assert codes.send_code(challenge.pk) == "code"
+    assert codes.confirm_signing(started.token, code_from_outbox()).pk
 
 
 def test_a_confirmation_raced_by_another_is_stored_as_a_repeat(collecting, voters, django_capture_on_commit_callbacks):
     # Issue 11 changed this: the raced confirmation used to fail with a neutral error, which a
     # first signature never does; now it is answered like one and never counts.
     with django_capture_on_commit_callbacks(execute=True):
-        first = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        first = codes.start_signing(collecting.pk, signer_of(voters[10]))
     first_code = code_from_outbox()
     with django_capture_on_commit_callbacks(execute=True):
-        second = challenges.start_signing(collecting.pk, signer_of(voters[10]))
-    counted = challenges.confirm_signing(second.token, code_from_outbox())
-    repeat = challenges.confirm_signing(first.token, first_code)
+        second = codes.start_signing(collecting.pk, signer_of(voters[10]))
+    counted = codes.confirm_signing(second.token, code_from_outbox())
+    repeat = codes.confirm_signing(first.token, first_code)
     assert repeat.duplicate_of_id == counted.pk
 
 
@@ -251,23 +253,23 @@ def test_the_code_message_names_the_service_the_petition_the_action_and_how_long
 ):
     settings.RECALL_OTP_TTL_SECONDS = 600
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     text = sms.outbox[-1].text
     assert text.startswith("Deputy recall petitions: code ")
     assert f"to SIGN petition No. {collecting.pk} to recall {collecting.deputy.full_name} (Karaganda No. 1)" in text
     assert "Valid for 10 minutes. Do not share it." in text
     with django_capture_on_commit_callbacks(execute=True):
-        signature = challenges.confirm_signing(started.token, code_from_outbox())
+        signature = codes.confirm_signing(started.token, code_from_outbox())
     with django_capture_on_commit_callbacks(execute=True):
-        challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+        codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert "to WITHDRAW your signature from petition No." in sms.outbox[-1].text
 
 
 def test_the_receipt_is_texted_after_signing(collecting, voters, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
-        signature = challenges.confirm_signing(started.token, code_from_outbox())
+        signature = codes.confirm_signing(started.token, code_from_outbox())
     receipt = sms.outbox[-1]
     assert receipt.phone == "+77011234567"
     assert signing.format_receipt(signature.receipt) in receipt.text
@@ -282,13 +284,13 @@ def test_a_wrong_code_says_how_many_tries_are_left(
 
     settings.RECALL_OTP_MAX_ATTEMPTS = 4
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_signing(collecting.pk, signer_of(voters[10]))
+        started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     wrong = f"{(int(code_from_outbox()) + 1) % 1_000_000:06d}"
     with translation.override(language):
         with pytest.raises(ChallengeFailed, match=expected):
-            challenges.confirm_signing(started.token, wrong)
+            codes.confirm_signing(started.token, wrong)
         for left in ("2", "1"):
             with pytest.raises(ChallengeFailed, match=left):
-                challenges.confirm_signing(started.token, wrong)
+                codes.confirm_signing(started.token, wrong)
     with pytest.raises(ChallengeFailed, match="no tries are left"):
-        challenges.confirm_signing(started.token, wrong)
+        codes.confirm_signing(started.token, wrong)

@@ -1,10 +1,12 @@
-"""Counts kept by the workers (recall.services.counts), the threshold crossed once and the
+"""Counts kept by the workers (recall.services.verification.counts), the threshold crossed once and the
 milestones announced once (recall.services.lifecycle.thresholds), the nightly reconciliation."""
 
 from django.core import mail
 
 from recall.models import DailyTally, Petition, PetitionState, PetitionTransition, WebhookDelivery
-from recall.services import counts, verification, webhooks
+from recall.services import verification
+from recall.services.notices import webhooks
+from recall.services.verification import counts
 from tests.factories import ApiClientFactory, SignatureFactory, make_iin
 
 

@@ -1,4 +1,4 @@
-"""The commission's deadlines (recall.services.deadlines, recall.calendar): due dates over
+"""The commission's deadlines (recall.services.lifecycle.deadlines, recall.calendar): due dates over
 Kazakhstan's public holidays, reminders once per deadline, late decisions audited as late."""
 
 import datetime as dt
@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from recall.calendar import add_days, local_midnight, working_days_before
 from recall.models import AuditEntry, DayCount, DeadlineKind, DeadlineReminder, Petition, PetitionState, PublicHoliday
-from recall.services import deadlines, lifecycle
+from recall.services import lifecycle
+from recall.services.lifecycle import deadlines
 from tests.helpers import application
 
 S = PetitionState

@@ -1,4 +1,4 @@
-"""The deputy's account, answers and notices (recall.services.deputies)."""
+"""The deputy's account, answers and notices (recall.services.groups.deputies)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from accounts.models import Role, User
 from recall.errors import IllegalTransition, InvalidInput, OutsideJurisdiction, PolicyViolation
 from recall.models import AuditEntry, DeputyAnswer, GroupDraft, GroupDraftMember, Mandate
 from recall.notifications import sms
-from recall.services import deputies, lifecycle
+from recall.services import lifecycle
+from recall.services.groups import deputies
 
 from ..factories import DeputyFactory
 from ..helpers import application, run_together

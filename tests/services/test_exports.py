@@ -1,4 +1,4 @@
-"""The commission's exports (recall.services.exports), downloaded from the petition's admin page:
+"""The commission's exports (recall.services.jobs.exports), downloaded from the petition's admin page:
 signatures as CSV and PDF with masked IINs, the certified summary, inside the jurisdiction."""
 
 import csv

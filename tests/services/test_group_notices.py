@@ -1,4 +1,4 @@
-"""The initiative group is told of its petition's changes (recall.services.group_notices)."""
+"""The initiative group is told of its petition's changes (recall.services.groups.group_notices)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.core import mail
 
 from recall.models import GroupDraft, GroupDraftMember
 from recall.notifications import sms
-from recall.services import group_notices, lifecycle
+from recall.services import lifecycle
+from recall.services.groups import group_notices
 
 from ..factories import DeputyFactory
 

@@ -1,4 +1,4 @@
-"""An initiative group forms on the web: start, invite, join, submit (recall.services.initiative)."""
+"""An initiative group forms on the web: start, invite, join, submit (recall.services.groups.initiative)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from django.utils import timezone
 from recall.calendar import add_days
 from recall.errors import InvalidInput, NotFound, PolicyViolation
 from recall.models import GroupDraftMember, Mandate, PetitionState, VoterStatus
-from recall.services import initiative, lifecycle
-from recall.services.challenges import ChallengeFailed
+from recall.services import lifecycle
+from recall.services.groups import initiative
+from recall.services.signing.codes import ChallengeFailed
 
 from ..factories import DeputyFactory, VoterFactory
 from ..helpers import code_from_outbox

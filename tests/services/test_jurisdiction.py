@@ -12,7 +12,9 @@ import pytest
 
 from recall.errors import OutsideJurisdiction
 from recall.models import AuditEntry, Petition, PetitionState, RecallVote, SampleItem, SampleRun, Signature
-from recall.services import lifecycle, review, sampling, verification
+from recall.services import lifecycle, verification
+from recall.services.ledger import sampling
+from recall.services.verification import review
 from tests.factories import DeputyFactory, SignatureFactory
 from tests.helpers import DICE
 

@@ -1,4 +1,4 @@
-"""Re-deriving the names' word digests (recall.services.name_digests, manage.py derive_name_digests)."""
+"""Re-deriving the names' word digests (recall.services.verification.name_digests, manage.py derive_name_digests)."""
 
 import io
 
@@ -6,7 +6,8 @@ from django.core.management import call_command
 
 from recall import crypto
 from recall.models import Signature, Voter
-from recall.services import name_digests, verification
+from recall.services import verification
+from recall.services.verification import name_digests
 from tests.factories import SignatureFactory
 
 

@@ -1,4 +1,4 @@
-"""Webhook targets (recall.services.outbound): resolved once and connected to at the checked
+"""Webhook targets (recall.services.notices.outbound): resolved once and connected to at the checked
 address, so a second DNS answer cannot redirect a delivery; private ranges refused, including
 addresses that embed an IPv4 address; plain HTTP and private targets allowed by separate
 settings."""
@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from recall.services import outbound
+from recall.services.notices import outbound
 
 
 @pytest.mark.parametrize(

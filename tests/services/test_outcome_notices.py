@@ -1,20 +1,22 @@
-"""Signers who asked on signing to hear the outcome (recall.services.outcome_notices): the
+"""Signers who asked on signing to hear the outcome (recall.services.notices.outcome_notices): the
 request is kept with the signature, each event is texted once, a withdrawal cancels it."""
 
 import pytest
 
 from recall.models import OutcomeSubscription, PetitionState, Signature
 from recall.notifications import sms
-from recall.services import challenges, outcome_notices, verification
+from recall.services import verification
+from recall.services.notices import outcome_notices
+from recall.services.signing import codes
 from tests.factories import SignatureFactory
 from tests.helpers import code_from_outbox, signer_of
 
 
 def _sign(petition, voter, capture, *, notify, phone="+77011234567"):
     with capture(execute=True):
-        started = challenges.start_signing(petition.pk, signer_of(voter, phone=phone), notify_outcome=notify)
+        started = codes.start_signing(petition.pk, signer_of(voter, phone=phone), notify_outcome=notify)
     with capture(execute=True):
-        return challenges.confirm_signing(started.token, code_from_outbox())
+        return codes.confirm_signing(started.token, code_from_outbox())
 
 
 def _to(phone):
@@ -53,7 +55,7 @@ def test_it_texts_the_threshold_once_to_those_who_asked(collecting, voters, djan
 
 
 def test_it_texts_the_deputys_answer_when_it_is_published(collecting, voters, bob, django_capture_on_commit_callbacks):
-    from recall.services import deputies
+    from recall.services.groups import deputies
 
     _sign(collecting, voters[10], django_capture_on_commit_callbacks, notify=True)
     sms.outbox.clear()
@@ -70,9 +72,9 @@ def test_it_writes_in_the_signers_language(collecting, voters, django_capture_on
         from django.utils import translation
 
         with translation.override("ru"):
-            started = challenges.start_signing(collecting.pk, signer_of(voters[10]), notify_outcome=True)
+            started = codes.start_signing(collecting.pk, signer_of(voters[10]), notify_outcome=True)
     with django_capture_on_commit_callbacks(execute=True):
-        challenges.confirm_signing(started.token, code_from_outbox())
+        codes.confirm_signing(started.token, code_from_outbox())
     sms.outbox.clear()
     outcome_notices.send(collecting.pk, "certified")
     assert _to("+77011234567")[0].startswith("Петиции об отзыве депутатов: подписи по петиции об отзыве")
@@ -100,8 +102,8 @@ def test_the_other_states_are_not_outcomes():
 def test_a_withdrawal_cancels_the_request(collecting, voters, django_capture_on_commit_callbacks):
     signature = _sign(collecting, voters[10], django_capture_on_commit_callbacks, notify=True)
     with django_capture_on_commit_callbacks(execute=True):
-        started = challenges.start_withdrawal(signature.receipt, voters[10].personal["iin"])
-    challenges.confirm_withdrawal(started.token, code_from_outbox())
+        started = codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
+    codes.confirm_withdrawal(started.token, code_from_outbox())
     assert Signature.objects.get(pk=signature.pk).state == "withdrawn"
     assert not OutcomeSubscription.objects.exists()
     sms.outbox.clear()

@@ -1,4 +1,4 @@
-"""Paper signature sheets (recall.services.paper_import): import, bad lines, repeats, the same
+"""Paper signature sheets (recall.services.verification.paper_import): import, bad lines, repeats, the same
 verification as the web, and the uploader's jurisdiction."""
 
 import datetime as dt
@@ -11,7 +11,8 @@ from django.utils import timezone
 from recall import crypto
 from recall.errors import OutsideJurisdiction
 from recall.models import JobState, PaperImport, Petition, Signature
-from recall.services import paper_import, signing, verification
+from recall.services import signing, verification
+from recall.services.verification import paper_import
 from tests.factories import make_iin
 from tests.helpers import PAPER_HEADER, paper_row, signer_of
 

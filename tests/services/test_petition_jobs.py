@@ -1,5 +1,5 @@
 """PDF exports and bulk invalidations as background jobs: progress, cancelling, the outcome
-(recall.services.petition_jobs, recall/admin/petition_jobs.py)."""
+(recall.services.jobs.petition_jobs, recall/admin/petition_jobs.py)."""
 
 import datetime as dt
 
@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from recall.errors import IllegalTransition, InvalidInput, OutsideJurisdiction
 from recall.models import AuditEntry, Petition, PetitionJob, PetitionJobState, Signature, SignatureState
-from recall.services import job_progress, petition_jobs, review, verification
+from recall.services import verification
+from recall.services.jobs import job_progress, petition_jobs
+from recall.services.verification import review
 from tests.factories import SignatureFactory
 
 S = PetitionJobState
@@ -88,7 +90,7 @@ def test_a_running_invalidation_cancelled_midway_changes_nothing(signed, bob, mo
 
 
 def test_a_pdf_job_stores_the_file_and_reports_progress(signed, alice, monkeypatch):
-    from recall.services import exports
+    from recall.services.jobs import exports
 
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 5)
     seen = []

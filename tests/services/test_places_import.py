@@ -1,4 +1,4 @@
-"""Districts with their names in three languages from a CSV file (recall.services.places_import)."""
+"""Districts with their names in three languages from a CSV file (recall.services.jobs.places_import)."""
 
 import io
 
@@ -9,7 +9,7 @@ from django.utils import translation
 
 from recall.errors import ImportRejected, OutsideJurisdiction
 from recall.models import AuditEntry, District
-from recall.services.places_import import import_places
+from recall.services.jobs.places_import import import_places
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The queued count (recall.services.counts.refresh_queued) stays exact when a refresh overlaps
+"""The queued count (recall.services.verification.counts.refresh_queued) stays exact when a refresh overlaps
 a verification batch that is deciding signatures of the same petition."""
 
 import threading
@@ -6,7 +6,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from recall.services import counts, lifecycle, verification
+from recall.services import lifecycle, verification
+from recall.services.verification import counts
 from tests.factories import SignatureFactory
 from tests.helpers import application, wait_until
 

@@ -1,4 +1,4 @@
-"""The voter register import (recall.services.register_import): digests and encryption, all or
+"""The voter register import (recall.services.jobs.register_import): digests and encryption, all or
 nothing with line numbers, updates, encodings, and the official's jurisdiction."""
 
 import datetime as dt
@@ -12,8 +12,8 @@ from django.utils import timezone
 from recall import crypto
 from recall.errors import ImportRejected, OutsideJurisdiction
 from recall.models import AuditEntry, District, RegisterImport, Voter, VoterStatus
-from recall.services import register_import
-from recall.services.register_import import import_register
+from recall.services.jobs import register_import
+from recall.services.jobs.register_import import import_register
 from tests.factories import VoterFactory, make_iin
 
 HEADER = "iin,full_name,birth_date,address,district,status\n"

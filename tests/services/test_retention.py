@@ -1,4 +1,4 @@
-"""Retention and crypto-shredding (recall.services.retention): the purge date, the dry run,
+"""Retention and crypto-shredding (recall.services.privacy.retention): the purge date, the dry run,
 ``--as-of``, what a purge leaves (nothing that names a signer, under any key the service
 has), what it keeps (counts, decisions, ledger), key rotation by re-wrapping, and two purges
 at once."""
@@ -29,7 +29,11 @@ from recall.models import (
     Signature,
     SigningChallenge,
 )
-from recall.services import challenges, ledger, lifecycle, outcome_notices, retention, review, signing, verification
+from recall.services import ledger, lifecycle, signing, verification
+from recall.services.notices import outcome_notices
+from recall.services.privacy import retention
+from recall.services.signing import codes
+from recall.services.verification import review
 from tests.factories import SignatureFactory, make_iin
 from tests.helpers import run_together, signer_of
 
@@ -72,7 +76,7 @@ def ended(collecting, voters, alice):
         sheet_line=1,
         collector="Aliya Collectorova",
     )
-    challenges.start_signing(collecting.pk, signer_of(voters[18], phone="+77015550099"))
+    codes.start_signing(collecting.pk, signer_of(voters[18], phone="+77015550099"))
     outcome_notices.subscribe(web[2], "ru")  # a signer who asked to hear the outcome
     verification.verify_all()
     review.decide(web[0].pk, actor=alice, valid=False, ground="pencil", note="Written in pencil.")

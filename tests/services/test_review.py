@@ -1,4 +1,4 @@
-"""Officials' decisions on signatures (recall.services.review): the review queue, later
+"""Officials' decisions on signatures (recall.services.verification.review): the review queue, later
 invalidation, bulk invalidation, and the audit of each."""
 
 import datetime as dt
@@ -7,7 +7,8 @@ import pytest
 
 from recall.errors import IllegalTransition, InvalidInput, OutsideJurisdiction
 from recall.models import AuditEntry, Petition, PetitionState, Signature
-from recall.services import counts, review, verification
+from recall.services import verification
+from recall.services.verification import counts, review
 from tests.factories import SignatureFactory
 
 

@@ -1,4 +1,4 @@
-"""Random-sample verification (recall.services.sampling): size, reproducible draw, findings,
+"""Random-sample verification (recall.services.ledger.sampling): size, reproducible draw, findings,
 the projection with its duplicate penalty, the outcome, and certification from it."""
 
 from decimal import Decimal
@@ -9,7 +9,8 @@ import pytest
 from recall.errors import InvalidInput, PolicyViolation
 from recall.ledger import sampling_draw
 from recall.models import Petition, PetitionState, SampleOutcome, Signature
-from recall.services import ledger, lifecycle, sampling, verification
+from recall.services import ledger, lifecycle, verification
+from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
 from tests.helpers import DICE
 

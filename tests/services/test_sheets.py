@@ -1,4 +1,4 @@
-"""Numbered paper sheets issued to the group's collectors (recall.services.sheets) and the
+"""Numbered paper sheets issued to the group's collectors (recall.services.groups.sheets) and the
 paper import that knows them."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from recall.errors import InvalidInput, PolicyViolation
 from recall.models import GroupDraft, GroupDraftMember, JobState, PaperImport, Signature
-from recall.services import paper_import, sheets
+from recall.services.groups import sheets
+from recall.services.verification import paper_import
 
 from ..helpers import PAPER_HEADER, paper_row
 

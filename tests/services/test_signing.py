@@ -1,4 +1,4 @@
-"""The sign path (recall.services.signing): the signer's data checked, one guarded INSERT,
+"""The sign path (recall.services.signing.signatures): the signer's data checked, one guarded INSERT,
 repeats, partners' submissions and receipts."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Machine verification (recall.services.verification): one rule per test, in batches, once."""
+"""Machine verification (recall.services.verification.batches): one rule per test, in batches, once."""
 
 import datetime as dt
 import io
@@ -9,7 +9,7 @@ from django.utils import timezone
 from recall import crypto
 from recall.models import Petition, Signature, Voter
 from recall.services import verification
-from recall.services.register_import import import_register
+from recall.services.jobs.register_import import import_register
 from tests.factories import SignatureFactory, VoterFactory, make_iin
 from tests.helpers import populate
 

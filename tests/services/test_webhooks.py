@@ -1,4 +1,4 @@
-"""Webhook deliveries (recall.services.webhooks) to a real local HTTP receiver: signature,
+"""Webhook deliveries (recall.services.notices.webhooks) to a real local HTTP receiver: signature,
 retries, attempts on record, targets checked again at delivery."""
 
 import hashlib
@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from recall.errors import InvalidInput
 from recall.models import WebhookDelivery
-from recall.services import lifecycle, webhooks
+from recall.services import lifecycle
+from recall.services.notices import webhooks
 from tests.factories import ApiClientFactory
 
 

@@ -17,7 +17,8 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from recall.models import Signature
-from recall.services import review, verification
+from recall.services import verification
+from recall.services.verification import review
 from tests.helpers import code_from_outbox, form_of
 
 ROOT = Path(__file__).resolve().parents[2]

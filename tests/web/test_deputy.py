@@ -13,7 +13,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recall.models import DeputyAnswer
-from recall.services import deputies, lifecycle, verification
+from recall.services import lifecycle, verification
+from recall.services.groups import deputies
 
 from ..factories import SignatureFactory
 from ..helpers import application, populate

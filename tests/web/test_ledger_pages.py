@@ -4,7 +4,8 @@ import re
 
 from recall.ledger import note
 from recall.models import LedgerCheckpoint, LedgerCosignature
-from recall.services import ledger, verification, witnesses
+from recall.services import ledger, verification
+from recall.services.ledger import witnesses
 from tests.factories import ApiClientFactory
 from tests.helpers import body_of, partner_client, sign_url
 

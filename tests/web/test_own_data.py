@@ -11,7 +11,8 @@ from django.utils import formats, timezone
 
 from recall.models import Petition, SigningChallenge
 from recall.notifications import sms
-from recall.services import ledger, lifecycle, retention, signing, verification
+from recall.services import ledger, lifecycle, signing, verification
+from recall.services.privacy import retention
 from tests.factories import SignatureFactory
 from tests.helpers import code_from_outbox, signer_of
 

@@ -101,7 +101,7 @@ def test_the_vote_result_and_the_rule_applied(client, collecting):
 
 
 def test_every_version_of_the_answer_is_on_the_page_with_its_date(client, collecting, bob):
-    from recall.services import deputies
+    from recall.services.groups import deputies
 
     deputies.publish_answer(collecting, actor=bob, texts={"kk": "Бірінші жауап."})
     deputies.publish_answer(collecting, actor=bob, texts={"kk": "Екінші жауап.", "ru": "Второй ответ."})

@@ -7,7 +7,8 @@ from unittest import mock
 import pytest
 
 from recall.models import PetitionState
-from recall.services import public_cache, verification
+from recall.services import verification
+from recall.services.public import public_cache
 from tests.factories import SignatureFactory
 
 

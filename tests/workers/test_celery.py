@@ -12,7 +12,9 @@ from django.db import connection
 
 from recall import tasks
 from recall.models import Petition, PetitionState, PetitionTransition, Signature, WebhookDelivery
-from recall.services import counts, lifecycle, webhooks
+from recall.services import lifecycle
+from recall.services.notices import webhooks
+from recall.services.verification import counts
 from tests.factories import ApiClientFactory, SignatureFactory, api_key
 from tests.helpers import ROOT, application, populate, wait_until
 from tests.servers import Receiver

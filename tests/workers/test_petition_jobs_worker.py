@@ -1,10 +1,12 @@
-"""Bulk invalidation as a background job, run by real Celery workers (recall.services.petition_jobs)."""
+"""Bulk invalidation as a background job, run by real Celery workers (recall.services.jobs.petition_jobs)."""
 
 import pytest
 from django.db import transaction
 
 from recall.models import Petition, PetitionJob, PetitionJobState
-from recall.services import lifecycle, petition_jobs, review, verification
+from recall.services import lifecycle, verification
+from recall.services.jobs import petition_jobs
+from recall.services.verification import review
 from tests.factories import SignatureFactory
 from tests.helpers import application, populate, wait_until
 

@@ -7,7 +7,8 @@ import kombu.exceptions
 import pytest
 
 from recall import task_names
-from recall.services import paper_import, queue
+from recall.services import queue
+from recall.services.verification import paper_import
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from recall.services import name_digests
+from recall.services.verification import name_digests
 
 
 class Command(BaseCommand):

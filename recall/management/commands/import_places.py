@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recall.errors import ImportRejected
-from recall.services.places_import import import_places
+from recall.services.jobs.places_import import import_places
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from recall.services.register_import import ImportRejected, import_register
+from recall.services.jobs.register_import import ImportRejected, import_register
 
 
 class Command(BaseCommand):

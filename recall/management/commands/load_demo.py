@@ -30,8 +30,11 @@ from recall.models import (
     Signature,
     Voter,
 )
-from recall.services import deputies, ledger, lifecycle, paper_import, review, sampling, signing, verification
-from recall.services.register_import import import_register
+from recall.services import ledger, lifecycle, signing, verification
+from recall.services.groups import deputies
+from recall.services.jobs.register_import import import_register
+from recall.services.ledger import sampling
+from recall.services.verification import paper_import, review
 
 TERM_START = dt.date(2023, 3, 29)  # Mazhilis and maslikhats elected on 19 March 2023
 TERM_END = dt.date(2028, 3, 29)

@@ -1,4 +1,4 @@
-"""Destroy the personal data of petitions past their retention period (recall.services.retention).
+"""Destroy the personal data of petitions past their retention period (recall.services.privacy.retention).
 
 ``--dry-run`` lists the petitions and their signature counts and changes nothing; ``--as-of``
 evaluates the rule as of another day (to test it, or to see what a coming day will purge).
@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recall.errors import DomainError
-from recall.services import retention
+from recall.services.privacy import retention
 
 
 def _day(value: str) -> dt.date:

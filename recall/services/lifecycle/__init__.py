@@ -5,7 +5,8 @@
 - ``windows``: beat opening and closing collection windows;
 - ``thresholds``: the threshold and milestones, after the workers change counts;
 - ``certification``: submission, verification and certification;
-- ``outcome``: the recall vote, and a mandate that ends otherwise.
+- ``outcome``: the recall vote, and a mandate that ends otherwise;
+- ``deadlines``: the commission's deadlines on working days, and their reminders.
 
 Callers use the names re-exported here. See docs/domain.md, "The petition's life".
 """

@@ -36,7 +36,8 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit, deadlines, queue
+from .. import audit, queue
+from . import deadlines
 from .transitions import move
 
 S = PetitionState
@@ -258,7 +259,7 @@ EDITABLE_WHILE_APPLIED = (
 def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> Petition:
     """Change what officials may edit: the group's e-mail, and while the application is not
     yet registered, its grounds (the deputy's answer is published in versions:
-    recall.services.deputies.publish_answer). Only these columns are written, so counts
+    recall.services.groups.deputies.publish_answer). Only these columns are written, so counts
     and states the workers wrote meanwhile are never overwritten."""
     jurisdiction.authorize(actor, petition.district_id)
     allowed = ("contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == S.APPLIED else ()))

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from ... import jurisdiction
 from ...errors import IllegalTransition, PolicyViolation
 from ...models import Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState
-from .. import counts, deadlines
+from ..verification import counts
+from . import deadlines
 from .transitions import move
 
 S = PetitionState
@@ -23,7 +24,7 @@ def submit(petition: Petition, *, actor: Any | None, reason: str = "") -> Petiti
 
 
 def start_verification(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
-    """The verification period runs from the submission (recall.services.deadlines), so
+    """The verification period runs from the submission (recall.services.lifecycle.deadlines), so
     starting the checks later does not give the commission more time."""
     updates = {}
     if petition.verification_due is None:  # submitted before due dates were kept

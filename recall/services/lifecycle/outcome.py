@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from ...errors import InvalidInput
 from ...models import ByElection, Deputy, DeputyStatus, Petition, PetitionState, RecallVote, WebhookEvent, policy_for
-from .. import audit, webhooks
+from .. import audit
+from ..notices import webhooks
 from .transitions import move
 
 S = PetitionState

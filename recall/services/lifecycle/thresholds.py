@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from ... import task_names
 from ...models import Petition, PetitionState, WebhookEvent
-from .. import audit, counts, queue, webhooks
+from .. import audit, queue
+from ..notices import webhooks
+from ..verification import counts
 from .transitions import move_each
 
 

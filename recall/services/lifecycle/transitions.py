@@ -7,7 +7,7 @@ a conditional ``UPDATE ... WHERE state = <the state the caller saw>`` that acts 
 one row changed, so two officials, two workers or a worker and an official never apply the
 same step twice. It records the change (from, to, who, why), writes the audit entry and the
 webhook outbox rows in the same transaction, appends the ``state`` entry to the public ledger
-and signs a checkpoint (recall.services.ledger), and stamps the step's timestamp column.
+and signs a checkpoint (recall.services.ledger.log), and stamps the step's timestamp column.
 
 The admin's buttons, its bulk actions and the API's ``next_steps`` are all derived from this
 table (``available``), so nothing can offer a step the lifecycle would refuse.
@@ -42,7 +42,10 @@ from ...models import (
     WebhookEvent,
     policy_for,
 )
-from .. import audit, deadlines, ledger, outcome_notices, public_cache, queue, webhooks
+from .. import audit, ledger, queue
+from ..notices import outcome_notices, webhooks
+from ..public import public_cache
+from . import deadlines
 
 S = PetitionState
 
@@ -69,7 +72,7 @@ class Transition:
     asks: tuple[str, ...] = ()
     # False: taken through its own form (the recall vote's result), not as a plain step.
     offered: bool = True
-    # The deadline (recall.services.deadlines) this step decides: taken after the petition's
+    # The deadline (recall.services.lifecycle.deadlines) this step decides: taken after the petition's
     # due date, it is audited as late.
     decides: str = ""
     # The deadline this step starts: its due date is set from the day of the step.
@@ -248,14 +251,14 @@ def move(
         petition.refresh_from_db()
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
         public_cache.changed(petition.pk)
-        # A group that formed on the web is told of every change (recall.services.group_notices);
+        # A group that formed on the web is told of every change (recall.services.groups.group_notices);
         # only such groups have members' phones, so no task is queued for the others.
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
             queue.after_commit(task_names.SEND_GROUP_NOTICE, petition.pk, transition.pk)
         # The deputy is told of the registration (and, in apply(), of the application).
         if target == S.REGISTERED and User.objects.filter(deputy_id=petition.deputy_id).exists():
             queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, target)
-        # Signers who asked to hear the outcome (recall.services.outcome_notices).
+        # Signers who asked to hear the outcome (recall.services.notices.outcome_notices).
         outcome_notices.after_state_change(petition.pk, target)
     return petition
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from recall.calendar import add_days
 from recall.errors import PolicyViolation
 from recall.models import Petition, PetitionState
-from recall.services import lifecycle, review, verification
+from recall.services import lifecycle, verification
+from recall.services.verification import review
 from tests.factories import SignatureFactory
 
 S = PetitionState

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from recall.errors import IllegalTransition, OutsideJurisdiction
 from recall.models import AuditEntry, Petition, PetitionState, PetitionTransition, WebhookDelivery
-from recall.services import lifecycle, verification, webhooks
+from recall.services import lifecycle, verification
+from recall.services.notices import webhooks
 from tests.factories import ApiClientFactory, SignatureFactory, UserFactory
 from tests.helpers import application, populate, run_together
 

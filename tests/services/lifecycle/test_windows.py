@@ -5,7 +5,8 @@ import datetime as dt
 import time_machine
 
 from recall.models import Petition, PetitionState, Signature
-from recall.services import lifecycle, review, verification
+from recall.services import lifecycle, verification
+from recall.services.verification import review
 from tests.factories import SignatureFactory
 
 S = PetitionState

@@ -1,0 +1,69 @@
+"""Reading the CSV files officials upload (the voter register, paper sheets).
+
+Spreadsheet programs here save CSV as UTF-8 (with or without a byte-order mark) or as
+Windows-1251, with a comma or a semicolon; every reader accepts all of them, requires a header
+row, and reports problems by line number (ImportRejected).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+from ...errors import ImportRejected
+
+# A rejected file reports at most this many of its wrong lines.
+MAX_REPORTED_ERRORS = 200
+
+
+def parse_date(value: str) -> dt.date:
+    value = value.strip()
+    if "." in value:
+        day, month, year = value.split(".")
+        return dt.date(int(year), int(month), int(day))
+    return dt.date.fromisoformat(value)
+
+
+def open_text(stream: IO[bytes]) -> io.StringIO:
+    """UTF-8 (with or without a byte-order mark) or, as spreadsheet programs here save CSV,
+    Windows-1251."""
+    stream.seek(0)
+    raw = stream.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1251")
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(
+                [{"line": 0, "error": _("the file is neither UTF-8 nor Windows-1251 text; save it as CSV")}], 1
+            ) from exc
+    return io.StringIO(text, newline="")
+
+
+def count_rows(stream: IO[bytes]) -> int:
+    """Data rows in the file (lines minus the header), for the progress bar."""
+    if stream.seek(0, io.SEEK_END) == 0:
+        return 0
+    stream.seek(0)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+    stream.seek(-1, io.SEEK_END)
+    if stream.read(1) != b"\n":
+        lines += 1
+    stream.seek(0)
+    return max(0, lines - 1)
+
+
+def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
+    """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
+    first = text.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
+    return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)

@@ -1,0 +1,473 @@
+"""One-time codes that confirm a voter's signature or withdrawal.
+
+A challenge holds what the voter entered (encrypted), the code's HMAC (never the code), an
+expiry, an attempt counter and a resend counter. Each counter moves by a conditional UPDATE, so
+parallel guesses cannot exceed the limit. The code is made and texted by a notification worker
+that is given only the challenge's id.
+
+Nobody can probe who signed (README, "Who signed stays private"): the request path does the
+same work whether the IIN has signed or not, the typed number always gets a code, and a code
+confirmed for an IIN that has signed stores a marked duplicate with a receipt of its own, shown
+like a first signature on the receipt and check pages. The real signer is told of every request
+made with their IIN, by a text message to the number their signature was made with.
+
+Requests are limited per number and per IIN and number pair (never per IIN alone: a stranger
+with a voter's IIN and phones of their own could lock the voter out), a number the voter has
+already confirmed for the IIN is always let through, and requests are kept (encrypted) a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ... import task_names
+from ...crypto import iin_digest, phone_digest
+from ...errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
+from ...models import ChallengePurpose, Channel, Petition, Signature, SignatureState, SigningChallenge
+from ...notifications import sms
+from .. import queue, signing
+from ..notices import outcome_notices
+
+logger = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+
+
+class ChallengeFailed(DomainError):
+    code = "challenge_failed"
+    status = 400
+
+
+def normalize_phone(value: str) -> str:
+    """A Kazakh mobile number as +7XXXXXXXXXX; accepts 8 7XX..., +7 (7XX) ... and the like."""
+    value = value or ""
+    # Digits of other scripts would let one number pass for many (and dodge the daily limit).
+    foreign = any(ch.isdigit() and not ch.isascii() for ch in value)
+    digits = "" if foreign else re.sub(r"[^0-9]", "", value)
+    if len(digits) == 11 and digits[0] in "78":
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] != "7":
+        raise InvalidInput(
+            _("Enter a Kazakh mobile number, for example +7 701 123 45 67."), field="phone", code="invalid_phone"
+        )
+    return "+7" + digits
+
+
+def mask_phone(phone: str) -> str:
+    return f"+7 ••• ••• •• {phone[-2:]}" if phone else ""
+
+
+def _code_hash(token: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{token}:{code}".encode(), "sha256").hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+@dataclass(frozen=True)
+class Started:
+    token: str
+    phone_masked: str
+
+
+def _check_limits(*, phone: str, voter_digest: str, known_phone: bool = False) -> None:
+    """A brake on text-message spam and on guessing: requests per number, and per IIN and
+    number pair, in 24 hours. The voter's own number for this IIN (``known_phone``: the one the
+    signature was made with; or one a code has confirmed for the IIN while requests are kept)
+    is let through: no stranger can use up the voter's allowance. It is looked at only past a
+    limit, so the usual request does the same work for everyone."""
+    since = timezone.now() - dt.timedelta(days=1)
+    number = phone_digest(phone)
+    recent = SigningChallenge.objects.filter(created_at__gte=since, phone_digest=number)
+    per_phone = recent.count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY
+    per_pair = per_phone or recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY
+    if not per_pair or known_phone:
+        return
+    confirmed = SigningChallenge.objects.filter(
+        voter_digest=voter_digest, phone_digest=number, completed_at__isnull=False
+    ).exists()
+    if confirmed:
+        return
+    if per_phone:
+        raise ChallengeFailed(
+            _("Too many confirmation requests for this phone number today; try again tomorrow."),
+            field="phone",
+            code="too_many_requests",
+        )
+    raise ChallengeFailed(
+        _("Too many confirmation requests for this IIN and phone number today; try again tomorrow."),
+        field="phone",
+        code="too_many_requests",
+    )
+
+
+def _create(
+    *,
+    purpose: str,
+    petition_id: int,
+    voter_digest: str,
+    payload: dict,
+    phone: str,
+    signature: Signature | None = None,
+    known_phone: bool = False,
+) -> SigningChallenge:
+    """Store the challenge; the notification worker sends the code after commit."""
+    _check_limits(phone=phone, voter_digest=voter_digest, known_phone=known_phone)
+    now = timezone.now()
+    challenge = SigningChallenge.objects.create(
+        token=secrets.token_urlsafe(32),
+        purpose=purpose,
+        petition_id=petition_id,
+        signature=signature,
+        voter_digest=voter_digest,
+        phone_digest=phone_digest(phone),
+        payload=payload,
+        phone_masked=mask_phone(phone),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        sends=1,
+        last_sent_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
+    )
+    queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
+    return challenge
+
+
+def send_code(challenge_id: int) -> str:
+    """Run by the notification worker: make a fresh code, keep its HMAC, text it, in the
+    language of the page the voter used. For a signing request with an IIN that has signed,
+    then tell the number the signature was made with (each request and each resend)."""
+    challenge = (
+        SigningChallenge.objects.select_related("petition__deputy", "petition__district")
+        .filter(pk=challenge_id, completed_at__isnull=True)
+        .first()
+    )
+    if challenge is None or challenge.expires_at <= timezone.now():
+        return "nothing"
+    with translation.override(challenge.language):
+        return _send(challenge)
+
+
+def _send(challenge: SigningChallenge) -> str:
+    phone = challenge.payload.get("phone", "")
+    code = _new_code()
+    changed = SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
+        code_hash=_code_hash(challenge.token, code)
+    )
+    if not changed:
+        return "nothing"
+    # The code first: the typed number's message leaves at the same moment in either case.
+    sms.send(phone, code_message(challenge, code))
+    if challenge.purpose == ChallengePurpose.SIGN and _tell_signer(challenge, phone):
+        return "code, signer told"
+    return "code"
+
+
+def petition_short(petition: Petition) -> str:
+    """The petition in a text message: its number, the deputy and the district, in the active language."""
+    return _("petition No. %(id)s to recall %(deputy)s (%(district)s)") % {
+        "id": petition.pk,
+        "deputy": petition.deputy.full_name,
+        "district": petition.district.name_local,
+    }
+
+
+def valid_minutes() -> int:
+    """How long a code is valid, in whole minutes (as the text message and the page say)."""
+    return max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
+
+
+def code_message(challenge: SigningChallenge, code: str) -> str:
+    """What the code is for, for how long, and that it is not to be shown to anyone: the service
+    and the action are named so that a code asked for by someone else is not typed in blindly."""
+    minutes = valid_minutes()
+    values = {
+        "service": _("Deputy recall petitions"),
+        "code": code,
+        "petition": petition_short(challenge.petition),
+        "valid": ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes},
+    }
+    if challenge.purpose == ChallengePurpose.WITHDRAW:
+        text = _("%(service)s: code %(code)s to WITHDRAW your signature from %(petition)s. Valid for %(valid)s.")
+    else:
+        text = _("%(service)s: code %(code)s to SIGN %(petition)s. Valid for %(valid)s.")
+    return (text % values) + " " + _("Do not share it.")
+
+
+def receipt_message(signature: Signature) -> str:
+    return _(
+        "%(service)s: your signature on %(petition)s has been received and awaits verification. "
+        "Receipt code: %(receipt)s. Check it at %(url)s"
+    ) % {
+        "service": _("Deputy recall petitions"),
+        "petition": petition_short(signature.petition),
+        "receipt": signing.format_receipt(signature.receipt),
+        # The check page opens with the receipt filled in (never the IIN).
+        "url": f"{settings.SITE_URL}/check/?receipt={signing.format_receipt(signature.receipt)}",
+    }
+
+
+def send_receipt(signature_id: int, language: str) -> str:
+    """Run by the notification worker after a signature on the web: the receipt, to the number
+    the signer confirmed (a repeat's typed number gets its own receipt, like a first)."""
+    signature = (
+        Signature.objects.select_related("petition__deputy", "petition__district")
+        .filter(pk=signature_id, channel=Channel.WEB, receipt__isnull=False)
+        .first()
+    )
+    phone = (signature.personal or {}).get("phone", "") if signature else ""
+    if not phone:
+        return "nothing"
+    with translation.override(language):
+        sms.send(phone, receipt_message(signature))
+    return "receipt"
+
+
+def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
+    """Text the number an earlier signature with this IIN was made with (or its partner
+    recorded) that someone asked to sign again; not when it is the number asking."""
+    first = Signature.objects.filter(
+        petition_id=challenge.petition_id, voter_id=challenge.voter_digest, duplicate_of__isnull=True
+    ).first()
+    recorded = (first.personal or {}).get("phone", "") if first else ""
+    if not recorded or recorded == phone:
+        return False
+    sms.send(
+        recorded,
+        _(
+            "Someone asked to sign recall petition No. %(id)s again with your IIN, from the number %(phone)s. "
+            "Your signature stays recorded once. If this was not you, contact the election commission."
+        )
+        % {"id": challenge.petition_id, "phone": challenge.phone_masked},
+    )
+    return True
+
+
+def start_signing(petition_id: int, signer: signing.Signer, *, notify_outcome: bool = False) -> Started:
+    """The first step on the web: check the petition, then have a code sent. The same work
+    and the same answer whether this IIN has signed or not: the worker tells a signer.
+    ``notify_outcome``: the signer asks to be texted the petition's outcome once signed."""
+    signing.signable_petition(petition_id)
+    with transaction.atomic():
+        challenge = _create(
+            purpose=ChallengePurpose.SIGN,
+            petition_id=petition_id,
+            voter_digest=signer.digest,
+            payload={**signer.as_dict(), "notify_outcome": bool(notify_outcome)},
+            phone=signer.phone,
+        )
+    return Started(challenge.token, challenge.phone_masked)
+
+
+def resend(token: str) -> Started:
+    """Send a new code, at most RECALL_OTP_MAX_RESENDS times and not more often than the interval
+    (also once the previous code has expired: that is when people ask for another)."""
+    challenge = _open_challenge(token, expired_ok=True)
+    now = timezone.now()
+    wait = dt.timedelta(seconds=settings.RECALL_OTP_RESEND_INTERVAL_SECONDS)
+    if challenge.last_sent_at and now - challenge.last_sent_at < wait:
+        seconds = int((challenge.last_sent_at + wait - now).total_seconds()) + 1
+        raise ChallengeFailed(
+            _("Please wait %(s)s seconds before asking for a new code.") % {"s": seconds}, code="resend_too_soon"
+        )
+    updates = {
+        "sends": F("sends") + 1,
+        "last_sent_at": now,
+        "attempts": 0,
+        "expires_at": now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
+    }
+    with transaction.atomic():
+        changed = SigningChallenge.objects.filter(
+            pk=challenge.pk, sends__lte=settings.RECALL_OTP_MAX_RESENDS, completed_at__isnull=True
+        ).update(**updates)
+        if not changed:
+            raise ChallengeFailed(
+                _("No more codes can be sent for this request; start again."), code="too_many_resends"
+            )
+        queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
+    return Started(token, challenge.phone_masked)
+
+
+def _open_challenge(token: str, *, expired_ok: bool = False) -> SigningChallenge:
+    challenge = SigningChallenge.objects.filter(token=token, completed_at__isnull=True).first()
+    if challenge is None:
+        raise NotFound(_("This confirmation has already been used or does not exist; start again."))
+    if challenge.expires_at <= timezone.now() and not expired_ok:
+        raise ChallengeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
+    return challenge
+
+
+def _check_code(challenge: SigningChallenge, code: str) -> None:
+    # Count the attempt first, conditionally: parallel guesses cannot exceed the limit.
+    counted = SigningChallenge.objects.filter(
+        pk=challenge.pk, attempts__lt=settings.RECALL_OTP_MAX_ATTEMPTS, completed_at__isnull=True
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise ChallengeFailed(_("Too many wrong codes. Ask for a new code."), code="too_many_attempts")
+    code = re.sub(r"\D", "", code or "")
+    stored = challenge.code_hash
+    if not challenge.can_confirm or not stored or not hmac.compare_digest(stored, _code_hash(challenge.token, code)):
+        used = SigningChallenge.objects.filter(pk=challenge.pk).values_list("attempts", flat=True).first() or 0
+        left = max(0, settings.RECALL_OTP_MAX_ATTEMPTS - used)
+        if not left:
+            raise ChallengeFailed(
+                _("The code is not correct, and no tries are left. Ask for a new code."), code="wrong_code"
+            )
+        raise ChallengeFailed(
+            ngettext("The code is not correct. %(n)s try left.", "The code is not correct. %(n)s tries left.", left)
+            % {"n": left},
+            code="wrong_code",
+        )
+
+
+def _complete(challenge: SigningChallenge) -> None:
+    if not SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    ):
+        raise NotFound(_("This confirmation has already been used; start again."))
+
+
+def confirm_signing(token: str, code: str) -> Signature:
+    """A right code stores the signature; for an IIN that has signed, a marked duplicate that
+    is answered the same way (recall.services.signing.signatures.sign_on_web)."""
+    challenge = _open_challenge(token)
+    if challenge.purpose != ChallengePurpose.SIGN:
+        raise NotFound()
+    _check_code(challenge, code)
+    signer = signing.Signer.from_dict(challenge.payload)
+    with transaction.atomic():
+        _complete(challenge)
+        signature = signing.sign_on_web(challenge.petition_id, signer, repeat_as_duplicate=True)
+        if challenge.payload.get("notify_outcome"):
+            outcome_notices.subscribe(signature, challenge.language)
+        queue.after_commit(task_names.SEND_RECEIPT, signature.pk, challenge.language)
+    return signature
+
+
+# --- Checking and withdrawing -------------------------------------------------------------------
+
+
+def find_signature(receipt: str, iin: str) -> Signature:
+    """The signature with this receipt, if the IIN is the signer's; one answer for both misses."""
+    number = signing.check_iin(iin)
+    signature = (
+        Signature.objects.select_related("petition__deputy", "petition__district")
+        .filter(receipt=signing.normalize_receipt(receipt))
+        .first()
+    )
+    # voter_id is None once the petition's personal data is purged: nothing matches any more.
+    if (
+        signature is None
+        or signature.voter_id is None
+        or not hmac.compare_digest(signature.voter_id, iin_digest(number))
+    ):
+        raise NotFound(_("No signature matches this receipt code and IIN."), field="receipt")
+    return signature
+
+
+def as_seen_by_signer(signature: Signature) -> Signature:
+    """The signature as the check page shows it to whoever holds its receipt and IIN: a web
+    repeat with the state and ground the rules give it as if it were the first (not saved)."""
+    if signature.hidden_repeat and signature.state == SignatureState.INVALID:
+        from .. import verification
+
+        signature.state, signature.ground = verification.judged_as_first(signature.pk)
+    return signature
+
+
+def start_withdrawal(receipt: str, iin: str) -> Started:
+    """The code goes to the number on record: the one the voter signed with (web) or the one
+    the partner recorded. Never to a number typed now: anyone holding a receipt and the IIN
+    could withdraw someone else's signature. A partner's signature without a number is
+    withdrawn through its partner (recall.services.verification.review.withdraw_for_partner)."""
+    signature = find_signature(receipt, iin)
+    petition = signature.petition
+    if not signature.withdrawable_by_signer():
+        raise ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
+    if not petition.accepts_signatures():
+        raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
+    if signature.channel == Channel.EDS:
+        # A code to a number typed now would prove less than the key that signed.
+        raise ChallengeFailed(
+            _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
+        )
+    target = signature.personal.get("phone", "")
+    if not target:
+        raise ChallengeFailed(
+            _(
+                "No phone number is on record for this signature: ask the partner who collected it, or the "
+                "election commission, to withdraw it."
+            ),
+            field="receipt",
+            code="withdraw_through_partner",
+        )
+    with transaction.atomic():
+        challenge = _create(
+            purpose=ChallengePurpose.WITHDRAW,
+            petition_id=petition.pk,
+            voter_digest=signature.voter_id,
+            payload={"phone": target},
+            phone=target,
+            signature=signature,
+            known_phone=True,
+        )
+    return Started(challenge.token, challenge.phone_masked)
+
+
+def confirm_withdrawal(token: str, code: str) -> Signature:
+    challenge = _open_challenge(token)
+    if challenge.purpose != ChallengePurpose.WITHDRAW or challenge.signature_id is None:
+        raise NotFound()
+    _check_code(challenge, code)
+    from ..verification import review
+
+    with transaction.atomic():
+        _complete(challenge)
+        return review.withdraw_by_signer(challenge.signature_id)
+
+
+def start_data_view(receipt: str, iin: str) -> Started:
+    """The voter's own-data page (recall.services.privacy.own_data): a code to the number on record,
+    as for a withdrawal, never to a number typed now."""
+    signature = find_signature(receipt, iin)
+    target = (signature.personal or {}).get("phone", "")
+    if not target:
+        message = (
+            _("This signature was made with EDS and has no phone number on record: ask the election commission.")
+            if signature.channel == Channel.EDS
+            else _("No phone number is on record for this signature: ask the election commission to show you its data.")
+        )
+        raise ChallengeFailed(message, field="receipt", code="no_phone_on_record")
+    with transaction.atomic():
+        challenge = _create(
+            purpose=ChallengePurpose.VIEW,
+            petition_id=signature.petition_id,
+            voter_digest=signature.voter_id,
+            payload={"phone": target},
+            phone=target,
+            signature=signature,
+            known_phone=True,
+        )
+    return Started(challenge.token, challenge.phone_masked)
+
+
+def confirm_data_view(token: str, code: str) -> int:
+    """A right code opens the page: returns the signature's id (the view keeps it a while)."""
+    challenge = _open_challenge(token)
+    if challenge.purpose != ChallengePurpose.VIEW or challenge.signature_id is None:
+        raise NotFound()
+    _check_code(challenge, code)
+    _complete(challenge)
+    return challenge.signature_id

@@ -1,0 +1,331 @@
+"""Storing a signature: one short transaction, one INSERT.
+
+The sign path never updates the petition row (counts are the workers' job), so thousands of
+voters signing the same petition do not queue on one row. The unique constraint
+(one_signature_per_voter_per_petition) decides duplicates; verification is requested after
+commit, and a signature stored while the broker is down is picked up by the periodic re-queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Field
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ... import crypto
+from ... import iin as iin_module
+from ...constraints import violated
+from ...crypto import DigestArrayField, EncryptedJSONField
+from ...errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
+from ...models import SIGNABLE_STATES, Channel, Petition, Signature
+from .. import queue
+
+# Crockford's base32 without I, L, O, U: easy to read aloud and to type from a phone.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 12
+CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_NAME = 200
+MAX_ADDRESS = 300
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What a signer entered, checked: the IIN normalized, the strings stripped."""
+
+    iin: str
+    full_name: str
+    birth_date: dt.date
+    address: str
+    phone: str = ""
+
+    @property
+    def digest(self) -> str:
+        return crypto.iin_digest(self.iin)
+
+    def as_dict(self) -> dict[str, str]:
+        """As stored (encrypted) with a signature or a pending confirmation."""
+        data = {
+            "iin": self.iin,
+            "full_name": self.full_name,
+            "birth_date": self.birth_date.isoformat(),
+            "address": self.address,
+        }
+        if self.phone:
+            data["phone"] = self.phone
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Signer:
+        return cls(
+            data["iin"],
+            data["full_name"],
+            dt.date.fromisoformat(data["birth_date"]),
+            data["address"],
+            data.get("phone", ""),
+        )
+
+
+def new_receipt() -> str:
+    """60 random bits as 12 base-32 characters."""
+    value = secrets.randbits(5 * RECEIPT_LENGTH)
+    return "".join(RECEIPT_ALPHABET[(value >> (5 * i)) & 31] for i in range(RECEIPT_LENGTH))
+
+
+def format_receipt(receipt: str) -> str:
+    return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
+
+
+def normalize_receipt(value: str) -> str:
+    """Accept what people type: lower case, dashes, spaces, O for 0 and I/L for 1."""
+    text = re.sub(r"[\s\-]", "", value or "").upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return text if re.fullmatch(f"[{RECEIPT_ALPHABET}]{{1,{RECEIPT_LENGTH}}}", text) else ""
+
+
+def check_iin(value: str, field: str = "iin") -> str:
+    try:
+        return iin_module.validate(value)
+    except iin_module.InvalidIIN as exc:
+        message = (
+            _("An IIN is exactly 12 digits.")
+            if exc.code == "malformed"
+            else _("This IIN's check digit is wrong; please check the number.")
+        )
+        raise InvalidInput(message, field=field, code="invalid_iin") from exc
+
+
+def check_signer(
+    *, iin: str, full_name: str, birth_date: dt.date | None, address: str, phone: str = "", today: dt.date | None = None
+) -> Signer:
+    """Validate what a voter or partner entered; raises InvalidInput naming the field."""
+    today = today or timezone.localdate()
+    number = check_iin(iin)
+    full_name = " ".join((full_name or "").split())
+    address = " ".join((address or "").split())
+    if not full_name:
+        raise InvalidInput(_("Enter the full name."), field="full_name", code="required")
+    if len(full_name) > MAX_NAME:
+        raise InvalidInput(_("The name is too long."), field="full_name", code="too_long")
+    if birth_date is None:
+        raise InvalidInput(_("Enter the date of birth."), field="birth_date", code="required")
+    if birth_date > today:
+        raise InvalidInput(_("The date of birth is in the future."), field="birth_date", code="invalid_birth_date")
+    if birth_date < dt.date(1900, 1, 1):
+        raise InvalidInput(_("Check the date of birth."), field="birth_date", code="invalid_birth_date")
+    if not address:
+        raise InvalidInput(_("Enter the address of residence."), field="address", code="required")
+    if len(address) > MAX_ADDRESS:
+        raise InvalidInput(_("The address is too long."), field="address", code="too_long")
+    return Signer(number, full_name, birth_date, address, phone)
+
+
+def signable_petition(petition_id: int, *, at: dt.datetime | None = None) -> None:
+    """Raise unless the petition accepts signatures now (one indexed read on the sign path)."""
+    at = at or timezone.now()
+    row = Petition.objects.filter(pk=petition_id).values_list("state", "window_start", "window_end").first()
+    if row is None:
+        raise NotFound(_("No such petition."))
+    state, start, end = row
+    if state not in SIGNABLE_STATES or not (start <= at < end):
+        raise PetitionNotCollecting()
+
+
+def _is_repeat(error: IntegrityError) -> bool:
+    return violated(error, Signature, "one_signature_per_voter_per_petition")
+
+
+def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.datetime, **fields: Any) -> Signature:
+    return Signature(
+        petition_id=petition_id,
+        voter_id=signer.digest,
+        channel=channel,
+        signed_at=signed_at,
+        received_at=timezone.now(),
+        iin_checksum_ok=True,
+        iin_data_mismatch=bool(iin_module.data_warnings(signer.iin, birth_date=signer.birth_date)),
+        name_digest=crypto.name_digest(signer.full_name),
+        **crypto.typed_name_digests(signer.full_name, signer.iin).as_columns(),
+        birth_digest=crypto.birth_digest(signer.birth_date),
+        personal=signer.as_dict(),
+        **fields,
+    )
+
+
+@functools.cache
+def _conditional_insert(vendor: str) -> tuple[str, tuple[tuple[Field, bool], ...]]:
+    """The statement, and each column's field with whether its value needs the field's own
+    preparation (JSON, encrypted) or goes to the driver as it is (text, numbers, times)."""
+    fields = tuple(f for f in Signature._meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # A SELECT list's parameter has no column type to take: an empty list would arrive as text.
+    cast = "::bigint[]" if vendor == "postgresql" else ""
+    placeholders = ", ".join("%s" + cast if isinstance(f, DigestArrayField) else "%s" for f in fields)
+    states = ", ".join(f"'{state}'" for state in SIGNABLE_STATES)
+    sql = (
+        f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) SELECT {placeholders} "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(Petition._meta.db_table)} WHERE id = %s "
+        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s) RETURNING id"
+    )
+    plain = (models.CharField, models.BooleanField, models.IntegerField, models.DateTimeField, models.ForeignKey)
+    prepared = (EncryptedJSONField, models.JSONField)
+    return sql, tuple((f, isinstance(f, prepared) or not isinstance(f, plain)) for f in fields)
+
+
+def _execute(sql: str, params: list) -> tuple | None:
+    """On PostgreSQL the values are bound on the server (a psycopg cursor of its own, wrapped
+    like Django's, so query logging and execute wrappers still see it), which lets psycopg
+    prepare the statement once per connection after a few uses: the sign path then neither
+    quotes thirty values nor has them parsed and planned again."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with wrapped as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _insert(signature: Signature, at: dt.datetime) -> None:
+    """INSERT the row only if its petition accepts signatures at ``at``: one statement, so the
+    check and the write cannot be separated by a state change (and the sign path makes one
+    round trip to the database). Raises PetitionNotCollecting / NotFound when nothing was
+    inserted. Inside a caller's transaction a savepoint keeps a unique-constraint failure
+    from aborting it; in autocommit (the request path) the statement is the transaction."""
+    sql, columns = _conditional_insert(connection.vendor)
+    # pre_save: the encrypted fields seal their value under the petition's data key there.
+    try:
+        params = [
+            f.get_db_prep_save(f.pre_save(signature, True), connection) if prepare else getattr(signature, f.attname)
+            for f, prepare in columns
+        ]
+    except crypto.NoSuchPetition:
+        raise NotFound(_("No such petition.")) from None
+    params += [signature.petition_id, at, at]
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint:
+        row = _execute(sql, params)
+    if row is None:
+        signable_petition(signature.petition_id, at=at)  # says why: not found, or not collecting
+        raise PetitionNotCollecting()
+    signature.pk = row[0]
+    signature._state.adding = False
+
+
+def sign_on_web(petition_id: int, signer: Signer, *, repeat_as_duplicate: bool = False) -> Signature:
+    """A voter confirmed the one-time code. A repeat raises AlreadySigned, or, with
+    ``repeat_as_duplicate`` (the text-message path), is stored as a marked duplicate with a
+    receipt of its own and answered like a first signature: whoever typed a known IIN and
+    their own phone cannot tell from the answer that the IIN had signed (README, "Who signed
+    stays private"). Verification counts the duplicate invalid; the first stays as it is."""
+    now = timezone.now()
+    signature = _row(petition_id, signer, channel=Channel.WEB, signed_at=now, receipt=new_receipt())
+    for _attempt in range(3):
+        try:
+            _insert(signature, now)
+        except IntegrityError as error:
+            if not _is_repeat(error) or not repeat_as_duplicate or signature.duplicate_of_id:
+                if _is_repeat(error):
+                    raise AlreadySigned() from error
+                raise
+            first = _first_id(petition_id, signer.digest)
+            if first is None:  # the first one was rolled back meanwhile: try again as a first
+                continue
+            signature.duplicate_of_id = first
+        else:
+            queue.request_verification()
+            return signature
+    raise AlreadySigned()
+
+
+def _first_id(petition_id: int, digest: str) -> int | None:
+    # duplicate_of IS NULL lets the partial unique index answer.
+    return (
+        Signature.objects.filter(petition_id=petition_id, voter_id=digest, duplicate_of__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+class Replay(Exception):
+    """A partner's retry under an Idempotency-Key already used: answer from ``signature``."""
+
+    def __init__(self, signature: Signature) -> None:
+        super().__init__(signature.pk)
+        self.signature = signature
+
+
+def _replay_of(client_id: int, idempotency_key: str | None) -> Signature | None:
+    if idempotency_key is None:
+        return None
+    return Signature.objects.filter(client_id=client_id, idempotency_key=idempotency_key).first()
+
+
+def sign_for_partner(
+    petition_id: int,
+    signer: Signer,
+    *,
+    client_id: int,
+    signed_at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Signature:
+    """An accredited partner submits a signature it collected under its own identity checks.
+
+    One INSERT, outside any transaction block. A repeat of the partner's own earlier
+    submission raises AlreadySigned; a repeat of a signature from anywhere else is stored as a
+    marked duplicate (verification counts it invalid) and answered like any other: a partner
+    never learns that someone else signed. A key already used raises Replay.
+    """
+    now = timezone.now()
+    signed_at = signed_at or now
+    if signed_at > now + CLOCK_SKEW:
+        raise InvalidInput(_("The signing time is in the future."), field="signed_at", code="invalid_signed_at")
+    signature = _row(
+        petition_id,
+        signer,
+        channel=Channel.PARTNER,
+        signed_at=signed_at,
+        receipt=new_receipt(),
+        client_id=client_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )
+    for _attempt in range(3):
+        try:
+            _insert(signature, now)
+        except IntegrityError as error:
+            earlier = _replay_of(client_id, idempotency_key)
+            if earlier is not None:  # a retry, possibly racing the original request
+                raise Replay(earlier) from error
+            if not _is_repeat(error) or signature.duplicate_of_id:
+                raise
+            first = (
+                Signature.objects.filter(petition_id=petition_id, voter_id=signer.digest, duplicate_of__isnull=True)
+                .only("id", "client_id", "receipt")
+                .first()
+            )
+            if first is None:  # the first one was rolled back meanwhile: try again as a first
+                continue
+            if first.client_id == client_id:
+                raise AlreadySigned(
+                    _("This partner already submitted this voter's signature (receipt %(receipt)s).")
+                    % {"receipt": format_receipt(first.receipt or "")},
+                ) from error
+            signature.duplicate_of_id = first.pk
+        else:
+            queue.request_verification()
+            return signature
+    raise AlreadySigned()

@@ -1,0 +1,217 @@
+"""Per-petition counts, kept without a COUNT on page views and without a hot row on the sign path.
+
+The workers change signature states and, in the same transaction, add each batch's delta to the
+petition row: one UPDATE per petition per batch (e-petitions' approach). ``received_count``
+counts signatures that have reached the workers, so the figures trail the sign path by the
+seconds a batch takes. A nightly reconciliation recomputes everything from the signatures,
+repairs drift and logs it.
+
+Invariant: received = valid + invalid + review + withdrawn = signatures not in state "received".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from ...models import DailyTally, Petition, Signature, SignatureState
+from .. import audit
+from ..public import public_cache
+
+logger = logging.getLogger(__name__)
+
+COUNTED = {
+    SignatureState.VALID: "valid_count",
+    SignatureState.INVALID: "invalid_count",
+    SignatureState.REVIEW: "review_count",
+    SignatureState.WITHDRAWN: "withdrawn_count",
+}
+MILESTONES = (25, 50, 75)
+
+
+@dataclass
+class Delta:
+    received: int = 0
+    states: Counter = field(default_factory=Counter)
+    # Valid signatures per local day of signing (the public daily series).
+    valid_by_day: Counter = field(default_factory=Counter)
+
+    def move(self, old: str | None, new: str, signed_at: dt.datetime) -> None:
+        """One signature went from ``old`` (None: not counted yet) to ``new``."""
+        if old is None:
+            self.received += 1
+        else:
+            self.states[old] -= 1
+        self.states[new] += 1
+        day = timezone.localtime(signed_at).date()
+        if old == SignatureState.VALID:
+            self.valid_by_day[day] -= 1
+        if new == SignatureState.VALID:
+            self.valid_by_day[day] += 1
+
+
+def apply(deltas: dict[int, Delta]) -> None:
+    """Add the deltas to the petitions; call inside the transaction that changed the signatures.
+
+    Petitions are updated in id order so concurrent workers always lock them in the same order.
+    """
+    for petition_id in sorted(deltas):
+        delta = deltas[petition_id]
+        updates = {column: F(column) + delta.states[state] for state, column in COUNTED.items() if delta.states[state]}
+        if delta.received:
+            updates["received_count"] = F("received_count") + delta.received
+            # Counted now, so no longer queued (the beat's figure may lag; never below zero).
+            updates["queued_count"] = Greatest(F("queued_count") - delta.received, Value(0))
+        if updates:
+            Petition.objects.filter(pk=petition_id).update(**updates)
+        _add_tallies(petition_id, delta.valid_by_day)
+    # The public pages and API show these counts: their shared copies go after the commit.
+    public_cache.changed(*deltas)
+
+
+def _add_tallies(petition_id: int, by_day: Counter) -> None:
+    rows = [(petition_id, day, n) for day, n in sorted(by_day.items()) if n]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO recall_dailytally (petition_id, day, valid) VALUES (%s, %s, %s) "
+            "ON CONFLICT (petition_id, day) DO UPDATE SET valid = recall_dailytally.valid + excluded.valid",
+            rows,
+        )
+
+
+def reached_milestones(petition_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(petition, percent) for each petition that passed a new 25/50/75 % milestone; once each."""
+    passed = []
+    rows = Petition.objects.filter(pk__in=list(petition_ids), required_signatures__gt=0).values_list(
+        "pk", "valid_count", "required_signatures", "last_milestone"
+    )
+    for petition_id, valid, required, last in rows:
+        reached = [m for m in MILESTONES if valid * 100 >= required * m and m > last]
+        if not reached:
+            continue
+        top = max(reached)
+        if Petition.objects.filter(pk=petition_id, last_milestone__lt=top).update(last_milestone=top):
+            passed.append((petition_id, top))
+    return passed
+
+
+def truth(petition_id: int) -> dict[str, int]:
+    """The counts recomputed from the signatures (what the stored counts must equal)."""
+    by_state = dict(
+        Signature.objects.filter(petition_id=petition_id).values_list("state").annotate(n=Count("id")).order_by()
+    )
+    counts = {column: by_state.get(state, 0) for state, column in COUNTED.items()}
+    counts["received_count"] = sum(n for state, n in by_state.items() if state != SignatureState.RECEIVED)
+    counts["queued_count"] = by_state.get(SignatureState.RECEIVED, 0)
+    return counts
+
+
+def refresh_queued() -> int:
+    """Set each petition's queued count from the signatures still waiting for the workers
+    (served by the partial index of received signatures). Returns the signatures waiting.
+
+    Exact under concurrency: each petition's row is locked before its waiting signatures are
+    counted. A verification batch updates that row in the transaction that decides its
+    signatures, so the lock orders the two: a batch that committed first is already out of
+    the count (a new statement sees it), and one that commits later lowers the count this
+    refresh wrote. One UPDATE with a counting subquery would count from a snapshot taken
+    before it waited for the row, and count a batch's signatures the batch had already
+    subtracted.
+    """
+    received = Signature.objects.filter(state=SignatureState.RECEIVED)
+    waiting = set(received.values_list("petition_id", flat=True).distinct())
+    stale = set(Petition.objects.filter(queued_count__gt=0).values_list("pk", flat=True))
+    total = 0
+    for petition_id in sorted(waiting | stale):  # the order batches lock petitions in
+        with transaction.atomic():
+            if not Petition.objects.select_for_update(no_key=True).filter(pk=petition_id).exists():
+                continue
+            n = received.filter(petition_id=petition_id).count()
+            Petition.objects.filter(pk=petition_id).update(queued_count=n)
+        total += n
+    return total
+
+
+def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, tuple[int, int]]]:
+    """Compare stored counts (and the daily series) with the signatures; repair and log drift.
+
+    Each petition is locked while it is recounted, so a batch being verified meanwhile either
+    committed before the recount (and is in it) or adds its delta after the repair.
+    """
+    if petition_ids is None:
+        # Every registered petition: a counter corrupted to zero must be found too.
+        petition_ids = Petition.objects.filter(required_signatures__isnull=False).values_list("pk", flat=True)
+    repaired: dict[int, dict[str, tuple[int, int]]] = {}
+    for petition_id in sorted(petition_ids):
+        with transaction.atomic():
+            stored = (
+                Petition.objects.select_for_update(no_key=True)
+                .filter(pk=petition_id)
+                .values("received_count", "queued_count", *COUNTED.values())
+                .first()
+            )
+            if stored is None:
+                continue
+            actual = truth(petition_id)
+            drift = {k: (stored[k], v) for k, v in actual.items() if stored[k] != v}
+            tally_drift = _reconcile_tallies(petition_id)
+            if drift:
+                Petition.objects.filter(pk=petition_id).update(**actual)
+            Petition.objects.filter(pk=petition_id).update(counts_reconciled_at=timezone.now())
+            if drift or tally_drift:
+                public_cache.changed(petition_id)
+                repaired[petition_id] = drift
+                logger.warning(
+                    "reconciliation repaired petition %s: %s, daily series %s", petition_id, drift, tally_drift
+                )
+                audit.record(
+                    "counts.repaired",
+                    system_label="reconciliation",
+                    petition_id=petition_id,
+                    counts={k: {"stored": a, "actual": b} for k, (a, b) in drift.items()},
+                    days_repaired=tally_drift,
+                )
+    return repaired
+
+
+def _reconcile_tallies(petition_id: int) -> int:
+    """Rebuild the daily series of valid signatures if it differs; returns the days changed."""
+    valid_times = Signature.objects.filter(petition_id=petition_id, state=SignatureState.VALID).values_list(
+        "signed_at", flat=True
+    )
+    actual: Counter = Counter(timezone.localtime(t).date() for t in valid_times.iterator())
+    stored = dict(DailyTally.objects.filter(petition_id=petition_id).values_list("day", "valid"))
+    days = {d for d in set(actual) | set(stored) if actual.get(d, 0) != stored.get(d, 0)}
+    if days:
+        DailyTally.objects.filter(petition_id=petition_id).delete()
+        DailyTally.objects.bulk_create(DailyTally(petition_id=petition_id, day=d, valid=n) for d, n in actual.items())
+    return len(days)
+
+
+def group_sums(rows: Iterable[tuple[int, str, dt.date, int]]) -> dict[int, Delta]:
+    """Deltas from (petition, new state, local day of signing, how many) of newly counted signatures."""
+    deltas: dict[int, Delta] = defaultdict(Delta)
+    for petition_id, state, day, n in rows:
+        delta = deltas[petition_id]
+        delta.received += n
+        delta.states[state] += n
+        if state == SignatureState.VALID:
+            delta.valid_by_day[day] += n
+    return dict(deltas)
+
+
+def group_by_petition(rows: Iterable[tuple[int, str | None, str, dt.datetime]]) -> dict[int, Delta]:
+    deltas: dict[int, Delta] = defaultdict(Delta)
+    for petition_id, old, new, signed_at in rows:
+        deltas[petition_id].move(old, new, signed_at)
+    return dict(deltas)
