@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+from recall import jurisdiction
+from recall.ledger import note
+
 
 class Commission(models.Model):
     """An election commission. Its jurisdiction is a set of districts; the central one has all."""
@@ -90,22 +93,16 @@ class User(AbstractUser):
     # The jurisdiction rule itself lives in recall.jurisdiction; these read it for templates.
     @property
     def sees_everything(self) -> bool:
-        from recall import jurisdiction
-
         return jurisdiction.sees_everything(self)
 
     @property
     def can_act(self) -> bool:
-        from recall import jurisdiction
-
         return jurisdiction.can_act(self)
 
 
 def validate_witness_vkey(value: str) -> None:
     """A witness key is a cosignature/v1 (Ed25519) verifier key: anything else cannot cosign."""
     from django.core.exceptions import ValidationError
-
-    from recall.ledger import note
 
     try:
         verifier = note.Verifier.from_vkey(value)

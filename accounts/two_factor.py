@@ -32,6 +32,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from recall import dashboard
 from recall.services import audit
 
 RECOVERY_CODES = 10
@@ -107,8 +108,6 @@ class RecallAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """The dashboard of what needs the commission's action (recall/dashboard.py)."""
-        from recall import dashboard  # recall's models are not loaded when the site is built
-
         return super().index(request, {**(extra_context or {}), "board": dashboard.for_user(request.user)})
 
     def has_permission(self, request: HttpRequest) -> bool:

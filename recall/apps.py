@@ -11,4 +11,7 @@ class RecallConfig(AppConfig):
         # not only in workers: the services hand work over by name (recall.task_names), and a
         # task run in-process (the embedded default, or a code when the broker is down) is
         # looked up by that name.
-        from . import checks, tasks  # noqa: F401
+        from . import checks, crypto, tasks  # noqa: F401
+        from .services.privacy import keys
+
+        crypto.use_data_keys(keys.data_key)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from .models import DayCount, PublicHoliday
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later (or earlier), clamped to the month's last day."""
@@ -62,8 +64,6 @@ def package_holidays(years: Iterable[int]) -> dict[dt.date, str]:
 
 
 def work_calendar(start: dt.date, end: dt.date) -> WorkCalendar:
-    from .models import PublicHoliday
-
     rows = list(PublicHoliday.objects.filter(day__year__gte=start.year, day__year__lte=end.year))
     off = {r.day for r in rows if r.is_day_off}
     working = {r.day for r in rows if not r.is_day_off}
@@ -83,8 +83,6 @@ def add_days(start: dt.date, days: int, count: str) -> dt.date:
     """The due date ``days`` after ``start``, counted as the policy says (``DayCount``):
     calendar days, the due date moved off a weekend or holiday to the next working day; or
     working days only."""
-    from .models import DayCount
-
     cal = work_calendar(start, _horizon(start, days))
     if count == DayCount.WORKING:
         day, left = start, days

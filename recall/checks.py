@@ -9,6 +9,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from . import ratelimit
+from .ledger import note
 
 
 @checks.register(checks.Tags.security)
@@ -44,8 +45,6 @@ def sessions_end_within_a_working_day(app_configs: Any = None, **kwargs: Any) ->
 def ledger_key_is_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """The ledger's key must be an Ed25519 signer key: a typo would surface only at the first
     checkpoint, long after the deployment (production refuses to start without one at all)."""
-    from .ledger import note
-
     skey = settings.RECALL_LEDGER_SIGNING_KEY
     if not skey:
         return []

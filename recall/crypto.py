@@ -21,9 +21,8 @@ import functools
 import hmac
 import json
 import re
-import threading
-import time
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -104,7 +103,6 @@ def _fernet() -> MultiFernet:
 def _reset_keys(*, setting: str, **kwargs: Any) -> None:
     if setting == "RECALL_ENCRYPTION_KEYS":
         _fernet.cache_clear()
-        forget_data_keys()
     elif setting == "RECALL_IIN_KEY":
         _digest_key.cache_clear()
         _name_digest.cache_clear()
@@ -159,22 +157,6 @@ class NoSuchPetition(LookupError):
     """A data key was asked for a petition that does not exist."""
 
 
-# Unwrapped keys, per process, for a short while: the sign path asks for its petition's key on
-# every request, and a purge elsewhere must stop this process using a key within the period.
-DATA_KEY_CACHE_SECONDS = 60
-_data_keys: dict[int, tuple[float, Fernet]] = {}
-# Keys this process created in a transaction not yet committed: not cached until it commits,
-# since a rollback would leave the cache with a key that exists nowhere else.
-_uncommitted: dict[int, float] = {}
-_data_keys_lock = threading.Lock()
-
-
-def forget_data_keys() -> None:
-    with _data_keys_lock:
-        _data_keys.clear()
-        _uncommitted.clear()
-
-
 def wrap_new_key() -> bytes:
     return _fernet().encrypt(Fernet.generate_key())
 
@@ -188,49 +170,22 @@ def unwrap(wrapped: bytes) -> Fernet:
     return Fernet(_fernet().decrypt(bytes(wrapped)))
 
 
+# The petitions' data keys are kept in the database by recall.services.privacy.keys, which
+# registers its lookup here when the app is ready (recall.apps): the fields below are used by
+# the models, so this module cannot import them.
+_data_key_source: Callable[[int, bool], Fernet] | None = None
+
+
+def use_data_keys(source: Callable[[int, bool], Fernet]) -> None:
+    global _data_key_source
+    _data_key_source = source
+
+
 def data_key(petition_id: int, *, create: bool = True) -> Fernet:
-    """The petition's data key, unwrapped. Created on first use (by any number of processes at
-    once: the INSERT ... ON CONFLICT DO NOTHING keeps the first, and everyone reads that one).
-    Raises DataKeyDestroyed once the petition's personal data has been purged."""
-    now = time.monotonic()
-    cached = _data_keys.get(petition_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from .models import PetitionDataKey
-
-    row = PetitionDataKey.objects.filter(petition_id=petition_id).values_list("wrapped_key", "destroyed_at").first()
-    created = None
-    if row is None:
-        if not create:
-            raise DataKeyDestroyed(f"Petition {petition_id} has no data key.")
-        created = wrap_new_key()
-        with connection.cursor() as cursor:
-            # Nothing for a petition that does not exist (its foreign key is checked only at commit).
-            cursor.execute(
-                f"INSERT INTO {PetitionDataKey._meta.db_table} (petition_id, wrapped_key, created_at) "
-                "SELECT id, %s, %s FROM recall_petition WHERE id = %s ON CONFLICT DO NOTHING",
-                [created, timezone.now(), petition_id],
-            )
-        row = PetitionDataKey.objects.filter(petition_id=petition_id).values_list("wrapped_key", "destroyed_at").first()
-        if row is None:
-            raise NoSuchPetition(petition_id)
-    wrapped, destroyed_at = row
-    if destroyed_at is not None or not wrapped:
-        raise DataKeyDestroyed(f"The personal data of petition {petition_id} was destroyed.")
-    fernet = unwrap(wrapped)
-
-    ours = created is not None and bytes(wrapped) == created
-    with _data_keys_lock:
-        if ours and transaction.get_connection().in_atomic_block:
-            # Read from the database again (a primary-key read) until it surely committed.
-            _uncommitted[petition_id] = now + DATA_KEY_CACHE_SECONDS
-        elif _uncommitted.get(petition_id, 0) <= now:
-            _uncommitted.pop(petition_id, None)
-            _data_keys[petition_id] = (now + DATA_KEY_CACHE_SECONDS, fernet)
-    return fernet
+    """The petition's data key, unwrapped (recall.services.privacy.keys.data_key)."""
+    if _data_key_source is None:
+        raise ImproperlyConfigured("No source of petition data keys: the recall app is not ready.")
+    return _data_key_source(petition_id, create)
 
 
 class _Sealed(str):

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .errors import OutsideJurisdiction
+from .models import District
 
 
 def is_member(user: Any) -> bool:
@@ -39,8 +40,6 @@ def can_act(user: Any) -> bool:
 
 def district_scope(user: Any) -> models.QuerySet | None:
     """The districts this user may see and act on; None means all of them."""
-    from .models import District
-
     if sees_everything(user):
         return None
     if not is_member(user):

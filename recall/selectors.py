@@ -11,6 +11,7 @@ from django.utils import timezone
 from .calendar import add_months, local_date
 from .i18n_text import pick
 from .models import (
+    FAILED_ATTEMPT_STATES,
     PUBLIC_STATES,
     SIGNABLE_STATES,
     ByElection,
@@ -23,8 +24,7 @@ from .models import (
     SampleRun,
     policy_for,
 )
-from .services import lifecycle
-from .services.groups import deputies
+from .states import TRANSITIONS, vote_outcome
 
 
 def public_petitions() -> QuerySet[Petition]:
@@ -45,16 +45,20 @@ def collecting_petitions(*, search: str = "", region: str = "") -> QuerySet[Peti
     return qs.order_by("window_end", "pk")
 
 
-S = PetitionState
 # The public's ways of browsing: each group of states, in the order the filter offers them.
 BROWSE_GROUPS: dict[str, tuple[str, ...]] = {
-    "collecting": (S.REGISTERED, S.COLLECTING, S.THRESHOLD_REACHED),
-    "closed_short": (S.EXPIRED, S.INSUFFICIENT),
-    "verification": (S.SUBMITTED, S.VERIFYING, S.SUFFICIENT, S.RECALL_VOTE),
-    "recalled": (S.RECALLED,),
-    "retained": (S.RETAINED,),
-    "refused": (S.REFUSED,),
-    "ended": (S.WITHDRAWN, S.MANDATE_ENDED),
+    "collecting": (PetitionState.REGISTERED, PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED),
+    "closed_short": (PetitionState.EXPIRED, PetitionState.INSUFFICIENT),
+    "verification": (
+        PetitionState.SUBMITTED,
+        PetitionState.VERIFYING,
+        PetitionState.SUFFICIENT,
+        PetitionState.RECALL_VOTE,
+    ),
+    "recalled": (PetitionState.RECALLED,),
+    "retained": (PetitionState.RETAINED,),
+    "refused": (PetitionState.REFUSED,),
+    "ended": (PetitionState.WITHDRAWN, PetitionState.MANDATE_ENDED),
 }
 
 
@@ -181,7 +185,7 @@ def vote_result(petition: Petition) -> VoteResult | None:
     vote = RecallVote.objects.filter(petition=petition).first()
     if vote is None:
         return None
-    outcome = lifecycle.vote_outcome(
+    outcome = vote_outcome(
         registered_voters=vote.registered_voters, ballots_cast=vote.ballots_cast, votes_for=vote.votes_for
     )
     return VoteResult(
@@ -238,7 +242,7 @@ def latest_projection(petition: Petition) -> SampleRun | None:
 
 def next_steps(petition: Petition) -> list:
     """What may happen next, from the lifecycle's transition table."""
-    return [step for step in lifecycle.TRANSITIONS.values() if step.allows(petition.state)]
+    return [step for step in TRANSITIONS.values() if step.allows(petition.state)]
 
 
 def days_left(petition: Petition, now: dt.datetime | None = None) -> int | None:
@@ -264,11 +268,11 @@ class AnswerShown:
 
 def public_answers(petition: Petition, language: str) -> list[AnswerShown]:
     """Every version of the deputy's answer, newest first, each in the page's language or the
-    fallback (recall.services.groups.deputies.pick)."""
+    fallback (recall.i18n_text.pick)."""
     shown = []
     for answer in DeputyAnswer.objects.filter(petition_id=petition.pk).order_by("-version"):
-        chosen = deputies.pick(answer.texts, language)
-        if chosen is not None:
+        chosen = pick(answer.texts, language)
+        if chosen.text:
             shown.append(
                 AnswerShown(
                     version=answer.version,
@@ -276,7 +280,7 @@ def public_answers(petition: Petition, language: str) -> list[AnswerShown]:
                     on_behalf=answer.on_behalf,
                     language=chosen.language,
                     text=chosen.text,
-                    in_page_language=chosen.in_page_language,
+                    in_page_language=not chosen.fallback,
                     texts=answer.texts,
                 )
             )
@@ -301,7 +305,7 @@ def next_attempt(petition: Petition) -> NextAttempt | None:
     """After a failed attempt (retained, expired, insufficient): the first day voters may start
     another recall of the same deputy, by the policy's cooldown and the end-of-term moratorium
     (the rule recall.services.groups.initiative.check_deputy applies)."""
-    if petition.state not in lifecycle.FAILED_ATTEMPT_STATES:
+    if petition.state not in FAILED_ATTEMPT_STATES:
         return None
     ended = petition.transitions.filter(to_state=petition.state).order_by("-at").only("at").first()
     if ended is None:

@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import task_names as names
-from .models import EdsChallenge, Signature, SignatureState, SigningChallenge
+from .models import CodeRequest, EdsStatement, Signature, SignatureState
 from .notifications.sms import SmsError
 from .services import ledger, lifecycle, queue, verification
 from .services.groups import deputies, group_notices, initiative
@@ -207,8 +207,8 @@ def purge_expired() -> dict[str, int]:
     so are EDS statements (each one is a row; a used one has done its work) and the PDFs of
     background exports (they hold IINs)."""
     cutoff = timezone.now() - dt.timedelta(days=1)
-    deleted, _ = SigningChallenge.objects.filter(created_at__lt=cutoff).delete()
-    statements, _ = EdsChallenge.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _ = CodeRequest.objects.filter(created_at__lt=cutoff).delete()
+    statements, _ = EdsStatement.objects.filter(created_at__lt=cutoff).delete()
     exports_purged = petition_jobs.purge_files(cutoff)
     return {"challenges": deleted, "eds_statements": statements, "job_files": exports_purged}
 

@@ -15,11 +15,12 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from accounts.models import Commission, Role
-from recall import crypto, ratelimit
+from recall import ratelimit
 from recall.models import Petition, RecallPolicy, Voter
 from recall.models.policy import policy_for
 from recall.notifications import sms
 from recall.services import lifecycle
+from recall.services.privacy import keys
 
 from .factories import CommissionFactory, DistrictFactory, UserFactory
 from .helpers import application, populate
@@ -45,7 +46,7 @@ def _clean_cache():
     cache.clear()
     ratelimit.forget_local_counts()
     # Unwrapped data keys are kept per process; a test's keys vanish with its rollback.
-    crypto.forget_data_keys()
+    keys.forget_data_keys()
     yield
 
 

@@ -11,9 +11,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 # `make test` runs the suite in two processes (pytest-xdist): pytest-django gives each its own
 # test database, and this gives each its own Redis databases (gw0: 14 and 13, gw1: 12 and 11),
 # which the real Celery workers a test starts inherit through the environment.
+# TEST_REDIS_ADDRESS puts them on another Redis server (two checkouts testing at once).
 _WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw") or 0)
 _BROKER_DB, _CACHE_DB = 14 - 2 * _WORKER, 13 - 2 * _WORKER
-REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{_BROKER_DB}")
+_REDIS_ADDRESS = env("TEST_REDIS_ADDRESS", default="127.0.0.1:6379")
+REDIS_URL = env("REDIS_URL", default=f"redis://{_REDIS_ADDRESS}/{_BROKER_DB}")
 CELERY_BROKER_URL = REDIS_URL
 _base, _, _db = REDIS_URL.rpartition("/")
 CACHES = {

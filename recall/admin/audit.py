@@ -18,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+
 from .. import jurisdiction
 from ..audit_labels import ACTIONS, action_name, actor_name, entry_actor, official_name, sentence
 from ..models import AuditEntry
@@ -46,7 +48,6 @@ class ActorFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         entries = model_admin.get_queryset(request)
-        from accounts.models import User
 
         officials = User.objects.filter(pk__in=entries.filter(actor__isnull=False).values("actor_id"))
         labels = (

@@ -32,9 +32,6 @@ from ..services.privacy import retention
 from .base import ReadOnlyAdmin, ScopedAdmin
 from .petition_tools import PetitionToolsMixin
 
-S = PetitionState
-
-
 # The steps an official takes here come from the lifecycle's transition table: the buttons on a
 # petition, the bulk actions and their confirmation forms cannot drift from what it allows.
 STEPS: dict[str, lifecycle.Transition] = {
@@ -365,7 +362,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
         if obj is None:
             return []
         fields = list(self.readonly_fields)
-        if obj.state != S.APPLIED:
+        if obj.state != PetitionState.APPLIED:
             fields += ["grounds_category", "grounds_text", "grounds_text_kk", "grounds_text_ru", "grounds_text_en"]
         return fields
 
@@ -490,7 +487,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
                         (reverse("admin:recall_petition_invalidate", args=[petition.pk]), _("Invalidate by criteria")),
                     )
                 # One draw per petition (a result cannot be improved by drawing again).
-                if petition.state == S.VERIFYING and run is None:
+                if petition.state == PetitionState.VERIFYING and run is None:
                     tools.insert(
                         0, (reverse("admin:recall_petition_sample", args=[petition.pk]), _("Draw a random sample"))
                     )
@@ -527,7 +524,7 @@ class RecallVoteAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "petition":
-            field.queryset = field.queryset.filter(state=S.RECALL_VOTE)
+            field.queryset = field.queryset.filter(state=PetitionState.RECALL_VOTE)
         return field
 
     def save_model(self, request: HttpRequest, obj: RecallVote, form: forms.ModelForm, change: bool) -> None:

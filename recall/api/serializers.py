@@ -12,10 +12,10 @@ from rest_framework.exceptions import ErrorDetail
 
 from .. import selectors
 from ..errors import InvalidInput
+from ..i18n_text import pick
 from ..models import Deputy, DeputyAnswer, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
 from ..selectors import days_left
 from ..services import ledger, signing
-from ..services.groups import deputies
 from ..services.signing import eds, format_receipt
 
 
@@ -316,8 +316,7 @@ class PetitionDetailSerializer(PetitionSerializer):
     @extend_schema_field(serializers.CharField())
     def get_deputy_answer(self, obj: Petition) -> str:
         versions = self._answers(obj)
-        shown = deputies.pick(versions[0].texts, translation.get_language() or "") if versions else None
-        return shown.text if shown else ""
+        return pick(versions[0].texts, translation.get_language() or "").text if versions else ""
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_answer_published_at(self, obj: Petition) -> str | None:

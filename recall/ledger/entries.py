@@ -94,9 +94,11 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import sampling_draw
 
 VERSION = 1
 CHANNELS = ("web", "paper", "partner", "eds")
@@ -341,8 +343,6 @@ def _read_finding(o: dict[str, Any]) -> SampleFinding:
 
 
 def _read_sample(o: dict[str, Any]) -> SampleDrawn:
-    from . import sampling_draw  # the draw's rules live with the draw
-
     if o["draw"] != DRAW_V1:
         raise EntryError(f"unknown draw function: {o['draw']!r}")
     if not isinstance(o["percent"], str) or not _PERCENT.fullmatch(o["percent"]):
@@ -472,3 +472,16 @@ def tally(events: Iterable[Event]) -> Counts:
         if state != "received":
             setattr(counts, state, getattr(counts, state) + 1)
     return counts
+
+
+def population(events: Sequence[Event], tree_size: int) -> list[str]:
+    """The sample's population: commitments received (a ``received`` or ``verified`` entry) among
+    the first ``tree_size`` entries, less those withdrawn among them, in log order."""
+    received: list[str] = []
+    withdrawn: set[str] = set()
+    for event in events[:tree_size]:
+        if isinstance(event, Received | Verified):
+            received.append(event.commitment)
+        elif isinstance(event, Withdrawn):
+            withdrawn.add(event.commitment)
+    return [c for c in received if c not in withdrawn]

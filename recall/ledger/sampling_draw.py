@@ -57,8 +57,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from .entries import Event, Received, Verified, Withdrawn
-
 DRAW_PREFIX = b"recall-draw/v1\x00"
 DICE_PREFIX = b"recall-seed-dice/v1\x00"
 COMMIT_PREFIX = b"recall-seed-commit/v1\x00"
@@ -182,16 +180,3 @@ def projection(*, raw: int, sample: int, valid: int, duplicates: int) -> Decimal
     ratio = Decimal(raw) / Decimal(sample)
     projected = Decimal(raw) * Decimal(valid) / Decimal(sample) - duplicates * ratio * (ratio - 1)
     return projected.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-
-
-def population(events: Sequence[Event], tree_size: int) -> list[str]:
-    """The sample's population: commitments received (a ``received`` or ``verified`` entry) among
-    the first ``tree_size`` entries, less those withdrawn among them, in log order."""
-    received: list[str] = []
-    withdrawn: set[str] = set()
-    for event in events[:tree_size]:
-        if isinstance(event, Received | Verified):
-            received.append(event.commitment)
-        elif isinstance(event, Withdrawn):
-            withdrawn.add(event.commitment)
-    return [c for c in received if c not in withdrawn]

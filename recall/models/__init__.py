@@ -13,6 +13,7 @@ from .partners import (
 )
 from .petitions import (
     COUNTING_STATES,
+    FAILED_ATTEMPT_STATES,
     FINAL_STATES,
     OPEN_STATES,
     PUBLIC_STATES,
@@ -34,9 +35,10 @@ from .signatures import (
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
     WITHDRAWABLE_STATES,
-    ChallengePurpose,
     Channel,
-    EdsChallenge,
+    CodeRequest,
+    ConfirmPurpose,
+    EdsStatement,
     Ground,
     OutcomeEvent,
     OutcomeSubscription,
@@ -45,7 +47,6 @@ from .signatures import (
     ReviewReason,
     Signature,
     SignatureState,
-    SigningChallenge,
 )
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "GroupDraftMember",
     "GroupInvitation",
     "SheetBatch",
+    "FAILED_ATTEMPT_STATES",
     "OPEN_STATES",
     "PUBLIC_STATES",
     "SIGNABLE_STATES",
@@ -74,7 +76,7 @@ __all__ = [
     "LedgerNode",
     "BodyLevel",
     "Channel",
-    "ChallengePurpose",
+    "ConfirmPurpose",
     "DailyTally",
     "FINAL_JOB_STATES",
     "PetitionJob",
@@ -88,7 +90,7 @@ __all__ = [
     "Deputy",
     "DeputyStatus",
     "District",
-    "EdsChallenge",
+    "EdsStatement",
     "Ground",
     "GroundsCategory",
     "InitiativeMember",
@@ -112,7 +114,7 @@ __all__ = [
     "SeedCommitment",
     "Signature",
     "SignatureState",
-    "SigningChallenge",
+    "CodeRequest",
     "Voter",
     "VoterStatus",
     "WebhookAttempt",

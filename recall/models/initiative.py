@@ -71,7 +71,7 @@ class GroupCodePurpose(models.TextChoices):
 
 
 class GroupCode(models.Model):
-    """A one-time code for an initiative group's act. Like SigningChallenge (the code stored as
+    """A one-time code for an initiative group's act. Like CodeRequest (the code stored as
     an HMAC, attempts counted by a conditional UPDATE) but not tied to a petition, which does
     not exist yet when a group forms."""
 

@@ -42,6 +42,8 @@ OPEN_STATES = (
 # Where a petition ends: its personal data is destroyed a set time after it gets here
 # (recall.services.privacy.retention).
 FINAL_STATES = tuple(s for s in PetitionState if s not in OPEN_STATES)
+# An attempt that failed: the deputy's cooldown before the next recall runs from it.
+FAILED_ATTEMPT_STATES = (PetitionState.EXPIRED, PetitionState.INSUFFICIENT, PetitionState.RETAINED)
 # Voters may sign while the window is open, including after the threshold is reached
 # (a margin against signatures later found invalid).
 SIGNABLE_STATES = (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)

@@ -286,14 +286,14 @@ class PaperImport(ImportJob):
         return _("Paper sheets #%(id)s") % {"id": self.pk}
 
 
-class ChallengePurpose(models.TextChoices):
+class ConfirmPurpose(models.TextChoices):
     SIGN = "sign", _("sign")
     WITHDRAW = "withdraw", _("withdraw")
     # The voter's own-data page (recall.services.privacy.own_data): nothing changes, data is shown.
     VIEW = "view", _("see my data")
 
 
-class EdsChallenge(models.Model):
+class EdsStatement(models.Model):
     """A statement issued to be signed with EDS (recall.services.signing.eds).
 
     ``challenge`` is the one-time value inside the statement and the page's address; the exact
@@ -303,7 +303,7 @@ class EdsChallenge(models.Model):
     """
 
     challenge = models.CharField(max_length=43, unique=True)
-    purpose = models.CharField(max_length=16, choices=ChallengePurpose)
+    purpose = models.CharField(max_length=16, choices=ConfirmPurpose)
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
     # Withdrawals: the signature to withdraw (its signer's IIN must be the certificate's).
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
@@ -320,11 +320,11 @@ class EdsChallenge(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="eds_challenge_purpose_valid")
+            models.CheckConstraint(condition=Q(purpose__in=ConfirmPurpose.values), name="eds_challenge_purpose_valid")
         ]
 
 
-class SigningChallenge(models.Model):
+class CodeRequest(models.Model):
     """A one-time code sent to a voter's phone before signing or withdrawing.
 
     The code is stored hashed; every challenge gets a code, whether its IIN has signed or not
@@ -332,7 +332,7 @@ class SigningChallenge(models.Model):
     """
 
     token = models.CharField(max_length=43, unique=True)
-    purpose = models.CharField(max_length=16, choices=ChallengePurpose)
+    purpose = models.CharField(max_length=16, choices=ConfirmPurpose)
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, null=True, related_name="+")
     voter_digest = models.CharField(max_length=DIGEST_LENGTH)
@@ -355,7 +355,7 @@ class SigningChallenge(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(purpose__in=ChallengePurpose.values), name="challenge_purpose_valid")
+            models.CheckConstraint(condition=Q(purpose__in=ConfirmPurpose.values), name="challenge_purpose_valid")
         ]
         indexes = [
             # recall.services.signing.codes counts recent requests per number and per IIN.

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..errors import DomainError
 from ..models import (
     BodyLevel,
-    ChallengePurpose,
+    CodeRequest,
+    ConfirmPurpose,
     DeputyStatus,
     District,
-    EdsChallenge,
+    EdsStatement,
     OutcomeSubscription,
     Signature,
     SignatureState,
-    SigningChallenge,
 )
 from ..selectors import (
     browse_choices,
@@ -218,11 +218,11 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
     """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
-    row = EdsChallenge.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
+    row = EdsStatement.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
     issued = row.first()
     if issued is None or issued.client_id is not None:  # a partner's statement is signed in its app
         raise Http404
-    signing_up = issued.purpose == ChallengePurpose.SIGN
+    signing_up = issued.purpose == ConfirmPurpose.SIGN
     form = (EdsSignForm if signing_up else EdsWithdrawForm)(request.POST or None)
     gone = ""
     if request.method == "POST":
@@ -266,7 +266,7 @@ def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    challenge = SigningChallenge.objects.filter(token=token).select_related("petition__deputy").first()
+    challenge = CodeRequest.objects.filter(token=token).select_related("petition__deputy").first()
     if challenge is None or challenge.completed_at is not None:
         return render(request, "recall/confirm_gone.html", status=404)
     form = CodeForm(request.POST or None)
@@ -279,12 +279,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                 codes.resend(token)
                 notice = _("A new code has been sent.")
                 form = CodeForm()
-            elif challenge.purpose == ChallengePurpose.VIEW:
+            elif challenge.purpose == ConfirmPurpose.VIEW:
                 signature_id = codes.confirm_data_view(token, request.POST.get("code", ""))
                 until = timezone.now() + dt.timedelta(minutes=OWN_DATA_MINUTES)
                 request.session[OWN_DATA_SESSION_KEY] = {"signature": signature_id, "until": until.isoformat()}
                 return redirect("recall:my_data_view")
-            elif challenge.purpose == ChallengePurpose.SIGN:
+            elif challenge.purpose == ConfirmPurpose.SIGN:
                 signature = codes.confirm_signing(token, request.POST.get("code", ""))
                 request.session[RECEIPT_SESSION_KEY] = {"receipt": signature.receipt, "petition": signature.petition_id}
                 return redirect("recall:receipt")

@@ -9,8 +9,6 @@ from recall.services import lifecycle, verification
 from tests.factories import DeputyFactory, SignatureFactory
 from tests.helpers import application, populate
 
-S = PetitionState
-
 
 @pytest.fixture
 def two_petitions(karaganda, almaty, voters, policy):
@@ -58,7 +56,7 @@ def test_a_territorial_official_cannot_change_another_commissions_petition(clien
         follow=True,
     )
     assert "done for" not in bulk.content.decode()
-    assert Petition.objects.get(pk=other.pk).state == S.APPLIED
+    assert Petition.objects.get(pk=other.pk).state == PetitionState.APPLIED
     assert not other.transitions.exists()
 
 
@@ -76,7 +74,7 @@ def test_an_observer_looks_but_cannot_change(client, olga, two_petitions):
         follow=True,
     )
     assert "Your account may look at records but not change them." in refused.content.decode()
-    assert Petition.objects.get(pk=petition.pk).state == S.APPLIED
+    assert Petition.objects.get(pk=petition.pk).state == PetitionState.APPLIED
     assert not petition.transitions.exists()
 
 
@@ -86,9 +84,9 @@ def test_a_step_asks_for_confirmation_then_applies(client, bob, two_petitions):
     url = reverse("admin:recall_petition_step", args=[petition.pk, "register"])
     page = client.get(url)
     assert "Yes, apply it" in page.content.decode()
-    assert Petition.objects.get(pk=petition.pk).state == S.APPLIED
+    assert Petition.objects.get(pk=petition.pk).state == PetitionState.APPLIED
     client.post(url, {"confirm": "yes", "reason": "", "window_start": ""})
-    assert Petition.objects.get(pk=petition.pk).state == S.COLLECTING
+    assert Petition.objects.get(pk=petition.pk).state == PetitionState.COLLECTING
 
 
 def test_a_refusal_without_a_reason_is_not_applied(client, bob, two_petitions):
@@ -98,7 +96,7 @@ def test_a_refusal_without_a_reason_is_not_applied(client, bob, two_petitions):
         reverse("admin:recall_petition_step", args=[petition.pk, "refuse"]), {"confirm": "yes", "reason": ""}
     )
     assert "This field is required" in page.content.decode()
-    assert Petition.objects.get(pk=petition.pk).state == S.APPLIED
+    assert Petition.objects.get(pk=petition.pk).state == PetitionState.APPLIED
 
 
 def test_an_illegal_step_shows_the_reason(client, bob, two_petitions):
@@ -118,7 +116,7 @@ def test_bulk_steps_from_the_list_use_the_same_confirmation(client, alice, two_p
     page = client.post(reverse("admin:recall_petition_changelist"), data)
     assert "Yes, apply it" in page.content.decode()
     client.post(reverse("admin:recall_petition_changelist"), {**data, "confirm": "yes", "reason": "Late filing."})
-    assert set(Petition.objects.values_list("state", flat=True)) == {S.REFUSED}
+    assert set(Petition.objects.values_list("state", flat=True)) == {PetitionState.REFUSED}
 
 
 def test_an_official_registers_an_application_in_the_admin(client, bob, karaganda, voters):
@@ -136,7 +134,7 @@ def test_an_official_registers_an_application_in_the_admin(client, bob, karagand
     )
     assert response.status_code == 302
     petition = Petition.objects.get(deputy=deputy)
-    assert petition.initiative_group.count() == 3 and petition.state == S.APPLIED
+    assert petition.initiative_group.count() == 3 and petition.state == PetitionState.APPLIED
 
 
 def test_an_application_form_shows_problems_next_to_the_field(client, bob, karaganda, voters):

@@ -15,8 +15,6 @@ from recall.services.verification import review
 from tests.factories import DistrictFactory, SignatureFactory
 from tests.helpers import application, populate
 
-S = PetitionState
-
 
 def take_step(client, petition, name, **data):
     """POST the confirmation of step ``name`` on the petition's page, as the admin's form does."""
@@ -38,7 +36,7 @@ def reached(collecting, voters):
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
     collecting.refresh_from_db()
-    assert collecting.state == S.THRESHOLD_REACHED
+    assert collecting.state == PetitionState.THRESHOLD_REACHED
     return collecting
 
 
@@ -55,12 +53,12 @@ def test_an_official_records_the_initiators_withdrawal_in_the_admin(client, bob,
     client.force_login(bob)
     page = take_step(client, collecting, "withdraw")
     assert "This field is required" in page.content.decode()
-    assert Petition.objects.get(pk=collecting.pk).state == S.COLLECTING
+    assert Petition.objects.get(pk=collecting.pk).state == PetitionState.COLLECTING
     page = take_step(client, collecting, "withdraw", reason="The initiative group's written request.")
     assert "done for 1 petition" in page.content.decode()
     collecting.refresh_from_db()
-    assert collecting.state == S.WITHDRAWN
-    transition = transition_to(collecting, S.WITHDRAWN)
+    assert collecting.state == PetitionState.WITHDRAWN
+    transition = transition_to(collecting, PetitionState.WITHDRAWN)
     assert (transition.actor, transition.reason) == (bob, "The initiative group's written request.")
 
 
@@ -69,8 +67,8 @@ def test_an_official_records_the_submission_in_the_admin(client, bob, reached):
     page = take_step(client, reached, "submit")
     assert "done for 1 petition" in page.content.decode()
     reached.refresh_from_db()
-    assert reached.state == S.SUBMITTED and reached.submitted_at is not None
-    assert transition_to(reached, S.SUBMITTED).actor == bob
+    assert reached.state == PetitionState.SUBMITTED and reached.submitted_at is not None
+    assert transition_to(reached, PetitionState.SUBMITTED).actor == bob
 
 
 def test_an_official_starts_verification_in_the_admin(client, bob, reached, policy):
@@ -78,18 +76,18 @@ def test_an_official_starts_verification_in_the_admin(client, bob, reached, poli
     client.force_login(bob)
     take_step(client, reached, "start_verification")
     reached.refresh_from_db()
-    assert reached.state == S.VERIFYING
+    assert reached.state == PetitionState.VERIFYING
     # The period runs from the submission (today), whatever day verification starts.
     assert reached.verification_due == add_days(timezone.localdate(), policy.verification_days, "calendar")
-    assert transition_to(reached, S.VERIFYING).actor == bob
+    assert transition_to(reached, PetitionState.VERIFYING).actor == bob
 
 
 def test_an_official_certifies_a_sufficient_result_in_the_admin(client, bob, verifying):
     client.force_login(bob)
     take_step(client, verifying, "certify")
     verifying.refresh_from_db()
-    assert verifying.state == S.SUFFICIENT and verifying.certified_at is not None
-    assert transition_to(verifying, S.SUFFICIENT).actor == bob
+    assert verifying.state == PetitionState.SUFFICIENT and verifying.certified_at is not None
+    assert transition_to(verifying, PetitionState.SUFFICIENT).actor == bob
 
 
 def test_an_official_certifies_an_insufficient_result_in_the_admin(client, bob, verifying):
@@ -98,8 +96,8 @@ def test_an_official_certifies_an_insufficient_result_in_the_admin(client, bob, 
     client.force_login(bob)
     take_step(client, verifying, "certify")
     verifying.refresh_from_db()
-    assert (verifying.state, verifying.valid_count) == (S.INSUFFICIENT, 9)
-    assert transition_to(verifying, S.INSUFFICIENT).actor == bob
+    assert (verifying.state, verifying.valid_count) == (PetitionState.INSUFFICIENT, 9)
+    assert transition_to(verifying, PetitionState.INSUFFICIENT).actor == bob
 
 
 def test_an_official_calls_the_recall_vote_in_the_admin(client, bob, verifying):
@@ -107,8 +105,8 @@ def test_an_official_calls_the_recall_vote_in_the_admin(client, bob, verifying):
     client.force_login(bob)
     page = take_step(client, verifying, "schedule_vote")
     verifying.refresh_from_db()
-    assert verifying.state == S.RECALL_VOTE
-    assert transition_to(verifying, S.RECALL_VOTE).actor == bob
+    assert verifying.state == PetitionState.RECALL_VOTE
+    assert transition_to(verifying, PetitionState.RECALL_VOTE).actor == bob
     assert f"/admin/recall/recallvote/add/?petition={verifying.pk}" in page.content.decode()
 
 
@@ -129,7 +127,7 @@ def test_an_official_enters_a_vote_that_retains_the_deputy_in_the_admin(client, 
     )
     assert response.status_code == 302
     verifying.refresh_from_db()
-    assert verifying.state == S.RETAINED
+    assert verifying.state == PetitionState.RETAINED
     assert Deputy.objects.get(pk=verifying.deputy_id).status == DeputyStatus.SERVING
     assert RecallVote.objects.get(petition=verifying).entered_by == bob
 
@@ -137,12 +135,12 @@ def test_an_official_enters_a_vote_that_retains_the_deputy_in_the_admin(client, 
 def test_an_official_records_that_the_mandate_ended_in_the_admin(client, bob, collecting):
     client.force_login(bob)
     take_step(client, collecting, "end_mandate")
-    assert Petition.objects.get(pk=collecting.pk).state == S.COLLECTING  # a reason is required
+    assert Petition.objects.get(pk=collecting.pk).state == PetitionState.COLLECTING  # a reason is required
     take_step(client, collecting, "end_mandate", reason="The deputy resigned on 1 December.")
     collecting.refresh_from_db()
-    assert collecting.state == S.MANDATE_ENDED
+    assert collecting.state == PetitionState.MANDATE_ENDED
     assert Deputy.objects.get(pk=collecting.deputy_id).status == DeputyStatus.ENDED
-    assert transition_to(collecting, S.MANDATE_ENDED).reason == "The deputy resigned on 1 December."
+    assert transition_to(collecting, PetitionState.MANDATE_ENDED).reason == "The deputy resigned on 1 December."
 
 
 # --- The admin's steps come from the table ---------------------------------------------------------
@@ -151,7 +149,7 @@ def test_an_official_records_that_the_mandate_ended_in_the_admin(client, bob, co
 @pytest.fixture
 def one_petition_per_state(policy):
     petitions = {}
-    for n, state in enumerate(S):
+    for n, state in enumerate(PetitionState):
         district = DistrictFactory(code=f"S-{n}")
         petition = lifecycle.register(application(district, populate(district, 10)[:3]), actor=None)
         Petition.objects.filter(pk=petition.pk).update(state=state)
@@ -170,12 +168,12 @@ def test_every_admin_step_leaves_exactly_the_states_the_table_allows(client, ali
             reverse("admin:recall_petition_changelist"), {"action": f"step_{name}", "_selected_action": everyone}
         )
         not_applicable = {p.state for p in page.context["not_applicable"]}
-        assert not_applicable == set(S) - set(lifecycle.TRANSITIONS[name].sources), name
+        assert not_applicable == set(PetitionState) - set(lifecycle.TRANSITIONS[name].sources), name
 
 
 def test_the_buttons_on_a_petitions_page_are_the_steps_the_table_allows(client, bob, collecting):
     client.force_login(bob)
-    for state in S:
+    for state in PetitionState:
         Petition.objects.filter(pk=collecting.pk).update(state=state)
         html = client.get(reverse("admin:recall_petition_change", args=[collecting.pk])).content.decode()
         offered = re.findall(rf"/admin/recall/petition/{collecting.pk}/step/(\w+)/", html)

@@ -7,7 +7,7 @@ from recall.models import AuditEntry, Signature
 from recall.notifications import sms
 from recall.services import signing, verification
 from recall.services.signing import codes
-from recall.services.signing.codes import ChallengeFailed
+from recall.services.signing.codes import CodeFailed
 from tests.helpers import partner_client, signer_of
 
 
@@ -22,7 +22,7 @@ def test_a_receipt_and_iin_no_longer_send_a_code_to_whatever_number_is_typed(
     signature = _partner_signature(partner, collecting, voters[10])
     # Before issue 11 the code went to the number typed now: anyone with the receipt and the IIN
     # could withdraw the voter's signature.
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ChallengeFailed) as error:
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CodeFailed) as error:
         codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert error.value.code == "withdraw_through_partner" and sms.outbox == []
     assert Signature.objects.get(pk=signature.pk).state == "received"

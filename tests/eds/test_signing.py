@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from recall import crypto
 from recall.errors import AlreadySigned
-from recall.models import Channel, EdsChallenge, Ground, Signature, SignatureState
+from recall.models import Channel, EdsStatement, Ground, Signature, SignatureState
 from recall.services.signing import codes, eds
 from recall.services.verification.batches import verify_all
 from tests.factories import VoterFactory
@@ -38,7 +38,7 @@ def ahmetov(collecting):
     return VoterFactory(iin="900101300017", full_name=AHMETOV, district=collecting.district)
 
 
-def signed(challenge: EdsChallenge, signer: Issued, **options) -> str:
+def signed(challenge: EdsStatement, signer: Issued, **options) -> str:
     return base64.b64encode(sign_cms(challenge.statement.encode(), signer, **options)).decode()
 
 
@@ -341,7 +341,7 @@ def test_a_withdrawal_statement_is_used_once(collecting, ahmetov, certs):
 
 def test_an_eds_signature_cannot_be_withdrawn_by_text_message(collecting, ahmetov, certs):
     signature = sign(collecting, certs["rsa"])
-    with translation.override("en"), pytest.raises(codes.ChallengeFailed) as caught:
+    with translation.override("en"), pytest.raises(codes.CodeFailed) as caught:
         codes.start_withdrawal(signature.receipt, "900101300017")
     assert "withdraw it with your EDS key" in str(caught.value.message)
 
@@ -397,7 +397,7 @@ def test_day_old_statements_are_purged(collecting):
     from recall.tasks import purge_expired
 
     old = eds.issue(collecting)
-    EdsChallenge.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    EdsStatement.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
     fresh = eds.issue(collecting)
     assert purge_expired()["eds_statements"] == 1
-    assert list(EdsChallenge.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert list(EdsStatement.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from recall.models import EdsChallenge, Signature
+from recall.models import EdsStatement, Signature
 from recall.services.signing import eds
 
 from .ca import flip_signature_byte, sign_cms
@@ -24,20 +24,20 @@ def eds_settings(settings, ca):
     settings.RECALL_EDS_TIMEOUT_SECONDS = 2
 
 
-def start(client, petition, language: str = "en") -> EdsChallenge:
+def start(client, petition, language: str = "en") -> EdsStatement:
     response = client.post(f"/{language}/petitions/{petition.pk}/sign/eds/")
     assert response.status_code == 302
-    challenge = EdsChallenge.objects.get()
+    challenge = EdsStatement.objects.get()
     assert response["Location"] == f"/{language}/eds/{challenge.challenge}/"
     return challenge
 
 
-def cms_over(challenge: EdsChallenge, signer, *, tamper: bool = False) -> str:
+def cms_over(challenge: EdsStatement, signer, *, tamper: bool = False) -> str:
     der = sign_cms(challenge.statement.encode(), signer)
     return base64.b64encode(flip_signature_byte(der) if tamper else der).decode()
 
 
-def post_signature(client, challenge: EdsChallenge, cms: str, language: str = "en"):
+def post_signature(client, challenge: EdsStatement, cms: str, language: str = "en"):
     body = {"address": ADDRESS, "consent": "on", "cms": cms}
     return client.post(f"/{language}/eds/{challenge.challenge}/", body)
 
@@ -109,7 +109,7 @@ def test_withdrawing_with_eds_issues_a_withdrawal_statement(client, collecting, 
     post_signature(client, challenge, cms_over(challenge, certs["rsa"]))
     signature = Signature.objects.get()
     response = client.post("/en/withdraw/", {"receipt": signature.receipt, "iin": "900101300017", "eds": "1"})
-    withdrawal = EdsChallenge.objects.get(purpose="withdraw")
+    withdrawal = EdsStatement.objects.get(purpose="withdraw")
     assert response["Location"] == f"/en/eds/{withdrawal.challenge}/"
     assert withdrawal.signature_id == signature.pk
 

@@ -235,7 +235,7 @@ def build_service(signatures: int = 40) -> FakeService:
     service.append(Withdrawn(commitments[0]), Decided(commitments[6], True), Withdrawn(commitments[13]))
     service.append(StateChanged("collecting", "submitted", "2026-11-20T06:30Z"))
     population_checkpoint = service.sign()["size"]
-    population = sampling_draw.population(service.events, population_checkpoint)
+    population = entries.population(service.events, population_checkpoint)
     procedure = {"kind": "dice", "digits": "27182818284590452353"}
     seed = sampling_draw.seed_from_procedure(procedure)
     size = sampling_draw.sample_size(len(population), "25.00", 6)

@@ -123,5 +123,5 @@ def test_population_is_received_minus_withdrawn_before_the_checkpoint():
         Received(c[3], "paper", "2026-11-25"),  # after the population checkpoint
         Withdrawn(c[1]),  # after it too: still in the population
     ]
-    assert sampling_draw.population(log, 5) == [c[1], c[2]]
-    assert sampling_draw.population(log, 7) == [c[2], c[3]]
+    assert entries.population(log, 5) == [c[1], c[2]]
+    assert entries.population(log, 7) == [c[2], c[3]]

@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from recall.errors import InvalidInput, NotFound, PetitionNotCollecting
-from recall.models import Signature, SigningChallenge
+from recall.models import CodeRequest, Signature
 from recall.notifications import sms
 from recall.services import signing, verification
 from recall.services.signing import codes
-from recall.services.signing.codes import ChallengeFailed
+from recall.services.signing.codes import CodeFailed
 from recall.services.verification import counts
 from tests.helpers import code_from_outbox, signer_of
 
@@ -23,7 +23,7 @@ def test_a_code_confirms_the_signature(collecting, voters, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     assert sms.outbox[-1].phone == "+77011234567" and started.phone_masked == "+7 ••• ••• •• 67"
-    challenge = SigningChallenge.objects.get(token=started.token)
+    challenge = CodeRequest.objects.get(token=started.token)
     assert code_from_outbox() not in challenge.code_hash
     signature = codes.confirm_signing(started.token, code_from_outbox())
     assert signature.channel == "web" and signature.personal["phone"] == "+77011234567"
@@ -38,9 +38,9 @@ def test_a_wrong_code_counts_and_the_limit_holds(collecting, voters, django_capt
     right = code_from_outbox()
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for _ in range(3):
-        with pytest.raises(ChallengeFailed, match="not correct"):
+        with pytest.raises(CodeFailed, match="not correct"):
             codes.confirm_signing(started.token, wrong)
-    with pytest.raises(ChallengeFailed, match="Too many wrong codes"):
+    with pytest.raises(CodeFailed, match="Too many wrong codes"):
         codes.confirm_signing(started.token, right)
     assert not Signature.objects.exists()
 
@@ -49,7 +49,7 @@ def test_a_code_expires(collecting, voters, django_capture_on_commit_callbacks, 
     with django_capture_on_commit_callbacks(execute=True):
         started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS + 1)):
-        with pytest.raises(ChallengeFailed, match="expired"):
+        with pytest.raises(CodeFailed, match="expired"):
             codes.confirm_signing(started.token, code_from_outbox())
 
 
@@ -57,7 +57,7 @@ def test_resends_are_spaced_and_limited(collecting, voters, django_capture_on_co
     settings.RECALL_OTP_MAX_RESENDS = 2
     with django_capture_on_commit_callbacks(execute=True):
         started = codes.start_signing(collecting.pk, signer_of(voters[10]))
-    with pytest.raises(ChallengeFailed, match="wait"):
+    with pytest.raises(CodeFailed, match="wait"):
         codes.resend(started.token)
     now = dt.datetime.now(dt.UTC)
     for minutes in (2, 4):
@@ -65,7 +65,7 @@ def test_resends_are_spaced_and_limited(collecting, voters, django_capture_on_co
             codes.resend(started.token)
     assert len(sms.outbox) == 3
     with time_machine.travel(now + dt.timedelta(minutes=6)):
-        with pytest.raises(ChallengeFailed, match="No more codes"):
+        with pytest.raises(CodeFailed, match="No more codes"):
             codes.resend(started.token)
     with time_machine.travel(now + dt.timedelta(minutes=4, seconds=30)):
         assert codes.confirm_signing(started.token, code_from_outbox()).pk
@@ -185,14 +185,14 @@ def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, v
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
         for voter in voters[10:13]:
             codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
-        with pytest.raises(ChallengeFailed, match="this phone number today") as error:
+        with pytest.raises(CodeFailed, match="this phone number today") as error:
             codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
         assert error.value.field == "phone"
         for _ in range(2):
             codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
-        with pytest.raises(ChallengeFailed, match="this IIN and phone number today"):
+        with pytest.raises(CodeFailed, match="this IIN and phone number today"):
             codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
-    assert SigningChallenge.objects.count() == 5
+    assert CodeRequest.objects.count() == 5
 
 
 def test_a_stranger_cannot_lock_a_voter_out(collecting, voters, settings, django_capture_on_commit_callbacks):
@@ -217,7 +217,7 @@ def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
             started = codes.start_signing(collecting.pk, signer_of(voters[10]))
         signature = codes.confirm_signing(started.token, code_from_outbox())
         # A stranger who knows the IIN and the number spends both limits ...
-        with pytest.raises(ChallengeFailed, match="too many|Too many"):
+        with pytest.raises(CodeFailed, match="too many|Too many"):
             codes.start_signing(collecting.pk, signer_of(voters[11]))
         # ... and the voter still gets a code to withdraw, and to sign again after withdrawing.
         with django_capture_on_commit_callbacks(execute=True):
@@ -230,7 +230,7 @@ def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, d
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     assert sms.outbox == [] and len(callbacks) == 1
-    challenge = SigningChallenge.objects.get(token=started.token)
+    challenge = CodeRequest.objects.get(token=started.token)
     assert codes.send_code(challenge.pk) == "code"
     assert codes.confirm_signing(started.token, code_from_outbox()).pk
 
@@ -287,10 +287,10 @@ def test_a_wrong_code_says_how_many_tries_are_left(
         started = codes.start_signing(collecting.pk, signer_of(voters[10]))
     wrong = f"{(int(code_from_outbox()) + 1) % 1_000_000:06d}"
     with translation.override(language):
-        with pytest.raises(ChallengeFailed, match=expected):
+        with pytest.raises(CodeFailed, match=expected):
             codes.confirm_signing(started.token, wrong)
         for left in ("2", "1"):
-            with pytest.raises(ChallengeFailed, match=left):
+            with pytest.raises(CodeFailed, match=left):
                 codes.confirm_signing(started.token, wrong)
-    with pytest.raises(ChallengeFailed, match="no tries are left"):
+    with pytest.raises(CodeFailed, match="no tries are left"):
         codes.confirm_signing(started.token, wrong)

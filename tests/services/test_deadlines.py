@@ -15,7 +15,6 @@ from recall.services import lifecycle
 from recall.services.lifecycle import deadlines
 from tests.helpers import application
 
-S = PetitionState
 CALENDAR, WORKING = DayCount.CALENDAR, DayCount.WORKING
 
 
@@ -89,7 +88,7 @@ def test_the_application_is_due_by_the_policys_working_days(karaganda, voters, p
 
 
 def test_the_verification_period_runs_from_the_submission(collecting, bob, policy):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.THRESHOLD_REACHED)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
     collecting.refresh_from_db()
     with time_machine.travel(at("2026-12-06"), tick=False):
         lifecycle.submit(collecting, actor=bob)
@@ -157,7 +156,7 @@ def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, 
 
 def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy, settings):
     settings.LANGUAGE_CODE = "en"
-    Petition.objects.filter(pk=collecting.pk).update(state=S.SUBMITTED, verification_due=d("2026-12-17"))
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.SUBMITTED, verification_due=d("2026-12-17"))
     DeadlineReminder.objects.create(petition=collecting, kind=DeadlineKind.REGISTRATION, due=d("2026-12-01"))
     mail.outbox.clear()
     # Two working days before Thursday 17 December is Monday 14 (Wednesday 16 is a holiday).

@@ -13,7 +13,7 @@ from recall.errors import InvalidInput, NotFound, PolicyViolation
 from recall.models import GroupDraftMember, Mandate, PetitionState, VoterStatus
 from recall.services import lifecycle
 from recall.services.groups import initiative
-from recall.services.signing.codes import ChallengeFailed
+from recall.services.signing.codes import CodeFailed
 
 from ..factories import DeputyFactory, VoterFactory
 from ..helpers import code_from_outbox
@@ -116,7 +116,7 @@ def test_it_refuses_a_deputy_within_the_cooldown_after_a_failed_attempt(collecti
 
 def test_a_wrong_code_creates_nothing(deputy, voters):
     started = start(deputy, voters[0])
-    with pytest.raises(ChallengeFailed):
+    with pytest.raises(CodeFailed):
         initiative.confirm_application(started.token, "000000" if code_from_outbox() != "000000" else "111111")
     assert not GroupDraftMember.objects.exists()
 
@@ -210,7 +210,7 @@ def test_a_stranger_with_the_iin_cannot_lock_the_voter_out_of_applying(deputy, v
     voter = voters[5]
     for _ in range(2):  # a stranger who knows the IIN, with a number of their own
         start(deputy, voter, phone="+77050000001")
-    with pytest.raises(ChallengeFailed) as refused:
+    with pytest.raises(CodeFailed) as refused:
         start(deputy, voter, phone="+77050000001")
     assert refused.value.code == "too_many_requests"
     assert start(deputy, voter).token  # the voter's own number still gets a code

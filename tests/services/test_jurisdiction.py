@@ -18,21 +18,19 @@ from recall.services.verification import review
 from tests.factories import DeputyFactory, SignatureFactory
 from tests.helpers import DICE
 
-S = PetitionState
-
 OUTSIDERS = ["charlie", "olga"]
 
 # For each step an official takes: the state it starts from and what the official gives.
 STEP_CASES = {
-    "register": (S.APPLIED, {}),
-    "refuse": (S.APPLIED, {"reason": "late"}),
-    "withdraw": (S.COLLECTING, {"reason": "the group's request"}),
-    "submit": (S.THRESHOLD_REACHED, {}),
-    "start_verification": (S.SUBMITTED, {}),
-    "certify": (S.VERIFYING, {}),
-    "schedule_vote": (S.SUFFICIENT, {}),
+    "register": (PetitionState.APPLIED, {}),
+    "refuse": (PetitionState.APPLIED, {"reason": "late"}),
+    "withdraw": (PetitionState.COLLECTING, {"reason": "the group's request"}),
+    "submit": (PetitionState.THRESHOLD_REACHED, {}),
+    "start_verification": (PetitionState.SUBMITTED, {}),
+    "certify": (PetitionState.VERIFYING, {}),
+    "schedule_vote": (PetitionState.SUFFICIENT, {}),
     "record_vote": (
-        S.RECALL_VOTE,
+        PetitionState.RECALL_VOTE,
         {
             "held_on": dt.date(2026, 12, 20),
             "registered_voters": 100,
@@ -41,7 +39,7 @@ STEP_CASES = {
             "votes_against": 10,
         },
     ),
-    "end_mandate": (S.COLLECTING, {"reason": "resigned"}),
+    "end_mandate": (PetitionState.COLLECTING, {"reason": "resigned"}),
 }
 
 
@@ -121,7 +119,7 @@ def verifying(collecting, voters, policy):
     for voter in voters[10:16]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
     collecting.refresh_from_db()
     return collecting
 

@@ -14,8 +14,6 @@ from recall.services.jobs import job_progress, petition_jobs
 from recall.services.verification import review
 from tests.factories import SignatureFactory
 
-S = PetitionJobState
-
 
 @pytest.fixture
 def signed(collecting, voters):
@@ -35,9 +33,9 @@ def _bulk(petition, actor, expected=12):
 
 def test_a_bulk_invalidation_job_invalidates_in_the_worker(signed, bob):
     job = _bulk(signed, bob)
-    assert job.state == S.PENDING and Petition.objects.get(pk=signed.pk).invalid_count == 0
+    assert job.state == PetitionJobState.PENDING and Petition.objects.get(pk=signed.pk).invalid_count == 0
     job = petition_jobs.run(job.pk)
-    assert (job.state, job.result, job.processed, job.total) == (S.DONE, {"invalidated": 12}, 12, 12)
+    assert (job.state, job.result, job.processed, job.total) == (PetitionJobState.DONE, {"invalidated": 12}, 12, 12)
     assert Petition.objects.get(pk=signed.pk).invalid_count == 12
     entry = AuditEntry.objects.get(action="signatures.bulk_invalidated")
     assert entry.actor == bob  # the official who asked, not the worker
@@ -56,13 +54,13 @@ def test_bad_input_is_refused_before_anything_is_queued(signed, bob, charlie, ol
 
 def test_a_selection_changed_since_the_preview_fails_the_job_and_changes_nothing(signed, bob):
     job = petition_jobs.run(_bulk(signed, bob, expected=11).pk)
-    assert job.state == S.FAILED and "not 11" in job.error
+    assert job.state == PetitionJobState.FAILED and "not 11" in job.error
     assert not Signature.objects.filter(petition=signed, state=SignatureState.INVALID).exists()
 
 
 def test_a_pending_job_is_cancelled_at_once(signed, bob):
     job = petition_jobs.cancel(_bulk(signed, bob).pk, actor=bob)
-    assert (job.state, job.cancelled_by) == (S.CANCELLED, bob)
+    assert (job.state, job.cancelled_by) == (PetitionJobState.CANCELLED, bob)
     assert petition_jobs.run(job.pk) is None
     assert AuditEntry.objects.filter(action="job.cancelled", actor=bob).exists()
     with pytest.raises(IllegalTransition):
@@ -84,7 +82,7 @@ def test_a_running_invalidation_cancelled_midway_changes_nothing(signed, bob, mo
 
     monkeypatch.setattr(job_progress, "set", report)
     job = petition_jobs.run(job.pk)
-    assert job.state == S.CANCELLED and reports[:2] == [(0, 12), (5, 12)]
+    assert job.state == PetitionJobState.CANCELLED and reports[:2] == [(0, 12), (5, 12)]
     assert not Signature.objects.filter(petition=signed, state=SignatureState.INVALID).exists()
     assert Petition.objects.get(pk=signed.pk).invalid_count == 0
 
@@ -97,14 +95,14 @@ def test_a_pdf_job_stores_the_file_and_reports_progress(signed, alice, monkeypat
     real_set = job_progress.set
     monkeypatch.setattr(job_progress, "set", lambda j, d, t: (seen.append((d, t)), real_set(j, d, t)))
     job = petition_jobs.run(petition_jobs.request_signatures_pdf(signed, actor=alice).pk)
-    assert job.state == S.DONE and job.file.read(5) == b"%PDF-"
+    assert job.state == PetitionJobState.DONE and job.file.read(5) == b"%PDF-"
     assert seen == [(0, 12), (5, 12), (10, 12), (12, 12)]
     assert (job.processed, job.total) == (12, 12)
 
 
 def test_an_observer_may_export_and_cancel_their_own_export(signed, olga, bob):
     job = petition_jobs.request_signatures_pdf(signed, actor=olga)
-    assert petition_jobs.cancel(job.pk, actor=olga).state == S.CANCELLED
+    assert petition_jobs.cancel(job.pk, actor=olga).state == PetitionJobState.CANCELLED
     other = _bulk(signed, bob)
     with pytest.raises(OutsideJurisdiction):
         petition_jobs.cancel(other.pk, actor=olga)
@@ -140,11 +138,11 @@ def test_a_large_petitions_pdf_is_a_job_with_progress_cancel_and_download(
     assert 'http-equiv="refresh"' in page and reverse("admin:recall_petitionjob_cancel", args=[job.pk]) in page
     assert "<progress" in page
     client.post(reverse("admin:recall_petitionjob_cancel", args=[job.pk]))
-    assert PetitionJob.objects.get(pk=job.pk).state == S.CANCELLED
+    assert PetitionJob.objects.get(pk=job.pk).state == PetitionJobState.CANCELLED
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
     done = PetitionJob.objects.exclude(pk=job.pk).get()
-    assert done.state == S.DONE
+    assert done.state == PetitionJobState.DONE
     page = client.get(reverse("admin:recall_petitionjob_change", args=[done.pk])).content.decode()
     assert 'http-equiv="refresh"' not in page
     download = client.get(reverse("admin:recall_petitionjob_download", args=[done.pk]))
@@ -162,4 +160,4 @@ def test_another_commissions_official_sees_no_job(client, charlie, signed, alice
     client.force_login(charlie)
     assert client.get(reverse("admin:recall_petitionjob_download", args=[job.pk])).status_code == 302
     client.post(reverse("admin:recall_petitionjob_cancel", args=[job.pk]))
-    assert PetitionJob.objects.get(pk=job.pk).state == S.DONE
+    assert PetitionJob.objects.get(pk=job.pk).state == PetitionJobState.DONE

@@ -18,6 +18,7 @@ from recall import crypto, tasks
 from recall.errors import InvalidInput
 from recall.models import (
     AuditEntry,
+    CodeRequest,
     DailyTally,
     InitiativeMember,
     LedgerEntry,
@@ -27,7 +28,6 @@ from recall.models import (
     PetitionState,
     PetitionTransition,
     Signature,
-    SigningChallenge,
 )
 from recall.services import ledger, lifecycle, signing, verification
 from recall.services.notices import outcome_notices
@@ -257,7 +257,7 @@ def test_a_purge_keeps_counts_decisions_series_and_ledger(ended):
     after = list(LedgerEntry.objects.filter(petition=petition).order_by("index").values_list("data", "leaf_hash"))
     assert [(bytes(d), bytes(h)) for d, h in after] == [(bytes(d), bytes(h)) for d, h in entries]
     assert Signature.objects.filter(petition=petition, personal__isnull=False).count() == 0
-    assert not SigningChallenge.objects.filter(petition=petition).exists()
+    assert not CodeRequest.objects.filter(petition=petition).exists()
     assert not InitiativeMember.objects.filter(petition=petition).exists()
     assert not OutcomeSubscription.objects.filter(petition=petition).exists()
     entry = AuditEntry.objects.get(action=retention.ACTION)

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from recall.errors import InvalidInput, PolicyViolation
-from recall.ledger import sampling_draw
+from recall.ledger import entries, sampling_draw
 from recall.models import Petition, PetitionState, SampleOutcome, Signature
 from recall.services import ledger, lifecycle, verification
 from recall.services.ledger import sampling
@@ -72,7 +72,7 @@ def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob)
     assert (run.population_size, run.sample_size) == (30, 10)
     assert run.seed == sampling_draw.seed_from_procedure(DICE).hex()
     # Anyone can redo the draw from the public ledger: the population is its received signatures.
-    population = sampling_draw.population(ledger.events(verifying.pk), run.population_tree_size)
+    population = entries.population(ledger.events(verifying.pk), run.population_tree_size)
     members = [population[p] for p in sampling.draw(bytes.fromhex(run.seed), 30, 10)]
     by_id = {s.pk: ledger.row_of(s).commitment for s in Signature.objects.filter(petition=verifying)}
     assert [by_id[i] for i in run.items.order_by("position").values_list("signature_id", flat=True)] == members

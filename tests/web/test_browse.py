@@ -8,20 +8,18 @@ from django.utils import timezone
 from recall.models import PetitionState
 from tests.factories import DistrictFactory, PetitionFactory
 
-S = PetitionState
-
 
 def registered(state, *, region="Karaganda Region", level="mazhilis", code=None):
     now = timezone.now()
     district = DistrictFactory(region=region, level=level, **({"code": code} if code else {}))
     extra = {}
-    if state not in (S.REFUSED, S.WITHDRAWN):
+    if state not in (PetitionState.REFUSED, PetitionState.WITHDRAWN):
         extra = {
             "required_signatures": 50,
             "registered_at": now - dt.timedelta(days=40),
             "window_start": now - dt.timedelta(days=40),
             "window_end": now + dt.timedelta(days=20)
-            if state in (S.COLLECTING, S.THRESHOLD_REACHED)
+            if state in (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)
             else now - dt.timedelta(days=10),
         }
     return PetitionFactory(deputy__district=district, state=state, **extra)
@@ -31,7 +29,15 @@ def registered(state, *, region="Karaganda Region", level="mazhilis", code=None)
 def every_kind(db):
     return {
         state: registered(state)
-        for state in (S.COLLECTING, S.EXPIRED, S.VERIFYING, S.RECALLED, S.RETAINED, S.REFUSED, S.INSUFFICIENT)
+        for state in (
+            PetitionState.COLLECTING,
+            PetitionState.EXPIRED,
+            PetitionState.VERIFYING,
+            PetitionState.RECALLED,
+            PetitionState.RETAINED,
+            PetitionState.REFUSED,
+            PetitionState.INSUFFICIENT,
+        )
     }
 
 
@@ -48,12 +54,12 @@ def test_all_petitions_are_listed_whatever_their_state(client, every_kind):
 @pytest.mark.parametrize(
     ("group", "states"),
     [
-        ("collecting", {S.COLLECTING}),
-        ("closed_short", {S.EXPIRED, S.INSUFFICIENT}),
-        ("verification", {S.VERIFYING}),
-        ("recalled", {S.RECALLED}),
-        ("retained", {S.RETAINED}),
-        ("refused", {S.REFUSED}),
+        ("collecting", {PetitionState.COLLECTING}),
+        ("closed_short", {PetitionState.EXPIRED, PetitionState.INSUFFICIENT}),
+        ("verification", {PetitionState.VERIFYING}),
+        ("recalled", {PetitionState.RECALLED}),
+        ("retained", {PetitionState.RETAINED}),
+        ("refused", {PetitionState.REFUSED}),
     ],
 )
 def test_petitions_are_filtered_by_status(client, every_kind, group, states):
@@ -62,7 +68,7 @@ def test_petitions_are_filtered_by_status(client, every_kind, group, states):
 
 
 def test_petitions_are_filtered_by_level_region_and_district(client, every_kind):
-    almaty = registered(S.RECALLED, region="Almaty", level="city", code="ALA-7")
+    almaty = registered(PetitionState.RECALLED, region="Almaty", level="city", code="ALA-7")
     for query in ("level=city", "region=Almaty", "district=ALA-7"):
         html = client.get(f"/en/petitions/?{query}").content.decode()
         assert almaty.deputy.full_name + "<" in html and "1 petition<" in html
@@ -71,7 +77,7 @@ def test_petitions_are_filtered_by_level_region_and_district(client, every_kind)
 
 
 def test_the_list_goes_on_past_the_first_page(client, db):
-    petitions = [registered(S.COLLECTING) for _ in range(23)]
+    petitions = [registered(PetitionState.COLLECTING) for _ in range(23)]
     first = client.get("/en/").content.decode()
     assert "Page 1 of 2" in first and 'rel="next"' in first
     second = client.get("/en/?page=2").content.decode()

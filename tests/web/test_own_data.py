@@ -9,7 +9,7 @@ import datetime as dt
 import time_machine
 from django.utils import formats, timezone
 
-from recall.models import Petition, SigningChallenge
+from recall.models import CodeRequest, Petition
 from recall.notifications import sms
 from recall.services import ledger, lifecycle, signing, verification
 from recall.services.privacy import retention
@@ -61,7 +61,7 @@ def test_the_code_goes_only_to_the_number_on_record(client, collecting, voters, 
             "/en/my-data/", {"receipt": signature.receipt, "iin": voters[10].personal["iin"], "phone": "+77010000000"}
         )
     assert [m.phone for m in sms.outbox] == [PHONE]
-    assert SigningChallenge.objects.get(purpose="view").signature_id == signature.pk
+    assert CodeRequest.objects.get(purpose="view").signature_id == signature.pk
 
 
 def test_a_wrong_iin_or_receipt_shows_nothing(client, collecting, voters):
@@ -72,7 +72,7 @@ def test_a_wrong_iin_or_receipt_shows_nothing(client, collecting, voters):
     ):
         page = client.post("/en/my-data/", {"receipt": receipt, "iin": iin})
         assert page.status_code == 200 and "No signature matches this receipt code and IIN." in page.content.decode()
-    assert not sms.outbox and not SigningChallenge.objects.exists()
+    assert not sms.outbox and not CodeRequest.objects.exists()
 
 
 def test_a_wrong_code_opens_nothing(client, collecting, voters, django_capture_on_commit_callbacks):

@@ -2,7 +2,7 @@
 
 Put a new key first in RECALL_ENCRYPTION_KEYS (keep the old ones after it), deploy, run this
 command, then remove the old keys. A petition's personal data is encrypted under the petition's
-own data key (recall.crypto), which is stored wrapped by the master keys: rotation re-wraps
+own data key (recall.services.privacy.keys), which is stored wrapped by the master keys: rotation re-wraps
 those keys, one small row per petition, and never rewrites a signature. Tokens still under the
 master keys are re-encrypted: the register, the webhook secrets, and rows written before data
 keys existed, which go under their petition's data key on the way. Batches by primary key, each
@@ -15,10 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
-from django.utils import timezone
 
 from recall import crypto
-from recall.models import PetitionDataKey
+from recall.models import CodeRequest
+from recall.services.privacy.keys import forget_data_keys, rewrap_data_keys
 
 # (table, column, the column of the row's petition or None) of every token under the master
 # keys. Data-key tokens ("p<id>:...") are skipped by the SQL: a Fernet token starts "gAAAAA".
@@ -26,7 +26,7 @@ ENCRYPTED = [
     ("recall_voter", "personal", None),
     ("recall_signature", "personal", "petition_id"),
     ("recall_signature", "eds_cms", "petition_id"),  # NULL except for EDS signatures
-    ("recall_signingchallenge", "payload", "petition_id"),
+    (CodeRequest._meta.db_table, "payload", "petition_id"),
     ("recall_groupcode", "payload", None),
     ("recall_groupdraftmember", "contact", None),
     ("recall_webhookendpoint", "secret", None),
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         for table, column, petition in ENCRYPTED:
             done = self.rotate(table, column, petition, batch)
             self.stdout.write(f"{table}.{column}: {done} rows re-encrypted")
-        crypto.forget_data_keys()
+        forget_data_keys()
 
     def rotate(self, table: str, column: str, petition: str | None, batch: int) -> int:
         done, last = 0, 0
@@ -73,18 +73,3 @@ def _reencrypt(token: str, petition_id: int | None) -> str:
     if petition_id is None:
         return crypto.rotate(token)
     return crypto.encrypt(crypto.decrypt(token), petition_id=petition_id)
-
-
-def rewrap_data_keys() -> int:
-    """Each live data key, unwrapped with whichever master key wrapped it and wrapped again
-    under the newest; the key itself (and so every token made with it) does not change."""
-    done = 0
-    with transaction.atomic():
-        keys = PetitionDataKey.objects.select_for_update().filter(destroyed_at__isnull=True)
-        now = timezone.now()
-        for key in keys:
-            key.wrapped_key = crypto.rewrap(key.wrapped_key)
-            key.rewrapped_at = now
-            key.save(update_fields=["wrapped_key", "rewrapped_at"])
-            done += 1
-    return done

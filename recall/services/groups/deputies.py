@@ -43,7 +43,6 @@ LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 # When the page's language has no text: Russian, then Kazakh, then English.
 FALLBACK = ("ru", "kk", "en")
 MAX_ANSWER = 10_000
-S = PetitionState
 
 
 # --- The account --------------------------------------------------------------------------------
@@ -224,21 +223,6 @@ def answers(petition: Petition) -> list[DeputyAnswer]:
     return list(DeputyAnswer.objects.filter(petition_id=petition.pk).order_by("-version"))
 
 
-@dataclass(frozen=True)
-class Shown:
-    language: str
-    text: str
-    in_page_language: bool
-
-
-def pick(texts: dict[str, str], language: str) -> Shown | None:
-    """The text for a page in ``language``: that language's, else Russian, Kazakh, English."""
-    for lang in (language, *FALLBACK, *sorted(texts)):
-        if texts.get(lang):
-            return Shown(lang, texts[lang], lang == language)
-    return None
-
-
 # --- What the deputy is told --------------------------------------------------------------------
 
 
@@ -250,7 +234,7 @@ def _told(petition_id: int) -> tuple[Petition, User] | None:
     return (petition, user) if user is not None else None
 
 
-TOLD_STATES = (S.APPLIED, S.REGISTERED)
+TOLD_STATES = (PetitionState.APPLIED, PetitionState.REGISTERED)
 
 
 def tell_deputy(petition_id: int, state: str) -> int:
@@ -262,7 +246,7 @@ def tell_deputy(petition_id: int, state: str) -> int:
     petition, user = found
     with translation.override(settings.LANGUAGE_CODE):
         values = {"id": petition.pk, "district": petition.district.code}
-        if state == S.APPLIED:
+        if state == PetitionState.APPLIED:
             subject = _("A recall petition No. %(id)s has been submitted against you (%(district)s)") % values
             body = _(
                 "An initiative group of your district has submitted an application to recall you. The commission "

@@ -16,7 +16,6 @@ from ...models import DeputyAnswer, GroupDraft, PetitionState, PetitionTransitio
 from ...notifications import sms
 
 logger = logging.getLogger(__name__)
-S = PetitionState
 
 
 def _draft(petition_id: int) -> GroupDraft | None:
@@ -41,15 +40,15 @@ def state_message(transition: PetitionTransition) -> str:
     petition = transition.petition
     values = {"id": petition.pk, "deputy": petition.deputy.full_name, "reason": transition.reason}
     state = transition.to_state
-    if state == S.APPLIED:
+    if state == PetitionState.APPLIED:
         return _("Recall petition No. %(id)s: the application has reached the commission.") % values
-    if state == S.REFUSED:
+    if state == PetitionState.REFUSED:
         return _("Recall petition No. %(id)s: the commission refused to register it. Reason: %(reason)s") % values
-    if state == S.REGISTERED:
+    if state == PetitionState.REGISTERED:
         return _("Recall petition No. %(id)s is registered; collection opens at the window's start.") % values
-    if state == S.COLLECTING:
+    if state == PetitionState.COLLECTING:
         return _("Recall petition No. %(id)s: the collection window is open.") % values
-    if state == S.THRESHOLD_REACHED:
+    if state == PetitionState.THRESHOLD_REACHED:
         return _("Recall petition No. %(id)s has reached the required number of valid signatures.") % values
     values["state"] = PetitionState(state).label
     text = _("Recall petition No. %(id)s (%(deputy)s): %(state)s.") % values
@@ -65,7 +64,9 @@ def state_changed(petition_id: int, transition_id: int) -> int:
         return 0
     with translation.override(draft.language):
         # The threshold already has its own e-mail to the group's address (recall.services.notices.progress).
-        return tell_group(draft, state_message(transition), email=transition.to_state != S.THRESHOLD_REACHED)
+        return tell_group(
+            draft, state_message(transition), email=transition.to_state != PetitionState.THRESHOLD_REACHED
+        )
 
 
 def milestone(petition_id: int, percent: int) -> int:

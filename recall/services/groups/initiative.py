@@ -30,6 +30,7 @@ from ...crypto import iin_digest
 from ...crypto import phone_digest as digest_of_phone
 from ...errors import InvalidInput, NotFound, PolicyViolation
 from ...models import (
+    FAILED_ATTEMPT_STATES,
     Channel,
     Deputy,
     GroundsCategory,
@@ -48,7 +49,7 @@ from ...models import (
 from ...notifications import sms
 from .. import audit, queue, signing
 from ..lifecycle import applications
-from ..signing.codes import ChallengeFailed, _code_hash, _new_code, mask_phone, normalize_phone
+from ..signing.codes import CodeFailed, _code_hash, _new_code, mask_phone, normalize_phone
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -82,7 +83,7 @@ def check_deputy(deputy: Deputy, *, on: dt.date | None = None) -> None:
         cutoff = local_midnight(add_months(today, -policy.cooldown_months))
         last = (
             PetitionTransition.objects.filter(
-                petition__deputy=deputy, to_state__in=applications.FAILED_ATTEMPT_STATES, at__gte=cutoff
+                petition__deputy=deputy, to_state__in=FAILED_ATTEMPT_STATES, at__gte=cutoff
             )
             .order_by("-at")
             .first()
@@ -129,7 +130,7 @@ def _check_limit(voter_digest: str, phone_digest: str) -> None:
     since = timezone.now() - dt.timedelta(days=1)
     recent = GroupCode.objects.filter(voter_digest=voter_digest, phone_digest=phone_digest, created_at__gte=since)
     if recent.count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY:
-        raise ChallengeFailed(
+        raise CodeFailed(
             _("Too many confirmation requests for this IIN and phone number today; try again tomorrow."),
             field="iin",
             code="too_many_requests",
@@ -185,15 +186,15 @@ def pending(token: str, purpose: str) -> GroupCode:
 def _confirm(token: str, purpose: str, code: str) -> GroupCode:
     record = pending(token, purpose)
     if record.expires_at <= timezone.now():
-        raise ChallengeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
+        raise CodeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
     # The attempt is counted first and conditionally: parallel guesses cannot exceed the limit.
     if not GroupCode.objects.filter(
         pk=record.pk, attempts__lt=settings.RECALL_OTP_MAX_ATTEMPTS, completed_at__isnull=True
     ).update(attempts=F("attempts") + 1):
-        raise ChallengeFailed(_("Too many wrong codes. Start again."), code="too_many_attempts")
+        raise CodeFailed(_("Too many wrong codes. Start again."), code="too_many_attempts")
     digits = re.sub(r"\D", "", code or "")
     if not record.code_hash or not hmac.compare_digest(record.code_hash, _code_hash(record.token, digits)):
-        raise ChallengeFailed(_("The code is not correct."), code="wrong_code")
+        raise CodeFailed(_("The code is not correct."), code="wrong_code")
     if not GroupCode.objects.filter(pk=record.pk, completed_at__isnull=True).update(completed_at=timezone.now()):
         raise NotFound(_("This confirmation has already been used; start again."))
     return record

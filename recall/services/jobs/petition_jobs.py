@@ -29,7 +29,6 @@ from . import exports, job_progress
 
 logger = logging.getLogger(__name__)
 
-S = PetitionJobState
 # A running job reads its cancel flag at most this often (seconds).
 CANCEL_POLL_SECONDS = 1.0
 
@@ -79,9 +78,9 @@ def cancel(job_id: int, *, actor: Any) -> PetitionJob:
     if actor is None or actor.pk != job.requested_by_id:  # one's own export, even as an observer
         jurisdiction.authorize(actor, job.petition.district_id)
     now = timezone.now()
-    if PetitionJob.objects.filter(pk=job_id, state=S.PENDING).update(
-        state=S.CANCELLED, cancel_requested_at=now, cancelled_by=actor, finished_at=now
-    ) or PetitionJob.objects.filter(pk=job_id, state=S.RUNNING, cancel_requested_at__isnull=True).update(
+    if PetitionJob.objects.filter(pk=job_id, state=PetitionJobState.PENDING).update(
+        state=PetitionJobState.CANCELLED, cancel_requested_at=now, cancelled_by=actor, finished_at=now
+    ) or PetitionJob.objects.filter(pk=job_id, state=PetitionJobState.RUNNING, cancel_requested_at__isnull=True).update(
         cancel_requested_at=now, cancelled_by=actor
     ):
         audit.record("job.cancelled", actor=actor, petition_id=job.petition_id, obj=job, kind=job.kind)
@@ -93,14 +92,16 @@ def cancel(job_id: int, *, actor: Any) -> PetitionJob:
 
 def progress_of(job: PetitionJob) -> tuple[int, int]:
     """(done, total): the worker's last report while it runs (cache), else the stored counts."""
-    if job.state == S.RUNNING:
+    if job.state == PetitionJobState.RUNNING:
         return job_progress.get(job) or (0, 0)
     return job.processed, job.total
 
 
 def run(job_id: int) -> PetitionJob | None:
     """The worker's side: claim the job, do it, record the outcome. Safe to run twice."""
-    if not PetitionJob.objects.filter(pk=job_id, state=S.PENDING).update(state=S.RUNNING, started_at=timezone.now()):
+    if not PetitionJob.objects.filter(pk=job_id, state=PetitionJobState.PENDING).update(
+        state=PetitionJobState.RUNNING, started_at=timezone.now()
+    ):
         return None  # cancelled, already run, or running in another worker
     job = PetitionJob.objects.select_related("petition__deputy", "petition__district", "requested_by").get(pk=job_id)
     last_poll = 0.0
@@ -118,18 +119,18 @@ def run(job_id: int) -> PetitionJob | None:
     try:
         outcome = _WORK[job.kind](job, progress)
     except JobCancelled:
-        return _finish(job, state=S.CANCELLED, processed=reported[0], total=reported[1])
+        return _finish(job, state=PetitionJobState.CANCELLED, processed=reported[0], total=reported[1])
     except DomainError as error:
-        return _finish(job, state=S.FAILED, error=str(error.message), total=reported[1])
+        return _finish(job, state=PetitionJobState.FAILED, error=str(error.message), total=reported[1])
     except ImproperlyConfigured as error:  # no font with Kazakh letters on the worker
-        return _finish(job, state=S.FAILED, error=str(error))
+        return _finish(job, state=PetitionJobState.FAILED, error=str(error))
     except (OperationalError, InterfaceError):
-        PetitionJob.objects.filter(pk=job_id).update(state=S.PENDING, started_at=None)
+        PetitionJob.objects.filter(pk=job_id).update(state=PetitionJobState.PENDING, started_at=None)
         raise
     except Exception:
-        _finish(job, state=S.FAILED, error=_("Internal error; see the log."))
+        _finish(job, state=PetitionJobState.FAILED, error=_("Internal error; see the log."))
         raise
-    return _finish(job, state=S.DONE, **outcome)
+    return _finish(job, state=PetitionJobState.DONE, **outcome)
 
 
 def _signatures_pdf(job: PetitionJob, progress: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ building blocks (tree, notes, entry encoding) are ``recall.ledger``.
 
 from .log import (
     DECIDED,
+    TILE_HEIGHT,
     Inclusion,
     Row,
-    TILE_HEIGHT,
     append,
     append_signatures,
     append_state,

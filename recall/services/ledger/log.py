@@ -38,8 +38,7 @@ from ..public import public_cache
 
 logger = logging.getLogger(__name__)
 
-SS = SignatureState
-DECIDED = {SS.VALID: True, SS.INVALID: False}
+DECIDED = {SignatureState.VALID: True, SignatureState.INVALID: False}
 
 
 # --- keys and names --------------------------------------------------------------------------
@@ -299,14 +298,14 @@ def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
         data: list[bytes] = []
         for row, old, new in sorted(by_petition[petition_id], key=lambda c: c[0].id):
             committed = row.commitment_with(key)  # one hash per signature, for all its entries
-            if old in (None, SS.RECEIVED) and new in DECIDED and not row.repeat:
+            if old in (None, SignatureState.RECEIVED) and new in DECIDED and not row.repeat:
                 data.append(_verified_bytes(committed, row.channel, row.day, DECIDED[new]))
                 continue
-            if old in (None, SS.RECEIVED):
+            if old in (None, SignatureState.RECEIVED):
                 data.append(_received_bytes(committed, row.channel, row.day))
             if new in DECIDED:
                 data.append((_DECIDED % (committed, "true" if DECIDED[new] else "false")).encode())
-            elif new == SS.WITHDRAWN:
+            elif new == SignatureState.WITHDRAWN:
                 data.append(entries.encode(entries.Withdrawn(committed)))
         if data:
             _append_encoded(petition_id, data)

@@ -181,7 +181,7 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
         with transaction.atomic():
             Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).exists()
             tree_size = population_checkpoint(petition)
-            members_of = sampling_draw.population(ledger.events(petition.pk, tree_size), tree_size)
+            members_of = entries.population(ledger.events(petition.pk, tree_size), tree_size)
             if not members_of:
                 raise PolicyViolation(_("The petition has no signatures to sample."), code="empty_population")
             size = sampling_draw.sample_size(len(members_of), percent, policy.sample_minimum)

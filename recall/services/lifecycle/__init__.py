@@ -11,8 +11,8 @@
 Callers use the names re-exported here. See docs/domain.md, "The petition's life".
 """
 
+from ...states import TRANSITIONS, By, Transition, available, reachable_from, vote_outcome
 from .applications import (
-    FAILED_ATTEMPT_STATES,
     GROUNDS_LANGUAGES,
     apply,
     check_application,
@@ -24,9 +24,9 @@ from .applications import (
     withdraw,
 )
 from .certification import certification_result, certify, start_verification, submit
-from .outcome import end_mandate, record_recall_vote, schedule_recall_vote, vote_outcome
+from .outcome import end_mandate, record_recall_vote, schedule_recall_vote
 from .thresholds import after_counts_changed
-from .transitions import TRANSITIONS, By, Transition, available, move, reachable_from
+from .transitions import move
 from .windows import close_due_windows, could_still_reach, open_due_windows
 
 # The service that takes each step an official may take from the admin or the API.
@@ -44,7 +44,6 @@ STEP_SERVICES = {
 
 __all__ = [
     "GROUNDS_LANGUAGES",
-    "FAILED_ATTEMPT_STATES",
     "STEP_SERVICES",
     "TRANSITIONS",
     "By",

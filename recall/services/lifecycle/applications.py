@@ -23,6 +23,7 @@ from ...constraints import violated
 from ...crypto import iin_digest
 from ...errors import IllegalTransition, InvalidInput, PolicyViolation
 from ...models import (
+    FAILED_ATTEMPT_STATES,
     OPEN_STATES,
     DeadlineKind,
     Deputy,
@@ -40,9 +41,7 @@ from .. import audit, queue
 from . import deadlines
 from .transitions import move
 
-S = PetitionState
 # Outcomes after which the same deputy cannot face a new attempt for the policy's cooldown.
-FAILED_ATTEMPT_STATES = (S.EXPIRED, S.INSUFFICIENT, S.RETAINED)
 GROUNDS_LANGUAGES = ("kk", "ru", "en")
 
 
@@ -96,7 +95,7 @@ def apply(
             )
             audit.record("petition.applied", actor=actor, petition_id=petition.pk, obj=petition, members=len(members))
             if User.objects.filter(deputy_id=deputy.pk).exists():
-                queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, S.APPLIED)
+                queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, PetitionState.APPLIED)
     except IntegrityError as exc:
         if violated(exc, Petition, "one_open_petition_per_deputy"):
             raise PolicyViolation(
@@ -262,7 +261,7 @@ def update_details(petition: Petition, *, actor: Any | None, **changes: str) -> 
     recall.services.groups.deputies.publish_answer). Only these columns are written, so counts
     and states the workers wrote meanwhile are never overwritten."""
     jurisdiction.authorize(actor, petition.district_id)
-    allowed = ("contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == S.APPLIED else ()))
+    allowed = ("contact_email", *(EDITABLE_WHILE_APPLIED if petition.state == PetitionState.APPLIED else ()))
     unknown = set(changes) - set(allowed)
     if unknown:
         raise IllegalTransition(

@@ -15,8 +15,6 @@ from ..verification import counts
 from . import deadlines
 from .transitions import move
 
-S = PetitionState
-
 
 def submit(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
     """The initiators hand in the signatures before the window ends (it closes on its own too)."""
@@ -40,7 +38,7 @@ def certification_result(petition: Petition) -> PetitionState:
         raise PolicyViolation(_("Close the open random sample first."), code="sample_open")
     run = SampleRun.objects.filter(petition=petition, closed_at__isnull=False).order_by("-closed_at").first()
     if run is not None and run.outcome in (SampleOutcome.SUFFICIENT, SampleOutcome.INSUFFICIENT):
-        return S.SUFFICIENT if run.outcome == SampleOutcome.SUFFICIENT else S.INSUFFICIENT
+        return PetitionState.SUFFICIENT if run.outcome == SampleOutcome.SUFFICIENT else PetitionState.INSUFFICIENT
     undecided = Signature.objects.filter(
         petition=petition, state__in=[SignatureState.RECEIVED, SignatureState.REVIEW]
     ).count()
@@ -49,11 +47,15 @@ def certification_result(petition: Petition) -> PetitionState:
             _("%(n)s signatures still await a decision; every signature must be checked.") % {"n": undecided},
             code="signatures_undecided",
         )
-    return S.SUFFICIENT if petition.valid_count >= (petition.required_signatures or 0) else S.INSUFFICIENT
+    return (
+        PetitionState.SUFFICIENT
+        if petition.valid_count >= (petition.required_signatures or 0)
+        else PetitionState.INSUFFICIENT
+    )
 
 
 def certify(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
-    if petition.state != S.VERIFYING:
+    if petition.state != PetitionState.VERIFYING:
         raise IllegalTransition(_("Only a petition under verification can be certified."))
     jurisdiction.authorize(actor, petition.district_id)
     counts.reconcile([petition.pk])  # certify on the signatures themselves, not on a cached count

@@ -28,8 +28,6 @@ from ..notices.progress import officials_of
 
 logger = logging.getLogger(__name__)
 
-S = PetitionState
-
 
 @dataclass(frozen=True)
 class Deadline:
@@ -41,8 +39,13 @@ class Deadline:
 
 
 DEADLINES = (
-    Deadline(DeadlineKind.REGISTRATION, "registration_due", (S.APPLIED,), "registration_days"),
-    Deadline(DeadlineKind.VERIFICATION, "verification_due", (S.SUBMITTED, S.VERIFYING), "verification_days"),
+    Deadline(DeadlineKind.REGISTRATION, "registration_due", (PetitionState.APPLIED,), "registration_days"),
+    Deadline(
+        DeadlineKind.VERIFICATION,
+        "verification_due",
+        (PetitionState.SUBMITTED, PetitionState.VERIFYING),
+        "verification_days",
+    ),
 )
 BY_KIND = {d.kind: d for d in DEADLINES}
 

@@ -11,22 +11,14 @@ from django.utils.translation import gettext as _
 
 from ...errors import InvalidInput
 from ...models import ByElection, Deputy, DeputyStatus, Petition, PetitionState, RecallVote, WebhookEvent, policy_for
+from ...states import vote_outcome
 from .. import audit
 from ..notices import webhooks
 from .transitions import move
 
-S = PetitionState
-
 
 def schedule_recall_vote(petition: Petition, *, actor: Any | None, reason: str = "") -> Petition:
     return move(petition, "schedule_vote", actor=actor, reason=reason)
-
-
-def vote_outcome(*, registered_voters: int, ballots_cast: int, votes_for: int) -> PetitionState:
-    """Art. 113-16: valid if at least a third of registered voters took part; recalled if more
-    than half of those who took part voted for the recall. Integer arithmetic, no rounding."""
-    valid = ballots_cast * 3 >= registered_voters
-    return S.RECALLED if valid and votes_for * 2 > ballots_cast else S.RETAINED
 
 
 def record_recall_vote(
@@ -63,7 +55,7 @@ def record_recall_vote(
             votes_against=votes_against,
             entered_by=actor,
         )
-        if outcome == S.RECALLED:
+        if outcome == PetitionState.RECALLED:
             Deputy.objects.filter(pk=petition.deputy_id, status=DeputyStatus.SERVING).update(
                 status=DeputyStatus.RECALLED
             )

@@ -12,12 +12,10 @@ from django.utils.translation import gettext as _
 from ...models import Petition, PetitionState, Signature, SignatureState
 from .transitions import move_each
 
-S = PetitionState
-
 
 def open_due_windows(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    due = Petition.objects.filter(state=S.REGISTERED, window_start__lte=now)
+    due = Petition.objects.filter(state=PetitionState.REGISTERED, window_start__lte=now)
     return len(move_each(due, "open_window", actor=None, reason=_("window opened")))
 
 
@@ -26,9 +24,11 @@ def close_due_windows(now: dt.datetime | None = None) -> int:
     expires, but only once nothing could still reach it: signatures received in the window and
     not yet checked by the machine, or waiting for an official, may still count."""
     now = now or timezone.now()
-    ended = Petition.objects.filter(state__in=[S.COLLECTING, S.THRESHOLD_REACHED], window_end__lte=now)
-    reached = [p for p in ended if p.state == S.THRESHOLD_REACHED]
-    short = [p for p in ended if p.state == S.COLLECTING and not could_still_reach(p)]
+    ended = Petition.objects.filter(
+        state__in=[PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED], window_end__lte=now
+    )
+    reached = [p for p in ended if p.state == PetitionState.THRESHOLD_REACHED]
+    short = [p for p in ended if p.state == PetitionState.COLLECTING and not could_still_reach(p)]
     submitted = move_each(reached, "submit", actor=None, reason=_("window closed"))
     expired = move_each(short, "expire", actor=None, reason=_("window closed"))
     return len(submitted) + len(expired)

@@ -18,15 +18,14 @@ from ...notifications import sms
 from .. import queue
 
 logger = logging.getLogger(__name__)
-S = PetitionState
 
 # The petition's states that are an outcome a signer is told of.
 EVENT_OF_STATE = {
-    S.THRESHOLD_REACHED: OutcomeEvent.THRESHOLD,
-    S.SUFFICIENT: OutcomeEvent.CERTIFIED,
-    S.INSUFFICIENT: OutcomeEvent.CERTIFIED,
-    S.RECALLED: OutcomeEvent.VOTE,
-    S.RETAINED: OutcomeEvent.VOTE,
+    PetitionState.THRESHOLD_REACHED: OutcomeEvent.THRESHOLD,
+    PetitionState.SUFFICIENT: OutcomeEvent.CERTIFIED,
+    PetitionState.INSUFFICIENT: OutcomeEvent.CERTIFIED,
+    PetitionState.RECALLED: OutcomeEvent.VOTE,
+    PetitionState.RETAINED: OutcomeEvent.VOTE,
 }
 BATCH = 500
 

@@ -32,11 +32,11 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import crypto
 from ...errors import InvalidInput
 from ...models import (
     FINAL_STATES,
-    EdsChallenge,
+    CodeRequest,
+    EdsStatement,
     GroupCode,
     GroupDraft,
     GroupDraftMember,
@@ -50,10 +50,10 @@ from ...models import (
     SheetBatch,
     Signature,
     SignatureState,
-    SigningChallenge,
     policy_for,
 )
 from .. import audit
+from . import keys
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +159,8 @@ def purge(
         with connection.cursor() as cursor:
             cursor.execute(_CLEAR_SIGNATURES, [petition_id])
             signatures = cursor.rowcount
-        challenges, _rows = SigningChallenge.objects.filter(petition_id=petition_id).delete()
-        statements, _rows = EdsChallenge.objects.filter(petition_id=petition_id).delete()
+        challenges, _rows = CodeRequest.objects.filter(petition_id=petition_id).delete()
+        statements, _rows = EdsStatement.objects.filter(petition_id=petition_id).delete()
         members, _rows = InitiativeMember.objects.filter(petition_id=petition_id).delete()
         # A signer's wish to hear the outcome (and the page language it was asked in).
         OutcomeSubscription.objects.filter(petition_id=petition_id).delete()
@@ -192,7 +192,7 @@ def purge(
             initiative_members=members,
             purge_date=day.isoformat(),
         )
-    crypto.forget_data_keys()
+    keys.forget_data_keys()
     return signatures
 
 

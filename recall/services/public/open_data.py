@@ -104,17 +104,16 @@ def petitions() -> list[dict[str, Any]]:
 
 def daily() -> list[dict[str, Any]]:
     """One GROUP BY over the public petitions' signatures (served by the petition index)."""
-    S = SignatureState
     grouped = (
         Signature.objects.filter(petition__state__in=PUBLIC_STATES)
         .annotate(day=TruncDate("signed_at", tzinfo=timezone.get_current_timezone()))
         .values("petition_id", "day", "channel")
         .annotate(
             received=Count("id"),
-            valid=Count("id", filter=Q(state=S.VALID)),
-            invalid=Count("id", filter=Q(state=S.INVALID)),
-            awaiting=Count("id", filter=Q(state__in=[S.RECEIVED, S.REVIEW])),
-            withdrawn=Count("id", filter=Q(state=S.WITHDRAWN)),
+            valid=Count("id", filter=Q(state=SignatureState.VALID)),
+            invalid=Count("id", filter=Q(state=SignatureState.INVALID)),
+            awaiting=Count("id", filter=Q(state__in=[SignatureState.RECEIVED, SignatureState.REVIEW])),
+            withdrawn=Count("id", filter=Q(state=SignatureState.WITHDRAWN)),
         )
         .order_by("petition_id", "day", "channel")
     )

@@ -1,9 +1,9 @@
 """One-time codes that confirm a voter's signature or withdrawal.
 
-A challenge holds what the voter entered (encrypted), the code's HMAC (never the code), an
+A code request holds what the voter entered (encrypted), the code's HMAC (never the code), an
 expiry, an attempt counter and a resend counter. Each counter moves by a conditional UPDATE, so
 parallel guesses cannot exceed the limit. The code is made and texted by a notification worker
-that is given only the challenge's id.
+that is given only the code request's id.
 
 Nobody can probe who signed (README, "Who signed stays private"): the request path does the
 same work whether the IIN has signed or not, the typed number always gets a code, and a code
@@ -35,18 +35,19 @@ from django.utils.translation import ngettext
 from ... import task_names
 from ...crypto import iin_digest, phone_digest
 from ...errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ...models import ChallengePurpose, Channel, Petition, Signature, SignatureState, SigningChallenge
+from ...models import Channel, CodeRequest, ConfirmPurpose, Petition, Signature, SignatureState
 from ...notifications import sms
-from .. import queue, signing
+from .. import queue, signing, verification
 from ..notices import outcome_notices
+from ..verification import review
 
 logger = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
 
 
-class ChallengeFailed(DomainError):
-    code = "challenge_failed"
+class CodeFailed(DomainError):
+    code = "challenge_failed"  # the stable error code partners already read
     status = 400
 
 
@@ -91,23 +92,23 @@ def _check_limits(*, phone: str, voter_digest: str, known_phone: bool = False) -
     limit, so the usual request does the same work for everyone."""
     since = timezone.now() - dt.timedelta(days=1)
     number = phone_digest(phone)
-    recent = SigningChallenge.objects.filter(created_at__gte=since, phone_digest=number)
+    recent = CodeRequest.objects.filter(created_at__gte=since, phone_digest=number)
     per_phone = recent.count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY
     per_pair = per_phone or recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY
     if not per_pair or known_phone:
         return
-    confirmed = SigningChallenge.objects.filter(
+    confirmed = CodeRequest.objects.filter(
         voter_digest=voter_digest, phone_digest=number, completed_at__isnull=False
     ).exists()
     if confirmed:
         return
     if per_phone:
-        raise ChallengeFailed(
+        raise CodeFailed(
             _("Too many confirmation requests for this phone number today; try again tomorrow."),
             field="phone",
             code="too_many_requests",
         )
-    raise ChallengeFailed(
+    raise CodeFailed(
         _("Too many confirmation requests for this IIN and phone number today; try again tomorrow."),
         field="phone",
         code="too_many_requests",
@@ -123,11 +124,11 @@ def _create(
     phone: str,
     signature: Signature | None = None,
     known_phone: bool = False,
-) -> SigningChallenge:
-    """Store the challenge; the notification worker sends the code after commit."""
+) -> CodeRequest:
+    """Store the code request; the notification worker sends the code after commit."""
     _check_limits(phone=phone, voter_digest=voter_digest, known_phone=known_phone)
     now = timezone.now()
-    challenge = SigningChallenge.objects.create(
+    code_request = CodeRequest.objects.create(
         token=secrets.token_urlsafe(32),
         purpose=purpose,
         petition_id=petition_id,
@@ -141,36 +142,36 @@ def _create(
         last_sent_at=now,
         expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
     )
-    queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
-    return challenge
+    queue.after_commit(task_names.SEND_CHALLENGE_CODE, code_request.pk, inline_if_down=True)
+    return code_request
 
 
-def send_code(challenge_id: int) -> str:
+def send_code(request_id: int) -> str:
     """Run by the notification worker: make a fresh code, keep its HMAC, text it, in the
     language of the page the voter used. For a signing request with an IIN that has signed,
     then tell the number the signature was made with (each request and each resend)."""
-    challenge = (
-        SigningChallenge.objects.select_related("petition__deputy", "petition__district")
-        .filter(pk=challenge_id, completed_at__isnull=True)
+    code_request = (
+        CodeRequest.objects.select_related("petition__deputy", "petition__district")
+        .filter(pk=request_id, completed_at__isnull=True)
         .first()
     )
-    if challenge is None or challenge.expires_at <= timezone.now():
+    if code_request is None or code_request.expires_at <= timezone.now():
         return "nothing"
-    with translation.override(challenge.language):
-        return _send(challenge)
+    with translation.override(code_request.language):
+        return _send(code_request)
 
 
-def _send(challenge: SigningChallenge) -> str:
-    phone = challenge.payload.get("phone", "")
+def _send(code_request: CodeRequest) -> str:
+    phone = code_request.payload.get("phone", "")
     code = _new_code()
-    changed = SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
-        code_hash=_code_hash(challenge.token, code)
+    changed = CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
+        code_hash=_code_hash(code_request.token, code)
     )
     if not changed:
         return "nothing"
     # The code first: the typed number's message leaves at the same moment in either case.
-    sms.send(phone, code_message(challenge, code))
-    if challenge.purpose == ChallengePurpose.SIGN and _tell_signer(challenge, phone):
+    sms.send(phone, code_message(code_request, code))
+    if code_request.purpose == ConfirmPurpose.SIGN and _tell_signer(code_request, phone):
         return "code, signer told"
     return "code"
 
@@ -189,17 +190,17 @@ def valid_minutes() -> int:
     return max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
 
 
-def code_message(challenge: SigningChallenge, code: str) -> str:
+def code_message(code_request: CodeRequest, code: str) -> str:
     """What the code is for, for how long, and that it is not to be shown to anyone: the service
     and the action are named so that a code asked for by someone else is not typed in blindly."""
     minutes = valid_minutes()
     values = {
         "service": _("Deputy recall petitions"),
         "code": code,
-        "petition": petition_short(challenge.petition),
+        "petition": petition_short(code_request.petition),
         "valid": ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes},
     }
-    if challenge.purpose == ChallengePurpose.WITHDRAW:
+    if code_request.purpose == ConfirmPurpose.WITHDRAW:
         text = _("%(service)s: code %(code)s to WITHDRAW your signature from %(petition)s. Valid for %(valid)s.")
     else:
         text = _("%(service)s: code %(code)s to SIGN %(petition)s. Valid for %(valid)s.")
@@ -235,11 +236,11 @@ def send_receipt(signature_id: int, language: str) -> str:
     return "receipt"
 
 
-def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
+def _tell_signer(code_request: CodeRequest, phone: str) -> bool:
     """Text the number an earlier signature with this IIN was made with (or its partner
     recorded) that someone asked to sign again; not when it is the number asking."""
     first = Signature.objects.filter(
-        petition_id=challenge.petition_id, voter_id=challenge.voter_digest, duplicate_of__isnull=True
+        petition_id=code_request.petition_id, voter_id=code_request.voter_digest, duplicate_of__isnull=True
     ).first()
     recorded = (first.personal or {}).get("phone", "") if first else ""
     if not recorded or recorded == phone:
@@ -250,7 +251,7 @@ def _tell_signer(challenge: SigningChallenge, phone: str) -> bool:
             "Someone asked to sign recall petition No. %(id)s again with your IIN, from the number %(phone)s. "
             "Your signature stays recorded once. If this was not you, contact the election commission."
         )
-        % {"id": challenge.petition_id, "phone": challenge.phone_masked},
+        % {"id": code_request.petition_id, "phone": code_request.phone_masked},
     )
     return True
 
@@ -261,25 +262,25 @@ def start_signing(petition_id: int, signer: signing.Signer, *, notify_outcome: b
     ``notify_outcome``: the signer asks to be texted the petition's outcome once signed."""
     signing.signable_petition(petition_id)
     with transaction.atomic():
-        challenge = _create(
-            purpose=ChallengePurpose.SIGN,
+        code_request = _create(
+            purpose=ConfirmPurpose.SIGN,
             petition_id=petition_id,
             voter_digest=signer.digest,
             payload={**signer.as_dict(), "notify_outcome": bool(notify_outcome)},
             phone=signer.phone,
         )
-    return Started(challenge.token, challenge.phone_masked)
+    return Started(code_request.token, code_request.phone_masked)
 
 
 def resend(token: str) -> Started:
     """Send a new code, at most RECALL_OTP_MAX_RESENDS times and not more often than the interval
     (also once the previous code has expired: that is when people ask for another)."""
-    challenge = _open_challenge(token, expired_ok=True)
+    code_request = _open_request(token, expired_ok=True)
     now = timezone.now()
     wait = dt.timedelta(seconds=settings.RECALL_OTP_RESEND_INTERVAL_SECONDS)
-    if challenge.last_sent_at and now - challenge.last_sent_at < wait:
-        seconds = int((challenge.last_sent_at + wait - now).total_seconds()) + 1
-        raise ChallengeFailed(
+    if code_request.last_sent_at and now - code_request.last_sent_at < wait:
+        seconds = int((code_request.last_sent_at + wait - now).total_seconds()) + 1
+        raise CodeFailed(
             _("Please wait %(s)s seconds before asking for a new code.") % {"s": seconds}, code="resend_too_soon"
         )
     updates = {
@@ -289,51 +290,53 @@ def resend(token: str) -> Started:
         "expires_at": now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
     }
     with transaction.atomic():
-        changed = SigningChallenge.objects.filter(
-            pk=challenge.pk, sends__lte=settings.RECALL_OTP_MAX_RESENDS, completed_at__isnull=True
+        changed = CodeRequest.objects.filter(
+            pk=code_request.pk, sends__lte=settings.RECALL_OTP_MAX_RESENDS, completed_at__isnull=True
         ).update(**updates)
         if not changed:
-            raise ChallengeFailed(
-                _("No more codes can be sent for this request; start again."), code="too_many_resends"
-            )
-        queue.after_commit(task_names.SEND_CHALLENGE_CODE, challenge.pk, inline_if_down=True)
-    return Started(token, challenge.phone_masked)
+            raise CodeFailed(_("No more codes can be sent for this request; start again."), code="too_many_resends")
+        queue.after_commit(task_names.SEND_CHALLENGE_CODE, code_request.pk, inline_if_down=True)
+    return Started(token, code_request.phone_masked)
 
 
-def _open_challenge(token: str, *, expired_ok: bool = False) -> SigningChallenge:
-    challenge = SigningChallenge.objects.filter(token=token, completed_at__isnull=True).first()
-    if challenge is None:
+def _open_request(token: str, *, expired_ok: bool = False) -> CodeRequest:
+    code_request = CodeRequest.objects.filter(token=token, completed_at__isnull=True).first()
+    if code_request is None:
         raise NotFound(_("This confirmation has already been used or does not exist; start again."))
-    if challenge.expires_at <= timezone.now() and not expired_ok:
-        raise ChallengeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
-    return challenge
+    if code_request.expires_at <= timezone.now() and not expired_ok:
+        raise CodeFailed(_("The code has expired. Ask for a new one."), code="code_expired")
+    return code_request
 
 
-def _check_code(challenge: SigningChallenge, code: str) -> None:
+def _check_code(code_request: CodeRequest, code: str) -> None:
     # Count the attempt first, conditionally: parallel guesses cannot exceed the limit.
-    counted = SigningChallenge.objects.filter(
-        pk=challenge.pk, attempts__lt=settings.RECALL_OTP_MAX_ATTEMPTS, completed_at__isnull=True
+    counted = CodeRequest.objects.filter(
+        pk=code_request.pk, attempts__lt=settings.RECALL_OTP_MAX_ATTEMPTS, completed_at__isnull=True
     ).update(attempts=F("attempts") + 1)
     if not counted:
-        raise ChallengeFailed(_("Too many wrong codes. Ask for a new code."), code="too_many_attempts")
+        raise CodeFailed(_("Too many wrong codes. Ask for a new code."), code="too_many_attempts")
     code = re.sub(r"\D", "", code or "")
-    stored = challenge.code_hash
-    if not challenge.can_confirm or not stored or not hmac.compare_digest(stored, _code_hash(challenge.token, code)):
-        used = SigningChallenge.objects.filter(pk=challenge.pk).values_list("attempts", flat=True).first() or 0
+    stored = code_request.code_hash
+    if (
+        not code_request.can_confirm
+        or not stored
+        or not hmac.compare_digest(stored, _code_hash(code_request.token, code))
+    ):
+        used = CodeRequest.objects.filter(pk=code_request.pk).values_list("attempts", flat=True).first() or 0
         left = max(0, settings.RECALL_OTP_MAX_ATTEMPTS - used)
         if not left:
-            raise ChallengeFailed(
+            raise CodeFailed(
                 _("The code is not correct, and no tries are left. Ask for a new code."), code="wrong_code"
             )
-        raise ChallengeFailed(
+        raise CodeFailed(
             ngettext("The code is not correct. %(n)s try left.", "The code is not correct. %(n)s tries left.", left)
             % {"n": left},
             code="wrong_code",
         )
 
 
-def _complete(challenge: SigningChallenge) -> None:
-    if not SigningChallenge.objects.filter(pk=challenge.pk, completed_at__isnull=True).update(
+def _complete(code_request: CodeRequest) -> None:
+    if not CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
         completed_at=timezone.now()
     ):
         raise NotFound(_("This confirmation has already been used; start again."))
@@ -342,17 +345,17 @@ def _complete(challenge: SigningChallenge) -> None:
 def confirm_signing(token: str, code: str) -> Signature:
     """A right code stores the signature; for an IIN that has signed, a marked duplicate that
     is answered the same way (recall.services.signing.signatures.sign_on_web)."""
-    challenge = _open_challenge(token)
-    if challenge.purpose != ChallengePurpose.SIGN:
+    code_request = _open_request(token)
+    if code_request.purpose != ConfirmPurpose.SIGN:
         raise NotFound()
-    _check_code(challenge, code)
-    signer = signing.Signer.from_dict(challenge.payload)
+    _check_code(code_request, code)
+    signer = signing.Signer.from_dict(code_request.payload)
     with transaction.atomic():
-        _complete(challenge)
-        signature = signing.sign_on_web(challenge.petition_id, signer, repeat_as_duplicate=True)
-        if challenge.payload.get("notify_outcome"):
-            outcome_notices.subscribe(signature, challenge.language)
-        queue.after_commit(task_names.SEND_RECEIPT, signature.pk, challenge.language)
+        _complete(code_request)
+        signature = signing.sign_on_web(code_request.petition_id, signer, repeat_as_duplicate=True)
+        if code_request.payload.get("notify_outcome"):
+            outcome_notices.subscribe(signature, code_request.language)
+        queue.after_commit(task_names.SEND_RECEIPT, signature.pk, code_request.language)
     return signature
 
 
@@ -381,8 +384,6 @@ def as_seen_by_signer(signature: Signature) -> Signature:
     """The signature as the check page shows it to whoever holds its receipt and IIN: a web
     repeat with the state and ground the rules give it as if it were the first (not saved)."""
     if signature.hidden_repeat and signature.state == SignatureState.INVALID:
-        from .. import verification
-
         signature.state, signature.ground = verification.judged_as_first(signature.pk)
     return signature
 
@@ -395,17 +396,17 @@ def start_withdrawal(receipt: str, iin: str) -> Started:
     signature = find_signature(receipt, iin)
     petition = signature.petition
     if not signature.withdrawable_by_signer():
-        raise ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
+        raise CodeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
     if not petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
     if signature.channel == Channel.EDS:
         # A code to a number typed now would prove less than the key that signed.
-        raise ChallengeFailed(
+        raise CodeFailed(
             _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
         )
     target = signature.personal.get("phone", "")
     if not target:
-        raise ChallengeFailed(
+        raise CodeFailed(
             _(
                 "No phone number is on record for this signature: ask the partner who collected it, or the "
                 "election commission, to withdraw it."
@@ -414,8 +415,8 @@ def start_withdrawal(receipt: str, iin: str) -> Started:
             code="withdraw_through_partner",
         )
     with transaction.atomic():
-        challenge = _create(
-            purpose=ChallengePurpose.WITHDRAW,
+        code_request = _create(
+            purpose=ConfirmPurpose.WITHDRAW,
             petition_id=petition.pk,
             voter_digest=signature.voter_id,
             payload={"phone": target},
@@ -423,19 +424,18 @@ def start_withdrawal(receipt: str, iin: str) -> Started:
             signature=signature,
             known_phone=True,
         )
-    return Started(challenge.token, challenge.phone_masked)
+    return Started(code_request.token, code_request.phone_masked)
 
 
 def confirm_withdrawal(token: str, code: str) -> Signature:
-    challenge = _open_challenge(token)
-    if challenge.purpose != ChallengePurpose.WITHDRAW or challenge.signature_id is None:
+    code_request = _open_request(token)
+    if code_request.purpose != ConfirmPurpose.WITHDRAW or code_request.signature_id is None:
         raise NotFound()
-    _check_code(challenge, code)
-    from ..verification import review
+    _check_code(code_request, code)
 
     with transaction.atomic():
-        _complete(challenge)
-        return review.withdraw_by_signer(challenge.signature_id)
+        _complete(code_request)
+        return review.withdraw_by_signer(code_request.signature_id)
 
 
 def start_data_view(receipt: str, iin: str) -> Started:
@@ -449,10 +449,10 @@ def start_data_view(receipt: str, iin: str) -> Started:
             if signature.channel == Channel.EDS
             else _("No phone number is on record for this signature: ask the election commission to show you its data.")
         )
-        raise ChallengeFailed(message, field="receipt", code="no_phone_on_record")
+        raise CodeFailed(message, field="receipt", code="no_phone_on_record")
     with transaction.atomic():
-        challenge = _create(
-            purpose=ChallengePurpose.VIEW,
+        code_request = _create(
+            purpose=ConfirmPurpose.VIEW,
             petition_id=signature.petition_id,
             voter_digest=signature.voter_id,
             payload={"phone": target},
@@ -460,14 +460,14 @@ def start_data_view(receipt: str, iin: str) -> Started:
             signature=signature,
             known_phone=True,
         )
-    return Started(challenge.token, challenge.phone_masked)
+    return Started(code_request.token, code_request.phone_masked)
 
 
 def confirm_data_view(token: str, code: str) -> int:
     """A right code opens the page: returns the signature's id (the view keeps it a while)."""
-    challenge = _open_challenge(token)
-    if challenge.purpose != ChallengePurpose.VIEW or challenge.signature_id is None:
+    code_request = _open_request(token)
+    if code_request.purpose != ConfirmPurpose.VIEW or code_request.signature_id is None:
         raise NotFound()
-    _check_code(challenge, code)
-    _complete(challenge)
-    return challenge.signature_id
+    _check_code(code_request, code)
+    _complete(code_request)
+    return code_request.signature_id

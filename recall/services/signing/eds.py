@@ -36,9 +36,10 @@ from ... import iin as iin_module
 from ...eds import DEFAULT_LABELS, EdsError, SignerInfo, Verifier, build_statement, make_verifier, new_challenge
 from ...eds import verify as eds_codes
 from ...errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ...models import WITHDRAWABLE_STATES, ChallengePurpose, Channel, EdsChallenge, Petition, Signature
+from ...models import WITHDRAWABLE_STATES, Channel, ConfirmPurpose, EdsStatement, Petition, Signature
 from .. import queue, signing
-from . import signatures
+from ..verification import review
+from . import codes, signatures
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def _reset_verifier(*, setting: str, **kwargs: object) -> None:
 
 def _labels(purpose: str, language: str) -> dict[str, str]:
     labels = dict(DEFAULT_LABELS.get(language, DEFAULT_LABELS["en"]))
-    if purpose == ChallengePurpose.WITHDRAW:
+    if purpose == ConfirmPurpose.WITHDRAW:
         labels["title"] = _("Withdrawal of my signature under the petition to recall a deputy")
     return labels
 
@@ -131,10 +132,10 @@ def _labels(purpose: str, language: str) -> dict[str, str]:
 def issue(
     petition: Petition,
     *,
-    purpose: str = ChallengePurpose.SIGN,
+    purpose: str = ConfirmPurpose.SIGN,
     signature: Signature | None = None,
     client_id: int | None = None,
-) -> EdsChallenge:
+) -> EdsStatement:
     """A statement to sign, in the active language, valid for RECALL_EDS_CHALLENGE_TTL_SECONDS;
     ``client_id``: issued to a partner through the API, and accepted only from it."""
     if not enabled():
@@ -155,7 +156,7 @@ def issue(
         labels=_labels(purpose, language),
     )
     now = timezone.now()
-    return EdsChallenge.objects.create(
+    return EdsStatement.objects.create(
         challenge=challenge,
         purpose=purpose,
         petition=petition,
@@ -167,15 +168,15 @@ def issue(
     )
 
 
-def statement_base64(challenge: EdsChallenge) -> str:
+def statement_base64(challenge: EdsStatement) -> str:
     """What the page hands to NCALayer (it signs the decoded bytes)."""
     return base64.b64encode(challenge.statement.encode("utf-8")).decode("ascii")
 
 
-def open_challenge(value: str) -> EdsChallenge:
+def open_challenge(value: str) -> EdsStatement:
     """An issued statement that can still be signed, or EdsRefused saying why not."""
     challenge = (
-        EdsChallenge.objects.select_related("petition__deputy", "petition__district").filter(challenge=value).first()
+        EdsStatement.objects.select_related("petition__deputy", "petition__district").filter(challenge=value).first()
     )
     if challenge is None:
         raise NotFound(_("This statement does not exist; start again."))
@@ -198,7 +199,7 @@ def _cms_bytes(cms: str) -> bytes:
         raise EdsRefused(eds_codes.MALFORMED, field="cms") from exc
 
 
-def verify(challenge: EdsChallenge, cms: str, *, at: dt.datetime | None = None) -> tuple[SignerInfo, str]:
+def verify(challenge: EdsStatement, cms: str, *, at: dt.datetime | None = None) -> tuple[SignerInfo, str]:
     """Who signed exactly this statement, and the CMS as stored (base64); EdsRefused otherwise."""
     der = _cms_bytes(cms)
     try:
@@ -213,9 +214,9 @@ def verify(challenge: EdsChallenge, cms: str, *, at: dt.datetime | None = None) 
     return info, base64.b64encode(der).decode("ascii")
 
 
-def _use(challenge: EdsChallenge, *, at: dt.datetime) -> None:
+def _use(challenge: EdsStatement, *, at: dt.datetime) -> None:
     """Mark the statement used, once; a second post of the same statement finds it used."""
-    if not EdsChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(used_at=at):
+    if not EdsStatement.objects.filter(pk=challenge.pk, used_at__isnull=True).update(used_at=at):
         raise EdsRefused("challenge_used", _("This statement has already been signed once; start again."))
 
 
@@ -285,7 +286,7 @@ def sign_with_eds(
     it submitted this voter before) or PetitionNotCollecting.
     """
     challenge = open_challenge(challenge_value)
-    if challenge.purpose != ChallengePurpose.SIGN or challenge.client_id != client_id:
+    if challenge.purpose != ConfirmPurpose.SIGN or challenge.client_id != client_id:
         raise NotFound(_("This statement does not exist; start again."))
     if challenge.petition_id != petition_id:
         raise EdsRefused("other_petition", _("This statement belongs to another petition."))
@@ -341,24 +342,20 @@ def _repeat(signature: Signature, client_id: int | None, error: IntegrityError) 
 # --- Withdrawing --------------------------------------------------------------------------------
 
 
-def start_withdrawal(receipt: str, iin: str) -> EdsChallenge:
+def start_withdrawal(receipt: str, iin: str) -> EdsStatement:
     """A withdrawal statement for the signature with this receipt and IIN."""
-    from . import codes
-
     signature = codes.find_signature(receipt, iin)
     if signature.state not in WITHDRAWABLE_STATES:
-        raise codes.ChallengeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
+        raise codes.CodeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
     if not signature.petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
-    return issue(signature.petition, purpose=ChallengePurpose.WITHDRAW, signature=signature)
+    return issue(signature.petition, purpose=ConfirmPurpose.WITHDRAW, signature=signature)
 
 
 def withdraw_with_eds(challenge_value: str, cms: str) -> Signature:
     """Withdraw the signature the statement names, if the certificate's IIN is its signer's."""
-    from ..verification import review
-
     challenge = open_challenge(challenge_value)
-    if challenge.purpose != ChallengePurpose.WITHDRAW or challenge.signature_id is None:
+    if challenge.purpose != ConfirmPurpose.WITHDRAW or challenge.signature_id is None:
         raise NotFound(_("This statement does not exist; start again."))
     info, _cms = verify(challenge, cms)
     signature = challenge.signature

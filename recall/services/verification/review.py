@@ -26,8 +26,6 @@ from .. import audit, ledger, lifecycle, signing
 from ..notices import outcome_notices
 from . import counts
 
-SS = SignatureState
-
 # The parts of a name and what verification found for each (recall.names.NameMatch).
 NAME_PARTS = (
     ("surname", gettext_lazy("Surname")),
@@ -91,8 +89,8 @@ def name_comparison(signature: Signature, voter: Voter | None) -> NameComparison
 
 # What an official may turn a signature into, from which states.
 OFFICIAL_MOVES = {
-    SS.VALID: (SS.REVIEW, SS.INVALID),
-    SS.INVALID: (SS.REVIEW, SS.VALID),
+    SignatureState.VALID: (SignatureState.REVIEW, SignatureState.INVALID),
+    SignatureState.INVALID: (SignatureState.REVIEW, SignatureState.VALID),
 }
 
 
@@ -102,7 +100,7 @@ def _lock(signature_id: int) -> Signature:
 
 def _count(signature: Signature, old: str, new: str) -> None:
     delta = counts.Delta()
-    delta.move(None if old == SS.RECEIVED else old, new, signature.signed_at)
+    delta.move(None if old == SignatureState.RECEIVED else old, new, signature.signed_at)
     counts.apply({signature.petition_id: delta})
     # The public ledger records the change in the same transaction (never the ground).
     ledger.append_signatures([(ledger.row_of(signature), old, new)])
@@ -123,8 +121,8 @@ def withdraw_by_signer(signature_id: int, *, through: str = "signer") -> Signatu
             raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))
         old = signature.state
         now = timezone.now()
-        Signature.objects.filter(pk=signature.pk).update(state=SS.WITHDRAWN, ground="", withdrawn_at=now)
-        _count(signature, old, SS.WITHDRAWN)
+        Signature.objects.filter(pk=signature.pk).update(state=SignatureState.WITHDRAWN, ground="", withdrawn_at=now)
+        _count(signature, old, SignatureState.WITHDRAWN)
         outcome_notices.cancel(signature.pk)
         audit.record("signature.withdrawn", system_label=through, petition_id=petition.pk, obj=signature, previous=old)
     signature.refresh_from_db()
@@ -157,7 +155,7 @@ def decide(
 ) -> Signature:
     """An official's decision: valid, or invalid with one of ``grounds`` (the commission's nine).
     Overturning an earlier decision (valid -> invalid, invalid -> valid) needs a note saying why."""
-    new = SS.VALID if valid else SS.INVALID
+    new = SignatureState.VALID if valid else SignatureState.INVALID
     if not valid and ground not in grounds:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
     if valid:
@@ -170,11 +168,14 @@ def decide(
         old = signature.state
         if old not in OFFICIAL_MOVES[new]:
             raise IllegalTransition(
-                _("A signature cannot go from “%(old)s” to “%(new)s”.") % {"old": SS(old).label, "new": SS(new).label}
+                _("A signature cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": SignatureState(old).label, "new": SignatureState(new).label}
             )
         if valid and (
             signature.duplicate_of_id
-            or Signature.objects.filter(petition_id=signature.petition_id, voter_id=signature.voter_id, state=SS.VALID)
+            or Signature.objects.filter(
+                petition_id=signature.petition_id, voter_id=signature.voter_id, state=SignatureState.VALID
+            )
             .exclude(pk=signature.pk)
             .exists()
         ):
@@ -182,7 +183,7 @@ def decide(
                 _("This voter already has a counted signature on this petition; a repeat cannot be valid."),
                 code="repeat_cannot_be_valid",
             )
-        if old != SS.REVIEW and not note.strip():
+        if old != SignatureState.REVIEW and not note.strip():
             raise InvalidInput(_("Say why the earlier decision is changed."), field="note", code="reason_required")
         now = timezone.now()
         Signature.objects.filter(pk=signature.pk).update(
@@ -234,7 +235,7 @@ class Criteria:
         )
 
 
-BULK_FROM = (SS.VALID, SS.REVIEW)
+BULK_FROM = (SignatureState.VALID, SignatureState.REVIEW)
 # Signatures changed per UPDATE (and per progress report) in a bulk invalidation.
 BULK_CHUNK = 5000
 
@@ -322,12 +323,16 @@ def bulk_invalidate(
             if progress:
                 progress(start, len(ids))
             Signature.objects.filter(pk__in=ids[start : start + BULK_CHUNK]).update(
-                state=SS.INVALID, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()
+                state=SignatureState.INVALID,
+                ground=ground,
+                decided_by=actor,
+                decided_at=now,
+                decision_note=note.strip(),
             )
         for s in rows:
-            delta.move(s.state, SS.INVALID, s.signed_at)
+            delta.move(s.state, SignatureState.INVALID, s.signed_at)
         counts.apply({petition.pk: delta})
-        ledger.append_signatures((ledger.row_of(s), s.state, SS.INVALID) for s in rows)
+        ledger.append_signatures((ledger.row_of(s), s.state, SignatureState.INVALID) for s in rows)
         audit.record(
             "signatures.bulk_invalidated",
             actor=actor,

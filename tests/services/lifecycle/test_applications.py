@@ -14,8 +14,6 @@ from recall.services import lifecycle, signing
 from tests.factories import DeputyFactory
 from tests.helpers import application, populate, signer_of
 
-S = PetitionState
-
 
 def test_registration_freezes_the_requirement_rounded_up(applied, karaganda, policy):
     policy.threshold_percent = Decimal("7.5")
@@ -23,7 +21,7 @@ def test_registration_freezes_the_requirement_rounded_up(applied, karaganda, pol
     petition = lifecycle.register(applied, actor=None)
     assert petition.registered_voters == 100
     assert petition.required_signatures == 8  # 7.5 % of 100 = 7.5, rounded up
-    assert petition.state == S.COLLECTING
+    assert petition.state == PetitionState.COLLECTING
     populate(karaganda, 50)  # a later register import
     petition.refresh_from_db()
     assert petition.required_signatures == 8 and petition.registered_voters == 100
@@ -39,8 +37,8 @@ def test_registration_opens_the_window_for_the_policy_period(applied, policy):
     petition = lifecycle.register(applied, actor=None)
     assert petition.window_end - petition.window_start == dt.timedelta(days=30)
     assert list(petition.transitions.values_list("from_state", "to_state")) == [
-        (S.APPLIED, S.REGISTERED),
-        (S.REGISTERED, S.COLLECTING),
+        (PetitionState.APPLIED, PetitionState.REGISTERED),
+        (PetitionState.REGISTERED, PetitionState.COLLECTING),
     ]
 
 
@@ -58,7 +56,7 @@ def test_no_recall_in_the_first_months_of_a_term(karaganda, voters):
     petition.refresh_from_db()
     with pytest.raises(PolicyViolation, match="first 6 months"):
         lifecycle.register(petition, actor=None)
-    assert Petition.objects.get(pk=petition.pk).state == S.APPLIED
+    assert Petition.objects.get(pk=petition.pk).state == PetitionState.APPLIED
 
 
 def test_no_recall_in_the_last_months_of_a_term(karaganda, voters):
@@ -123,10 +121,10 @@ def test_refusal_needs_a_reason(applied):
 
 def test_the_initiators_withdraw_while_collecting_and_signing_stops(collecting, voters, bob):
     petition = lifecycle.withdraw(collecting, actor=bob, reason="The group's written request of 25 November.")
-    assert petition.state == S.WITHDRAWN
-    transition = petition.transitions.get(to_state=S.WITHDRAWN)
+    assert petition.state == PetitionState.WITHDRAWN
+    transition = petition.transitions.get(to_state=PetitionState.WITHDRAWN)
     assert (transition.from_state, transition.actor, transition.reason) == (
-        S.COLLECTING,
+        PetitionState.COLLECTING,
         bob,
         "The group's written request of 25 November.",
     )
@@ -137,12 +135,12 @@ def test_the_initiators_withdraw_while_collecting_and_signing_stops(collecting, 
 def test_a_withdrawal_needs_the_initiators_reason(collecting, bob):
     with pytest.raises(InvalidInput, match="reason"):
         lifecycle.withdraw(collecting, actor=bob, reason="")
-    assert Petition.objects.get(pk=collecting.pk).state == S.COLLECTING
+    assert Petition.objects.get(pk=collecting.pk).state == PetitionState.COLLECTING
 
 
 def test_the_initiators_cannot_withdraw_once_verification_started(collecting, bob):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
     collecting.refresh_from_db()
     with pytest.raises(IllegalTransition):
         lifecycle.withdraw(collecting, actor=bob, reason="Too late.")
-    assert Petition.objects.get(pk=collecting.pk).state == S.VERIFYING
+    assert Petition.objects.get(pk=collecting.pk).state == PetitionState.VERIFYING

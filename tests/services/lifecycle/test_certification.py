@@ -13,12 +13,10 @@ from recall.services import lifecycle, verification
 from recall.services.verification import review
 from tests.factories import SignatureFactory
 
-S = PetitionState
-
 
 def test_certification_needs_every_signature_decided_without_a_sample(collecting, voters, alice):
     SignatureFactory(petition=collecting, voter_row=voters[10])
-    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
     collecting.refresh_from_db()
     with pytest.raises(PolicyViolation, match="1 signatures still await a decision"):
         lifecycle.certify(collecting, actor=alice)
@@ -28,11 +26,11 @@ def test_certification_counts_the_signatures_not_a_cached_count(collecting, vote
     for voter in voters[10:20]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state=S.VERIFYING, valid_count=0)  # a drifted counter
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING, valid_count=0)  # a drifted counter
     collecting.refresh_from_db()
-    assert lifecycle.certify(collecting, actor=alice).state == S.SUFFICIENT
+    assert lifecycle.certify(collecting, actor=alice).state == PetitionState.SUFFICIENT
     assert collecting.audit_entries.filter(action="counts.repaired").exists()
-    assert lifecycle.schedule_recall_vote(collecting, actor=alice).state == S.RECALL_VOTE
+    assert lifecycle.schedule_recall_vote(collecting, actor=alice).state == PetitionState.RECALL_VOTE
 
 
 def test_a_petition_short_of_the_requirement_after_verification_is_certified_insufficient(collecting, voters, bob):
@@ -47,14 +45,18 @@ def test_a_petition_short_of_the_requirement_after_verification_is_certified_ins
     certified_on = (timezone.now() + dt.timedelta(hours=1)).replace(microsecond=0)
     with time_machine.travel(certified_on, tick=False):
         petition = lifecycle.certify(collecting, actor=bob)
-    assert (petition.state, petition.valid_count, petition.certified_at) == (S.INSUFFICIENT, 9, certified_on)
-    assert petition.transitions.get(to_state=S.INSUFFICIENT).actor == bob
+    assert (petition.state, petition.valid_count, petition.certified_at) == (
+        PetitionState.INSUFFICIENT,
+        9,
+        certified_on,
+    )
+    assert petition.transitions.get(to_state=PetitionState.INSUFFICIENT).actor == bob
     assert lifecycle.available(petition.state) == []  # a closed petition: nothing can follow
 
 
 def test_verification_starts_with_its_deadline(collecting, bob, policy):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.SUBMITTED)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.SUBMITTED)
     collecting.refresh_from_db()
     petition = lifecycle.start_verification(collecting, actor=bob)
-    assert petition.state == S.VERIFYING
+    assert petition.state == PetitionState.VERIFYING
     assert petition.verification_due == add_days(timezone.localdate(), policy.verification_days, "calendar")

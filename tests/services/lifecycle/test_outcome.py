@@ -24,17 +24,15 @@ from recall.services import lifecycle
 from ...factories import ApiClientFactory
 from ...helpers import application, run_together
 
-S = PetitionState
-
 
 @pytest.mark.parametrize(
     ("registered", "cast", "votes_for", "outcome"),
     [
-        (900, 300, 151, S.RECALLED),  # a third took part, more than half for
-        (900, 299, 299, S.RETAINED),  # turnout below a third: the vote is invalid
-        (900, 300, 150, S.RETAINED),  # exactly half is not more than half
-        (901, 301, 151, S.RECALLED),
-        (901, 300, 300, S.RETAINED),  # 300 * 3 = 900 < 901
+        (900, 300, 151, PetitionState.RECALLED),  # a third took part, more than half for
+        (900, 299, 299, PetitionState.RETAINED),  # turnout below a third: the vote is invalid
+        (900, 300, 150, PetitionState.RETAINED),  # exactly half is not more than half
+        (901, 301, 151, PetitionState.RECALLED),
+        (901, 300, 300, PetitionState.RETAINED),  # 300 * 3 = 900 < 901
     ],
 )
 def test_the_recall_vote_rule(registered, cast, votes_for, outcome):
@@ -43,7 +41,7 @@ def test_the_recall_vote_rule(registered, cast, votes_for, outcome):
 
 @pytest.fixture
 def voting(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.RECALL_VOTE)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALL_VOTE)
     collecting.refresh_from_db()
     return collecting
 
@@ -59,7 +57,7 @@ def test_a_recall_vote_recalls_the_deputy(voting, alice):
         votes_against=10,
     )
     voting.refresh_from_db()
-    assert voting.state == S.RECALLED
+    assert voting.state == PetitionState.RECALLED
     assert Deputy.objects.get(pk=voting.deputy_id).status == DeputyStatus.RECALLED
 
 
@@ -74,12 +72,12 @@ def test_a_recall_vote_without_a_majority_retains_the_deputy(voting, alice):
         votes_against=20,
     )
     voting.refresh_from_db()
-    assert voting.state == S.RETAINED
+    assert voting.state == PetitionState.RETAINED
     assert Deputy.objects.get(pk=voting.deputy_id).status == DeputyStatus.SERVING
     assert RecallVote.objects.get(petition=voting) == vote and vote.entered_by == alice
-    transition = voting.transitions.get(to_state=S.RETAINED)
+    transition = voting.transitions.get(to_state=PetitionState.RETAINED)
     assert (transition.from_state, transition.actor, transition.reason) == (
-        S.RECALL_VOTE,
+        PetitionState.RECALL_VOTE,
         alice,
         "recall vote of 2026-11-01",
     )
@@ -96,13 +94,13 @@ def test_an_impossible_vote_result_is_refused(voting, alice):
             votes_for=30,
             votes_against=11,
         )
-    assert Petition.objects.get(pk=voting.pk).state == S.RECALL_VOTE and not RecallVote.objects.exists()
+    assert Petition.objects.get(pk=voting.pk).state == PetitionState.RECALL_VOTE and not RecallVote.objects.exists()
 
 
 def test_ending_the_mandate_closes_the_petition(collecting, alice):
     lifecycle.end_mandate(collecting, actor=alice, reason="The deputy resigned.")
     collecting.refresh_from_db()
-    assert collecting.state == S.MANDATE_ENDED
+    assert collecting.state == PetitionState.MANDATE_ENDED
     assert Deputy.objects.get(pk=collecting.deputy_id).status == DeputyStatus.ENDED
 
 
@@ -139,7 +137,7 @@ def test_a_recall_schedules_the_districts_by_election_by_the_policy(voting, alic
     delivery = WebhookDelivery.objects.get(endpoint=by_election_hook)
     assert delivery.event == "by_election.scheduled"
     assert delivery.payload["by_election"] == {"district": "K-1", "vacated_on": "2026-11-01", "due_by": "2026-12-16"}
-    assert delivery.payload["petition"]["state"] == S.RECALLED
+    assert delivery.payload["petition"]["state"] == PetitionState.RECALLED
     assert AuditEntry.objects.filter(action="by_election.scheduled", actor=alice).exists()
 
 
@@ -151,7 +149,7 @@ def test_a_retained_deputy_leaves_no_by_election(voting, alice, by_election_hook
 def test_a_second_result_for_the_same_vote_schedules_nothing_more(voting, alice):
     record(voting, alice, votes_for=30)
     stale = Petition.objects.get(pk=voting.pk)
-    stale.state = S.RECALL_VOTE  # what a second official's page still shows
+    stale.state = PetitionState.RECALL_VOTE  # what a second official's page still shows
     with pytest.raises(IllegalTransition):
         record(stale, alice, votes_for=30)
     assert ByElection.objects.count() == 1 and RecallVote.objects.count() == 1
@@ -168,7 +166,7 @@ def test_the_database_allows_one_by_election_per_petition(voting, alice):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_results_schedule_one_by_election(karaganda, voters, alice, policy):
     petition = lifecycle.register(application(karaganda, voters[:3]), actor=None)
-    Petition.objects.filter(pk=petition.pk).update(state=S.RECALL_VOTE)
+    Petition.objects.filter(pk=petition.pk).update(state=PetitionState.RECALL_VOTE)
 
     def enter() -> str:
         try:

@@ -9,33 +9,31 @@ from recall.services import lifecycle, verification
 from recall.services.verification import review
 from tests.factories import SignatureFactory
 
-S = PetitionState
-
 
 def test_a_window_starting_later_opens_on_time(applied):
     start = dt.date.today() + dt.timedelta(days=3)
     petition = lifecycle.register(applied, actor=None, window_start=start)
-    assert petition.state == S.REGISTERED
+    assert petition.state == PetitionState.REGISTERED
     assert lifecycle.open_due_windows() == 0
     with time_machine.travel(dt.datetime.combine(start, dt.time(0, 1)).astimezone(), tick=False):
         assert lifecycle.open_due_windows() == 1
     petition.refresh_from_db()
-    assert petition.state == S.COLLECTING
+    assert petition.state == PetitionState.COLLECTING
 
 
 def test_a_window_that_ends_short_of_the_threshold_expires(collecting):
     with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
         assert lifecycle.close_due_windows() == 1
     collecting.refresh_from_db()
-    assert collecting.state == S.EXPIRED
+    assert collecting.state == PetitionState.EXPIRED
 
 
 def test_a_window_that_reached_the_threshold_is_submitted_when_it_ends(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=S.THRESHOLD_REACHED)
+    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
     with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
         lifecycle.close_due_windows()
     collecting.refresh_from_db()
-    assert collecting.state == S.SUBMITTED
+    assert collecting.state == PetitionState.SUBMITTED
     assert collecting.submitted_at == collecting.window_end + dt.timedelta(minutes=1)
 
 
