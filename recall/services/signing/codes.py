@@ -299,6 +299,23 @@ def resend(token: str) -> Started:
     return Started(token, code_request.phone_masked)
 
 
+def purge_old_requests(cutoff: dt.datetime) -> int:
+    """Delete the code requests made before ``cutoff``: they hold what the voter typed
+    (encrypted), and the limits look back one day only. Returns how many."""
+    deleted, _rows = CodeRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def request_by_token(token: str) -> CodeRequest | None:
+    """The code request the confirmation page shows (with its petition and deputy), while it
+    is not completed; None otherwise."""
+    return (
+        CodeRequest.objects.filter(token=token, completed_at__isnull=True)
+        .select_related("petition__deputy", "petition__district")
+        .first()
+    )
+
+
 def _open_request(token: str, *, expired_ok: bool = False) -> CodeRequest:
     code_request = CodeRequest.objects.filter(token=token, completed_at__isnull=True).first()
     if code_request is None:
@@ -386,6 +403,21 @@ def as_seen_by_signer(signature: Signature) -> Signature:
     if signature.hidden_repeat and signature.state == SignatureState.INVALID:
         signature.state, signature.ground = verification.judged_as_first(signature.pk)
     return signature
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    """What the receipt page shows of the signature just made."""
+
+    state: str  # as its signer sees it on the check page: "counted" only once it is decided
+    outcome_notices: bool  # its signer asked to be texted the petition's outcome
+
+
+def receipt_status(receipt: str) -> ReceiptStatus:
+    signature = Signature.objects.filter(receipt=receipt).first()
+    if signature is None:
+        return ReceiptStatus(SignatureState.RECEIVED, False)
+    return ReceiptStatus(as_seen_by_signer(signature).state, outcome_notices.subscribed(signature))
 
 
 def start_withdrawal(receipt: str, iin: str) -> Started:

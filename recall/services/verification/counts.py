@@ -116,6 +116,11 @@ def truth(petition_id: int) -> dict[str, int]:
     return counts
 
 
+def waiting_since(before: dt.datetime) -> bool:
+    """Some signature stored before ``before`` still awaits the workers (beat re-queues them)."""
+    return Signature.objects.filter(state=SignatureState.RECEIVED, received_at__lt=before).exists()
+
+
 def refresh_queued() -> int:
     """Set each petition's queued count from the signatures still waiting for the workers
     (served by the partial index of received signatures). Returns the signatures waiting.

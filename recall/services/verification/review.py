@@ -137,14 +137,10 @@ def withdraw_for_partner(receipt: str, *, client_id: int) -> Signature:
     """A partner withdraws, on the voter's request, a signature it submitted itself (API scope
     ``withdraw``): the way to withdraw a partner's signature made without a phone number. Any
     other receipt is not found, so a partner learns nothing of others' signatures."""
-    signature_id = (
-        Signature.objects.filter(receipt=signing.normalize_receipt(receipt) or None, client_id=client_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if signature_id is None:
+    signature = signing.partner_signature(receipt, client_id=client_id)
+    if signature is None:
         raise NotFound(_("No signature with this receipt was submitted by this partner."))
-    return withdraw_by_signer(signature_id, through=f"partner:{client_id}")
+    return withdraw_by_signer(signature.pk, through=f"partner:{client_id}")
 
 
 def decide(
