@@ -4,13 +4,16 @@ Logic lives in recall.services.groups.initiative; these views only route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..models import GroupCodePurpose, GroupDraftMember, SheetBatch
 from ..services.groups import initiative, sheets
 from . import ratelimit
@@ -19,6 +22,8 @@ from .group_forms import ApplyForm, IdentityForm, SheetsForm
 
 MEMBER_SESSION_KEY = "recall_group_member"
 INVITATION_SESSION_KEY = "recall_group_invitation"
+# A refusal of a dashboard button, shown once on the dashboard it returns to.
+ERROR_SESSION_KEY = "recall_group_error"
 
 
 def _show(form: forms.Form, error: DomainError) -> None:
@@ -35,6 +40,37 @@ def _member(request: HttpRequest) -> GroupDraftMember | None:
     if not pk:
         return None
     return GroupDraftMember.objects.select_related("draft__deputy__district", "draft__petition").filter(pk=pk).first()
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view runs for a member signed in with a code (``view(request, member, ...)``);
+    anyone else is sent to the group's sign-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        member = _member(request)
+        if member is None:
+            return redirect("recall:group_enter")
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
+def dashboard_button(act: Callable[[HttpRequest, GroupDraftMember], None]) -> Callable[..., HttpResponse]:
+    """A button of the group's dashboard: a POST by a signed-in member; ``act`` calls the
+    service, and its refusal (a domain error) is shown on the dashboard it returns to."""
+
+    @require_POST
+    @member_required
+    @wraps(act)
+    def view(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
+        try:
+            act(request, member)
+        except DomainError as error:
+            request.session[ERROR_SESSION_KEY] = str(error.message)
+        return redirect("recall:group_dashboard")
+
+    return view
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,10 +163,8 @@ def enter(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/group/enter.html", {"form": form})
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
+@member_required
+def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
     draft = member.draft
     petition = draft.petition
     invitation_url = ""
@@ -148,7 +182,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "minimum": initiative.minimum(draft),
         "eligible": initiative.eligible_members(draft),
         "invitation_url": invitation_url,
-        "error": request.session.pop("recall_group_error", ""),
+        "error": request.session.pop(ERROR_SESSION_KEY, ""),
     }
     if petition is not None:
         context.update(initiative.progress(petition))
@@ -158,47 +192,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/group/dashboard.html", context)
 
 
-@require_POST
-def invite(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
-    try:
-        invitation = initiative.invite(member.draft)
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    else:
-        # The link is shown once, on the dashboard; it is not kept anywhere readable.
-        request.session[INVITATION_SESSION_KEY] = invitation.token
-    return redirect("recall:group_dashboard")
+@dashboard_button
+def invite(request: HttpRequest, member: GroupDraftMember) -> None:
+    invitation = initiative.invite(member.draft)
+    # The link is shown once, on the dashboard; it is not kept anywhere readable.
+    request.session[INVITATION_SESSION_KEY] = invitation.token
 
 
-@require_POST
-def submit(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
-    try:
-        initiative.submit(member)
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    return redirect("recall:group_dashboard")
+@dashboard_button
+def submit(request: HttpRequest, member: GroupDraftMember) -> None:
+    initiative.submit(member)
 
 
-@require_POST
-def issue_sheets(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
+@dashboard_button
+def issue_sheets(request: HttpRequest, member: GroupDraftMember) -> None:
     form = SheetsForm(request.POST)
     if not form.is_valid():
-        request.session["recall_group_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return redirect("recall:group_dashboard")
-    try:
-        sheets.issue_batch(member, collector=form.cleaned_data["collector"], count=form.cleaned_data["count"])
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    return redirect("recall:group_dashboard")
+        raise InvalidInput(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    sheets.issue_batch(member, collector=form.cleaned_data["collector"], count=form.cleaned_data["count"])
 
 
 def sheets_pdf(request: HttpRequest, batch: int, language: str) -> HttpResponse:
