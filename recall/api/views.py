@@ -74,24 +74,20 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class DistrictList(generics.ListAPIView):
     """Single-member electoral districts with their registered voters (from the register)."""
 
+    queryset = districts()
     serializer_class = DistrictSerializer
     filterset_class = DistrictFilter
     pagination_class = Pagination
-
-    def get_queryset(self) -> Any:
-        return districts()
 
 
 @extend_schema(tags=["public"], responses={200: DeputySerializer(many=True), **errors(429)})
 class DeputyList(generics.ListAPIView):
     """Deputies of the Mazhilis and maslikhats. Only single-mandate ones can be recalled by voters."""
 
+    queryset = deputies()
     serializer_class = DeputySerializer
     filterset_class = DeputyFilter
     pagination_class = Pagination
-
-    def get_queryset(self) -> Any:
-        return deputies()
 
 
 @extend_schema(

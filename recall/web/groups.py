@@ -42,6 +42,26 @@ def _member(request: HttpRequest) -> GroupDraftMember | None:
     return GroupDraftMember.objects.select_related("draft__deputy__district", "draft__petition").filter(pk=pk).first()
 
 
+def _to_code(
+    request: HttpRequest, form: forms.Form, start: Callable[[dict], initiative.Started]
+) -> HttpResponse | None:
+    """A form that ends in a one-time code (applying, joining, signing in): on a valid POST,
+    ``start`` has the code sent and the visitor goes to the code page. None: show the form
+    again, with the service's refusal beside its field."""
+    if request.method != "POST":
+        return None
+    if ratelimit.exceeded(request, "group"):
+        return _too_many(request)
+    if form.is_valid():
+        try:
+            started = start(form.cleaned_data)
+        except DomainError as error:
+            _show(form, error)
+        else:
+            return redirect("recall:group_code", token=started.token)
+    return None
+
+
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The view runs for a member signed in with a code (``view(request, member, ...)``);
     anyone else is sent to the group's sign-in page."""
@@ -76,25 +96,18 @@ def dashboard_button(act: Callable[[HttpRequest, GroupDraftMember], None]) -> Ca
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     form = ApplyForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                started = initiative.start_application(
-                    deputy_id=data["deputy"].pk,
-                    grounds_category=data["grounds_category"],
-                    grounds={lang: data[f"grounds_{lang}"] for lang in initiative.LANGUAGES},
-                    iin=data["iin"],
-                    phone=data["phone"],
-                    contact_email=data["contact_email"],
-                )
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/apply.html", {"form": form})
+
+    def start(data: dict) -> initiative.Started:
+        return initiative.start_application(
+            deputy_id=data["deputy"].pk,
+            grounds_category=data["grounds_category"],
+            grounds={lang: data[f"grounds_{lang}"] for lang in initiative.LANGUAGES},
+            iin=data["iin"],
+            phone=data["phone"],
+            contact_email=data["contact_email"],
+        )
+
+    return _to_code(request, form, start) or render(request, "recall/group/apply.html", {"form": form})
 
 
 CONFIRMERS = {
@@ -132,35 +145,17 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         return render(request, "recall/group/invitation_gone.html", {"message": error.message}, status=410)
     form = IdentityForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            try:
-                started = initiative.start_joining(
-                    token, iin=form.cleaned_data["iin"], phone=form.cleaned_data["phone"]
-                )
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/join.html", {"form": form, "draft": invitation.draft})
+    started = _to_code(
+        request, form, lambda data: initiative.start_joining(token, iin=data["iin"], phone=data["phone"])
+    )
+    return started or render(request, "recall/group/join.html", {"form": form, "draft": invitation.draft})
 
 
 @require_http_methods(["GET", "POST"])
 def enter(request: HttpRequest) -> HttpResponse:
     form = IdentityForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            try:
-                started = initiative.start_entering(iin=form.cleaned_data["iin"], phone=form.cleaned_data["phone"])
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/enter.html", {"form": form})
+    started = _to_code(request, form, lambda data: initiative.start_entering(iin=data["iin"], phone=data["phone"]))
+    return started or render(request, "recall/group/enter.html", {"form": form})
 
 
 @member_required
