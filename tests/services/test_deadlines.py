@@ -58,6 +58,19 @@ def test_an_officials_corrections_to_the_holidays_count():
 
 
 @pytest.mark.django_db
+def test_a_saturday_made_a_working_day_by_decree_counts():
+    # Saturday 19 December 2026 made a working day (a day off moved by decree to another date).
+    PublicHoliday.objects.create(day=d("2026-12-19"), name="Decree: working Saturday", is_day_off=False)
+    # Friday 18 + 1 working day: that Saturday, not Monday 21.
+    assert add_days(d("2026-12-18"), 1, WORKING) == d("2026-12-19")
+    assert working_days_before(d("2026-12-21"), 1) == d("2026-12-19")
+    # A calendar period ending on it ends on it.
+    assert add_days(d("2026-12-09"), 10, CALENDAR) == d("2026-12-19")
+    # The next Saturday is a day off as usual.
+    assert add_days(d("2026-12-25"), 1, WORKING) == d("2026-12-28")
+
+
+@pytest.mark.django_db
 def test_a_year_not_loaded_yet_falls_back_to_the_package():
     assert not PublicHoliday.objects.filter(day__year=2035).exists()
     # Friday 14 December 2035 + 1 working day: Monday 17 is Independence Day (observed).
