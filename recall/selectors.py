@@ -128,7 +128,7 @@ def daily_valid(petition: Petition) -> list[DayCount]:
     return series
 
 
-# Days of signing the projection's rate is taken over (the "last seven days").
+# Days of signing the projection's rate is taken over (the rate of the last seven days).
 FORECAST_DAYS = 7
 
 

@@ -71,7 +71,7 @@ def test_a_voter_who_signed_sees_the_same_page_as_a_new_signer(
         return re.sub(r'(confirm/)[^/]+/|csrfmiddlewaretoken" value="[^"]+"', "", html)
 
     assert strip(client.get(again.url).content.decode()) == strip(client.get(new.url).content.decode())
-    # Issue 11: the typed number gets a code either way (here the signer's own number).
+    # The typed number gets a code either way (here the signer's own number).
     assert all("code" in m.text and "to SIGN petition" in m.text for m in sms.outbox[-2:])
 
 
