@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "Karaganda, Abai street 12, apt. 5"
 
 
-@pytest.fixture(autouse=True)
-def eds_settings(settings, ca):
-    settings.RECALL_EDS_BACKEND = "builtin"
-    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
-    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
-
-
 @pytest.fixture
 def partner():
     return partner_client()
