@@ -204,3 +204,10 @@ def test_an_open_or_recalled_petition_shows_no_next_attempt(voting, alice):
     record(voting, alice, votes_for=30)
     voting.refresh_from_db()
     assert selectors.next_attempt(voting) is None
+
+
+def test_a_mandate_can_end_while_the_application_awaits_registration(applied, alice):
+    ended = lifecycle.end_mandate(applied, actor=alice, reason="The deputy resigned.")
+    assert ended.state == PetitionState.MANDATE_ENDED
+    assert ended.required_signatures is None and ended.window_start is None
+    assert Deputy.objects.get(pk=applied.deputy_id).status == DeputyStatus.ENDED
