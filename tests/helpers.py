@@ -83,6 +83,7 @@ def walk(petition: Petition, to: str, *, actor: Any | None = None) -> Petition:
     in some state, instead of writing the state). The steps an official takes go through their
     services; the system's, through ``lifecycle.move``. Certification reaches ``to`` whatever
     the counts; the recall vote is entered with figures that give ``to``."""
+    petition = Petition.objects.select_related("deputy", "district").get(pk=petition.pk)  # as stored now
     for name, reached in path_to(petition.state, to):
         if petition.state == reached:  # registering opened the window at once
             continue

@@ -13,7 +13,7 @@ from recall.calendar import add_days, local_midnight, working_days_before
 from recall.models import AuditEntry, DayCount, DeadlineKind, DeadlineReminder, Petition, PetitionState, PublicHoliday
 from recall.services import lifecycle
 from recall.services.lifecycle import deadlines
-from tests.helpers import application
+from tests.helpers import application, walk
 
 CALENDAR, WORKING = DayCount.CALENDAR, DayCount.WORKING
 
@@ -101,7 +101,7 @@ def test_the_application_is_due_by_the_policys_working_days(karaganda, voters, p
 
 
 def test_the_verification_period_runs_from_the_submission(collecting, bob, policy):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
+    collecting = walk(collecting, PetitionState.THRESHOLD_REACHED)
     collecting.refresh_from_db()
     with time_machine.travel(at("2026-12-06"), tick=False):
         lifecycle.submit(collecting, actor=bob)
@@ -169,7 +169,8 @@ def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, 
 
 def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy, settings):
     settings.LANGUAGE_CODE = "en"
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.SUBMITTED, verification_due=d("2026-12-17"))
+    collecting = walk(collecting, PetitionState.SUBMITTED)
+    Petition.objects.filter(pk=collecting.pk).update(verification_due=d("2026-12-17"))  # a given due date
     DeadlineReminder.objects.create(petition=collecting, kind=DeadlineKind.REGISTRATION, due=d("2026-12-01"))
     mail.outbox.clear()
     # Two working days before Thursday 17 December is Monday 14 (Wednesday 16 is a holiday).

@@ -22,7 +22,7 @@ from recall.models import (
 from recall.services import lifecycle
 
 from ...factories import ApiClientFactory
-from ...helpers import application, run_together
+from ...helpers import application, run_together, walk
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_the_recall_vote_rule(registered, cast, votes_for, outcome):
 
 @pytest.fixture
 def voting(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALL_VOTE)
+    collecting = walk(collecting, PetitionState.RECALL_VOTE)
     collecting.refresh_from_db()
     return collecting
 
@@ -165,8 +165,7 @@ def test_the_database_allows_one_by_election_per_petition(voting, alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_results_schedule_one_by_election(karaganda, voters, alice, policy):
-    petition = lifecycle.register(application(karaganda, voters[:3]), actor=None)
-    Petition.objects.filter(pk=petition.pk).update(state=PetitionState.RECALL_VOTE)
+    petition = walk(application(karaganda, voters[:3]), PetitionState.RECALL_VOTE)
 
     def enter() -> str:
         try:
