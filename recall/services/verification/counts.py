@@ -34,7 +34,6 @@ COUNTED = {
     SignatureState.REVIEW: "review_count",
     SignatureState.WITHDRAWN: "withdrawn_count",
 }
-MILESTONES = (25, 50, 75)
 
 
 @dataclass
@@ -87,22 +86,6 @@ def _add_tallies(petition_id: int, by_day: Counter) -> None:
             "ON CONFLICT (petition_id, day) DO UPDATE SET valid = recall_dailytally.valid + excluded.valid",
             rows,
         )
-
-
-def reached_milestones(petition_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """(petition, percent) for each petition that passed a new 25/50/75 % milestone; once each."""
-    passed = []
-    rows = Petition.objects.filter(pk__in=list(petition_ids), required_signatures__gt=0).values_list(
-        "pk", "valid_count", "required_signatures", "last_milestone"
-    )
-    for petition_id, valid, required, last in rows:
-        reached = [m for m in MILESTONES if valid * 100 >= required * m and m > last]
-        if not reached:
-            continue
-        top = max(reached)
-        if Petition.objects.filter(pk=petition_id, last_milestone__lt=top).update(last_milestone=top):
-            passed.append((petition_id, top))
-    return passed
 
 
 def truth(petition_id: int) -> dict[str, int]:
