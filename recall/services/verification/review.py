@@ -186,18 +186,8 @@ def decide(
             )
         if step.reason_required and not note.strip():
             raise InvalidInput(_("Say why the earlier decision is changed."), field="note", code="reason_required")
-        now = timezone.now()
-        moves.move(
-            [signature.pk],
-            step.name,
-            to=new,
-            by=By.OFFICIAL,
-            seen=old,
-            ground=ground,
-            decided_by=actor,
-            decided_at=now,
-            decision_note=note.strip(),
-        )
+        decision = {"ground": ground, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note.strip()}
+        moves.move([signature.pk], step.name, to=new, by=By.OFFICIAL, seen=old, **decision)
         _count(signature, old, new)
         lifecycle.after_counts_changed([signature.petition_id])
         audit.record(
@@ -325,22 +315,14 @@ def bulk_invalidate(
                 % {"n": len(rows), "expected": expected},
                 code="selection_changed",
             )
-        now = timezone.now()
+        decision = {"ground": ground, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note.strip()}
         delta = counts.Delta()
         ids = [s.pk for s in rows]
         for start in range(0, len(ids), BULK_CHUNK):
             if progress:
                 progress(start, len(ids))
-            moves.move(
-                ids[start : start + BULK_CHUNK],
-                "bulk_invalidate",
-                to=SignatureState.INVALID,
-                by=By.OFFICIAL,
-                ground=ground,
-                decided_by=actor,
-                decided_at=now,
-                decision_note=note.strip(),
-            )
+            chunk = ids[start : start + BULK_CHUNK]
+            moves.move(chunk, "bulk_invalidate", to=SignatureState.INVALID, by=By.OFFICIAL, **decision)
         for s in rows:
             delta.move(s.state, SignatureState.INVALID, s.signed_at)
         counts.apply({petition.pk: delta})
