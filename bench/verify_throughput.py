@@ -199,8 +199,8 @@ def snapshot() -> None:
 
 
 def reset() -> None:
-    """Every signature received again, the petitions' counts, states and daily series as in the
-    snapshot, the dead row versions vacuumed: the next run starts from the same rows."""
+    """Every signature received again, the petitions' counts, states, daily series and ledgers as
+    in the snapshot, the dead row versions vacuumed: the next run starts from the same rows."""
     from django.db import connection, transaction
 
     from recall.models import Petition
@@ -217,6 +217,10 @@ def reset() -> None:
         )
         cursor.execute("DELETE FROM recall_dailytally")
         cursor.execute("INSERT INTO recall_dailytally SELECT * FROM bench_dailytally")
+        # The ledgers were empty at the snapshot (the petitions are made directly, not registered).
+        cursor.execute(
+            "TRUNCATE recall_ledgercosignature, recall_ledgercheckpoint, recall_ledgernode, recall_ledgerentry"
+        )
     with connection.cursor() as cursor:
         for table in ("recall_signature", "recall_petition", "recall_dailytally"):
             cursor.execute(f"VACUUM ANALYZE {table}")
