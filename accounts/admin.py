@@ -16,31 +16,16 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_api_key.models import APIKey
 
-from recall.admin.base import AuditedChanges, is_central
+from recall.admin.base import AuditedChanges, CentralCommissionOnly, is_central
 from recall.services import audit
 
 from . import two_factor
 from .models import ApiClient, ApiKey, Commission, Role, Scope, User
 
 
-class CentralAdmin(AuditedChanges, admin.ModelAdmin):
+class CentralAdmin(CentralCommissionOnly, AuditedChanges, admin.ModelAdmin):
     """Commissions, officials and partners are managed by the central commission; every
     change is in the audit log."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_central(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Commission)

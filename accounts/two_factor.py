@@ -144,9 +144,7 @@ class RecallAdminSite(admin.AdminSite):
         if not self._needs_setup(request):
             return HttpResponseRedirect(reverse("admin:index" if self.has_permission(request) else "admin:login"))
         user = request.user
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=user, name="authenticator", confirmed=False
-        )
+        device = pending_device(user)
         form = SetupForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             if device.verify_token(form.cleaned_data["otp_token"].replace(" ", "")):
@@ -159,10 +157,26 @@ class RecallAdminSite(admin.AdminSite):
             **self._context(request),
             "title": _("Set up the second factor"),
             "form": form,
-            "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2),
-            "secret": " ".join(textwrap.wrap(base64.b32encode(device.bin_key).decode().rstrip("="), 4)),
+            **setup_picture(device),
         }
         return TemplateResponse(request, "admin/two_factor_setup.html", context)
+
+
+def pending_device(user: Any) -> TOTPDevice:
+    """The authenticator being set up (officials and deputies): the user's unconfirmed device,
+    made on the first visit of the set-up page and shown again on the next."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator", confirmed=False
+    )
+
+
+def setup_picture(device: TOTPDevice) -> dict[str, str]:
+    """What the set-up page shows to scan or type: the QR code (an SVG data URI) and the secret
+    in groups of four letters."""
+    return {
+        "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2),
+        "secret": " ".join(textwrap.wrap(base64.b32encode(device.bin_key).decode().rstrip("="), 4)),
+    }
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ left by the outage is picked up by beat's re-queue, recall.tasks.requeue_unverif
 request signs a distinct voter; every answer 202 must be a stored signature (nothing lost),
 and the stored counts must equal a recount (nothing counted twice).
 
-Targets (issue "Hardening"): during the outage at least 0.5x the normal throughput, p99 under
+Targets: during the outage at least 0.5x the normal throughput, p99 under
 100 ms, nothing lost, everything verified within 60 s of Redis returning.
 """
 

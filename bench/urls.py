@@ -39,7 +39,7 @@ class OrmBaselineSign(Baseline):
             received_at=now,
             receipt=new_receipt(),  # the same row as a partner's signature: it has a receipt
             name_digest=crypto.name_digest(data["full_name"]),
-            # the name's word digests (issue 13): the sign path's row has them, so the same row does
+            # the name's word digests: the sign path's row has them, so the same row does
             **crypto.typed_name_digests(data["full_name"], data["iin"]).as_columns(),
             birth_digest=crypto.birth_digest(dt.date.fromisoformat(data["birth_date"])),
             personal={k: data[k] for k in ("iin", "full_name", "birth_date", "address")},

@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from . import jurisdiction
 from .models import PaperImport, Petition, PetitionJob, PetitionJobState, PetitionState, RegisterImport, SampleRun
@@ -20,6 +22,24 @@ from .services.lifecycle import deadlines
 NEAR_THRESHOLD = 0.8
 NEAR_END_DAYS = 7
 SECTION_LIMIT = 20  # the page is a summary; each section links to its full list
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of the dashboard: its caption, its columns, its rows, and the template of a
+    row's cells (templates/admin/recall/dashboard/, given the row as ``row``)."""
+
+    caption: Promise
+    columns: tuple[Promise, ...]
+    rows: list[Any]
+    row_template: str
+
+
+PETITION_COLUMNS = (_("petition"), _("district"))
+
+
+def _rows(name: str) -> str:
+    return f"admin/recall/dashboard/{name}.html"
 
 
 @dataclass
@@ -35,17 +55,46 @@ class Dashboard:
     overdue_count: int = 0
 
     @property
-    def is_empty(self) -> bool:
-        return not any(
-            [
+    def sections(self) -> list[Section]:
+        """The tables that have rows, in the page's order."""
+        every = [
+            Section(
+                _("Applications awaiting registration"),
+                (*PETITION_COLUMNS, _("application received"), _("registration due")),
                 self.awaiting_registration,
+                _rows("awaiting_registration"),
+            ),
+            Section(
+                _("Signatures awaiting review"),
+                (*PETITION_COLUMNS, _("awaiting review")),
                 self.awaiting_review,
-                self.near_threshold_or_end,
+                _rows("awaiting_review"),
+            ),
+            Section(
+                _("Petitions awaiting verification"),
+                (*PETITION_COLUMNS, _("state"), _("verification due")),
                 self.awaiting_verification,
+                _rows("awaiting_verification"),
+            ),
+            Section(
+                _("Petitions near their threshold or the end of their window"),
+                (*PETITION_COLUMNS, _("valid"), _("required signatures"), _("collection ends")),
+                self.near_threshold_or_end,
+                _rows("near_threshold_or_end"),
+            ),
+            Section(
+                _("Samples awaiting findings"),
+                (_("random sample"), _("sample size"), _("drawn at")),
                 self.samples_awaiting_findings,
-                self.jobs,
-            ]
-        )
+                _rows("samples_awaiting_findings"),
+            ),
+            Section(_("Running and failed jobs"), (_("file"), _("state"), _("uploaded at")), self.jobs, _rows("jobs")),
+        ]
+        return [section for section in every if section.rows]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
 
 
 def _petitions(user: Any) -> QuerySet[Petition]:

@@ -1,4 +1,4 @@
-"""Name matching that fits how people in Kazakhstan write their names (issue 13).
+"""Name matching that fits how people in Kazakhstan write their names.
 
 Verification compares the name a signer typed with the name in the voter register, and neither
 name is ever in clear in SQL. Both names are cut into words, each word is folded to a *skeleton*

@@ -16,7 +16,10 @@ from .models import (
     SIGNABLE_STATES,
     ByElection,
     DailyTally,
+    Deputy,
     DeputyAnswer,
+    DeputyStatus,
+    District,
     Petition,
     PetitionState,
     PetitionTransition,
@@ -125,7 +128,7 @@ def daily_valid(petition: Petition) -> list[DayCount]:
     return series
 
 
-# Days of signing the projection's rate is taken over (the issue's "last seven days").
+# Days of signing the projection's rate is taken over (the rate of the last seven days).
 FORECAST_DAYS = 7
 
 
@@ -318,3 +321,30 @@ def next_attempt(petition: Petition) -> NextAttempt | None:
     )
     latest = add_months(deputy.term_end, -policy.no_recall_before_end_months)
     return NextAttempt(on=on if on < latest else None, cooldown_months=policy.cooldown_months)
+
+
+# --- Districts and deputies ---------------------------------------------------------------------
+
+
+def districts() -> QuerySet[District]:
+    """Every single-member district with its by-elections, in code order (the API's list)."""
+    return District.objects.prefetch_related("by_elections__district").order_by("code")
+
+
+def deputies() -> QuerySet[Deputy]:
+    """Every deputy with their district, by name (the API's list)."""
+    return Deputy.objects.select_related("district").order_by("full_name", "pk")
+
+
+def district_by_code(code: str) -> District | None:
+    return District.objects.filter(code=code).first()
+
+
+def serving_deputy(district: District) -> Deputy | None:
+    """The deputy serving the district now (none after a recall, until the by-election)."""
+    return district.deputies.filter(status=DeputyStatus.SERVING).first()
+
+
+def district_petitions(district: District) -> QuerySet[Petition]:
+    """The district's public petitions, newest application first."""
+    return public_petitions().filter(district=district).order_by("-applied_at")

@@ -3,7 +3,10 @@ each step. Pure data and lookups, with no writes, so that readers (``recall.sele
 admin, the API's ``next_steps``) need not import a service.
 
 - ``TRANSITIONS``: every step of a petition (its one writer is
-  ``recall.services.lifecycle.transitions.move``).
+  ``recall.services.lifecycle.transitions.move``);
+- ``SIGNATURE_MOVES``: every change of a signature's state (its one writer is
+  ``recall.services.verification.moves``, which the verification batch's set-based UPDATE
+  takes its SQL from).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from .models import OPEN_STATES, PetitionState
+from .models import OPEN_STATES, WITHDRAWABLE_STATES, PetitionState, SignatureState
 
 
 class By(enum.StrEnum):
@@ -23,6 +26,9 @@ class By(enum.StrEnum):
     may take by hand (``by`` empty) is the system's alone."""
 
     OFFICIAL = "official"
+    # The signer withdrawing their own signature: confirmed by a code to the number on record,
+    # by their EDS key, or through the partner that collected it.
+    SIGNER = "signer"
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,62 @@ def vote_outcome(*, registered_voters: int, ballots_cast: int, votes_for: int) -
     than half of those who took part voted for the recall. Integer arithmetic, no rounding."""
     valid = ballots_cast * 3 >= registered_voters
     return PetitionState.RECALLED if valid and votes_for * 2 > ballots_cast else PetitionState.RETAINED
+
+
+# --- Signatures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureMove:
+    """A change of a signature's state: from ``sources`` to one of ``targets``, made by ``by``
+    (empty: the system's alone, the verification workers). ``reason_required``: the official
+    writes why (an earlier decision is overturned)."""
+
+    name: str
+    sources: tuple[SignatureState, ...]
+    targets: tuple[SignatureState, ...]
+    by: frozenset[By] = frozenset()
+    reason_required: bool = False
+
+    def allows(self, state: str) -> bool:
+        return state in self.sources
+
+
+SIGNER = frozenset({By.SIGNER})
+_SIGNATURE_TABLE = (
+    # The workers judge a received signature against the register (set-based, in batches).
+    SignatureMove(
+        "verify",
+        (SignatureState.RECEIVED,),
+        (SignatureState.VALID, SignatureState.INVALID, SignatureState.REVIEW),
+    ),
+    # An official decides what the machine left to them.
+    SignatureMove("decide", (SignatureState.REVIEW,), (SignatureState.VALID, SignatureState.INVALID), OFFICIAL),
+    # An official overturns an earlier decision (their own, another's or the machine's).
+    SignatureMove("invalidate", (SignatureState.VALID,), (SignatureState.INVALID,), OFFICIAL, reason_required=True),
+    SignatureMove("reinstate", (SignatureState.INVALID,), (SignatureState.VALID,), OFFICIAL, reason_required=True),
+    # Every signature a set of criteria selects, with one ground (a job with a preview count).
+    SignatureMove(
+        "bulk_invalidate",
+        (SignatureState.VALID, SignatureState.REVIEW),
+        (SignatureState.INVALID,),
+        OFFICIAL,
+        reason_required=True,
+    ),
+    # The signer, while the window is open.
+    SignatureMove("withdraw", tuple(WITHDRAWABLE_STATES), (SignatureState.WITHDRAWN,), SIGNER),
+    # A repeat made with a code on the web is invalid (a duplicate), and its signer withdraws it
+    # like a first: they must not learn from the answer that the IIN had signed before. The
+    # service checks that the signature is such a repeat.
+    SignatureMove("withdraw_repeat", (SignatureState.INVALID,), (SignatureState.WITHDRAWN,), SIGNER),
+)
+SIGNATURE_MOVES: dict[str, SignatureMove] = {m.name: m for m in _SIGNATURE_TABLE}
+
+
+def signature_move(old: str, new: str, *, by: By, among: tuple[str, ...] | None = None) -> SignatureMove | None:
+    """The first move (in the table's order, of ``among`` if given) that ``by`` may make from
+    ``old`` to ``new``; None when there is none."""
+    for move in _SIGNATURE_TABLE:
+        if (among is None or move.name in among) and by in move.by and move.allows(old) and new in move.targets:
+            return move
+    return None

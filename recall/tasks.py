@@ -18,7 +18,6 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import task_names as names
-from .models import CodeRequest, EdsStatement, Signature, SignatureState
 from .notifications.sms import SmsError
 from .services import ledger, lifecycle, queue, verification
 from .services.groups import deputies, group_notices, initiative
@@ -26,7 +25,7 @@ from .services.jobs import petition_jobs, register_import
 from .services.lifecycle import deadlines
 from .services.notices import outcome_notices, progress, webhooks
 from .services.privacy import retention
-from .services.signing import codes
+from .services.signing import codes, eds
 from .services.verification import counts, paper_import
 
 logger = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ def requeue_unverified() -> bool:
     queued, and every petition's count of waiting signatures is refreshed for the public pages."""
     counts.refresh_queued()
     stale = timezone.now() - dt.timedelta(seconds=settings.RECALL_REQUEUE_AFTER_SECONDS)
-    if Signature.objects.filter(state=SignatureState.RECEIVED, received_at__lt=stale).exists():
+    if counts.waiting_since(stale):
         verify_signatures.delay()
         return True
     return False
@@ -207,8 +206,8 @@ def purge_expired() -> dict[str, int]:
     so are EDS statements (each one is a row; a used one has done its work) and the PDFs of
     background exports (they hold IINs)."""
     cutoff = timezone.now() - dt.timedelta(days=1)
-    deleted, _ = CodeRequest.objects.filter(created_at__lt=cutoff).delete()
-    statements, _ = EdsStatement.objects.filter(created_at__lt=cutoff).delete()
+    deleted = codes.purge_old_requests(cutoff)
+    statements = eds.purge_old_statements(cutoff)
     exports_purged = petition_jobs.purge_files(cutoff)
     return {"challenges": deleted, "eds_statements": statements, "job_files": exports_purged}
 

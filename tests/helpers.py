@@ -48,6 +48,61 @@ def application(district: District, members: list[Voter], **kwargs) -> Petition:
     )
 
 
+# --- A petition in a given state ----------------------------------------------------------------
+
+# The recall vote's figures that give each outcome (a third took part; more than half for it, or not).
+VOTES = {
+    "recalled": {"registered_voters": 90, "ballots_cast": 40, "votes_for": 30, "votes_against": 10},
+    "retained": {"registered_voters": 90, "ballots_cast": 40, "votes_for": 15, "votes_against": 25},
+}
+
+
+def path_to(source: str, target: str) -> list[tuple[str, str]]:
+    """The fewest steps of the lifecycle's table (recall.states.TRANSITIONS) from ``source`` to
+    ``target``, as (step, state it reaches)."""
+    paths: dict[str, list[tuple[str, str]]] = {source: []}
+    frontier = [source]
+    while frontier and target not in paths:
+        following = []
+        for state in frontier:
+            for step in lifecycle.TRANSITIONS.values():
+                for reached in step.targets if step.allows(state) else ():
+                    if reached not in paths:
+                        paths[reached] = [*paths[state], (step.name, reached)]
+                        following.append(reached)
+        frontier = following
+    if target not in paths:
+        raise ValueError(f"no step leads from {source} to {target}")
+    return paths[target]
+
+
+def walk(petition: Petition, to: str, *, actor: Any | None = None) -> Petition:
+    """Take ``petition`` to the state ``to`` through the lifecycle's own steps, the shortest
+    way, as the system (``actor`` None) or an official: every step is recorded, audited, put
+    in the ledger and announced as in production (the set-up of a test that needs a petition
+    in some state, instead of writing the state). The steps an official takes go through their
+    services; the system's, through ``lifecycle.move``. Certification reaches ``to`` whatever
+    the counts; the recall vote is entered with figures that give ``to``."""
+    petition = Petition.objects.select_related("deputy", "district").get(pk=petition.pk)  # as stored now
+    for name, reached in path_to(petition.state, to):
+        if petition.state == reached:  # registering opened the window at once
+            continue
+        reason = f"test set-up: {name}"
+        if name == "register":
+            # Collection starts at once, unless the walk stops at "registered".
+            start = None if to != "registered" else timezone.localdate() + dt.timedelta(days=1)
+            petition = lifecycle.register(petition, actor=actor, window_start=start)
+            continue
+        if name == "record_vote":
+            lifecycle.record_recall_vote(petition, actor=actor, held_on=timezone.localdate(), **VOTES[reached])
+        elif name in ("certify", "open_window", "reach_threshold", "expire"):
+            lifecycle.move(petition, name, to=reached, actor=actor if name == "certify" else None, reason=reason)
+        else:
+            lifecycle.STEP_SERVICES[name](petition, actor=actor, reason=reason)
+        petition = Petition.objects.select_related("deputy", "district").get(pk=petition.pk)
+    return petition
+
+
 # --- What a signer enters ----------------------------------------------------------------------
 
 

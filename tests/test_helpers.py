@@ -1,11 +1,13 @@
 """The tests' own tools, where a mistake would hide failures: ``run_together`` must fail a test
-whose thread crashed or hung, never let it pass or hang it."""
+whose thread crashed or hung, never let it pass or hang it; ``walk`` must reach a state only
+through the lifecycle's steps."""
 
 import threading
 
 import pytest
 
-from tests.helpers import inside_one_window, run_together
+from recall.models import AuditEntry, ByElection, PetitionState, PetitionTransition
+from tests.helpers import inside_one_window, path_to, run_together, walk
 
 
 def test_run_together_returns_every_threads_answer():
@@ -49,3 +51,14 @@ def test_run_together_fails_instead_of_hanging_when_a_thread_does_not_finish():
 def test_a_frozen_moment_is_well_inside_a_rate_limit_window():
     moment = inside_one_window(60).timestamp()
     assert moment % 60 == 30
+
+
+@pytest.mark.parametrize("state", [s for s in PetitionState if s != PetitionState.APPLIED])
+def test_walk_reaches_every_state_through_the_lifecycles_steps(applied, state):
+    petition = walk(applied, state)
+    assert petition.state == state
+    steps = list(PetitionTransition.objects.filter(petition=petition).order_by("at", "pk"))
+    assert [t.to_state for t in steps][-1] == state
+    assert len(steps) >= len(path_to(PetitionState.APPLIED, state)) - 1  # registering may open the window too
+    assert AuditEntry.objects.filter(petition_id=petition.pk, action="petition.state_changed").count() == len(steps)
+    assert ByElection.objects.filter(petition=petition).exists() == (state == PetitionState.RECALLED)

@@ -177,7 +177,12 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
 
 
 def verify_consistency(first: int, second: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:
-    """RFC 9162 2.1.4.2, for 0 < first < second."""
+    """RFC 9162 2.1.4.2; equal sizes need an empty proof and equal roots, and every tree extends
+    the empty one (size 0, root SHA-256 of nothing) with an empty proof."""
+    if first == 0:
+        return second >= 0 and not proof and root1 == EMPTY_ROOT and (second > 0 or root2 == EMPTY_ROOT)
+    if first == second:
+        return first > 0 and not proof and root1 == root2
     if not 0 < first < second or not proof:
         return False
     path = ([root1] if first & (first - 1) == 0 else []) + list(proof)

@@ -181,30 +181,44 @@ def parse_checkpoint(body: str) -> tuple[str, int, bytes]:
 # --- RFC 9162 consistency ---------------------------------------------------------------------
 
 
+EMPTY_ROOT = hashlib.sha256(b"").digest()  # the root of a tree of no leaves
+
+
 def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
 def verify_consistency(first: int, second: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:
-    """RFC 9162 2.1.4.2, for 0 < first < second."""
-    if not 0 < first < second or not proof:
+    """RFC 9162 2.1.4: does ``proof`` show that the tree ``root2`` of ``second`` leaves extends
+    ``root1`` of ``first``? Checked by walking the proof's own definition (SUBPROOF) down the
+    tree, which takes the proof's hashes from its end; equal sizes need an empty proof and equal
+    roots, and every tree extends the empty one (size 0, root SHA-256 of nothing)."""
+    if not 0 <= first <= second:
         return False
-    path = ([root1] if first & (first - 1) == 0 else []) + list(proof)
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn, sn = fn >> 1, sn >> 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr, sr = node_hash(c, fr), node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            sr = node_hash(sr, c)
-        fn, sn = fn >> 1, sn >> 1
-    return fr == root1 and sr == root2 and sn == 0
+    if first == 0:
+        return not proof and root1 == EMPTY_ROOT and (second > 0 or root2 == EMPTY_ROOT)
+    if first == second:
+        return not proof and root1 == root2
+    hashes = list(proof)
+
+    def roots(m: int, n: int, whole: bool) -> tuple[bytes, bytes]:
+        """The roots of the first ``m`` and of all ``n`` leaves of a subtree; ``whole``: its first
+        ``m`` leaves are the old tree itself, whose root the proof leaves out."""
+        if m == n:
+            return (root1, root1) if whole else (hashes[-1], hashes.pop())
+        k = 1 << ((n - 1).bit_length() - 1)  # the left subtree: the largest power of two below n
+        sibling = hashes.pop()
+        if m <= k:
+            old, new = roots(m, k, whole)
+            return old, node_hash(new, sibling)
+        old, new = roots(m - k, n - k, False)
+        return node_hash(sibling, old), node_hash(sibling, new)
+
+    try:
+        old, new = roots(first, second, True)
+    except IndexError:  # a proof too short for these sizes
+        return False
+    return not hashes and old == root1 and new == root2
 
 
 # --- HTTP ------------------------------------------------------------------------------------

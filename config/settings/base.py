@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.cache import cache_config
 from recall import task_names
@@ -172,7 +173,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # No IIN in any log line (issue 11): every 12-digit run is masked on its way out.
+    # No IIN in any log line: every 12-digit run is masked on its way out (an IIN names a person).
     "filters": {"mask_iin": {"()": "recall.logmask.MaskIIN"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_iin"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -196,8 +197,11 @@ RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS", default=[])
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY", default=None)
 # The host named in each petition's log origin, "<host>/petitions/<id>".
 RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.example.kz")
-# Off only to measure what the ledger costs (bench/ledger.py); a deployment keeps it on.
-RECALL_LEDGER_ENABLED = env.bool("RECALL_LEDGER_ENABLED", default=True)
+# The ledger has no off switch: every signature and every step is in it, in every environment
+# (bench/ledger.py measures what it costs with a comparison of its own). An environment that
+# still asks for it off is refused at start-up rather than silently ignored.
+if not env.bool("RECALL_LEDGER_ENABLED", default=True):
+    raise ImproperlyConfigured("RECALL_LEDGER_ENABLED=False: the public ledger cannot be switched off; unset it.")
 
 # The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
 RECALL_SUMMARY_SIGNING_CERT = env("RECALL_SUMMARY_SIGNING_CERT", default="")

@@ -93,6 +93,34 @@ def scope_queryset(queryset: models.QuerySet, request: HttpRequest, district_pat
     return jurisdiction.scope(queryset, request.user, district_path)
 
 
+class CentralCommissionOnly:
+    """Records the central commission alone adds and changes, never deletes (commissions,
+    officials, partners, national rules), each change in the audit log where the admin says so.
+    ``readable_by_members``: every official reads them too (the rules); otherwise the central
+    commission alone sees them. ``addable``: new rows are added here (not made by the system)."""
+
+    readable_by_members = False
+    addable = True
+
+    def _reads(self, request: HttpRequest) -> bool:
+        return is_member(request) if self.readable_by_members else is_central(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._reads(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._reads(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_central(request) and request.user.can_act
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.addable and self.has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReadOnlyAdmin(ScopedAdmin):
     """Records written only by the system (audit log, transitions, deliveries)."""
 

@@ -1,4 +1,4 @@
-"""Searching by IIN without putting it in any URL (issue 11).
+"""Searching by IIN without putting it in any URL (an IIN names a person, and URLs are logged).
 
 The admin's search box is a GET: a full IIN would land in the access log, the browser's history
 and every ``_changelist_filters`` link. For voters and signatures the box posts instead; the

@@ -7,26 +7,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .base import is_central
+from .base import CentralCommissionOnly
 
 
-class CentralOnly(admin.ModelAdmin):
-    """Partners are accredited nationally: the central commission manages them."""
+class CentralOnly(CentralCommissionOnly, admin.ModelAdmin):
+    """Partners are accredited nationally: the central commission manages them. Endpoints and
+    deliveries are made through the API and by the workers, never added here."""
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_central(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    addable = False
 
 
 @admin.register(WebhookEndpoint)

@@ -39,6 +39,31 @@ STEPS: dict[str, lifecycle.Transition] = {
 }
 
 
+# The petition page's sections (the grounds are lifecycle.EDITABLE_WHILE_APPLIED: editable until the
+# application is registered, the group's e-mail always).
+HEAD_FIELDS = ["deputy", "district", "state", "deadline"]
+REQUIREMENT_FIELDS = [
+    "applied_at",
+    "registration_due",
+    "registered_at",
+    "registered_voters",
+    "threshold_percent",
+    "required_signatures",
+    "window_start",
+    "window_end",
+    "verification_due",
+    "certified_at",
+]
+SIGNATURE_FIELDS = [
+    "received_count",
+    "valid_count",
+    "invalid_count",
+    "review_count",
+    "withdrawn_count",
+    "counts_reconciled_at",
+]
+
+
 class StepForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     window_start = forms.DateField(
@@ -64,15 +89,7 @@ class PetitionAddForm(forms.ModelForm):
 
     class Meta:
         model = Petition
-        fields = [
-            "deputy",
-            "grounds_category",
-            "grounds_text",
-            "grounds_text_kk",
-            "grounds_text_ru",
-            "grounds_text_en",
-            "contact_email",
-        ]
+        fields = ["deputy", *lifecycle.EDITABLE_WHILE_APPLIED]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -198,74 +215,14 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
     date_hierarchy = "applied_at"
     actions = [_step_action(name, step) for name, step in STEPS.items()]
     inlines = [InitiativeInline, TransitionInline]
-    readonly_fields = [
-        "deputy",
-        "district",
-        "state",
-        "deadline",
-        "applied_at",
-        "registration_due",
-        "registered_at",
-        "registered_voters",
-        "threshold_percent",
-        "required_signatures",
-        "window_start",
-        "window_end",
-        "verification_due",
-        "certified_at",
-        "received_count",
-        "valid_count",
-        "invalid_count",
-        "review_count",
-        "withdrawn_count",
-        "counts_reconciled_at",
-        "personal_data",
-    ]
+    # Everything but the grounds (and the group's e-mail) is written by the lifecycle and the
+    # workers: shown, never edited here.
+    readonly_fields = [*HEAD_FIELDS, *REQUIREMENT_FIELDS, *SIGNATURE_FIELDS, "personal_data"]
     fieldsets = [
-        (None, {"fields": ["deputy", "district", "state", "deadline"]}),
-        (
-            _("Grounds"),
-            {
-                "fields": [
-                    "grounds_category",
-                    "grounds_text",
-                    "grounds_text_kk",
-                    "grounds_text_ru",
-                    "grounds_text_en",
-                    "contact_email",
-                ]
-            },
-        ),
-        (
-            _("Requirement and window"),
-            {
-                "fields": [
-                    "applied_at",
-                    "registration_due",
-                    "registered_at",
-                    "registered_voters",
-                    "threshold_percent",
-                    "required_signatures",
-                    "window_start",
-                    "window_end",
-                    "verification_due",
-                    "certified_at",
-                ]
-            },
-        ),
-        (
-            _("Signatures"),
-            {
-                "fields": [
-                    "received_count",
-                    "valid_count",
-                    "invalid_count",
-                    "review_count",
-                    "withdrawn_count",
-                    "counts_reconciled_at",
-                ]
-            },
-        ),
+        (None, {"fields": HEAD_FIELDS}),
+        (_("Grounds"), {"fields": list(lifecycle.EDITABLE_WHILE_APPLIED)}),
+        (_("Requirement and window"), {"fields": REQUIREMENT_FIELDS}),
+        (_("Signatures"), {"fields": SIGNATURE_FIELDS}),
         (_("Personal data"), {"fields": ["personal_data"]}),
     ]
     change_form_template = "admin/recall/petition/change_form.html"
@@ -342,18 +299,7 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             return [
                 (
                     None,
-                    {
-                        "fields": [
-                            "deputy",
-                            "grounds_category",
-                            "grounds_text",
-                            "grounds_text_kk",
-                            "grounds_text_ru",
-                            "grounds_text_en",
-                            "contact_email",
-                            "initiative_iins",
-                        ]
-                    },
+                    {"fields": [*PetitionAddForm.Meta.fields, "initiative_iins"]},
                 )
             ]
         return self.fieldsets

@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..models import Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
 from ..services.groups import deputies
 from ..services.public import public_cache
-from .base import AuditedChanges, ScopedAdmin, is_central, is_member
+from .base import AuditedChanges, CentralCommissionOnly, ScopedAdmin
 
 
 @admin.register(District)
@@ -120,23 +120,10 @@ class DeputyAccountForm(forms.Form):
     email = forms.EmailField(label=_("The deputy's e-mail address"))
 
 
-class CentralReferenceData:
+class CentralReferenceData(CentralCommissionOnly):
     """Rules every official reads and the central commission alone edits (never deletes)."""
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_central(request) and request.user.can_act
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    readable_by_members = True
 
 
 @admin.register(RecallPolicy)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,8 +13,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
-from ..selectors import daily_valid, forecast, latest_projection, next_steps, public_history, public_petitions
+from ..models import Petition
+from ..selectors import (
+    daily_valid,
+    deputies,
+    districts,
+    forecast,
+    latest_projection,
+    next_steps,
+    public_history,
+    public_petitions,
+)
 from ..services import signing
 from ..services.notices import webhooks
 from ..services.signing import eds
@@ -65,7 +74,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class DistrictList(generics.ListAPIView):
     """Single-member electoral districts with their registered voters (from the register)."""
 
-    queryset = District.objects.prefetch_related("by_elections__district").order_by("code")
+    queryset = districts()
     serializer_class = DistrictSerializer
     filterset_class = DistrictFilter
     pagination_class = Pagination
@@ -75,7 +84,7 @@ class DistrictList(generics.ListAPIView):
 class DeputyList(generics.ListAPIView):
     """Deputies of the Mazhilis and maslikhats. Only single-mandate ones can be recalled by voters."""
 
-    queryset = Deputy.objects.select_related("district").order_by("full_name", "pk")
+    queryset = deputies()
     serializer_class = DeputySerializer
     filterset_class = DeputyFilter
     pagination_class = Pagination
@@ -278,9 +287,9 @@ class SignatureDetail(APIView):
     required_scope = "read"
 
     def get(self, request: Request, receipt: str) -> Response:
-        signature = get_object_or_404(
-            Signature, receipt=signing.normalize_receipt(receipt), client_id=request.auth.client_id
-        )
+        signature = signing.partner_signature(receipt, client_id=request.auth.client_id)
+        if signature is None:
+            raise Http404
         return Response(PartnerSignatureSerializer(signature).data)
 
 
@@ -314,7 +323,7 @@ class WebhookList(APIView):
 
     @extend_schema(tags=["partners"], responses={200: WebhookSerializer(many=True), **errors(401, 403, 429)})
     def get(self, request: Request) -> Response:
-        endpoints = WebhookEndpoint.objects.filter(client_id=request.auth.client_id).order_by("pk")
+        endpoints = webhooks.endpoints_of(request.auth.client_id)
         return Response(WebhookSerializer(endpoints, many=True).data)
 
     @extend_schema(
@@ -339,6 +348,6 @@ class WebhookDetail(APIView):
     required_scope = "webhooks"
 
     def delete(self, request: Request, pk: int) -> Response:
-        endpoint = get_object_or_404(WebhookEndpoint, pk=pk, client_id=request.auth.client_id)
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        if not webhooks.deactivate_endpoint(pk, client_id=request.auth.client_id):
+            raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -133,8 +133,16 @@ class Petition(models.Model):
             models.UniqueConstraint(
                 fields=["deputy"], condition=Q(state__in=OPEN_STATES), name="one_open_petition_per_deputy"
             ),
+            # Withdrawn and mandate ended: also from an application never registered.
             models.CheckConstraint(
-                condition=Q(state__in=[PetitionState.APPLIED, PetitionState.REFUSED, PetitionState.WITHDRAWN])
+                condition=Q(
+                    state__in=[
+                        PetitionState.APPLIED,
+                        PetitionState.REFUSED,
+                        PetitionState.WITHDRAWN,
+                        PetitionState.MANDATE_ENDED,
+                    ]
+                )
                 | Q(required_signatures__isnull=False, window_start__isnull=False, window_end__isnull=False),
                 name="petition_registered_has_requirement_and_window",
             ),

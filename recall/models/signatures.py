@@ -342,7 +342,8 @@ class CodeRequest(models.Model):
     phone_masked = models.CharField(max_length=32)
     # The page's language: the text messages are written in it.
     language = models.CharField(max_length=8, default="kk")
-    # False only on requests made before issue 11 for a voter who had signed: nothing confirms them.
+    # False only on requests stored before every typed number got a code, for a voter who had
+    # signed (such a request sent none): nothing confirms them.
     can_confirm = models.BooleanField(default=True)
     # Written by the notification worker when it sends the code (recall.tasks.send_challenge_code).
     code_hash = models.CharField(max_length=64, blank=True)

@@ -5,12 +5,9 @@ Nothing here reads a signature. Logic lives in recall.services.groups.deputies."
 
 from __future__ import annotations
 
-import base64
-import textwrap
 from collections.abc import Callable
 from functools import wraps
 
-import segno
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
@@ -22,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 
@@ -91,9 +87,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         return redirect("recall:deputy_login")
     if two_factor.is_verified(user) or two_factor.has_device(user):
         return redirect("recall:deputy_home")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="authenticator", confirmed=False
-    )
+    device = two_factor.pending_device(user)
     form = two_factor.SetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].replace(" ", "")):
@@ -101,11 +95,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return render(request, "recall/deputy/codes.html", {"codes": codes})
         form.add_error("otp_token", _("This code is not valid. Check the phone's clock and try the next code."))
-    context = {
-        "form": form,
-        "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2),
-        "secret": " ".join(textwrap.wrap(base64.b32encode(device.bin_key).decode().rstrip("="), 4)),
-    }
+    context = {"form": form, **two_factor.setup_picture(device)}
     return render(request, "recall/deputy/two_factor.html", context)
 
 

@@ -4,13 +4,16 @@ Logic lives in recall.services.groups.initiative; these views only route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..models import GroupCodePurpose, GroupDraftMember, SheetBatch
 from ..services.groups import initiative, sheets
 from . import ratelimit
@@ -19,6 +22,8 @@ from .group_forms import ApplyForm, IdentityForm, SheetsForm
 
 MEMBER_SESSION_KEY = "recall_group_member"
 INVITATION_SESSION_KEY = "recall_group_invitation"
+# A refusal of a dashboard button, shown once on the dashboard it returns to.
+ERROR_SESSION_KEY = "recall_group_error"
 
 
 def _show(form: forms.Form, error: DomainError) -> None:
@@ -37,28 +42,72 @@ def _member(request: HttpRequest) -> GroupDraftMember | None:
     return GroupDraftMember.objects.select_related("draft__deputy__district", "draft__petition").filter(pk=pk).first()
 
 
+def _to_code(
+    request: HttpRequest, form: forms.Form, start: Callable[[dict], initiative.Started]
+) -> HttpResponse | None:
+    """A form that ends in a one-time code (applying, joining, signing in): on a valid POST,
+    ``start`` has the code sent and the visitor goes to the code page. None: show the form
+    again, with the service's refusal beside its field."""
+    if request.method != "POST":
+        return None
+    if ratelimit.exceeded(request, "group"):
+        return _too_many(request)
+    if form.is_valid():
+        try:
+            started = start(form.cleaned_data)
+        except DomainError as error:
+            _show(form, error)
+        else:
+            return redirect("recall:group_code", token=started.token)
+    return None
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view runs for a member signed in with a code (``view(request, member, ...)``);
+    anyone else is sent to the group's sign-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        member = _member(request)
+        if member is None:
+            return redirect("recall:group_enter")
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
+def dashboard_button(act: Callable[[HttpRequest, GroupDraftMember], None]) -> Callable[..., HttpResponse]:
+    """A button of the group's dashboard: a POST by a signed-in member; ``act`` calls the
+    service, and its refusal (a domain error) is shown on the dashboard it returns to."""
+
+    @require_POST
+    @member_required
+    @wraps(act)
+    def view(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
+        try:
+            act(request, member)
+        except DomainError as error:
+            request.session[ERROR_SESSION_KEY] = str(error.message)
+        return redirect("recall:group_dashboard")
+
+    return view
+
+
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     form = ApplyForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                started = initiative.start_application(
-                    deputy_id=data["deputy"].pk,
-                    grounds_category=data["grounds_category"],
-                    grounds={lang: data[f"grounds_{lang}"] for lang in initiative.LANGUAGES},
-                    iin=data["iin"],
-                    phone=data["phone"],
-                    contact_email=data["contact_email"],
-                )
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/apply.html", {"form": form})
+
+    def start(data: dict) -> initiative.Started:
+        return initiative.start_application(
+            deputy_id=data["deputy"].pk,
+            grounds_category=data["grounds_category"],
+            grounds={lang: data[f"grounds_{lang}"] for lang in initiative.LANGUAGES},
+            iin=data["iin"],
+            phone=data["phone"],
+            contact_email=data["contact_email"],
+        )
+
+    return _to_code(request, form, start) or render(request, "recall/group/apply.html", {"form": form})
 
 
 CONFIRMERS = {
@@ -96,41 +145,21 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         return render(request, "recall/group/invitation_gone.html", {"message": error.message}, status=410)
     form = IdentityForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            try:
-                started = initiative.start_joining(
-                    token, iin=form.cleaned_data["iin"], phone=form.cleaned_data["phone"]
-                )
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/join.html", {"form": form, "draft": invitation.draft})
+    started = _to_code(
+        request, form, lambda data: initiative.start_joining(token, iin=data["iin"], phone=data["phone"])
+    )
+    return started or render(request, "recall/group/join.html", {"form": form, "draft": invitation.draft})
 
 
 @require_http_methods(["GET", "POST"])
 def enter(request: HttpRequest) -> HttpResponse:
     form = IdentityForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.exceeded(request, "group"):
-            return _too_many(request)
-        if form.is_valid():
-            try:
-                started = initiative.start_entering(iin=form.cleaned_data["iin"], phone=form.cleaned_data["phone"])
-            except DomainError as error:
-                _show(form, error)
-            else:
-                return redirect("recall:group_code", token=started.token)
-    return render(request, "recall/group/enter.html", {"form": form})
+    started = _to_code(request, form, lambda data: initiative.start_entering(iin=data["iin"], phone=data["phone"]))
+    return started or render(request, "recall/group/enter.html", {"form": form})
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
+@member_required
+def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
     draft = member.draft
     petition = draft.petition
     invitation_url = ""
@@ -148,7 +177,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "minimum": initiative.minimum(draft),
         "eligible": initiative.eligible_members(draft),
         "invitation_url": invitation_url,
-        "error": request.session.pop("recall_group_error", ""),
+        "error": request.session.pop(ERROR_SESSION_KEY, ""),
     }
     if petition is not None:
         context.update(initiative.progress(petition))
@@ -158,47 +187,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/group/dashboard.html", context)
 
 
-@require_POST
-def invite(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
-    try:
-        invitation = initiative.invite(member.draft)
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    else:
-        # The link is shown once, on the dashboard; it is not kept anywhere readable.
-        request.session[INVITATION_SESSION_KEY] = invitation.token
-    return redirect("recall:group_dashboard")
+@dashboard_button
+def invite(request: HttpRequest, member: GroupDraftMember) -> None:
+    invitation = initiative.invite(member.draft)
+    # The link is shown once, on the dashboard; it is not kept anywhere readable.
+    request.session[INVITATION_SESSION_KEY] = invitation.token
 
 
-@require_POST
-def submit(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
-    try:
-        initiative.submit(member)
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    return redirect("recall:group_dashboard")
+@dashboard_button
+def submit(request: HttpRequest, member: GroupDraftMember) -> None:
+    initiative.submit(member)
 
 
-@require_POST
-def issue_sheets(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    if member is None:
-        return redirect("recall:group_enter")
+@dashboard_button
+def issue_sheets(request: HttpRequest, member: GroupDraftMember) -> None:
     form = SheetsForm(request.POST)
     if not form.is_valid():
-        request.session["recall_group_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return redirect("recall:group_dashboard")
-    try:
-        sheets.issue_batch(member, collector=form.cleaned_data["collector"], count=form.cleaned_data["count"])
-    except DomainError as error:
-        request.session["recall_group_error"] = str(error.message)
-    return redirect("recall:group_dashboard")
+        raise InvalidInput(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    sheets.issue_batch(member, collector=form.cleaned_data["collector"], count=form.cleaned_data["count"])
 
 
 def sheets_pdf(request: HttpRequest, batch: int, language: str) -> HttpResponse:

@@ -17,17 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import (
-    BodyLevel,
-    CodeRequest,
-    ConfirmPurpose,
-    DeputyStatus,
-    District,
-    EdsStatement,
-    OutcomeSubscription,
-    Signature,
-    SignatureState,
-)
+from ..models import BodyLevel, ConfirmPurpose, SignatureState
 from ..selectors import (
     browse_choices,
     browse_petitions,
@@ -36,7 +26,9 @@ from ..selectors import (
     collection_closed_at,
     daily_valid,
     days_left,
+    district_by_code,
     district_by_elections,
+    district_petitions,
     forecast,
     latest_projection,
     next_attempt,
@@ -44,6 +36,7 @@ from ..selectors import (
     public_history,
     public_petitions,
     regions_with_collections,
+    serving_deputy,
     vote_result,
 )
 from ..services import ledger, signing
@@ -156,13 +149,13 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @public_cache.cached_view
 def district(request: HttpRequest, code: str) -> HttpResponse:
     """A district: its serving deputy, its public petitions and any by-election after a recall."""
-    place = District.objects.filter(code=code).first()
+    place = district_by_code(code)
     if place is None:
         raise Http404
     context = {
         "district": place,
-        "deputy": place.deputies.filter(status=DeputyStatus.SERVING).first(),
-        "petitions": public_petitions().filter(district=place).order_by("-applied_at"),
+        "deputy": serving_deputy(place),
+        "petitions": district_petitions(place),
         "by_elections": district_by_elections(place.pk),
     }
     return render(request, "recall/district.html", context)
@@ -218,9 +211,8 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
     """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
-    row = EdsStatement.objects.select_related("petition__deputy", "petition__district").filter(challenge=challenge)
-    issued = row.first()
-    if issued is None or issued.client_id is not None:  # a partner's statement is signed in its app
+    issued = eds.site_statement(challenge)
+    if issued is None:
         raise Http404
     signing_up = issued.purpose == ConfirmPurpose.SIGN
     form = (EdsSignForm if signing_up else EdsWithdrawForm)(request.POST or None)
@@ -266,8 +258,8 @@ def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    challenge = CodeRequest.objects.filter(token=token).select_related("petition__deputy").first()
-    if challenge is None or challenge.completed_at is not None:
+    challenge = codes.request_by_token(token)
+    if challenge is None:
         return render(request, "recall/confirm_gone.html", status=404)
     form = CodeForm(request.POST or None)
     notice = ""
@@ -309,19 +301,16 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if not data:
         return redirect("recall:home")
     petition = public_petitions().filter(pk=data["petition"]).first()
-    # The state as its signer sees it on the check page: "counted" only once it is decided.
-    signature = Signature.objects.filter(receipt=data["receipt"]).first()
-    state = codes.as_seen_by_signer(signature).state if signature else SignatureState.RECEIVED
+    shown = codes.receipt_status(data["receipt"])
     return render(
         request,
         "recall/receipt.html",
         {
             "receipt": signing.format_receipt(data["receipt"]),
             "petition": petition,
-            "state_label": SignatureState(state).label,
-            "decided": state != SignatureState.RECEIVED,
-            "outcome_notices": signature is not None
-            and OutcomeSubscription.objects.filter(signature=signature).exists(),
+            "state_label": SignatureState(shown.state).label,
+            "decided": shown.state != SignatureState.RECEIVED,
+            "outcome_notices": shown.outcome_notices,
         },
     )
 

@@ -1,4 +1,4 @@
-"""Searching by IIN in the officials' admin puts no IIN in any URL (issue 11): the box posts,
+"""Searching by IIN in the officials' admin puts no IIN in any URL (URLs are logged): the box posts,
 the answer redirects to a digest, and no link of the result page carries the IIN."""
 
 import re

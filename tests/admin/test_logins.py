@@ -181,3 +181,10 @@ def test_the_lock_is_explained_in_the_officials_language(client, bob, settings, 
         client.post(LOGIN, {"username": "bob", "password": f"x{i}"}, HTTP_ACCEPT_LANGUAGE=language)
     page = client.post(LOGIN, {"username": "bob", "password": "pw"}, HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 429 and text in page.content.decode()
+
+
+def test_the_shipped_limit_locks_at_the_fifth_wrong_password(client, bob):
+    # No override here: the limit config/settings/base.py ships (the README's default, 5).
+    answers = [login(client, "bob", f"guess-{i}").status_code for i in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+    assert login(client, "bob", "pw").status_code == 429

@@ -2,10 +2,10 @@
 
 from django.urls import reverse
 
-from recall.models import Petition, PetitionState, SampleRun
+from recall.models import PetitionState, SampleRun
 from recall.services import verification
 from tests.factories import SignatureFactory
-from tests.helpers import DICE
+from tests.helpers import DICE, walk
 
 
 def _page(client, user, petition):
@@ -24,7 +24,7 @@ def test_a_sample_is_offered_until_one_is_drawn_then_linked(client, bob, collect
     verification.verify_all()
     policy.sample_minimum = 3
     policy.save()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     draw = reverse("admin:recall_petition_sample", args=[collecting.pk])
     assert draw in _page(client, bob, collecting)
     client.post(draw, {"action": "dice", "digits": DICE["digits"]})

@@ -12,7 +12,7 @@ from tests.factories import make_iin
 
 
 def test_officials_find_a_voter_by_iin_only_inside_the_jurisdiction(client, bob, charlie, voters):
-    # Issue 11 changed how: the search posts the IIN and the result's address carries a digest.
+    # The search posts the IIN and the result's address carries its digest, never the IIN.
     plain = voters[0].personal["iin"]
     changelist = reverse("admin:recall_voter_changelist")
     client.force_login(bob)

@@ -4,11 +4,11 @@ recall.services.ledger.sampling.decide_items), and the note when the sample is t
 import pytest
 from django.urls import reverse
 
-from recall.models import AuditEntry, Petition, PetitionState, SampleDecision, SampleRun, SignatureState
+from recall.models import AuditEntry, PetitionState, SampleDecision, SampleRun, SignatureState
 from recall.services import verification
 from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
-from tests.helpers import DICE
+from tests.helpers import DICE, walk
 
 
 def _run(collecting, voters, policy, signatures=6, minimum=3, by=None) -> SampleRun:
@@ -17,7 +17,7 @@ def _run(collecting, voters, policy, signatures=6, minimum=3, by=None) -> Sample
     verification.verify_all()
     policy.sample_minimum = minimum
     policy.save()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     return sampling.start_sample(collecting, actor=by, procedure=sampling.dice_procedure(DICE["digits"]))
 

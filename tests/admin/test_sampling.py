@@ -3,10 +3,10 @@
 from django.urls import reverse
 
 from recall.ledger import sampling_draw
-from recall.models import Petition, PetitionState, SampleRun
+from recall.models import PetitionState, SampleRun
 from recall.services import verification
 from tests.factories import SignatureFactory
-from tests.helpers import DICE
+from tests.helpers import DICE, walk
 
 
 def test_a_sample_is_drawn_decided_and_closed_in_the_admin(client, bob, collecting, voters, policy):
@@ -16,7 +16,7 @@ def test_a_sample_is_drawn_decided_and_closed_in_the_admin(client, bob, collecti
     verification.verify_all()
     policy.sample_minimum = 3
     policy.save()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     client.force_login(bob)
     page = client.get(reverse("admin:recall_petition_sample", args=[collecting.pk])).content.decode()
     assert "3 of 6 signatures" in page
@@ -42,7 +42,7 @@ def test_the_seed_is_made_by_commit_reveal_in_the_admin(client, bob, collecting,
     verification.verify_all()
     policy.sample_minimum = 3
     policy.save()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     client.force_login(bob)
     url = reverse("admin:recall_petition_sample", args=[collecting.pk])
     reveals = {"commission": b"\x11" * 32, "initiative group": b"\x22" * 32}

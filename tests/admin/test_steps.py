@@ -13,7 +13,7 @@ from recall.models import Deputy, DeputyStatus, Petition, PetitionState, RecallV
 from recall.services import lifecycle, verification
 from recall.services.verification import review
 from tests.factories import DistrictFactory, SignatureFactory
-from tests.helpers import application, populate
+from tests.helpers import application, populate, walk
 
 
 def take_step(client, petition, name, **data):
@@ -151,9 +151,7 @@ def one_petition_per_state(policy):
     petitions = {}
     for n, state in enumerate(PetitionState):
         district = DistrictFactory(code=f"S-{n}")
-        petition = lifecycle.register(application(district, populate(district, 10)[:3]), actor=None)
-        Petition.objects.filter(pk=petition.pk).update(state=state)
-        petitions[state] = petition
+        petitions[state] = walk(application(district, populate(district, 10)[:3]), state)
     return petitions
 
 
@@ -171,22 +169,21 @@ def test_every_admin_step_leaves_exactly_the_states_the_table_allows(client, ali
         assert not_applicable == set(PetitionState) - set(lifecycle.TRANSITIONS[name].sources), name
 
 
-def test_the_buttons_on_a_petitions_page_are_the_steps_the_table_allows(client, bob, collecting):
-    client.force_login(bob)
-    for state in PetitionState:
-        Petition.objects.filter(pk=collecting.pk).update(state=state)
-        html = client.get(reverse("admin:recall_petition_change", args=[collecting.pk])).content.decode()
-        offered = re.findall(rf"/admin/recall/petition/{collecting.pk}/step/(\w+)/", html)
+def test_the_buttons_on_a_petitions_page_are_the_steps_the_table_allows(client, alice, one_petition_per_state):
+    client.force_login(alice)
+    for state, petition in one_petition_per_state.items():
+        html = client.get(reverse("admin:recall_petition_change", args=[petition.pk])).content.decode()
+        offered = re.findall(rf"/admin/recall/petition/{petition.pk}/step/(\w+)/", html)
         assert offered == [t.name for t in lifecycle.available(state, offered_only=True)], state
 
 
 @pytest.mark.parametrize("name", ["reach_threshold", "open_window", "expire"])
-def test_a_step_of_the_system_cannot_be_taken_in_the_admin(client, alice, collecting, name):
+def test_a_step_of_the_system_cannot_be_taken_in_the_admin(client, alice, applied, name):
     source = lifecycle.TRANSITIONS[name].sources[0]
-    Petition.objects.filter(pk=collecting.pk).update(state=source)
-    transitions = collecting.transitions.count()
+    petition = walk(applied, source)
+    transitions = petition.transitions.count()
     client.force_login(alice)
-    page = take_step(client, collecting, name)
+    page = take_step(client, petition, name)
     assert "No such petition or step." in page.content.decode()
-    assert Petition.objects.get(pk=collecting.pk).state == source
-    assert collecting.transitions.count() == transitions
+    assert Petition.objects.get(pk=petition.pk).state == source
+    assert petition.transitions.count() == transitions

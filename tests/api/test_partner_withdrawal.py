@@ -1,4 +1,4 @@
-"""Withdrawal reaches the signer (issue 11): a code only to the number on record, or the partner
+"""Withdrawal reaches the signer: a code only to the number on record, or the partner
 that collected the signature withdraws it on the voter's request (scope `withdraw`, audited)."""
 
 import pytest
@@ -20,8 +20,8 @@ def test_a_receipt_and_iin_no_longer_send_a_code_to_whatever_number_is_typed(
 ):
     partner = partner_client(scopes=("sign",))
     signature = _partner_signature(partner, collecting, voters[10])
-    # Before issue 11 the code went to the number typed now: anyone with the receipt and the IIN
-    # could withdraw the voter's signature.
+    # Never to a number typed now: anyone with the receipt and the IIN could withdraw the
+    # voter's signature.
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(CodeFailed) as error:
         codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert error.value.code == "withdraw_through_partner" and sms.outbox == []

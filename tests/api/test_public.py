@@ -4,9 +4,10 @@ import datetime as dt
 
 from django.utils.dateparse import parse_datetime
 
-from recall.models import Petition, PetitionState
+from recall.models import PetitionState
 from recall.services import lifecycle, verification
 from tests.factories import SignatureFactory
+from tests.helpers import walk
 
 
 def test_petitions_are_listed_with_counts_and_no_personal_data(api, collecting, voters):
@@ -112,7 +113,7 @@ def test_every_version_of_the_answer_is_in_the_api(api, collecting, bob):
 
 
 def test_a_recall_puts_the_by_election_in_the_api(api, collecting, alice):
-    Petition.objects.filter(pk=collecting.pk).update(state="recall_vote")
+    collecting = walk(collecting, PetitionState.RECALL_VOTE)
     collecting.refresh_from_db()
     lifecycle.record_recall_vote(
         collecting,

@@ -19,7 +19,7 @@ from recall.services import lifecycle, verification
 from recall.services.jobs import petition_jobs
 from recall.services.ledger import sampling
 from tests.factories import DistrictFactory, SignatureFactory, UserFactory
-from tests.helpers import DICE, application, populate
+from tests.helpers import DICE, application, populate, walk
 
 from .a11y import violations
 from .conftest import SHOTS
@@ -90,8 +90,7 @@ def workspace(collecting, voters, almaty, charlie, olga, alice, bob, central):
     for voter in k3_voters[3:9]:
         SignatureFactory(petition=verifying, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=verifying.pk).update(state=PetitionState.VERIFYING)
-    verifying.refresh_from_db()
+    verifying = walk(verifying, PetitionState.VERIFYING)
     sampling.start_sample(verifying, actor=alice, procedure=sampling.dice_procedure(DICE["digits"]))
     # Run at once by the in-process worker (transactions commit here), so its page has the
     # download link and does not reload itself mid-check as a running job's does.

@@ -8,13 +8,13 @@ import re
 import pytest
 from django.utils import timezone
 
-from recall.models import DailyTally, District, OutcomeSubscription, Petition, PetitionState, RecallVote
+from recall.models import District, OutcomeSubscription, Petition, PetitionState
 from recall.notifications import sms
-from recall.services import lifecycle
+from recall.services import lifecycle, verification
 from recall.services.signing import codes
 from tests.browser.a11y import assert_accessible
-from tests.factories import SignatureFactory
-from tests.helpers import application, populate, signer_of
+from tests.factories import SignatureFactory, make_iin
+from tests.helpers import application, populate, signer_of, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,23 +37,26 @@ def site(collecting, voters, almaty):
     Petition.objects.filter(pk=collecting.pk).update(
         grounds_text_kk="Депутат сайлаушылармен кездеспеді.", grounds_text_ru="Депутат не встречался с избирателями."
     )
-    today = timezone.localdate()
-    for back in range(7):
-        DailyTally.objects.create(petition=collecting, day=today - dt.timedelta(days=back), valid=1)
-    for voter in voters[40:47]:
-        SignatureFactory(petition=collecting, voter_row=voter, state="valid")
-    Petition.objects.filter(pk=collecting.pk).update(valid_count=7, received_count=9, invalid_count=1)
+    # The window opened eight days ago; one valid signature a day since (the chart's week).
+    now = timezone.now()
+    Petition.objects.filter(pk=collecting.pk).update(window_start=now - dt.timedelta(days=8))
+    for back, voter in enumerate(voters[40:47]):
+        SignatureFactory(petition=collecting, voter_row=voter, signed_at=now - dt.timedelta(days=back))
+    SignatureFactory(petition=collecting, voter_row=voters[47], full_name="Someone Else")  # left to an official
+    SignatureFactory(petition=collecting, iin=make_iin(7777), full_name="Nobody")  # not in the register
+    verification.verify_all()
     almaty_voters = populate(almaty, 30)
-    retained = lifecycle.register(application(almaty, almaty_voters[:3]), actor=None)
-    Petition.objects.filter(pk=retained.pk).update(state=PetitionState.RETAINED)
-    RecallVote.objects.create(
-        petition=retained,
+    retained = walk(application(almaty, almaty_voters[:3]), PetitionState.RECALL_VOTE)
+    lifecycle.record_recall_vote(
+        retained,
+        actor=None,
         held_on=dt.date(2026, 11, 1),
         registered_voters=30,
         ballots_cast=20,
         votes_for=8,
         votes_against=12,
     )
+    retained.refresh_from_db()
     collecting.refresh_from_db()
     return {"collecting": collecting, "retained": retained}
 

@@ -1,6 +1,8 @@
-"""Fixtures of the EDS tests: one responder and test CAs for the session, certificates by role.
+"""Fixtures of the EDS tests: one responder and test CAs for the session, certificates by role,
+and the service set to verify with the built-in backend against the test CA.
 
-No database: these tests need neither the ORM nor Django's test database.
+The pure tests (the verifiers, the statement, NCALayer's protocol) need neither the ORM nor
+Django's test database; the service's tests ask for ``collecting`` and the like.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pytest
 
 from recall.eds.builtin import BuiltinVerifier
 from recall.eds.statement import build_statement, new_challenge
+from tests.factories import VoterFactory
 
 from .ca import Issued, TestCA, now
 from .responder import Responder
@@ -34,6 +37,24 @@ def _responder_up(responder):
 @pytest.fixture(scope="session")
 def ca(responder) -> TestCA:
     return responder.register(TestCA(responder.url))
+
+
+@pytest.fixture(autouse=True)
+def eds_settings(settings, ca):
+    """The service verifies EDS signatures in-process against the test CA's root."""
+    settings.RECALL_EDS_BACKEND = "builtin"
+    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
+    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
+
+
+# certs["rsa"] names АХМЕТОВ ЕРЛАН САРСЕНОВИЧ, IIN 900101300017.
+AHMETOV = "Ахметов Ерлан Сарсенович"
+
+
+@pytest.fixture
+def ahmetov(collecting):
+    """The register row of certs["rsa"]'s holder, in the collecting petition's district."""
+    return VoterFactory(iin="900101300017", full_name=AHMETOV, district=collecting.district)
 
 
 @pytest.fixture(scope="session")

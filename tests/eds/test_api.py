@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "Karaganda, Abai street 12, apt. 5"
 
 
-@pytest.fixture(autouse=True)
-def eds_settings(settings, ca):
-    settings.RECALL_EDS_BACKEND = "builtin"
-    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
-    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
-
-
 @pytest.fixture
 def partner():
     return partner_client()
@@ -121,8 +114,8 @@ def test_the_schema_documents_the_eds_endpoints(partner):
 
 
 def test_a_partners_eds_repeat_of_a_signature_from_elsewhere_is_answered_like_any_other(partner, collecting, certs):
-    # Issue 11: the partner was told `already_signed` for a repeat from any channel, which said
-    # that someone else had signed.
+    # `already_signed` only for the partner's own earlier submission: for a repeat from any other
+    # channel it would say that someone else had signed.
     VoterFactory(iin="900101300017", full_name="Ахметов Ерлан Сарсенович", district=collecting.district)
     other = partner_client()
     issued = statement(other, collecting)

@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from recall.models import Channel, Signature, SignatureState
-from tests.factories import VoterFactory
 from tests.helpers import ROOT
 
 from .fake_ncalayer import FakeNCALayer
@@ -26,7 +25,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 NCALAYER_PORT = 13579  # where eds.js looks by default, and what the CSP's connect-src allows
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-AHMETOV = "Ахметов Ерлан Сарсенович"  # certs["rsa"]: IIN 900101300017
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +64,6 @@ def ncalayer(ca, certs):
     layer = FakeNCALayer(certs["rsa"], tls=ca.tls_server(), port=NCALAYER_PORT).start()
     yield layer
     layer.stop()
-
-
-@pytest.fixture(autouse=True)
-def eds_settings(settings, ca):
-    settings.RECALL_EDS_BACKEND = "builtin"
-    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
-    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
-
-
-@pytest.fixture
-def ahmetov(collecting):
-    return VoterFactory(iin="900101300017", full_name=AHMETOV, district=collecting.district)
 
 
 def shot(page, name: str) -> None:

@@ -18,24 +18,12 @@ from recall.services.verification.batches import verify_all
 from tests.factories import VoterFactory
 
 from .ca import Issued, flip_signature_byte, replace_content, sign_cms
+from .conftest import AHMETOV
 from .fake_ncanode import FakeNCANode
 
 pytestmark = pytest.mark.django_db
 
-AHMETOV = "Ахметов Ерлан Сарсенович"  # certs["rsa"] names АХМЕТОВ ЕРЛАН САРСЕНОВИЧ, IIN 900101300017
 ADDRESS = "Караганда, ул. Абая, 1"
-
-
-@pytest.fixture(autouse=True)
-def eds_settings(settings, ca):
-    settings.RECALL_EDS_BACKEND = "builtin"
-    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
-    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
-
-
-@pytest.fixture
-def ahmetov(collecting):
-    return VoterFactory(iin="900101300017", full_name=AHMETOV, district=collecting.district)
 
 
 def signed(challenge: EdsStatement, signer: Issued, **options) -> str:

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "Караганда, ул. Абая, 1"
 
 
-@pytest.fixture(autouse=True)
-def eds_settings(settings, ca):
-    settings.RECALL_EDS_BACKEND = "builtin"
-    settings.RECALL_EDS_TRUST_ROOTS = [ca.root_pem()]
-    settings.RECALL_EDS_TIMEOUT_SECONDS = 2
-
-
 def start(client, petition, language: str = "en") -> EdsStatement:
     response = client.post(f"/{language}/petitions/{petition.pk}/sign/eds/")
     assert response.status_code == 302

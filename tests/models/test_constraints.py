@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection
 
 from recall.models import Deputy, Mandate, Petition, PetitionState, Signature
 from tests.factories import DeputyFactory, PetitionFactory, SignatureFactory
+from tests.helpers import walk
 
 
 def test_one_signature_per_voter_per_petition(collecting, voters):
@@ -27,7 +28,7 @@ def test_one_open_petition_per_deputy(collecting):
 
 
 def test_a_closed_petition_does_not_block_a_new_one(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.EXPIRED)
+    collecting = walk(collecting, PetitionState.EXPIRED)
     assert PetitionFactory(deputy=collecting.deputy).state == PetitionState.APPLIED
 
 

@@ -1,4 +1,4 @@
-"""A labelled corpus of typed names against register names (issue 13).
+"""A labelled corpus of typed names against register names.
 
 Register names are built from lists of common Kazakh, Russian, Tatar, Korean, German and Ukrainian
 surnames, given names and fathers' names (written here by hand), in every shape the register has:

@@ -1,4 +1,4 @@
-"""Name matching (issue 13): the issue's examples, folding and transliteration, the rule, the SQL
+"""Name matching: the examples of how names are written, folding and transliteration, the rule, the SQL
 that reproduces it, and the labelled corpus with its targets. The SQL is checked on SQLite in
 memory and on the test settings' PostgreSQL with a SELECT that touches no table; the corpus goes
 through the real verification statement in tests/names/test_verification_corpus.py. Run with -s
@@ -30,14 +30,14 @@ def check(register: str, typed: str) -> names.NameMatch:
     return names.match_names(register, typed, digest, IIN)
 
 
-# --- the issue's fourteen variants of three register names -----------------------------------
+# --- fourteen ways people write three register names ----------------------------------------
 
 ESENOV = "Есенов Арман Даниярович"
 ABILKASYMOV = "Әбілқасымов Нұрлан Серікұлы"
 OMAROVA = "Омарова Мадина Болатовна"
 
 # (register, typed, surname, given, patronymic): all fourteen are the same person.
-ISSUE_EXAMPLES = [
+WRITTEN_VARIANTS = [
     (ESENOV, "Есенов Арман Даниярович", "exact", "exact", "exact"),
     (ESENOV, "ЕСЕНОВ  арман даниярович ", "exact", "exact", "exact"),
     (ESENOV, "Арман Есенов", "exact", "exact", "absent"),
@@ -55,19 +55,19 @@ ISSUE_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize(("register", "typed", "surname", "given", "patronymic"), ISSUE_EXAMPLES)
-def test_issue_examples_match(register, typed, surname, given, patronymic):
+@pytest.mark.parametrize(("register", "typed", "surname", "given", "patronymic"), WRITTEN_VARIANTS)
+def test_every_written_variant_matches(register, typed, surname, given, patronymic):
     result = check(register, typed)
     assert result.matched, result
     assert (result.surname, result.given, result.patronymic) == (surname, given, patronymic)
 
 
-def test_issue_examples_today_twelve_of_fourteen_go_to_review():
-    """The rule before this change (one digest of the normalized full name) for comparison."""
+def test_twelve_of_the_fourteen_variants_went_to_review_under_the_full_name_digest():
+    """The rule before the word digests (one digest of the normalized full name), for comparison."""
     crypto = pytest.importorskip("recall.crypto")  # imports Django modules, not settings
-    passing = [t for r, t, *_ in ISSUE_EXAMPLES if crypto.normalize_name(r) == crypto.normalize_name(t)]
+    passing = [t for r, t, *_ in WRITTEN_VARIANTS if crypto.normalize_name(r) == crypto.normalize_name(t)]
     assert len(passing) == 2
-    assert all(check(r, t).matched for r, t, *_ in ISSUE_EXAMPLES)
+    assert all(check(r, t).matched for r, t, *_ in WRITTEN_VARIANTS)
 
 
 # (register, typed, why it goes to review)
@@ -351,8 +351,8 @@ def _expected(register: names.RegisterDigests, typed: names.TypedDigests) -> tup
 
 
 def _sample(variants: list[corpus.Variant]) -> list[corpus.Variant]:
-    # Every tenth variant, and the issue's examples and counter-examples.
-    extra = [corpus.Variant(r, t, True, "issue") for r, t, *_ in ISSUE_EXAMPLES + ANOTHER_PERSON]
+    # Every tenth variant, and the written variants and counter-examples above.
+    extra = [corpus.Variant(r, t, True, "written") for r, t, *_ in WRITTEN_VARIANTS + ANOTHER_PERSON]
     return variants[::10] + extra
 
 
@@ -394,7 +394,7 @@ def test_postgresql_rule_and_reasons_agree_with_python(variants):
 
 # --- the corpus -------------------------------------------------------------------------------
 
-# Kinds of another person that must never match (the issue's 100 %).
+# Kinds of another person that must never match (the target: every one of them sent to review).
 NEVER_VALID = {"surname_other", "surname_near", "surname_sex", "given_other", "given_near"}
 
 

@@ -87,7 +87,7 @@ def test_an_expired_code_can_be_sent_again(collecting, voters, django_capture_on
 def test_a_repeat_gets_a_code_like_anyone_and_the_signer_is_told(
     collecting, voters, django_capture_on_commit_callbacks
 ):
-    # Issue 11 changed this: the typed number used to get "already recorded" instead of a code.
+    # The typed number gets a code, not "already recorded", which would say that the IIN signed.
     first = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with django_capture_on_commit_callbacks(execute=True):
         started = codes.start_signing(collecting.pk, signer_of(voters[10], phone="+77059998877"))
@@ -178,7 +178,7 @@ def test_digits_of_other_scripts_are_not_phone_numbers(phone):
 
 
 def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, voters, settings):
-    # Issue 11 changed this: the limit per IIN alone let a stranger lock the voter out.
+    # Never a limit per IIN alone: a stranger with the IIN and phones of their own would lock the voter out.
     settings.RECALL_OTP_PER_PHONE_PER_DAY = 3
     settings.RECALL_OTP_PER_PAIR_PER_DAY = 2
     # Frozen: the limits count the requests of the last 24 hours, all of these among them.
@@ -236,8 +236,8 @@ def test_codes_are_sent_by_a_task_given_only_the_challenge(collecting, voters, d
 
 
 def test_a_confirmation_raced_by_another_is_stored_as_a_repeat(collecting, voters, django_capture_on_commit_callbacks):
-    # Issue 11 changed this: the raced confirmation used to fail with a neutral error, which a
-    # first signature never does; now it is answered like one and never counts.
+    # A raced confirmation is answered like a first signature (an error, which a first never
+    # gets, would say that the IIN signed) and never counts.
     with django_capture_on_commit_callbacks(execute=True):
         first = codes.start_signing(collecting.pk, signer_of(voters[10]))
     first_code = code_from_outbox()

@@ -2,6 +2,8 @@
 milestones announced once (recall.services.lifecycle.thresholds), the nightly reconciliation."""
 
 from django.core import mail
+from django.db import transaction
+from django.utils import timezone
 
 from recall.models import DailyTally, Petition, PetitionState, PetitionTransition, WebhookDelivery
 from recall.services import verification
@@ -98,3 +100,17 @@ def test_queued_signatures_are_shown_as_awaiting(collecting, voters, client):
     verification.verify_all()
     data = client.get(f"/api/v1/petitions/{collecting.pk}/").json()["counts"]
     assert (data["received"], data["awaiting"], data["valid"]) == (3, 0, 3)
+
+
+def test_applying_a_batchs_counts_drops_the_public_copies_itself(client, collecting):
+    # counts.apply alone: in a verification batch the ledger's append drops the copies too, and
+    # would hide a counts.apply that forgot to.
+    page = f"/en/petitions/{collecting.pk}/"
+    assert "<strong>0</strong> valid signatures" in client.get(page).content.decode()
+    delta = counts.Delta()
+    for _ in range(2):
+        delta.move(None, "valid", timezone.now())
+    with transaction.atomic():
+        counts.apply({collecting.pk: delta})
+    assert "<strong>2</strong> valid signatures" in client.get(page).content.decode()
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["counts"]["valid"] == 2

@@ -13,7 +13,7 @@ from recall.calendar import add_days, local_midnight, working_days_before
 from recall.models import AuditEntry, DayCount, DeadlineKind, DeadlineReminder, Petition, PetitionState, PublicHoliday
 from recall.services import lifecycle
 from recall.services.lifecycle import deadlines
-from tests.helpers import application
+from tests.helpers import application, walk
 
 CALENDAR, WORKING = DayCount.CALENDAR, DayCount.WORKING
 
@@ -58,6 +58,19 @@ def test_an_officials_corrections_to_the_holidays_count():
 
 
 @pytest.mark.django_db
+def test_a_saturday_made_a_working_day_by_decree_counts():
+    # Saturday 19 December 2026 made a working day (a day off moved by decree to another date).
+    PublicHoliday.objects.create(day=d("2026-12-19"), name="Decree: working Saturday", is_day_off=False)
+    # Friday 18 + 1 working day: that Saturday, not Monday 21.
+    assert add_days(d("2026-12-18"), 1, WORKING) == d("2026-12-19")
+    assert working_days_before(d("2026-12-21"), 1) == d("2026-12-19")
+    # A calendar period ending on it ends on it.
+    assert add_days(d("2026-12-09"), 10, CALENDAR) == d("2026-12-19")
+    # The next Saturday is a day off as usual.
+    assert add_days(d("2026-12-25"), 1, WORKING) == d("2026-12-28")
+
+
+@pytest.mark.django_db
 def test_a_year_not_loaded_yet_falls_back_to_the_package():
     assert not PublicHoliday.objects.filter(day__year=2035).exists()
     # Friday 14 December 2035 + 1 working day: Monday 17 is Independence Day (observed).
@@ -88,7 +101,7 @@ def test_the_application_is_due_by_the_policys_working_days(karaganda, voters, p
 
 
 def test_the_verification_period_runs_from_the_submission(collecting, bob, policy):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
+    collecting = walk(collecting, PetitionState.THRESHOLD_REACHED)
     collecting.refresh_from_db()
     with time_machine.travel(at("2026-12-06"), tick=False):
         lifecycle.submit(collecting, actor=bob)
@@ -156,7 +169,8 @@ def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, 
 
 def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy, settings):
     settings.LANGUAGE_CODE = "en"
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.SUBMITTED, verification_due=d("2026-12-17"))
+    collecting = walk(collecting, PetitionState.SUBMITTED)
+    Petition.objects.filter(pk=collecting.pk).update(verification_due=d("2026-12-17"))  # a given due date
     DeadlineReminder.objects.create(petition=collecting, kind=DeadlineKind.REGISTRATION, due=d("2026-12-01"))
     mail.outbox.clear()
     # Two working days before Thursday 17 December is Monday 14 (Wednesday 16 is a holiday).

@@ -16,7 +16,7 @@ from recall.services import lifecycle, verification
 from recall.services.ledger import sampling
 from recall.services.verification import review
 from tests.factories import DeputyFactory, SignatureFactory
-from tests.helpers import DICE
+from tests.helpers import DICE, walk
 
 OUTSIDERS = ["charlie", "olga"]
 
@@ -49,16 +49,15 @@ def test_every_step_of_an_official_is_checked_below():
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 @pytest.mark.parametrize("name", list(STEP_CASES))
-def test_a_lifecycle_step_outside_the_jurisdiction_is_refused(collecting, persona, name, request):
+def test_a_lifecycle_step_outside_the_jurisdiction_is_refused(applied, persona, name, request):
     outsider = request.getfixturevalue(persona)
     state, kwargs = STEP_CASES[name]
-    Petition.objects.filter(pk=collecting.pk).update(state=state)
-    collecting.refresh_from_db()
-    transitions, entries = collecting.transitions.count(), AuditEntry.objects.count()
+    petition = walk(applied, state)
+    transitions, entries = petition.transitions.count(), AuditEntry.objects.count()
     with pytest.raises(OutsideJurisdiction):
-        lifecycle.STEP_SERVICES[name](collecting, actor=outsider, **kwargs)
-    assert Petition.objects.get(pk=collecting.pk).state == state
-    assert (collecting.transitions.count(), AuditEntry.objects.count()) == (transitions, entries)
+        lifecycle.STEP_SERVICES[name](petition, actor=outsider, **kwargs)
+    assert Petition.objects.get(pk=petition.pk).state == state
+    assert (petition.transitions.count(), AuditEntry.objects.count()) == (transitions, entries)
     assert not RecallVote.objects.exists()
 
 
@@ -119,7 +118,7 @@ def verifying(collecting, voters, policy):
     for voter in voters[10:16]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     return collecting
 

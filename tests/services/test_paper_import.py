@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from recall import crypto
 from recall.errors import OutsideJurisdiction
-from recall.models import JobState, PaperImport, Petition, Signature
+from recall.models import JobState, PaperImport, PetitionState, Signature
 from recall.services import signing, verification
 from recall.services.verification import paper_import
 from tests.factories import make_iin
-from tests.helpers import PAPER_HEADER, paper_row, signer_of
+from tests.helpers import PAPER_HEADER, paper_row, signer_of, walk
 
 
 def job_for(petition, *lines, user=None):
@@ -97,7 +97,7 @@ def test_a_run_job_is_claimed_once(collecting, voters):
 
 
 def test_a_closed_petition_takes_no_sheets(collecting, voters):
-    Petition.objects.filter(pk=collecting.pk).update(state="expired")
+    collecting = walk(collecting, PetitionState.EXPIRED)
     job = paper_import.run_job(job_for(collecting, paper_row(1, 1, voters[10])).pk)
     assert job.state == JobState.FAILED and "accepted while" in job.errors[0]["error"]
 

@@ -14,12 +14,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from recall import crypto, tasks
+from recall import crypto, names, tasks
 from recall.errors import InvalidInput
 from recall.models import (
     AuditEntry,
     CodeRequest,
     DailyTally,
+    EdsStatement,
     InitiativeMember,
     LedgerEntry,
     OutcomeSubscription,
@@ -28,11 +29,12 @@ from recall.models import (
     PetitionState,
     PetitionTransition,
     Signature,
+    Voter,
 )
 from recall.services import ledger, lifecycle, signing, verification
 from recall.services.notices import outcome_notices
 from recall.services.privacy import retention
-from recall.services.signing import codes
+from recall.services.signing import codes, eds
 from recall.services.verification import review
 from tests.factories import SignatureFactory, make_iin
 from tests.helpers import run_together, signer_of
@@ -40,19 +42,24 @@ from tests.helpers import run_together, signer_of
 # The withdrawal's day plus 30 days for appeals plus 365 of retention (the policy's defaults).
 KEPT_DAYS = 30 + 365
 
-OUTSIDER = {  # a signer who is not in the register: nothing anywhere may name them afterwards
-    "iin": make_iin(4242, dt.date(1971, 3, 9)),
+# A signer who is not in the register: nothing anywhere may name them afterwards. Born after every
+# voter the factory makes (1960-01-01 plus up to 9,000 days): a register row born the same day
+# would hold the same birth digest, and the scan below would find it there.
+OUTSIDER = {
+    "iin": make_iin(4242, dt.date(1991, 3, 9)),
     "full_name": "Zhanargul Outsiderova",
-    "birth_date": "1971-03-09",
+    "birth_date": "1991-03-09",
     "address": "Temirtau, Lenin avenue 77, flat 12",
     "phone": "+77019998877",
 }
 
 
 @pytest.fixture
-def ended(collecting, voters, alice):
+def ended(collecting, voters, alice, settings):
     """A petition with web (with phones), partner, EDS and paper signatures, a pending code
-    request, decisions, a withdrawal and signed checkpoints, then withdrawn by its initiators."""
+    request, EDS statements (one to sign, one to withdraw the EDS signature), decisions, a
+    withdrawal and signed checkpoints, then withdrawn by its initiators."""
+    settings.RECALL_EDS_BACKEND = "builtin"  # statements are issued; none is verified here
     web = [
         signing.sign_on_web(collecting.pk, signer_of(v, phone=f"+7701555{i:04d}")) for i, v in enumerate(voters[10:16])
     ]
@@ -66,7 +73,9 @@ def ended(collecting, voters, alice):
             phone=OUTSIDER["phone"],
         ),
     )
-    SignatureFactory(petition=collecting, voter_row=voters[16], channel="eds", eds_cms="MIIBeds-cms-of-the-signer")
+    with_eds = SignatureFactory(
+        petition=collecting, voter_row=voters[16], channel="eds", eds_cms="MIIBeds-cms-of-the-signer"
+    )
     SignatureFactory(
         petition=collecting,
         voter_row=voters[17],
@@ -79,6 +88,8 @@ def ended(collecting, voters, alice):
     codes.start_signing(collecting.pk, signer_of(voters[18], phone="+77015550099"))
     outcome_notices.subscribe(web[2], "ru")  # a signer who asked to hear the outcome
     verification.verify_all()
+    eds.issue(collecting)
+    eds.start_withdrawal(with_eds.receipt, voters[16].personal["iin"])
     review.decide(web[0].pk, actor=alice, valid=False, ground="pencil", note="Written in pencil.")
     review.withdraw_by_signer(web[1].pk)
     ledger.sign_due_checkpoints()
@@ -140,16 +151,15 @@ def test_as_of_evaluates_the_rule_on_another_day(ended, capsys):
     assert retention.destroyed_at(petition) is not None
 
 
-def test_signatures_still_awaiting_verification_keep_the_petitions_data(ended, capsys):
+def test_signatures_still_awaiting_verification_keep_the_petitions_data(ended, voters, capsys):
     petition, _signers, _ = ended
-    waiting = Signature.objects.filter(petition=petition, state="valid").first()
-    Signature.objects.filter(pk=waiting.pk).update(state="received")
+    SignatureFactory(petition=petition, voter_row=voters[19])  # stored, not yet reached by the workers
     call_command("purge_personal_data", "--as-of", after_retention().isoformat())
     assert f"petition {petition.pk} kept: Some signatures of this petition still await verification" in (
         capsys.readouterr().out
     )
     assert retention.destroyed_at(petition) is None
-    assert Signature.objects.filter(petition=petition, personal__isnull=False).count() == 9
+    assert Signature.objects.filter(petition=petition, personal__isnull=False).count() == 10
 
 
 def test_a_bad_as_of_is_a_clear_error():
@@ -238,6 +248,74 @@ def test_after_a_purge_nothing_names_a_signer_under_any_key(ended, settings):
     assert not [t for t in everything if "Aliya Collectorova" in t or "MIIBeds" in t]
 
 
+def _digest_columns(model) -> tuple[list[str], list[str]]:
+    """Every digest column of ``model``: keyed text digests (…_digest, the signature's voter
+    digest among them) and arrays of name-word digests."""
+    scalars, arrays = [], []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, crypto.DigestArrayField):
+            arrays.append(field.column)
+        elif field.column.endswith("_digest"):
+            scalars.append(field.column)
+    return scalars, arrays
+
+
+def _joins(petition_id: int) -> dict[str, int]:
+    """How many of the petition's signatures join some register row, for every pairing of a
+    signature's digest with a register digest of the same kind, and through the name rule's SQL."""
+    signature_scalars, signature_arrays = _digest_columns(Signature)
+    voter_scalars, voter_arrays = _digest_columns(Voter)
+    conditions = {f"s.{a} = v.{b}": f"s.{a} <> ''" for a in signature_scalars for b in voter_scalars}
+    conditions |= {f"s.{a} && v.{b}": "true" for a in signature_arrays for b in voter_arrays}
+    conditions[names.MATCH_SQL] = "true"
+    found = {}
+    with connection.cursor() as cursor:
+        for condition, nonempty in conditions.items():
+            cursor.execute(
+                f"SELECT count(DISTINCT s.id) FROM recall_signature s JOIN recall_voter v ON {condition} "
+                f"WHERE s.petition_id = %s AND {nonempty}",
+                [petition_id],
+            )
+            found[condition] = cursor.fetchone()[0]
+    return found
+
+
+def _holding_digests(petition_id: int) -> list[str]:
+    """The digest columns that some signature of the petition still fills."""
+    scalars, arrays = _digest_columns(Signature)
+    tests = [(c, f"coalesce({c}, '') <> ''") for c in scalars] + [(c, f"cardinality({c}) > 0") for c in arrays]
+    held = []
+    with connection.cursor() as cursor:
+        for column, condition in tests:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM recall_signature WHERE petition_id = %s AND {condition})", [petition_id]
+            )
+            if cursor.fetchone()[0]:
+                held.append(column)
+    return held
+
+
+def test_no_purged_signature_joins_the_register_under_any_digest(ended):
+    petition, _signers, _ = ended
+    before = _joins(petition.pk)
+    # Before the purge the signers join their register rows by every kind of digest.
+    for condition in (
+        "s.voter_digest = v.iin_digest",
+        "s.name_digest = v.name_digest",
+        "s.name_tokens && v.name_surname",
+    ):
+        assert before[condition] >= 7, condition
+    assert before[names.MATCH_SQL] >= 7
+    scalars, arrays = _digest_columns(Signature)
+    assert _holding_digests(petition.pk) == scalars + arrays
+
+    retention.purge(petition.pk, as_of=after_retention())
+
+    assert {condition: n for condition, n in _joins(petition.pk).items() if n} == {}
+    # Nor could a register imported later join them: no digest is left to join on.
+    assert _holding_digests(petition.pk) == []
+
+
 def test_a_purge_keeps_counts_decisions_series_and_ledger(ended):
     petition, _signers, _ = ended
     states = list(Signature.objects.order_by("pk").values_list("state", "ground", "channel", "receipt", "signed_at"))
@@ -260,8 +338,11 @@ def test_a_purge_keeps_counts_decisions_series_and_ledger(ended):
     assert not CodeRequest.objects.filter(petition=petition).exists()
     assert not InitiativeMember.objects.filter(petition=petition).exists()
     assert not OutcomeSubscription.objects.filter(petition=petition).exists()
+    # A withdrawal statement names the signature it withdraws; every statement goes.
+    assert not EdsStatement.objects.filter(petition=petition).exists()
     entry = AuditEntry.objects.get(action=retention.ACTION)
     assert (entry.petition_id, entry.actor_label, entry.details["signatures"]) == (petition.pk, "system", 9)
+    assert entry.details["eds_statements"] == 2
 
 
 def test_a_petition_already_purged_is_skipped(ended):

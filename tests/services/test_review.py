@@ -10,6 +10,7 @@ from recall.models import AuditEntry, Petition, PetitionState, Signature
 from recall.services import verification
 from recall.services.verification import counts, review
 from tests.factories import SignatureFactory
+from tests.helpers import walk
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_an_official_of_another_commission_cannot_decide(in_review, charlie, olg
 
 
 def test_no_decisions_after_certification(in_review, bob):
-    Petition.objects.filter(pk=in_review.petition_id).update(state=PetitionState.SUFFICIENT)
+    walk(in_review.petition, PetitionState.SUFFICIENT)
     with pytest.raises(IllegalTransition):
         review.decide(in_review.pk, actor=bob, valid=True)
 

@@ -12,7 +12,7 @@ from recall.models import Petition, PetitionState, SampleOutcome, Signature
 from recall.services import ledger, lifecycle, verification
 from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
-from tests.helpers import DICE
+from tests.helpers import DICE, walk
 
 
 def test_the_worked_example_of_the_california_procedure():
@@ -62,7 +62,7 @@ def verifying(collecting, voters, policy):
     for voter in voters[10:40]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     return collecting
 
@@ -124,7 +124,7 @@ def test_a_petition_has_one_sample(verifying, bob):
 def test_a_changed_sample_finding_needs_a_reason(collecting, voters, bob, policy):
     SignatureFactory(petition=collecting, voter_row=voters[10])
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state="verifying")
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     item = sampling.start_sample(collecting, actor=bob, procedure=DICE).items.get()
     sampling.decide_item(item.pk, actor=bob, valid=False, ground="forgery", note="erasures")

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from recall import crypto
 from recall.errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
-from recall.models import Petition, PetitionDataKey, PetitionState, Signature
+from recall.models import PetitionDataKey, PetitionState, Signature
 from recall.services import signing, verification
 from tests.factories import ApiClientFactory, make_iin
-from tests.helpers import signer_of
+from tests.helpers import signer_of, walk
 
 
 def test_check_signer_names_the_bad_field():
@@ -73,7 +73,7 @@ def test_a_closed_petition_takes_no_signature(collecting, voters):
     with time_machine.travel(collecting.window_end + dt.timedelta(seconds=1), tick=False):
         with pytest.raises(PetitionNotCollecting):
             signing.sign_on_web(collecting.pk, signer_of(voters[10]))
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.WITHDRAWN)
+    collecting = walk(collecting, PetitionState.WITHDRAWN)
     with pytest.raises(PetitionNotCollecting):
         signing.sign_on_web(collecting.pk, signer_of(voters[10]))
 

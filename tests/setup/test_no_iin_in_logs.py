@@ -1,4 +1,4 @@
-"""No IIN in any log (issue 11): a filter masks every 12-digit run in every record of the
+"""No IIN in any log: a filter masks every 12-digit run in every record of the
 application, gunicorn's access log leaves query strings out, and a full run (sign, check, admin
 search, review, withdrawal, export) leaves none of the IINs it used in the logs."""
 

@@ -99,3 +99,10 @@ def test_a_rate_that_cannot_be_read_stops_the_checks(settings):
     settings.RECALL_WEB_FORM_RATE = "30 a day"
     with pytest.raises(SystemCheckError, match="recall.E001"):
         call_command("check")
+
+
+def test_production_refuses_a_ledger_switched_off():
+    result = manage("check", env={**PRODUCTION_ENV, "RECALL_LEDGER_ENABLED": "False"})
+    assert result.returncode != 0
+    assert "the public ledger cannot be switched off" in result.stderr
+    assert manage("check", env={**PRODUCTION_ENV, "RECALL_LEDGER_ENABLED": "True"}).returncode == 0

@@ -1,32 +1,21 @@
 """Browsing every public petition, whatever its state, with filters and pages."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
-from recall.models import PetitionState
-from tests.factories import DistrictFactory, PetitionFactory
+from recall.models import PetitionState, policy_for
+from tests.factories import DistrictFactory
+from tests.helpers import application, populate, walk
 
 
 def registered(state, *, region="Karaganda Region", level="mazhilis", code=None):
-    now = timezone.now()
+    """A petition in ``state``, of its own district, taken there through the lifecycle's steps."""
     district = DistrictFactory(region=region, level=level, **({"code": code} if code else {}))
-    extra = {}
-    if state not in (PetitionState.REFUSED, PetitionState.WITHDRAWN):
-        extra = {
-            "required_signatures": 50,
-            "registered_at": now - dt.timedelta(days=40),
-            "window_start": now - dt.timedelta(days=40),
-            "window_end": now + dt.timedelta(days=20)
-            if state in (PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED)
-            else now - dt.timedelta(days=10),
-        }
-    return PetitionFactory(deputy__district=district, state=state, **extra)
+    group = populate(district, policy_for(level).initiative_group_min)
+    return walk(application(district, group), state)
 
 
 @pytest.fixture
-def every_kind(db):
+def every_kind(policy):
     return {
         state: registered(state)
         for state in (
@@ -76,7 +65,7 @@ def test_petitions_are_filtered_by_level_region_and_district(client, every_kind)
     assert "No petition matches these filters." in client.get("/en/petitions/?group=nonsense").content.decode()
 
 
-def test_the_list_goes_on_past_the_first_page(client, db):
+def test_the_list_goes_on_past_the_first_page(client, policy):
     petitions = [registered(PetitionState.COLLECTING) for _ in range(23)]
     first = client.get("/en/").content.decode()
     assert "Page 1 of 2" in first and 'rel="next"' in first

@@ -5,9 +5,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from recall.models import DailyTally, Petition, PetitionState, RecallVote
+from recall.models import DailyTally, Petition, PetitionState
 from recall.services import lifecycle, verification
 from tests.factories import SignatureFactory
+from tests.helpers import walk
 
 
 def page(client, petition, language="en") -> str:
@@ -46,8 +47,7 @@ def test_progress_beyond_the_requirement_is_not_capped(client, collecting):
 
 
 def test_a_closed_petition_shows_when_collection_ended_not_a_future_end(client, collecting, voters):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALLED)
-    collecting.transitions.create(from_state="collecting", to_state="submitted", at=timezone.now())
+    collecting = walk(collecting, PetitionState.RECALLED)
     html = page(client, collecting)
     assert "Collection ends" not in html
     assert "<dt>Collection ended</dt>" in html
@@ -81,9 +81,10 @@ def test_a_slow_petition_is_told_it_will_not_make_it_in_time(client, collecting)
 
 
 def test_the_vote_result_and_the_rule_applied(client, collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RETAINED)
-    RecallVote.objects.create(
-        petition=collecting,
+    collecting = walk(collecting, PetitionState.RECALL_VOTE)
+    lifecycle.record_recall_vote(
+        collecting,
+        actor=None,
         held_on=dt.date(2026, 11, 1),
         registered_voters=900,
         ballots_cast=250,
@@ -121,7 +122,7 @@ def test_no_answer_says_so(client, collecting):
 
 
 def _recalled(collecting, alice, votes_for):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALL_VOTE)
+    collecting = walk(collecting, PetitionState.RECALL_VOTE)
     collecting.refresh_from_db()
     lifecycle.record_recall_vote(
         collecting,

@@ -1,4 +1,4 @@
-"""Nobody can probe who signed (issue 11): a stranger who knows a voter's IIN and owns a phone
+"""Nobody can probe who signed: a stranger who knows a voter's IIN and owns a phone
 sees the same pages, text messages and check page whether that IIN signed or not, and the real
 signer is told of every attempt."""
 

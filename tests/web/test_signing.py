@@ -6,10 +6,10 @@ import re
 
 import time_machine
 
-from recall.models import Petition, PetitionState, Signature
+from recall.models import PetitionState, Signature
 from recall.notifications import sms
 from recall.services import signing, verification
-from tests.helpers import body_of, code_from_outbox, form_of, partner_client, sign_url, signer_of
+from tests.helpers import body_of, code_from_outbox, form_of, partner_client, sign_url, signer_of, walk
 
 
 def test_a_voter_signs_gets_a_receipt_and_checks_it(client, collecting, voters, django_capture_on_commit_callbacks):
@@ -51,7 +51,7 @@ def test_a_future_birth_date_and_a_missing_consent_are_explained(client, collect
 
 
 def test_a_closed_petition_says_so_instead_of_failing(client, collecting, voters):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.EXPIRED)
+    collecting = walk(collecting, PetitionState.EXPIRED)
     page = client.post(f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10]))
     assert page.status_code == 200 and "not collecting signatures" in page.content.decode()
 
@@ -71,7 +71,7 @@ def test_a_voter_who_signed_sees_the_same_page_as_a_new_signer(
         return re.sub(r'(confirm/)[^/]+/|csrfmiddlewaretoken" value="[^"]+"', "", html)
 
     assert strip(client.get(again.url).content.decode()) == strip(client.get(new.url).content.decode())
-    # Issue 11: the typed number gets a code either way (here the signer's own number).
+    # The typed number gets a code either way (here the signer's own number).
     assert all("code" in m.text and "to SIGN petition" in m.text for m in sms.outbox[-2:])
 
 

@@ -57,10 +57,6 @@ def signer() -> note.Signer:
     return _signer(skey)
 
 
-def enabled() -> bool:
-    return settings.RECALL_LEDGER_ENABLED
-
-
 def origin(petition_id: int) -> str:
     return f"{settings.RECALL_LEDGER_HOST}/petitions/{petition_id}"
 
@@ -198,7 +194,7 @@ def _node(found: dict[tuple[int, int], bytes], level: int, index: int) -> bytes:
 def append(petition_id: int, events: Sequence[entries.Event]) -> int:
     """Append ``events`` to the petition's log; call inside the transaction that changed what they
     record. Returns the new size. O(len(events)) hashing, at most log2(size) stored hashes read."""
-    if not enabled() or not events:
+    if not events:
         return 0
     return _append_encoded(petition_id, [_encode(e) for e in events])
 
@@ -288,8 +284,6 @@ def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
     repeat: recall.ledger.entries). Grouped by petition (in id order, the order counts lock
     petitions in), each petition's entries ordered by signature id, never by anything about the
     signer."""
-    if not enabled():
-        return
     by_petition: dict[int, list[tuple[Row, str | None, str]]] = defaultdict(list)
     for change in changes:
         by_petition[change[0].petition_id].append(change)
@@ -321,8 +315,6 @@ def append_verified(rows: Iterable[tuple[int, str, str, int, str, str | None, in
     left to an official (and for a web repeat, its ``decided`` after it). The same bytes as
     ``append_signatures`` (the test suite holds them equal) without a ``Row`` per signature: a
     batch writes thousands, and building them was a fifth of the ledger's cost."""
-    if not enabled():
-        return
     by_petition: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_petition[row[0]].append(row)
@@ -360,8 +352,6 @@ def sign_checkpoint(petition_id: int) -> LedgerCheckpoint | None:
     """Sign a checkpoint of the petition's log at its current size (inside the caller's
     transaction when there is one, so a state change's checkpoint has exactly its size).
     None when the latest checkpoint already has this size."""
-    if not enabled():
-        return None
     with transaction.atomic():
         size = Petition.objects.select_for_update(no_key=True).values_list("ledger_size", flat=True).get(pk=petition_id)
         latest = LedgerCheckpoint.objects.filter(petition_id=petition_id).order_by("-size", "-signed_at").first()

@@ -13,6 +13,7 @@ Callers use the names re-exported here. See docs/domain.md, "The petition's life
 
 from ...states import TRANSITIONS, By, Transition, available, reachable_from, vote_outcome
 from .applications import (
+    EDITABLE_WHILE_APPLIED,
     GROUNDS_LANGUAGES,
     apply,
     check_application,
@@ -43,6 +44,7 @@ STEP_SERVICES = {
 }
 
 __all__ = [
+    "EDITABLE_WHILE_APPLIED",
     "GROUNDS_LANGUAGES",
     "STEP_SERVICES",
     "TRANSITIONS",

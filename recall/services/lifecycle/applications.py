@@ -245,6 +245,8 @@ def withdraw(petition: Petition, *, actor: Any | None, reason: str) -> Petition:
     return move(petition, "withdraw", actor=actor, reason=reason)
 
 
+# What officials may edit on an application (the admin's form and its "Grounds" section); once
+# it is registered, only the group's e-mail.
 EDITABLE_WHILE_APPLIED = (
     "grounds_category",
     "grounds_text",

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ... import jurisdiction
 from ...errors import IllegalTransition, PolicyViolation
 from ...models import Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState
-from ..verification import counts
 from . import deadlines
 from .transitions import move
 
@@ -58,6 +57,10 @@ def certify(petition: Petition, *, actor: Any | None, reason: str = "") -> Petit
     if petition.state != PetitionState.VERIFYING:
         raise IllegalTransition(_("Only a petition under verification can be certified."))
     jurisdiction.authorize(actor, petition.district_id)
+    # Here, not at the top: the verification package's batch calls this package's
+    # after_counts_changed, so a top-level import would make the two packages load in a circle.
+    from ..verification import counts
+
     counts.reconcile([petition.pk])  # certify on the signatures themselves, not on a cached count
     petition.refresh_from_db()
     return move(petition, "certify", to=certification_result(petition), actor=actor, reason=reason)

@@ -13,8 +13,9 @@ from ... import task_names
 from ...models import Petition, PetitionState, WebhookEvent
 from .. import audit, queue
 from ..notices import webhooks
-from ..verification import counts
 from .transitions import move_each
+
+MILESTONES = (25, 50, 75)
 
 
 def after_counts_changed(petition_ids: Iterable[int]) -> list[int]:
@@ -40,7 +41,23 @@ def after_counts_changed(petition_ids: Iterable[int]) -> list[int]:
     for petition in moved:
         webhooks.enqueue_event(WebhookEvent.THRESHOLD_REACHED, petition)
         queue.after_commit(task_names.SEND_THRESHOLD_NOTICES, petition.pk)
-    for petition_id, percent in counts.reached_milestones(petition_ids):
+    for petition_id, percent in reached_milestones(petition_ids):
         audit.record("petition.milestone", system_label="verification", petition_id=petition_id, percent=percent)
         queue.after_commit(task_names.SEND_MILESTONE_NOTICE, petition_id, percent)
     return [p.pk for p in moved]
+
+
+def reached_milestones(petition_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(petition, percent) for each petition that passed a new 25/50/75 % milestone; once each."""
+    passed = []
+    rows = Petition.objects.filter(pk__in=list(petition_ids), required_signatures__gt=0).values_list(
+        "pk", "valid_count", "required_signatures", "last_milestone"
+    )
+    for petition_id, valid, required, last in rows:
+        reached = [m for m in MILESTONES if valid * 100 >= required * m and m > last]
+        if not reached:
+            continue
+        top = max(reached)
+        if Petition.objects.filter(pk=petition_id, last_milestone__lt=top).update(last_milestone=top):
+            passed.append((petition_id, top))
+    return passed

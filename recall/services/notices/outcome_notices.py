@@ -37,6 +37,11 @@ def subscribe(signature: Signature, language: str) -> None:
     )
 
 
+def subscribed(signature: Signature) -> bool:
+    """The signer asked to be texted the outcome (the receipt page says so)."""
+    return OutcomeSubscription.objects.filter(signature=signature).exists()
+
+
 def cancel(signature_id: int) -> None:
     OutcomeSubscription.objects.filter(signature_id=signature_id).delete()
 

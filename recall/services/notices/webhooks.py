@@ -19,6 +19,7 @@ from datetime import timedelta
 import urllib3
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +111,17 @@ def create_endpoint(*, client_id: int, url: str, events: list[str]) -> WebhookEn
         return WebhookEndpoint.objects.create(
             client_id=client_id, url=url, events=sorted(set(events)), secret=secrets.token_urlsafe(32)
         )
+
+
+def endpoints_of(client_id: int) -> QuerySet[WebhookEndpoint]:
+    """The partner's endpoints, active or stopped, oldest first."""
+    return WebhookEndpoint.objects.filter(client_id=client_id).order_by("pk")
+
+
+def deactivate_endpoint(endpoint_id: int, *, client_id: int) -> bool:
+    """Stop sending events to the partner's endpoint (kept, with its deliveries). False when
+    the partner has no such endpoint."""
+    return WebhookEndpoint.objects.filter(pk=endpoint_id, client_id=client_id).update(is_active=False) == 1
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

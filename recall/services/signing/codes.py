@@ -299,6 +299,23 @@ def resend(token: str) -> Started:
     return Started(token, code_request.phone_masked)
 
 
+def purge_old_requests(cutoff: dt.datetime) -> int:
+    """Delete the code requests made before ``cutoff``: they hold what the voter typed
+    (encrypted), and the limits look back one day only. Returns how many."""
+    deleted, _rows = CodeRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def request_by_token(token: str) -> CodeRequest | None:
+    """The code request the confirmation page shows (with its petition and deputy), while it
+    is not completed; None otherwise."""
+    return (
+        CodeRequest.objects.filter(token=token, completed_at__isnull=True)
+        .select_related("petition__deputy", "petition__district")
+        .first()
+    )
+
+
 def _open_request(token: str, *, expired_ok: bool = False) -> CodeRequest:
     code_request = CodeRequest.objects.filter(token=token, completed_at__isnull=True).first()
     if code_request is None:
@@ -335,6 +352,16 @@ def _check_code(code_request: CodeRequest, code: str) -> None:
         )
 
 
+def _confirmed(token: str, code: str, purpose: str) -> CodeRequest:
+    """The open request with this token, for ``purpose`` (a withdrawal or a view names its
+    signature), once ``code`` is right; NotFound or CodeFailed otherwise."""
+    code_request = _open_request(token)
+    if code_request.purpose != purpose or (purpose != ConfirmPurpose.SIGN and code_request.signature_id is None):
+        raise NotFound()
+    _check_code(code_request, code)
+    return code_request
+
+
 def _complete(code_request: CodeRequest) -> None:
     if not CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
         completed_at=timezone.now()
@@ -345,10 +372,7 @@ def _complete(code_request: CodeRequest) -> None:
 def confirm_signing(token: str, code: str) -> Signature:
     """A right code stores the signature; for an IIN that has signed, a marked duplicate that
     is answered the same way (recall.services.signing.signatures.sign_on_web)."""
-    code_request = _open_request(token)
-    if code_request.purpose != ConfirmPurpose.SIGN:
-        raise NotFound()
-    _check_code(code_request, code)
+    code_request = _confirmed(token, code, ConfirmPurpose.SIGN)
     signer = signing.Signer.from_dict(code_request.payload)
     with transaction.atomic():
         _complete(code_request)
@@ -388,6 +412,37 @@ def as_seen_by_signer(signature: Signature) -> Signature:
     return signature
 
 
+@dataclass(frozen=True)
+class ReceiptStatus:
+    """What the receipt page shows of the signature just made."""
+
+    state: str  # as its signer sees it on the check page: "counted" only once it is decided
+    outcome_notices: bool  # its signer asked to be texted the petition's outcome
+
+
+def receipt_status(receipt: str) -> ReceiptStatus:
+    signature = Signature.objects.filter(receipt=receipt).first()
+    if signature is None:
+        return ReceiptStatus(SignatureState.RECEIVED, False)
+    return ReceiptStatus(as_seen_by_signer(signature).state, outcome_notices.subscribed(signature))
+
+
+def _to_number_on_record(signature: Signature, purpose: str, phone: str) -> Started:
+    """A code for ``purpose`` on this signature, to the number on record (``phone``): that
+    number is the voter's own, so the daily limits never lock them out."""
+    with transaction.atomic():
+        code_request = _create(
+            purpose=purpose,
+            petition_id=signature.petition_id,
+            voter_digest=signature.voter_id,
+            payload={"phone": phone},
+            phone=phone,
+            signature=signature,
+            known_phone=True,
+        )
+    return Started(code_request.token, code_request.phone_masked)
+
+
 def start_withdrawal(receipt: str, iin: str) -> Started:
     """The code goes to the number on record: the one the voter signed with (web) or the one
     the partner recorded. Never to a number typed now: anyone holding a receipt and the IIN
@@ -414,25 +469,11 @@ def start_withdrawal(receipt: str, iin: str) -> Started:
             field="receipt",
             code="withdraw_through_partner",
         )
-    with transaction.atomic():
-        code_request = _create(
-            purpose=ConfirmPurpose.WITHDRAW,
-            petition_id=petition.pk,
-            voter_digest=signature.voter_id,
-            payload={"phone": target},
-            phone=target,
-            signature=signature,
-            known_phone=True,
-        )
-    return Started(code_request.token, code_request.phone_masked)
+    return _to_number_on_record(signature, ConfirmPurpose.WITHDRAW, target)
 
 
 def confirm_withdrawal(token: str, code: str) -> Signature:
-    code_request = _open_request(token)
-    if code_request.purpose != ConfirmPurpose.WITHDRAW or code_request.signature_id is None:
-        raise NotFound()
-    _check_code(code_request, code)
-
+    code_request = _confirmed(token, code, ConfirmPurpose.WITHDRAW)
     with transaction.atomic():
         _complete(code_request)
         return review.withdraw_by_signer(code_request.signature_id)
@@ -450,24 +491,11 @@ def start_data_view(receipt: str, iin: str) -> Started:
             else _("No phone number is on record for this signature: ask the election commission to show you its data.")
         )
         raise CodeFailed(message, field="receipt", code="no_phone_on_record")
-    with transaction.atomic():
-        code_request = _create(
-            purpose=ConfirmPurpose.VIEW,
-            petition_id=signature.petition_id,
-            voter_digest=signature.voter_id,
-            payload={"phone": target},
-            phone=target,
-            signature=signature,
-            known_phone=True,
-        )
-    return Started(code_request.token, code_request.phone_masked)
+    return _to_number_on_record(signature, ConfirmPurpose.VIEW, target)
 
 
 def confirm_data_view(token: str, code: str) -> int:
     """A right code opens the page: returns the signature's id (the view keeps it a while)."""
-    code_request = _open_request(token)
-    if code_request.purpose != ConfirmPurpose.VIEW or code_request.signature_id is None:
-        raise NotFound()
-    _check_code(code_request, code)
+    code_request = _confirmed(token, code, ConfirmPurpose.VIEW)
     _complete(code_request)
     return code_request.signature_id

@@ -173,6 +173,23 @@ def statement_base64(challenge: EdsStatement) -> str:
     return base64.b64encode(challenge.statement.encode("utf-8")).decode("ascii")
 
 
+def site_statement(value: str) -> EdsStatement | None:
+    """The statement the site's EDS page shows (with its petition), used or not; None for an
+    unknown one or one issued to a partner (signed in the partner's app, never on the site)."""
+    return (
+        EdsStatement.objects.select_related("petition__deputy", "petition__district")
+        .filter(challenge=value, client__isnull=True)
+        .first()
+    )
+
+
+def purge_old_statements(cutoff: dt.datetime) -> int:
+    """Delete the statements issued before ``cutoff`` (each is a row; a used one has done its
+    work, an unused one has expired). Returns how many."""
+    deleted, _rows = EdsStatement.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def open_challenge(value: str) -> EdsStatement:
     """An issued statement that can still be signed, or EdsRefused saying why not."""
     challenge = (

@@ -329,3 +329,12 @@ def sign_for_partner(
             queue.request_verification()
             return signature
     raise AlreadySigned()
+
+
+def partner_signature(receipt: str, *, client_id: int) -> Signature | None:
+    """The signature with this receipt if this partner submitted it: a partner reads and
+    withdraws its own signatures only, and learns nothing of any other receipt."""
+    normalized = normalize_receipt(receipt)
+    if not normalized:
+        return None
+    return Signature.objects.filter(receipt=normalized, client_id=client_id).first()

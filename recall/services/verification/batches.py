@@ -39,9 +39,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ... import names
-from ...models import Signature
+from ...models import Signature, SignatureState
 from .. import ledger, lifecycle
-from . import counts
+from . import counts, moves
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ _NAME_RULED = {
 }
 _MATCH = {"postgresql": names.MATCH_SQL, "sqlite": names.MATCH_SQL_SQLITE}
 _NAME_PARTS = {"postgresql": names.REASONS_SQL, "sqlite": names.REASONS_SQL_SQLITE}
-# The rule before issue 13, kept for bench/verify_throughput.py's comparison.
-PLAIN_NAME_MISMATCH_SQL = "s.name_digest <> v.name_digest"
+# Rows without word digests compare the full-name digest.
+_FULL_NAME_MISMATCH = "s.name_digest <> v.name_digest"
 # An EDS signature has no birth date to compare: the certificate carries none, nothing is typed,
 # and the IIN itself comes from the certificate (recall.services.signing.eds).
 _BIRTH_MISMATCH = "(s.channel <> 'eds' AND s.birth_digest <> v.birth_digest)"
@@ -80,7 +80,7 @@ _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
 
 def name_mismatch_sql(vendor: str) -> str:
     """True when the name sends the signature to review."""
-    return f"(CASE WHEN {_NAME_RULED[vendor]} THEN NOT {_MATCH[vendor]} ELSE {PLAIN_NAME_MISMATCH_SQL} END)"
+    return f"(CASE WHEN {_NAME_RULED[vendor]} THEN NOT {_MATCH[vendor]} ELSE {_FULL_NAME_MISMATCH} END)"
 
 
 def judged_as_first(signature_id: int) -> tuple[str, str]:
@@ -104,9 +104,9 @@ def judged_as_first(signature_id: int) -> tuple[str, str]:
     return ("review" if mismatch else "valid"), ""
 
 
-def mismatch_sql(vendor: str, name_mismatch: str | None = None) -> str:
+def mismatch_sql(vendor: str) -> str:
     """Any reason for an official to look: the IIN's digits, the name, the birth date."""
-    return f"({_IIN_MISMATCH} OR {name_mismatch or name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"
+    return f"({_IIN_MISMATCH} OR {name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"
 
 
 def _reasons(vendor: str, iin_off: str, name_off: str, birth_off: str) -> str:
@@ -131,34 +131,36 @@ _LOCK = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 _ID = {"postgresql": "t.id", "sqlite": "id"}
 
 
-def statement(vendor: str, name_mismatch: str | None = None) -> str:
-    """One statement. On PostgreSQL it also sums the outcome per petition, state and local day
-    of signing, so a batch of thousands returns a handful of rows; SQLite (the embedded demo)
-    cannot put an UPDATE in a WITH, so it returns the rows and Python sums them.
-    ``name_mismatch`` replaces the name rule (the benchmark's comparison with the old one)."""
-    update = _update(vendor, name_mismatch)
+def statement(vendor: str) -> str:
+    """One statement, returning one row per signature decided: its petition, new state and
+    local day of signing (computed by the database), and what the public ledger needs of it
+    (its id, channel, receipt and the signature it repeats). The counts are summed from these
+    rows in Python (PostgreSQL returns the day as YYYY-MM-DD text; SQLite, which cannot put an
+    UPDATE in a WITH, returns the time of signing)."""
+    update = _update(vendor)
     if vendor != "postgresql":
         return update
-    if ledger.enabled():
-        # The ledger needs each signature (its commitment and day): one row per signature, the
-        # local day computed by the database as for the sums.
-        return f"""
-        WITH decided AS ({update})
-        SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt,
-               duplicate_of_id
-        FROM decided
-        """
     return f"""
     WITH decided AS ({update})
-    SELECT petition_id, state, (signed_at AT TIME ZONE %(tz)s)::date AS day, count(*)
-    FROM decided GROUP BY 1, 2, 3
+    SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt,
+           duplicate_of_id
+    FROM decided
     """
 
 
-def _update(vendor: str, name_mismatch: str | None) -> str:
-    name_rule = name_mismatch or name_mismatch_sql(vendor)
+# The state each signature of the batch takes (recall.states.SIGNATURE_MOVES, "verify"): a
+# ground makes it invalid, a reason for an official to look sends it to review.
+STATE_SQL = moves.set_state_sql(
+    "verify",
+    [("j.ground <> ''", SignatureState.INVALID), ("j.mismatch", SignatureState.REVIEW)],
+    otherwise=SignatureState.VALID,
+)
+
+
+def _update(vendor: str) -> str:
+    name_rule = name_mismatch_sql(vendor)
     # Which parts of the name matched, for the review page; only for rows the name sends there.
-    parts = _NULL_JSON[vendor] if name_mismatch else f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
+    parts = f"CASE WHEN {_NAME_RULED[vendor]} THEN {_NAME_PARTS[vendor]} END"
     if vendor == "postgresql":
         # Each comparison once per row: OFFSET 0 keeps the planner from copying the name rule
         # into every expression that reads its flag. (SQLite has no LATERAL: inline there.)
@@ -172,7 +174,7 @@ def _update(vendor: str, name_mismatch: str | None) -> str:
     return f"""
     WITH claimed AS (
         SELECT id FROM recall_signature
-        WHERE state = 'received'
+        WHERE {moves.leaves_sql("verify")}
         ORDER BY id
         LIMIT %(limit)s
         {_LOCK[vendor]}
@@ -189,7 +191,7 @@ def _update(vendor: str, name_mismatch: str | None) -> str:
         {flags}
     )
     UPDATE recall_signature AS t SET
-        state = CASE WHEN j.ground <> '' THEN 'invalid' WHEN j.mismatch THEN 'review' ELSE 'valid' END,
+        {STATE_SQL},
         ground = j.ground,
         review_reasons = CASE WHEN j.ground = '' AND j.mismatch THEN j.reasons ELSE {_EMPTY_JSON[vendor]} END,
         name_parts = CASE WHEN j.ground = '' THEN j.name_parts END,
@@ -207,22 +209,17 @@ class BatchResult:
     thresholds: list[int]
 
 
-def verify_batch(limit: int | None = None, *, name_mismatch: str | None = None) -> BatchResult:
-    """Verify up to ``limit`` received signatures in one transaction. ``name_mismatch`` replaces
-    the name rule (bench/verify_throughput.py compares the rule before issue 13)."""
+def verify_batch(limit: int | None = None) -> BatchResult:
+    """Verify up to ``limit`` received signatures in one transaction."""
     limit = limit or settings.RECALL_VERIFY_BATCH_SIZE
     vendor = connection.vendor
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(
-                statement(vendor, name_mismatch), {"limit": limit, "now": timezone.now(), "tz": settings.TIME_ZONE}
-            )
+            cursor.execute(statement(vendor), {"limit": limit, "now": timezone.now(), "tz": settings.TIME_ZONE})
             rows = cursor.fetchall()
         if not rows:
             return BatchResult(0, 0, [])
-        if vendor == "postgresql" and not ledger.enabled():
-            deltas = counts.group_sums(rows)
-        elif vendor == "postgresql":
+        if vendor == "postgresql":
             deltas = counts.group_sums(_sums(rows))
             ledger.append_verified(rows)
         else:
@@ -256,11 +253,11 @@ class _Returned:
         return Signature.is_hidden_repeat(self.channel, self.duplicate_of_id)
 
 
-def verify_all(limit: int | None = None, *, name_mismatch: str | None = None) -> int:
+def verify_all(limit: int | None = None) -> int:
     """Verify the whole backlog, batch after batch; returns how many were verified."""
     total = 0
     while True:
-        result = verify_batch(limit, name_mismatch=name_mismatch)
+        result = verify_batch(limit)
         total += result.verified
         if not result.verified:
             return total

@@ -34,7 +34,6 @@ COUNTED = {
     SignatureState.REVIEW: "review_count",
     SignatureState.WITHDRAWN: "withdrawn_count",
 }
-MILESTONES = (25, 50, 75)
 
 
 @dataclass
@@ -89,22 +88,6 @@ def _add_tallies(petition_id: int, by_day: Counter) -> None:
         )
 
 
-def reached_milestones(petition_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """(petition, percent) for each petition that passed a new 25/50/75 % milestone; once each."""
-    passed = []
-    rows = Petition.objects.filter(pk__in=list(petition_ids), required_signatures__gt=0).values_list(
-        "pk", "valid_count", "required_signatures", "last_milestone"
-    )
-    for petition_id, valid, required, last in rows:
-        reached = [m for m in MILESTONES if valid * 100 >= required * m and m > last]
-        if not reached:
-            continue
-        top = max(reached)
-        if Petition.objects.filter(pk=petition_id, last_milestone__lt=top).update(last_milestone=top):
-            passed.append((petition_id, top))
-    return passed
-
-
 def truth(petition_id: int) -> dict[str, int]:
     """The counts recomputed from the signatures (what the stored counts must equal)."""
     by_state = dict(
@@ -114,6 +97,11 @@ def truth(petition_id: int) -> dict[str, int]:
     counts["received_count"] = sum(n for state, n in by_state.items() if state != SignatureState.RECEIVED)
     counts["queued_count"] = by_state.get(SignatureState.RECEIVED, 0)
     return counts
+
+
+def waiting_since(before: dt.datetime) -> bool:
+    """Some signature stored before ``before`` still awaits the workers (beat re-queues them)."""
+    return Signature.objects.filter(state=SignatureState.RECEIVED, received_at__lt=before).exists()
 
 
 def refresh_queued() -> int:

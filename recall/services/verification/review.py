@@ -1,9 +1,10 @@
 """Changes of a signature's state after the machine: the signer's withdrawal, officials'
 decisions (review queue, later invalidation, sampled signatures) and bulk invalidation.
 
-Each change locks the signature row, checks its current state, and adds the count delta in the
-same transaction, so a change racing a verification batch is applied to the state that batch
-wrote. Every official decision records who, when and why, in the row and in the audit log.
+Each change locks the signature row, checks its current state against the table of moves
+(recall.states.SIGNATURE_MOVES), writes it through the one writer (``moves``), and adds the
+count delta in the same transaction, so a change racing a verification batch is applied to the
+state that batch wrote. Every official decision records who, when and why, in the row and in the audit log.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from ... import jurisdiction, names
 from ...errors import IllegalTransition, InvalidInput, NotFound
 from ...models import COUNTING_STATES, OFFICIAL_GROUNDS, Petition, Signature, SignatureState, Voter
+from ...states import SIGNATURE_MOVES, By, signature_move
 from .. import audit, ledger, lifecycle, signing
 from ..notices import outcome_notices
-from . import counts
+from . import counts, moves
 
 # The parts of a name and what verification found for each (recall.names.NameMatch).
 NAME_PARTS = (
@@ -87,11 +89,9 @@ def name_comparison(signature: Signature, voter: Voter | None) -> NameComparison
     return NameComparison(parts, max(extra, 0))
 
 
-# What an official may turn a signature into, from which states.
-OFFICIAL_MOVES = {
-    SignatureState.VALID: (SignatureState.REVIEW, SignatureState.INVALID),
-    SignatureState.INVALID: (SignatureState.REVIEW, SignatureState.VALID),
-}
+# An official's decision on one signature: what the machine left to them, or overturning an
+# earlier decision (recall.states.SIGNATURE_MOVES says which needs a note).
+DECISIONS = ("decide", "invalidate", "reinstate")
 
 
 def _lock(signature_id: int) -> Signature:
@@ -121,7 +121,11 @@ def withdraw_by_signer(signature_id: int, *, through: str = "signer") -> Signatu
             raise IllegalTransition(_("Signatures can be withdrawn only while the collection window is open."))
         old = signature.state
         now = timezone.now()
-        Signature.objects.filter(pk=signature.pk).update(state=SignatureState.WITHDRAWN, ground="", withdrawn_at=now)
+        # withdrawable_by_signer allows an invalid signature only when it is a web repeat.
+        step = "withdraw_repeat" if old == SignatureState.INVALID else "withdraw"
+        moves.move(
+            [signature.pk], step, to=SignatureState.WITHDRAWN, by=By.SIGNER, seen=old, ground="", withdrawn_at=now
+        )
         _count(signature, old, SignatureState.WITHDRAWN)
         outcome_notices.cancel(signature.pk)
         audit.record("signature.withdrawn", system_label=through, petition_id=petition.pk, obj=signature, previous=old)
@@ -133,14 +137,10 @@ def withdraw_for_partner(receipt: str, *, client_id: int) -> Signature:
     """A partner withdraws, on the voter's request, a signature it submitted itself (API scope
     ``withdraw``): the way to withdraw a partner's signature made without a phone number. Any
     other receipt is not found, so a partner learns nothing of others' signatures."""
-    signature_id = (
-        Signature.objects.filter(receipt=signing.normalize_receipt(receipt) or None, client_id=client_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if signature_id is None:
+    signature = signing.partner_signature(receipt, client_id=client_id)
+    if signature is None:
         raise NotFound(_("No signature with this receipt was submitted by this partner."))
-    return withdraw_by_signer(signature_id, through=f"partner:{client_id}")
+    return withdraw_by_signer(signature.pk, through=f"partner:{client_id}")
 
 
 def decide(
@@ -166,7 +166,8 @@ def decide(
         if signature.petition.state not in COUNTING_STATES:
             raise IllegalTransition(_("The petition's signatures can no longer be changed in its current state."))
         old = signature.state
-        if old not in OFFICIAL_MOVES[new]:
+        step = signature_move(old, new, by=By.OFFICIAL, among=DECISIONS)
+        if step is None:
             raise IllegalTransition(
                 _("A signature cannot go from “%(old)s” to “%(new)s”.")
                 % {"old": SignatureState(old).label, "new": SignatureState(new).label}
@@ -183,12 +184,10 @@ def decide(
                 _("This voter already has a counted signature on this petition; a repeat cannot be valid."),
                 code="repeat_cannot_be_valid",
             )
-        if old != SignatureState.REVIEW and not note.strip():
+        if step.reason_required and not note.strip():
             raise InvalidInput(_("Say why the earlier decision is changed."), field="note", code="reason_required")
-        now = timezone.now()
-        Signature.objects.filter(pk=signature.pk).update(
-            state=new, ground=ground, decided_by=actor, decided_at=now, decision_note=note.strip()
-        )
+        decision = {"ground": ground, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note.strip()}
+        moves.move([signature.pk], step.name, to=new, by=By.OFFICIAL, seen=old, **decision)
         _count(signature, old, new)
         lifecycle.after_counts_changed([signature.petition_id])
         audit.record(
@@ -235,7 +234,7 @@ class Criteria:
         )
 
 
-BULK_FROM = (SignatureState.VALID, SignatureState.REVIEW)
+BULK_FROM = SIGNATURE_MOVES["bulk_invalidate"].sources
 # Signatures changed per UPDATE (and per progress report) in a bulk invalidation.
 BULK_CHUNK = 5000
 
@@ -316,19 +315,14 @@ def bulk_invalidate(
                 % {"n": len(rows), "expected": expected},
                 code="selection_changed",
             )
-        now = timezone.now()
+        decision = {"ground": ground, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note.strip()}
         delta = counts.Delta()
         ids = [s.pk for s in rows]
         for start in range(0, len(ids), BULK_CHUNK):
             if progress:
                 progress(start, len(ids))
-            Signature.objects.filter(pk__in=ids[start : start + BULK_CHUNK]).update(
-                state=SignatureState.INVALID,
-                ground=ground,
-                decided_by=actor,
-                decided_at=now,
-                decision_note=note.strip(),
-            )
+            chunk = ids[start : start + BULK_CHUNK]
+            moves.move(chunk, "bulk_invalidate", to=SignatureState.INVALID, by=By.OFFICIAL, **decision)
         for s in rows:
             delta.move(s.state, SignatureState.INVALID, s.signed_at)
         counts.apply({petition.pk: delta})

@@ -12,7 +12,7 @@ from recall.errors import IllegalTransition, InvalidInput, PetitionNotCollecting
 from recall.models import Deputy, Petition, PetitionState
 from recall.services import lifecycle, signing
 from tests.factories import DeputyFactory
-from tests.helpers import application, populate, signer_of
+from tests.helpers import application, populate, signer_of, walk
 
 
 def test_registration_freezes_the_requirement_rounded_up(applied, karaganda, policy):
@@ -139,7 +139,7 @@ def test_a_withdrawal_needs_the_initiators_reason(collecting, bob):
 
 
 def test_the_initiators_cannot_withdraw_once_verification_started(collecting, bob):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     with pytest.raises(IllegalTransition):
         lifecycle.withdraw(collecting, actor=bob, reason="Too late.")

@@ -12,11 +12,12 @@ from recall.models import Petition, PetitionState
 from recall.services import lifecycle, verification
 from recall.services.verification import review
 from tests.factories import SignatureFactory
+from tests.helpers import walk
 
 
 def test_certification_needs_every_signature_decided_without_a_sample(collecting, voters, alice):
     SignatureFactory(petition=collecting, voter_row=voters[10])
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING)
+    collecting = walk(collecting, PetitionState.VERIFYING)
     collecting.refresh_from_db()
     with pytest.raises(PolicyViolation, match="1 signatures still await a decision"):
         lifecycle.certify(collecting, actor=alice)
@@ -26,7 +27,8 @@ def test_certification_counts_the_signatures_not_a_cached_count(collecting, vote
     for voter in voters[10:20]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.VERIFYING, valid_count=0)  # a drifted counter
+    collecting = walk(collecting, PetitionState.VERIFYING)
+    Petition.objects.filter(pk=collecting.pk).update(valid_count=0)  # a drifted counter
     collecting.refresh_from_db()
     assert lifecycle.certify(collecting, actor=alice).state == PetitionState.SUFFICIENT
     assert collecting.audit_entries.filter(action="counts.repaired").exists()
@@ -55,7 +57,7 @@ def test_a_petition_short_of_the_requirement_after_verification_is_certified_ins
 
 
 def test_verification_starts_with_its_deadline(collecting, bob, policy):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.SUBMITTED)
+    collecting = walk(collecting, PetitionState.SUBMITTED)
     collecting.refresh_from_db()
     petition = lifecycle.start_verification(collecting, actor=bob)
     assert petition.state == PetitionState.VERIFYING

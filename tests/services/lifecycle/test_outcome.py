@@ -22,7 +22,7 @@ from recall.models import (
 from recall.services import lifecycle
 
 from ...factories import ApiClientFactory
-from ...helpers import application, run_together
+from ...helpers import application, run_together, walk
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_the_recall_vote_rule(registered, cast, votes_for, outcome):
 
 @pytest.fixture
 def voting(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.RECALL_VOTE)
+    collecting = walk(collecting, PetitionState.RECALL_VOTE)
     collecting.refresh_from_db()
     return collecting
 
@@ -165,8 +165,7 @@ def test_the_database_allows_one_by_election_per_petition(voting, alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_results_schedule_one_by_election(karaganda, voters, alice, policy):
-    petition = lifecycle.register(application(karaganda, voters[:3]), actor=None)
-    Petition.objects.filter(pk=petition.pk).update(state=PetitionState.RECALL_VOTE)
+    petition = walk(application(karaganda, voters[:3]), PetitionState.RECALL_VOTE)
 
     def enter() -> str:
         try:
@@ -204,3 +203,10 @@ def test_an_open_or_recalled_petition_shows_no_next_attempt(voting, alice):
     record(voting, alice, votes_for=30)
     voting.refresh_from_db()
     assert selectors.next_attempt(voting) is None
+
+
+def test_a_mandate_can_end_while_the_application_awaits_registration(applied, alice):
+    ended = lifecycle.end_mandate(applied, actor=alice, reason="The deputy resigned.")
+    assert ended.state == PetitionState.MANDATE_ENDED
+    assert ended.required_signatures is None and ended.window_start is None
+    assert Deputy.objects.get(pk=applied.deputy_id).status == DeputyStatus.ENDED

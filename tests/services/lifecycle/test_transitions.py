@@ -12,7 +12,7 @@ from recall.models import AuditEntry, Petition, PetitionState, PetitionTransitio
 from recall.services import lifecycle, verification
 from recall.services.notices import webhooks
 from tests.factories import ApiClientFactory, SignatureFactory, UserFactory
-from tests.helpers import application, populate, run_together
+from tests.helpers import application, populate, run_together, walk
 
 
 def test_an_illegal_transition_is_a_clear_error(collecting):
@@ -85,15 +85,14 @@ def test_state_changes_go_to_subscribed_partners_outbox(applied):
         ("open_window", PetitionState.REGISTERED),
     ],
 )
-def test_an_official_cannot_take_a_step_of_the_system(collecting, alice, step, state):
+def test_an_official_cannot_take_a_step_of_the_system(applied, alice, step, state):
     assert lifecycle.TRANSITIONS[step].by == frozenset()  # nobody takes it by hand
-    Petition.objects.filter(pk=collecting.pk).update(state=state)
-    collecting.refresh_from_db()
-    entries, transitions = AuditEntry.objects.count(), collecting.transitions.count()
+    petition = walk(applied, state)
+    entries, transitions = AuditEntry.objects.count(), petition.transitions.count()
     with pytest.raises(IllegalTransition, match="taken by the system"):
-        lifecycle.move(collecting, step, actor=alice)
-    assert Petition.objects.get(pk=collecting.pk).state == state
-    assert (collecting.transitions.count(), AuditEntry.objects.count()) == (transitions, entries)
+        lifecycle.move(petition, step, actor=alice)
+    assert Petition.objects.get(pk=petition.pk).state == state
+    assert (petition.transitions.count(), AuditEntry.objects.count()) == (transitions, entries)
 
 
 def test_the_system_takes_its_own_steps(collecting):
@@ -112,7 +111,7 @@ def test_crossing_the_threshold_writes_its_time(collecting, voters):
 
 
 def test_submitting_writes_its_time(collecting, bob):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
+    collecting = walk(collecting, PetitionState.THRESHOLD_REACHED)
     collecting.refresh_from_db()
     assert collecting.submitted_at is None
     submitted = (timezone.now() + dt.timedelta(hours=1)).replace(microsecond=0)

@@ -8,6 +8,7 @@ from recall.models import Petition, PetitionState, Signature
 from recall.services import lifecycle, verification
 from recall.services.verification import review
 from tests.factories import SignatureFactory
+from tests.helpers import walk
 
 
 def test_a_window_starting_later_opens_on_time(applied):
@@ -29,7 +30,7 @@ def test_a_window_that_ends_short_of_the_threshold_expires(collecting):
 
 
 def test_a_window_that_reached_the_threshold_is_submitted_when_it_ends(collecting):
-    Petition.objects.filter(pk=collecting.pk).update(state=PetitionState.THRESHOLD_REACHED)
+    collecting = walk(collecting, PetitionState.THRESHOLD_REACHED)
     with time_machine.travel(collecting.window_end + dt.timedelta(minutes=1), tick=False):
         lifecycle.close_due_windows()
     collecting.refresh_from_db()
