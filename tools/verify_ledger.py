@@ -50,7 +50,9 @@ What it checks, printing one line per check (``ok ...``), or the first discrepan
 
 Exit status: 0 when every check passed; 1 at the first discrepancy, or when the service cannot
 be read; 2 for a wrong command line; 3 for an equivocation (proof that the log signed two
-histories).
+histories). ``--check-evidence`` exits 3 when the file proves an equivocation by itself, 4 when it
+holds signed checkpoints the log must answer for (it shrank, or could not prove to a witness
+that one extends the other: ask it for the consistency proof), 1 when it proves nothing.
 
 The HTTP API it reads (JSON; hashes and entries in standard base64)
 ====================================================================
@@ -109,7 +111,7 @@ TIMEOUT = 30
 PAGE = 1000  # entries asked for per request
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 DASH = "\u2014"
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_EQUIVOCATION = 0, 1, 2, 3
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_EQUIVOCATION, EXIT_ANSWERABLE = 0, 1, 2, 3, 4
 EVIDENCE_FORMAT = "recall-ledger-evidence/v1"
 GROUP_MIN = 10  # k of the small-group rule
 CHANNELS = ("web", "paper", "partner", "eds")
@@ -1052,7 +1054,8 @@ def print_equivocation(error: Equivocation) -> None:
 
 
 def check_evidence(path: str, pinned_vkey: str | None) -> int:
-    """Check an evidence file with the log's public key alone; 3 if it proves an equivocation."""
+    """Check an evidence file with the log's public key alone: 3 if it proves an equivocation, 4 if
+    it holds signed checkpoints the log must answer for (a rollback, a proof it could not give)."""
     try:
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
@@ -1098,7 +1101,18 @@ def check_evidence(path: str, pinned_vkey: str | None) -> int:
                 f"to {size_a}): a log that removed signed entries cannot give one",
                 flush=True,
             )
-            return EXIT_EQUIVOCATION
+            return EXIT_ANSWERABLE
+        if kind == "unproven-extension":
+            proof = [unb64(h, "a proof hash") for h in field_of(data, "consistency_proof", list, "evidence")]
+            if not size_a < size_b or verify_consistency(size_a, size_b, proof, root_a, root_b):
+                raise Discrepancy("unproven-extension evidence holds a smaller note first and a proof that fails")
+            print(
+                f"SIGNED  the log {origin_a} signed trees of {size_a} (root {b64(root_a)}) and {size_b} entries "
+                f"(root {b64(root_b)}) and could not prove to a witness that the second extends the first. Ask it "
+                f"for a consistency proof from {size_a} to {size_b}: if it rewrote its history, none exists",
+                flush=True,
+            )
+            return EXIT_ANSWERABLE
         raise Discrepancy(f"unknown kind of evidence: {kind!r}")
     except (Discrepancy, OSError, ValueError) as error:
         print(f"FAIL  {error}", flush=True)
