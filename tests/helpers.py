@@ -25,8 +25,39 @@ from .factories import DeputyFactory, VoterFactory, api_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# A dice ceremony's digits for a sample's seed (recall.services.ledger.sampling.dice_procedure).
-DICE = {"kind": "dice", "digits": "31415926535897932384"}
+def under_verification(petition):
+    """Straight to verification, with the state entries a real submission leaves in the ledger
+    (the sample's population is cut at the ``submitted`` one)."""
+    from django.db import transaction
+
+    from recall.models import Petition
+    from recall.services import ledger
+
+    now = timezone.now()
+    with transaction.atomic():
+        ledger.append_state(petition.pk, petition.state, "submitted", now)
+        ledger.sign_checkpoint(petition.pk)
+        ledger.append_state(petition.pk, "submitted", "verifying", now)
+        ledger.sign_checkpoint(petition.pk)
+        Petition.objects.filter(pk=petition.pk).update(state="verifying")
+    petition.refresh_from_db()
+    return petition
+
+
+def draw_sample(petition, actor):
+    """A petition's sample drawn the only way there is: the commission commits, the beacon round
+    is fixed, the commission reveals, and (time moved on to the round) the sample is drawn."""
+    import datetime as dt
+
+    import time_machine
+
+    from recall.services.ledger import sampling
+
+    sampling.commit_for_commission(petition, actor=actor)
+    fixed = sampling.fix_round(petition, actor=actor)
+    sampling.reveal_for_commission(petition, actor=actor)
+    with time_machine.travel(fixed.round_time + dt.timedelta(seconds=1), tick=False):
+        return sampling.draw_sample(petition, actor=actor)
 
 
 def populate(district: District, n: int, **kwargs) -> list[Voter]:

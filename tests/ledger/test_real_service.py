@@ -149,14 +149,12 @@ def test_the_verifier_passes_every_public_petition_of_the_demo(live_server, caps
 
 
 @pytest.fixture
-def sampled(collecting, voters, bob, policy):
-    """Submitted with 30 signatures, a dice-seeded sample of 10 decided (one duplicate), closed."""
+def sampled(samples_of_10, collecting, voters, bob):
+    """Submitted with 30 signatures, a beacon-seeded sample of 10 decided (one duplicate), closed."""
     from recall.services import lifecycle
     from recall.services.ledger import sampling
-    from tests.helpers import DICE
+    from tests.helpers import draw_sample
 
-    policy.sample_minimum = 10
-    policy.save()
     for v in voters[10:40]:
         SignatureFactory(petition=collecting, voter_row=v)
     verification.verify_all()
@@ -164,7 +162,7 @@ def sampled(collecting, voters, bob, policy):
     assert petition.state == "threshold_reached"
     petition = lifecycle.submit(petition, actor=bob)
     petition = lifecycle.start_verification(petition, actor=bob)
-    run = sampling.start_sample(petition, actor=bob, procedure=DICE)
+    run = draw_sample(petition, bob)
     items = list(run.items.order_by("position"))
     for item in items[:-1]:
         sampling.decide_item(item.pk, actor=bob, valid=True)
