@@ -99,7 +99,8 @@ class LedgerCosignature(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["checkpoint", "witness_name"], name="one_cosignature_per_witness_name"),
+            # By key (its name inside): a key under an accredited witness's name never takes its place.
+            models.UniqueConstraint(fields=["checkpoint", "vkey"], name="one_cosignature_per_witness_key"),
         ]
 
 

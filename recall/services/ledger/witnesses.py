@@ -118,8 +118,8 @@ def store(checkpoint: LedgerCheckpoint, verifier: note.Verifier, line: str, time
     with transaction.atomic():
         stored, created = LedgerCosignature.objects.select_for_update().get_or_create(
             checkpoint=checkpoint,
-            witness_name=verifier.name,
-            defaults={"witness": client, "vkey": verifier.vkey, "line": line, "timestamp": timestamp},
+            vkey=verifier.vkey,
+            defaults={"witness": client, "witness_name": verifier.name, "line": line, "timestamp": timestamp},
         )
         if not created and timestamp > max(stored.timestamp, stored.latest_timestamp or 0):
             LedgerCosignature.objects.filter(pk=stored.pk).update(latest_line=line, latest_timestamp=timestamp)
@@ -165,7 +165,7 @@ def cosign(
     if timestamp > time.time() + MAX_FUTURE_SECONDS:
         raise InvalidInput(_("The cosignature's time is in the future."), field="cosignature")
     created = store(checkpoint, verifier, line, timestamp, client)
-    return LedgerCosignature.objects.get(checkpoint=checkpoint, witness_name=verifier.name), created
+    return LedgerCosignature.objects.get(checkpoint=checkpoint, vkey=verifier.vkey), created
 
 
 # --- pushing checkpoints to witnesses (C2SP tlog-witness, the log's side) --------------------
