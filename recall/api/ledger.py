@@ -17,10 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..ledger import beacon
 from ..models import LedgerCheckpoint, Petition
 from ..selectors import public_petitions
 from ..services import ledger
-from ..services.ledger import sampling, witnesses
+from ..services.ledger import beacon_source, sampling, witnesses
 from .pagination import Pagination
 from .permissions import HasScope
 from .serializers import ErrorSerializer
@@ -176,6 +177,25 @@ class LedgerKey(APIView):
     def get(self, request: Request) -> Response:
         signer = ledger.signer()
         return Response({"key_name": signer.name, "vkey": signer.vkey})
+
+
+class BeaconShape(serializers.Serializer):
+    hash = serializers.CharField(help_text="The chain's hash (drand's quicknet in production).")
+    public_key = serializers.CharField(help_text="BLS12-381 G2 public key, hex.")
+    genesis_time = serializers.IntegerField()
+    period = serializers.IntegerField()
+    schemeID = serializers.CharField()
+    stand_in = serializers.BooleanField(help_text="A stand-in chain of this service's own key: not drand.")
+
+
+@extend_schema(tags=["ledger"], responses={200: BeaconShape, **_errors(429)})
+class LedgerBeacon(APIView):
+    """The randomness beacon chain the samples' seeds take rounds of, as drand's `/info` shows it.
+    Pin drand's quicknet from drand itself; a stand-in chain (development) proves nothing."""
+
+    def get(self, request: Request) -> Response:
+        chain = beacon_source.source().chain
+        return Response({**chain.info(), "stand_in": chain.hash != beacon.QUICKNET.hash})
 
 
 @extend_schema(tags=["ledger"], responses={200: WitnessList, **_errors(429)})

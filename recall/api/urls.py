@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("ledger/witnesses/", ledger.LedgerWitnesses.as_view(), name="ledger-witnesses"),
+    path("ledger/beacon/", ledger.LedgerBeacon.as_view(), name="ledger-beacon"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("signatures/<str:receipt>/withdraw/", views.SignatureWithdraw.as_view(), name="signature-withdraw"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),
