@@ -62,9 +62,7 @@ def member_page(browser, live_server, member: GroupDraftMember, locale: str, wid
     session[MEMBER_SESSION_KEY] = member.pk
     session.save()
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
-    )
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
