@@ -201,9 +201,10 @@ def test_the_certified_summary_is_the_ledger_signed_timestamped_and_public(
     assert client.get(f"/en/petitions/{signed.pk}/certified-summary.pdf").content == content
 
 
-def test_a_summary_is_refused_when_the_signatures_differ_from_the_ledger(client, bob, signed, mailoutbox):
+def test_a_summary_is_refused_when_the_signatures_differ_from_the_ledger(client, bob, signed, mailoutbox, settings):
     from recall.models import AuditEntry, CertifiedSummary
 
+    settings.LANGUAGE_CODE = "en"  # the commission's notices' language, to read the alarm below
     # An insider flips a signature to valid and adjusts the counts: only the ledger disagrees.
     flipped = Signature.objects.filter(petition=signed, state="review").get()
     Signature.objects.filter(pk=flipped.pk).update(state="valid")
@@ -225,10 +226,11 @@ def test_production_refuses_an_unsigned_summary(bob, signed, settings):
         exports.issue_certified_summary(signed.pk, actor=bob)
 
 
-def test_the_nightly_reconciliation_compares_the_signatures_with_the_ledger(bob, signed, mailoutbox):
+def test_the_nightly_reconciliation_compares_the_signatures_with_the_ledger(bob, signed, mailoutbox, settings):
     from recall.models import AuditEntry, Petition
     from recall.services.verification import counts
 
+    settings.LANGUAGE_CODE = "en"
     assert counts.reconcile([signed.pk]) == {} and not AuditEntry.objects.filter(action="ledger.counts_differ")
     # A signature flipped invalid-to-valid, the counts adjusted to match: caught only by the ledger.
     flipped = Signature.objects.filter(petition=signed, state="review").get()
