@@ -4,8 +4,10 @@ petition and fails each tampering; a witness cosigns through the real endpoint."
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import F
 
@@ -284,3 +286,22 @@ def test_the_verifier_fails_a_projection_that_disagrees_with_the_findings(live_s
     SampleRun.objects.filter(pk=run.pk).update(valid_in_sample=run.valid_in_sample + 1)
     status, out = verify(live_server, petition, capsys, "--beacon-info", beacon_info)
     assert status == 1 and "FAIL" in out, out
+
+
+def test_beat_pushes_what_a_witness_has_not_cosigned_and_refreshes_stale_cosignatures(signed, witness_server, settings):
+    from recall import tasks
+    from recall.services.ledger import witnesses
+
+    key, _ = witness_server
+    petition, _ = signed
+    latest = LedgerCheckpoint.objects.filter(petition=petition).latest("size")
+    assert witnesses.due_pushes() == [(latest.pk, key.name)]
+    assert tasks.push_ledger_witnesses() == 1  # the push itself runs in-process here
+    first = LedgerCosignature.objects.get(checkpoint=latest, witness_name=key.name)
+    assert witnesses.due_pushes() == []
+    settings.RECALL_LEDGER_WITNESS_REFRESH_SECONDS = 60
+    with time_machine.travel(time.time() + 120, tick=False):  # an hour later, say: the cosignature is stale
+        assert witnesses.due_pushes() == [(latest.pk, key.name)]
+        tasks.push_ledger_witnesses()
+    refreshed = LedgerCosignature.objects.get(checkpoint=latest, witness_name=key.name)
+    assert refreshed.timestamp == first.timestamp and refreshed.latest_line  # the first kept, the latest added

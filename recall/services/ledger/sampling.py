@@ -154,7 +154,10 @@ def witness_party(client: Any) -> str:
         note.Verifier.from_vkey(client.witness_vkey).name, client.witness_vkey
     ):
         raise MissingScope(_("Only an accredited witness takes part in the sample."))
-    return note.Verifier.from_vkey(client.witness_vkey).name
+    name = note.Verifier.from_vkey(client.witness_vkey).name
+    if name in (COMMISSION, GROUP):  # a witness never takes another party's place
+        raise MissingScope(_("Only an accredited witness takes part in the sample."))
+    return name
 
 
 def fix_round(petition: Petition, *, actor: Any) -> SeedRound:

@@ -294,15 +294,15 @@ def due_pushes(limit: int = 500) -> list[tuple[int, str]]:
     latest = (
         LedgerCheckpoint.objects.filter(petition_id=OuterRef("petition_id")).order_by("-size", "-signed_at", "-pk")
     ).values("pk")[:1]
-    checkpoints = LedgerCheckpoint.objects.filter(pk=Subquery(latest)).order_by("pk")
+    checkpoints = LedgerCheckpoint.objects.filter(pk=Subquery(latest)).order_by("pk").prefetch_related("cosignatures")
     cutoff = int(time.time()) - settings.RECALL_LEDGER_WITNESS_REFRESH_SECONDS
+    keys = {(w.name, w.vkey) for w in witnesses}
     due = []
-    for checkpoint in checkpoints.iterator():
+    for checkpoint in checkpoints.iterator(chunk_size=500):
         cosigned = {
-            name: max(first, latest or 0)
-            for name, first, latest in checkpoint.cosignatures.values_list(
-                "witness_name", "timestamp", "latest_timestamp"
-            )
+            c.witness_name: max(c.timestamp, c.latest_timestamp or 0)
+            for c in checkpoint.cosignatures.all()
+            if (c.witness_name, c.vkey) in keys  # a key under a witness's name is not that witness
         }
         for witness in witnesses:
             if witness.name not in cosigned or cosigned[witness.name] < cutoff:
