@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import ratelimit
 from .ledger import note
+from .services.ledger import witnesses
 
 
 @checks.register(checks.Tags.security)
@@ -54,4 +55,56 @@ def ledger_key_is_readable(app_configs: Any = None, **kwargs: Any) -> list[check
         return [checks.Error(f"RECALL_LEDGER_SIGNING_KEY: {error}", id="recall.E002")]
     if signer.alg != note.ALG_ED25519:
         return [checks.Error("RECALL_LEDGER_SIGNING_KEY must be an Ed25519 (0x01) key.", id="recall.E002")]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def certified_summary_is_signed_and_timestamped(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The certified summary is refused without the commission's certificate and key and a
+    timestamp authority: say so at deployment, not when the commission first issues one."""
+    if not settings.RECALL_SUMMARY_REQUIRE_SIGNATURE:
+        return []
+    errors = []
+    if not (settings.RECALL_SUMMARY_SIGNING_CERT and settings.RECALL_SUMMARY_SIGNING_KEY):
+        errors.append(
+            checks.Error(
+                "The certified summary cannot be issued: RECALL_SUMMARY_SIGNING_CERT and RECALL_SUMMARY_SIGNING_KEY "
+                "(the commission's certificate and key, PEM) are not set.",
+                id="recall.E005",
+            )
+        )
+    if not settings.RECALL_TSA_URL:
+        errors.append(
+            checks.Error(
+                "The certified summary cannot be timestamped: RECALL_TSA_URL (an RFC 3161 timestamp authority) "
+                "is not set.",
+                id="recall.E006",
+            )
+        )
+    return errors
+
+
+@checks.register(checks.Tags.security)
+def witnesses_are_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        witnesses.accredited()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="recall.E007")]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def the_beacon_is_public(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A stand-in beacon's rounds are signed by a key of the service's: a deployment's sample
+    must take drand's rounds, which nobody here can predict."""
+    if settings.RECALL_BEACON != "drand":
+        return [checks.Error("RECALL_BEACON must be 'drand' in a deployment.", id="recall.E008")]
+    if not witnesses.accredited():
+        return [
+            checks.Warning(
+                "RECALL_LEDGER_WITNESSES is empty: no accredited witness cosigns the ledger, so nobody can tell "
+                "a rewritten or split history from the true one.",
+                id="recall.W001",
+            )
+        ]
     return []

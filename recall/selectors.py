@@ -15,6 +15,7 @@ from .models import (
     PUBLIC_STATES,
     SIGNABLE_STATES,
     ByElection,
+    CertifiedSummary,
     DailyTally,
     Deputy,
     DeputyAnswer,
@@ -348,3 +349,12 @@ def serving_deputy(district: District) -> Deputy | None:
 def district_petitions(district: District) -> QuerySet[Petition]:
     """The district's public petitions, newest application first."""
     return public_petitions().filter(district=district).order_by("-applied_at")
+
+
+def certified_summary_of(petition_id: int, *, with_pdf: bool = True) -> CertifiedSummary | None:
+    """The petition's latest certified summary (the public page shows its facts; the download
+    serves its PDF)."""
+    rows = CertifiedSummary.objects.filter(petition_id=petition_id)
+    if not with_pdf:
+        rows = rows.only("checkpoint_size", "issued_at", "signed", "timestamped")
+    return rows.first()

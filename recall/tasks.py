@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 
+import requests
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -21,7 +22,8 @@ from . import task_names as names
 from .notifications.sms import SmsError
 from .services import ledger, lifecycle, queue, verification
 from .services.groups import deputies, group_notices, initiative
-from .services.jobs import petition_jobs, register_import
+from .services.jobs import exports, petition_jobs, register_import
+from .services.ledger import sampling, witnesses
 from .services.lifecycle import deadlines
 from .services.notices import outcome_notices, progress, webhooks
 from .services.privacy import retention
@@ -223,6 +225,45 @@ def purge_personal_data() -> dict[int, int]:
 def sign_ledger_checkpoints() -> int:
     """Every few seconds: a signed checkpoint for each petition whose public ledger grew."""
     return ledger.sign_due_checkpoints()
+
+
+# A witness that cannot be reached now is tried again with backoff; its refusals are not retried
+# (recall.services.ledger.witnesses raises only for network errors and 5xx answers).
+WITNESS_RETRY = {
+    "autoretry_for": (*TRANSIENT, requests.RequestException),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+}
+
+
+@shared_task(name=names.PUSH_CHECKPOINT, soft_time_limit=60, time_limit=90, **WITNESS_RETRY)
+def push_checkpoint(checkpoint_id: int, witness: str | None = None) -> dict[str, str]:
+    """A new checkpoint to the accredited witnesses (C2SP tlog-witness add-checkpoint)."""
+    return witnesses.push(checkpoint_id, only=witness)
+
+
+@shared_task(name=names.PUSH_LEDGER_WITNESSES, soft_time_limit=240, time_limit=300, **RETRY)
+def push_ledger_witnesses() -> int:
+    """Every minute: latest checkpoints a witness has not cosigned yet, or whose cosignature is
+    older than RECALL_LEDGER_WITNESS_REFRESH_SECONDS, go to it again (one task each)."""
+    due = witnesses.due_pushes()
+    for checkpoint_id, name in due:
+        queue.after_commit(names.PUSH_CHECKPOINT, checkpoint_id, name)
+    return len(due)
+
+
+@shared_task(name=names.DRAW_DUE_SAMPLES, soft_time_limit=120, time_limit=150, **RETRY)
+def draw_due_samples() -> int:
+    """Every 15 s: a sample whose beacon round now exists is drawn."""
+    return sampling.draw_due()
+
+
+@shared_task(name=names.ISSUE_CERTIFIED_SUMMARY, soft_time_limit=120, time_limit=150, **RETRY)
+def issue_certified_summary(petition_id: int, actor_id: int | None = None) -> int | None:
+    """The certified summary after a certification (the timestamp authority is a network call)."""
+    issued = exports.issue_certified_summary(petition_id, actor_id=actor_id)
+    return issued.pk if issued else None
 
 
 @shared_task(name=names.SEND_DEADLINE_REMINDERS, soft_time_limit=120, time_limit=150, **RETRY)

@@ -85,6 +85,25 @@ def policy(db) -> RecallPolicy:
     return p
 
 
+def _sample_minimum(n: int) -> RecallPolicy:
+    p = policy_for("mazhilis")
+    p.sample_minimum = n
+    p.save()
+    return p
+
+
+@pytest.fixture
+def samples_of_3(db) -> RecallPolicy:
+    """Samples of at least 3; ask for it before the petition: the ledger records the policy at registration."""
+    return _sample_minimum(3)
+
+
+@pytest.fixture
+def samples_of_10(db) -> RecallPolicy:
+    """Samples of at least 10 (see samples_of_3)."""
+    return _sample_minimum(10)
+
+
 @pytest.fixture
 def karaganda(db):
     return DistrictFactory(code="K-1", name="Karaganda No. 1", region="Karaganda Region")

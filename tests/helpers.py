@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from recall.models import District, Petition, Voter
+from recall.models import District, Petition, PetitionState, Voter
 from recall.notifications import sms
 from recall.services import lifecycle, signing
 
@@ -25,8 +25,28 @@ from .factories import DeputyFactory, VoterFactory, api_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# A dice ceremony's digits for a sample's seed (recall.services.ledger.sampling.dice_procedure).
-DICE = {"kind": "dice", "digits": "31415926535897932384"}
+def under_verification(petition):
+    """The petition walked to verification through its real steps: the ledger holds the
+    ``submitted`` state entry the sample's population is cut at."""
+    walk(petition, PetitionState.VERIFYING)
+    petition.refresh_from_db()  # callers keep using the object they passed
+    return petition
+
+
+def draw_sample(petition, actor):
+    """A petition's sample drawn the only way there is: the commission commits, the beacon round
+    is fixed, the commission reveals, and (time moved on to the round) the sample is drawn."""
+    import datetime as dt
+
+    import time_machine
+
+    from recall.services.ledger import sampling
+
+    sampling.commit_for_commission(petition, actor=actor)
+    fixed = sampling.fix_round(petition, actor=actor)
+    sampling.reveal_for_commission(petition, actor=actor)
+    with time_machine.travel(fixed.round_time + dt.timedelta(seconds=1), tick=False):
+        return sampling.draw_sample(petition, actor=actor)
 
 
 def populate(district: District, n: int, **kwargs) -> list[Voter]:

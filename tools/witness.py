@@ -1,32 +1,52 @@
 #!/usr/bin/env python3
-"""A witness for the recall service's signature ledgers: one file, standard library and ``cryptography``.
+"""A witness for the recall service's signature ledgers (C2SP tlog-witness): one file, stdlib and ``cryptography``.
 
     python3 witness.py --generate-key NAME [--key KEYFILE]
-    RECALL_API_KEY=... python3 witness.py BASE_URL --key KEYFILE --state STATEFILE [--interval SECONDS] [--once]
-                                           [--log-vkey VKEY]
+    python3 witness.py serve --key KEYFILE --state DIR --log-vkey VKEY [--listen 127.0.0.1:7380]
+    RECALL_API_KEY=... python3 witness.py commit BASE_URL PETITION --key KEYFILE --state DIR
+    RECALL_API_KEY=... python3 witness.py reveal BASE_URL PETITION --key KEYFILE --state DIR
 
-A witness keeps the service honest about history: for every petition it fetches the latest
-checkpoint, checks the log's signature, and checks with a consistency proof (RFC 9162) that the
-new checkpoint extends the last one it saw, so the log was only ever appended to and everybody
-is shown the same log. Then it cosigns the checkpoint (C2SP tlog-cosignature, Ed25519 v1) and
-posts the cosignature to the service, which publishes it beside the checkpoint.
+``serve`` runs the witness side of C2SP ``tlog-witness`` (the version on C2SP's main branch):
+the log pushes each new checkpoint with ``POST /add-checkpoint``, whose body is ``old <size>``,
+the consistency proof from that size (one base64 hash a line, at most 63), an empty line and
+the signed checkpoint. The witness cosigns (C2SP tlog-cosignature, Ed25519 v1) only a checkpoint
+signed by the log's key that extends, by that proof, the last one it cosigned for the origin:
 
-It never cosigns a log that shrank, that shows two roots for one size, or whose consistency
-proof fails: it says so loudly on standard error, remembers the refusal in its state file
-(delete the log's entry there to start over after an investigation) and exits with status 1
-(with ``--once``). A log key that changes is refused the same way.
+| status | when |
+| --- | --- |
+| 200 | cosigned: the body is the cosignature line(s), ``— <name> <base64>`` |
+| 400 | a malformed body, or ``old`` larger than the checkpoint's size |
+| 403 | no valid signature by the log's key |
+| 404 | an origin this witness does not witness |
+| 409 | ``old`` is not the size it last cosigned: the body is that size and a newline, ``Content-Type: text/x.tlog.size`` |
+| 422 | a size-0 tree with another root, a proof with ``old 0``, a proof that fails, or ``old`` equal to the size with another root |
 
-Setup: ``--generate-key witness.example.org/recall`` prints a new secret key (or writes it to
-``--key`` with mode 0600) and its verifier key; give the verifier key to the commission, which
-registers it with your partner account (``witness`` scope) and gives you an API key to put in
-``RECALL_API_KEY``. The state file is JSON: the log's key and, per log origin, the size and root
-last verified; keep it: it is the witness's memory.
+Any existing witness software for transparency logs (Sigsum's, the Go checksum database's
+litewitness) can witness the ledger the same way: each petition's log is the origin
+``<host>/petitions/<id>`` under the log key ``<host>/ledger``.
 
-API used (see the service's recall/ledger/API.md): ``GET /api/v1/ledger/key/``,
-``GET /api/v1/petitions/?page=N``, ``GET /api/v1/petitions/{id}/ledger/``,
-``GET /api/v1/petitions/{id}/ledger/proof/consistency/?first=M&second=N`` and
-``POST /api/v1/petitions/{id}/ledger/cosignatures/`` with ``Authorization: Api-Key <key>`` and
-``{"cosignature": "<signature line>", "size": N, "root_hash": "<base64>"}``.
+Its memory, in ``--state DIR`` (keep it: it is the witness's word):
+
+- ``logs/<sha256 of origin>.json``: the latest cosigned checkpoint, as a signed note with the
+  witness's cosignature, and ``.cosigned``: every signed note it ever cosigned, one JSON a line;
+- ``evidence/``: when the log asks it to cosign a checkpoint that contradicts the one it
+  cosigned (another root for the same size, or a consistency proof that fails), both signed
+  notes and the proof, in the format ``tools/verify_ledger.py --check-evidence`` reads. The
+  witness refuses (422), says so on standard error, and publishes the evidence:
+  ``GET /evidence/`` lists it, ``GET /evidence/<file>`` serves it.
+
+``GET /<sha256 of origin, hex>/checkpoint`` returns the latest cosigned checkpoint (C2SP's
+monitoring API), so anyone can compare it with what the service shows them.
+
+``commit`` and ``reveal`` take part in a petition's random sample as an accredited witness: the
+first draws 32 random bytes, keeps them in DIR and publishes their commitment through the API
+(``POST /api/v1/petitions/{id}/sample/commitments/``), the second publishes them once the
+service has fixed the beacon round (``.../sample/reveals/``); the API key needs the ``witness``
+scope and the commission's accreditation of this witness's key.
+
+``--generate-key NAME`` prints a new secret key (or writes it to ``--key``, mode 0600) and its
+verifier key (cosignature/v1, type 0x04): give the verifier key and the witness's address to the
+commission, which lists it among the accredited witnesses (``RECALL_LEDGER_WITNESSES``).
 """
 
 from __future__ import annotations
@@ -34,37 +54,42 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
 import re
+import secrets
 import struct
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-USER_AGENT = "recall-witness/1"
+USER_AGENT = "recall-witness/2"
 TIMEOUT = 30
 DASH = "\u2014"
 ALG_NOTE, ALG_COSIGNATURE = 0x01, 0x04
-
-
-class Refused(Exception):
-    """The log misbehaved: never cosign it."""
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+MAX_BODY = 64 * 1024
+MAX_PROOF = 63
+EVIDENCE_FORMAT = "recall-ledger-evidence/v1"
+SIZE_TYPE = "text/x.tlog.size"
 
 
 class Failed(Exception):
-    """Something could not be done this time (network, a malformed answer)."""
+    """Something could not be done (network, a malformed answer, a refusal)."""
 
 
 # --- keys and notes --------------------------------------------------------------------------
@@ -78,7 +103,7 @@ def unb64(text: Any) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError, TypeError) as error:
-        raise Failed(f"not base64: {text!r}") from error
+        raise ValueError(f"not base64: {text!r}") from error
 
 
 def key_id(name: str, alg: int, public: bytes) -> int:
@@ -111,13 +136,14 @@ class WitnessKey:
         return f"{self.name}+{self.key_id:08x}+{b64(bytes([ALG_COSIGNATURE]) + raw_public(self.private))}"
 
     def cosign(self, body: str, timestamp: int) -> str:
+        """A cosignature/v1 line on a checkpoint body (C2SP tlog-cosignature)."""
         message = f"cosignature/v1\ntime {timestamp}\n{body}".encode()
         raw = struct.pack(">I", self.key_id) + struct.pack(">Q", timestamp) + self.private.sign(message)
         return f"{DASH} {self.name} {b64(raw)}\n"
 
 
 def valid_name(name: str) -> bool:
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
+    return bool(name) and "+" not in name and not any(c.isspace() for c in name) and name.isprintable()
 
 
 def load_witness_key(path: str) -> WitnessKey:
@@ -140,41 +166,59 @@ class LogKey:
     @classmethod
     def parse(cls, vkey: str) -> LogKey:
         parts = vkey.split("+", 2)
-        material = unb64(parts[2]) if len(parts) == 3 else b""
+        try:
+            material = unb64(parts[2]) if len(parts) == 3 else b""
+        except ValueError:
+            material = b""
         if len(material) != 33 or material[0] != ALG_NOTE or not valid_name(parts[0]):
-            raise Failed(f"not an Ed25519 log key: {vkey!r}")
+            raise SystemExit(f"not an Ed25519 log key: {vkey!r}")
         key = cls(parts[0], material[1:])
         if f"{key_id(key.name, ALG_NOTE, key.public):08x}" != parts[1]:
-            raise Failed(f"the key ID of {vkey!r} does not match its key")
+            raise SystemExit(f"the key ID of {vkey!r} does not match its key")
         return key
 
-    def open(self, note: str) -> str:
-        """The checkpoint body of ``note`` if the log's signature on it verifies."""
-        split = note.rfind("\n\n") if isinstance(note, str) and note.endswith("\n") else -1
-        if split < 0 or any(ord(c) < 32 and c != "\n" for c in note):
-            raise Failed(f"malformed signed note: {note!r}")
+    @property
+    def vkey(self) -> str:
+        return f"{self.name}+{key_id(self.name, ALG_NOTE, self.public):08x}+{b64(bytes([ALG_NOTE]) + self.public)}"
+
+    def origins(self, origin: str) -> bool:
+        """The logs this key signs: its own name, and the recall service's per-petition origins
+        ``<host>/petitions/<id>`` under a key named ``<host>/ledger``."""
+        if origin == self.name:
+            return True
+        host, _, last = self.name.rpartition("/")
+        return last == "ledger" and re.fullmatch(re.escape(host) + r"/petitions/[1-9][0-9]{0,18}", origin) is not None
+
+    def verify(self, note: str) -> str | None:
+        """The note's text if it carries a valid signature by this key; None if it has none.
+        Raises ValueError if a signature by this key (name and key ID) fails: C2SP's 403."""
+        split = note.rfind("\n\n")
+        if split < 0:
+            raise ValueError("a note has a blank line before its signatures")
         text, lines = note[: split + 1], note[split + 2 :].split("\n")[:-1]
-        wanted = key_id(self.name, ALG_NOTE, self.public)
+        wanted, found = key_id(self.name, ALG_NOTE, self.public), None
         for line in lines:
             parts = line.split(" ")
-            raw = unb64(parts[2]) if len(parts) == 3 and parts[0] == DASH else b""
-            if parts[1:2] != [self.name] or len(raw) < 4 or int.from_bytes(raw[:4], "big") != wanted:
-                continue
+            if len(parts) != 3 or parts[0] != DASH:
+                raise ValueError(f"malformed signature line: {line!r}")
+            raw = unb64(parts[2])
+            if parts[1] != self.name or len(raw) < 4 or int.from_bytes(raw[:4], "big") != wanted:
+                continue  # another key's signature: ignored, as the spec says
             try:
                 Ed25519PublicKey.from_public_bytes(self.public).verify(raw[4:], text.encode())
             except InvalidSignature as error:
-                raise Refused("the log's signature on its checkpoint does not verify") from error
-            return text
-        raise Refused("the checkpoint is not signed by the log's key")
+                raise ValueError("the log's signature does not verify") from error
+            found = text
+        return found
 
 
 def parse_checkpoint(body: str) -> tuple[str, int, bytes]:
     lines = body[:-1].split("\n")
     if len(lines) < 3 or not all(lines) or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
-        raise Failed(f"malformed checkpoint: {body!r}")
+        raise ValueError(f"malformed checkpoint: {body!r}")
     root = unb64(lines[2])
     if len(root) != 32 or b64(root) != lines[2]:
-        raise Failed(f"malformed root hash: {lines[2]!r}")
+        raise ValueError(f"malformed root hash: {lines[2]!r}")
     return lines[0], int(lines[1]), root
 
 
@@ -221,153 +265,228 @@ def verify_consistency(first: int, second: int, proof: Sequence[bytes], root1: b
     return not hashes and old == root1 and new == root2
 
 
-# --- HTTP ------------------------------------------------------------------------------------
+# --- the witness (C2SP tlog-witness, add-checkpoint) -----------------------------------------
 
 
-def request(url: str, body: dict[str, Any] | None = None, api_key: str | None = None) -> Any:
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    if api_key:
-        headers["Authorization"] = f"Api-Key {api_key}"
+def origin_hash(origin: str) -> str:
+    return hashlib.sha256(origin.encode()).hexdigest()
+
+
+def save_json(path: str, data: Any) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, encoding="utf-8") as file:
+        json.dump(data, file, indent=1, sort_keys=True)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(file.name, path)  # never a half-written memory
+
+
+class Witness:
+    """The add-checkpoint handler and the witness's memory."""
+
+    def __init__(self, key: WitnessKey, state: str, logs: Sequence[LogKey], clock: Any = time.time) -> None:
+        self.key, self.state, self.logs, self.clock = key, state, list(logs), clock
+        self.lock = threading.Lock()  # checking the old size and persisting the new one: atomically
+        os.makedirs(os.path.join(state, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(state, "evidence"), exist_ok=True)
+
+    def log_for(self, origin: str) -> LogKey | None:
+        return next((log for log in self.logs if log.origins(origin)), None)
+
+    def _path(self, origin: str, suffix: str = ".json") -> str:
+        return os.path.join(self.state, "logs", origin_hash(origin) + suffix)
+
+    def latest(self, origin: str) -> dict[str, Any]:
+        path = self._path(origin)
+        if not os.path.exists(path):
+            return {"origin": origin, "size": 0, "root_hash": b64(EMPTY_ROOT), "note": None}
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+
+    def add_checkpoint(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            old, proof, signed, origin = self.parse_request(body)
+        except ValueError as error:
+            return 400, {}, f"malformed request: {error}\n".encode()
+        log = self.log_for(origin)
+        if log is None:
+            return 404, {}, b"unknown log\n"
+        try:
+            text = log.verify(signed)
+        except ValueError as error:
+            return 403, {}, f"{error}\n".encode()
+        if text is None:
+            return 403, {}, b"no signature by the log's key\n"
+        try:
+            _, size, root = parse_checkpoint(text)
+        except ValueError as error:
+            return 400, {}, f"{error}\n".encode()
+        if old > size:
+            return 400, {}, b"old size is larger than the checkpoint's\n"
+        with self.lock:
+            known = self.latest(origin)
+            if old != known["size"]:
+                return 409, {"Content-Type": SIZE_TYPE}, f"{known['size']}\n".encode()
+            known_root = unb64(known["root_hash"])
+            if size == 0 and root != EMPTY_ROOT:
+                return 422, {}, b"a tree of size 0 has the empty root\n"
+            if old == 0 and proof:
+                return 422, {}, b"no proof from size 0\n"
+            if old > 0 and not verify_consistency(old, size, proof, known_root, root):
+                self.keep_evidence(known, signed, proof, size)
+                return 422, {}, b"the checkpoint is not consistent with the one cosigned before\n"
+            line = self.key.cosign(text, int(self.clock()))
+            cosigned = signed + line
+            record = {"origin": origin, "size": size, "root_hash": b64(root), "note": cosigned}
+            save_json(self._path(origin), record)  # persisted before the answer
+            with open(self._path(origin, ".cosigned"), "a", encoding="utf-8") as file:
+                file.write(json.dumps({"note": cosigned, "at": int(self.clock())}) + "\n")
+        return 200, {}, line.encode()
+
+    @staticmethod
+    def parse_request(body: bytes) -> tuple[int, list[bytes], str, str]:
+        text = body.decode("utf-8")
+        head, sep, signed = text.partition("\n\n")
+        if not sep or not signed.endswith("\n"):
+            raise ValueError("an old size line, proof lines, an empty line, then the checkpoint")
+        lines = head.split("\n")
+        match = re.fullmatch(r"old (0|[1-9][0-9]*)", lines[0])
+        if not match or len(lines) - 1 > MAX_PROOF:
+            raise ValueError("the first line is 'old <size>', then at most 63 proof lines")
+        proof = [unb64(line) for line in lines[1:]]
+        if any(len(p) != 32 for p in proof):
+            raise ValueError("a proof line is one SHA-256 hash in base64")
+        return int(match.group(1)), proof, signed, signed.split("\n", 1)[0]
+
+    def keep_evidence(self, known: dict[str, Any], signed: str, proof: list[bytes], size: int) -> None:
+        """The log asked for a checkpoint that contradicts the one cosigned: keep and publish both."""
+        kind = "two-roots" if size == known["size"] else "unproven-extension"
+        origin = known["origin"]
+        evidence = {
+            "format": EVIDENCE_FORMAT,
+            "kind": kind,
+            "origin": origin,
+            "log_vkey": next(log.vkey for log in self.logs if log.origins(origin)),
+            "notes": [known["note"], signed],
+            "consistency_proof": [b64(h) for h in proof],
+            "summary": (
+                f"cosigned size {known['size']} ({known['root_hash']}); asked to cosign size {size}, "
+                + ("another root for that size" if kind == "two-roots" else "with a consistency proof that fails")
+            ),
+            "observed_at": dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat(timespec="seconds"),
+            "witness": self.key.vkey,
+        }
+        stamp = dt.datetime.fromtimestamp(self.clock(), dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = f"{origin_hash(origin)[:16]}-{stamp}-{secrets.token_hex(3)}.json"
+        save_json(os.path.join(self.state, "evidence", name), evidence)
+        print(
+            f"!!! INCONSISTENT CHECKPOINT, NOT COSIGNED: {origin}: {evidence['summary']}; evidence/{name}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def evidence_files(self) -> list[str]:
+        return sorted(os.listdir(os.path.join(self.state, "evidence")))
+
+
+class Handler(BaseHTTPRequestHandler):
+    witness: Witness
+    protocol_version = "HTTP/1.1"  # keep-alive, as the spec asks clients and witnesses to use
+
+    def do_POST(self) -> None:
+        if self.path.rstrip("/").rsplit("/", 1)[-1] != "add-checkpoint":
+            self.answer(404, {}, b"not found\n")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.answer(413, {}, b"too large\n")
+            return
+        self.answer(*self.witness.add_checkpoint(self.rfile.read(length)))
+
+    def do_GET(self) -> None:
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        if parts == ["evidence"]:
+            body = json.dumps(self.witness.evidence_files()).encode()
+            self.answer(200, {"Content-Type": "application/json"}, body)
+            return
+        if len(parts) == 2 and parts[0] == "evidence" and parts[1] in self.witness.evidence_files():
+            with open(os.path.join(self.witness.state, "evidence", parts[1]), "rb") as file:
+                self.answer(200, {"Content-Type": "application/json"}, file.read())
+            return
+        if len(parts) == 2 and parts[1] == "checkpoint" and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            path = os.path.join(self.witness.state, "logs", parts[0] + ".json")
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as file:
+                    self.answer(200, {"Content-Type": "text/plain; charset=utf-8"}, json.load(file)["note"].encode())
+                return
+        self.answer(404, {}, b"not found\n")
+
+    def answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        headers = {"Content-Type": "text/plain; charset=utf-8", **headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        print(f"{self.address_string()} {format % args}", file=sys.stderr, flush=True)
+
+
+def make_server(witness: Witness, host: str, port: int) -> ThreadingHTTPServer:
+    handler = type("WitnessHandler", (Handler,), {"witness": witness})
+    return ThreadingHTTPServer((host, port), handler)
+
+
+# --- a party to a petition's random sample ---------------------------------------------------
+
+
+def party_commitment(name: str, reveal: bytes) -> str:
+    return hashlib.sha256(b"recall-seed-commit/v1\x00" + name.encode() + b"\x00" + reveal).hexdigest()
+
+
+def post(url: str, body: dict[str, Any], api_key: str) -> Any:
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Authorization": f"Api-Key {api_key}",
+    }
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return json.load(response)
     except urllib.error.HTTPError as error:
         detail = error.read()[:500].decode("utf-8", "replace")
-        raise Failed(f"{'POST' if body else 'GET'} {url} answered {error.code}: {detail}") from error
+        raise Failed(f"POST {url} answered {error.code}: {detail}") from error
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise Failed(f"cannot reach {url}: {error}") from error
 
 
-# --- the witness -----------------------------------------------------------------------------
-
-
-class Witness:
-    def __init__(self, base: str, key: WitnessKey, state_path: str, api_key: str, log_vkey: str | None) -> None:
-        self.base, self.key, self.state_path, self.api_key = base.rstrip("/"), key, state_path, api_key
-        self.state = self.load_state()
-        self.pinned = log_vkey
-
-    def load_state(self) -> dict[str, Any]:
-        if not os.path.exists(self.state_path):
-            return {"version": 1, "base_url": self.base, "log_vkey": None, "logs": {}}
-        with open(self.state_path, encoding="utf-8") as file:
-            return json.load(file)
-
-    def save_state(self) -> None:
-        folder = os.path.dirname(os.path.abspath(self.state_path))
-        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, encoding="utf-8") as file:
-            json.dump(self.state, file, indent=2, sort_keys=True)
-        os.replace(file.name, self.state_path)  # never a half-written memory
-
-    def log_key(self) -> LogKey:
-        served = request(f"{self.base}/api/v1/ledger/key/")["vkey"]
-        known = self.pinned or self.state.get("log_vkey")
-        if known and served != known:
-            raise Refused(f"the service now publishes log key {served}, not {known}")
-        if not self.state.get("log_vkey"):
-            print(f"trusting log key {served}" + ("" if self.pinned else " (first use)"), flush=True)
-            self.state["log_vkey"] = served
-        return LogKey.parse(served)
-
-    def petitions(self) -> list[int]:
-        ids, url = [], f"{self.base}/api/v1/petitions/"
-        while url:
-            page = request(url)
-            ids += [item["id"] for item in page.get("results", [])]
-            url = urllib.parse.urljoin(url, page["next"]) if page.get("next") else ""
-        return ids
-
-    def run_once(self) -> int:
-        """Witness every petition's log once. 0: all well; 1: a refusal or a failure."""
-        try:
-            log = self.log_key()
-            ids = self.petitions()
-        except Refused as error:
-            shout(f"the log: {error}")
-            return 1
-        except Failed as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            return 1
-        status = max((self.witness(log, pid) for pid in ids), default=0)
-        self.save_state()
-        return status
-
-    def witness(self, log: LogKey, petition: int) -> int:
-        origin: str | None = None
-        try:
-            latest = request(f"{self.base}/api/v1/petitions/{petition}/ledger/")
-            body = log.open(latest.get("checkpoint"))
-            served_origin, size, root = parse_checkpoint(body)
-            if served_origin.rsplit("/", 1)[-1] != str(petition):
-                raise Refused(f"petition {petition} is served the log {served_origin!r}")
-            origin = served_origin  # from here on a refusal is remembered against this log
-            seen = self.state["logs"].get(origin)
-            if seen and seen.get("refused"):
-                raise Refused(f"refused earlier: {seen['refused']}")
-            self.check_extends(petition, seen, size, root)
-        except Refused as error:
-            self.refuse(petition, origin, str(error))
-            return 1
-        except (Failed, KeyError, TypeError) as error:
-            print(f"petition {petition}: error: {error}", file=sys.stderr, flush=True)
-            return 1
-        self.state["logs"][origin] = {
-            "petition": petition,
-            "size": size,
-            "root_hash": b64(root),
-            **cosigned(seen, size),
-        }
-        return self.post(petition, origin, body, size, root)
-
-    def check_extends(self, petition: int, seen: dict[str, Any] | None, size: int, root: bytes) -> None:
-        if not seen:
-            return  # first sight: every tree extends the empty one
-        old_size, old_root = seen["size"], unb64(seen["root_hash"])
-        if size < old_size:
-            raise Refused(f"the log shrank from {old_size} to {size} entries")
-        if size == old_size:
-            if root != old_root:
-                raise Refused(f"two roots for size {size}: {seen['root_hash']} and {b64(root)}")
-            return
-        if old_size == 0:
-            return
-        url = f"{self.base}/api/v1/petitions/{petition}/ledger/proof/consistency/?first={old_size}&second={size}"
-        proof = [unb64(h) for h in request(url)["hashes"]]
-        if not verify_consistency(old_size, size, proof, old_root, root):
-            raise Refused(f"size {size} ({b64(root)}) is not an extension of size {old_size} ({seen['root_hash']})")
-
-    def post(self, petition: int, origin: str, body: str, size: int, root: bytes) -> int:
-        entry = self.state["logs"][origin]
-        if entry.get("cosigned") == size:
-            return 0
-        line = self.key.cosign(body, int(time.time()))
-        url = f"{self.base}/api/v1/petitions/{petition}/ledger/cosignatures/"
-        try:
-            request(url, {"cosignature": line, "size": size, "root_hash": b64(root)}, self.api_key)
-        except Failed as error:
-            print(f"petition {petition}: cosignature not accepted: {error}", file=sys.stderr, flush=True)
-            return 1
-        entry["cosigned"] = size
-        print(f"petition {petition}: cosigned {origin} at size {size}", flush=True)
-        return 0
-
-    def refuse(self, petition: int, origin: str | None, reason: str) -> None:
-        shout(f"petition {petition} ({origin or 'unknown origin'}): {reason}")
-        if origin:
-            entry = self.state["logs"].setdefault(origin, {"petition": petition, "size": 0, "root_hash": ""})
-            entry.setdefault("refused", reason)
-
-
-def cosigned(seen: dict[str, Any] | None, size: int) -> dict[str, int]:
-    """Keep the "already cosigned" mark only while the size is the same."""
-    return {"cosigned": size} if seen and seen.get("cosigned") == size else {}
-
-
-def shout(message: str) -> None:
-    print(f"!!! INCONSISTENT LOG, NOT COSIGNED: {message}", file=sys.stderr, flush=True)
+def take_part(action: str, base: str, petition: int, key: WitnessKey, state: str, api_key: str) -> int:
+    """Commit to (or reveal) this witness's share of a petition's sample seed."""
+    path = os.path.join(state, "sample", f"{base.split('//')[-1].replace('/', '_')}-{petition}.json")
+    url = f"{base.rstrip('/')}/api/v1/petitions/{petition}/sample/"
+    try:
+        if action == "commit":
+            if os.path.exists(path):
+                print(f"already committed for petition {petition}: {path}", file=sys.stderr)
+                return 1
+            reveal = secrets.token_bytes(32)
+            save_json(path, {"reveal": reveal.hex()})  # kept before it is published
+            post(url + "commitments/", {"commitment": party_commitment(key.name, reveal)}, api_key)
+            print(f"petition {petition}: committed as {key.name}")
+        else:
+            with open(path, encoding="utf-8") as file:
+                reveal = bytes.fromhex(json.load(file)["reveal"])
+            post(url + "reveals/", {"reveal": reveal.hex()}, api_key)
+            print(f"petition {petition}: revealed as {key.name}")
+    except (Failed, OSError, KeyError, ValueError) as error:
+        print(f"petition {petition}: {error}", file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -392,17 +511,24 @@ def generate(name: str, path: str | None) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Witness the recall service's signature ledgers.")
-    parser.add_argument("base_url", nargs="?", help="the service, e.g. https://recall.example.kz")
+    parser = argparse.ArgumentParser(description="A C2SP tlog-witness for the recall service's ledgers.")
+    parser.add_argument("action", nargs="?", choices=["serve", "commit", "reveal"])
+    parser.add_argument("base_url", nargs="?", help="commit/reveal: the service, e.g. https://recall.example.kz")
+    parser.add_argument("petition", nargs="?", type=int, help="commit/reveal: the petition's number")
     parser.add_argument("--key", help="the witness's secret key file")
-    parser.add_argument("--state", help="the witness's memory (JSON), created if missing")
-    parser.add_argument("--interval", type=float, default=300, help="seconds between rounds (default 300)")
-    parser.add_argument("--once", action="store_true", help="one round, then exit 0 (all well) or 1")
-    parser.add_argument("--log-vkey", help="the log's verifier key, if you have it from elsewhere")
+    parser.add_argument("--state", help="the witness's memory (a folder), created if missing")
+    parser.add_argument("--log-vkey", action="append", default=[], help="serve: a log key to witness (repeatable)")
+    parser.add_argument("--listen", default="127.0.0.1:7380", help="serve: address and port (default 127.0.0.1:7380)")
     parser.add_argument("--generate-key", metavar="NAME", help="print a new key named NAME and its verifier key")
     args = parser.parse_args(argv)
-    if not args.generate_key and not (args.base_url and args.key and args.state):
-        parser.error("BASE_URL, --key and --state are required (or --generate-key NAME)")
+    if args.generate_key:
+        return args
+    if not args.action or not args.key or not args.state:
+        parser.error("serve, commit or reveal, with --key and --state (or --generate-key NAME)")
+    if args.action == "serve" and not args.log_vkey:
+        parser.error("serve needs --log-vkey: the log's key, as the commission publishes it")
+    if args.action != "serve" and (not args.base_url or args.petition is None):
+        parser.error(f"{args.action} needs BASE_URL and PETITION")
     return args
 
 
@@ -410,16 +536,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.generate_key:
         return generate(args.generate_key, args.key)
+    key = load_witness_key(args.key)
+    if args.action == "serve":
+        witness = Witness(key, args.state, [LogKey.parse(v) for v in args.log_vkey])
+        host, _, port = args.listen.rpartition(":")
+        server = make_server(witness, host or "127.0.0.1", int(port))
+        print(f"witness {key.vkey} listening on http://{args.listen}/add-checkpoint", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        return 0
     api_key = os.environ.get("RECALL_API_KEY", "")
     if not api_key:
         print("RECALL_API_KEY is not set", file=sys.stderr)
         return 2
-    witness = Witness(args.base_url, load_witness_key(args.key), args.state, api_key, args.log_vkey)
-    while True:
-        status = witness.run_once()
-        if args.once:
-            return status
-        time.sleep(args.interval)
+    return take_part(args.action, args.base_url, args.petition, key, args.state, api_key)
 
 
 if __name__ == "__main__":

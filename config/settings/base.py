@@ -203,12 +203,47 @@ RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.example.kz")
 if not env.bool("RECALL_LEDGER_ENABLED", default=True):
     raise ImproperlyConfigured("RECALL_LEDGER_ENABLED=False: the public ledger cannot be switched off; unset it.")
 
+# Accredited witnesses (C2SP tlog-witness): "<verifier key>|<submission URL>" items, comma-separated,
+# e.g. "witness.example.org/recall+1a2b3c4d+BA...|https://witness.example.org/recall". Each new
+# checkpoint is pushed to every one (add-checkpoint); only their cosignatures are counted on the
+# public pages, and the list is published (GET /api/v1/ledger/witnesses/). A witness without a
+# URL is accredited but cosigns by posting to the API (scope "witness").
+RECALL_LEDGER_WITNESSES = env.list("RECALL_LEDGER_WITNESSES", default=[])
+RECALL_LEDGER_WITNESS_TIMEOUT_SECONDS = env.float("RECALL_LEDGER_WITNESS_TIMEOUT_SECONDS", default=5.0)
+# A petition's latest checkpoint is pushed again when its newest cosignature is older than this,
+# so its witnesses vouch that it is still the latest (a verifier's --max-age).
+RECALL_LEDGER_WITNESS_REFRESH_SECONDS = env.int("RECALL_LEDGER_WITNESS_REFRESH_SECONDS", default=3600)
+
+# The sample's seed takes a public randomness beacon round (recall.ledger.beacon): "drand" (the
+# League of Entropy's quicknet, read from RECALL_BEACON_URLS and verified with its pinned key) or
+# "stand-in" (a chain of our own key: development and tests only, a verifier refuses it).
+RECALL_BEACON = env("RECALL_BEACON", default="drand")
+RECALL_BEACON_URLS = env.list(
+    "RECALL_BEACON_URLS",
+    default=["https://api.drand.sh", "https://api2.drand.sh", "https://api3.drand.sh", "https://drand.cloudflare.com"],
+)
+RECALL_BEACON_STAND_IN_SEED = env("RECALL_BEACON_STAND_IN_SEED", default="development stand-in beacon")
+RECALL_BEACON_TIMEOUT_SECONDS = env.float("RECALL_BEACON_TIMEOUT_SECONDS", default=10.0)
+# Time the parties have to reveal once the commitments are closed: the round fixed is the first
+# one after it. Reveals are taken until RECALL_SAMPLE_REVEAL_MARGIN_SECONDS before the round.
+RECALL_SAMPLE_REVEAL_SECONDS = env.int("RECALL_SAMPLE_REVEAL_SECONDS", default=1800)
+RECALL_SAMPLE_REVEAL_MARGIN_SECONDS = env.int("RECALL_SAMPLE_REVEAL_MARGIN_SECONDS", default=30)
+
 # The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
+# Production requires them (RECALL_SUMMARY_REQUIRE_SIGNATURE; `check --deploy` says so).
+RECALL_SUMMARY_REQUIRE_SIGNATURE = env.bool("RECALL_SUMMARY_REQUIRE_SIGNATURE", default=False)
 RECALL_SUMMARY_SIGNING_CERT = env("RECALL_SUMMARY_SIGNING_CERT", default="")
 RECALL_SUMMARY_SIGNING_KEY = env("RECALL_SUMMARY_SIGNING_KEY", default="")
 RECALL_SUMMARY_SIGNING_PASSPHRASE = env("RECALL_SUMMARY_SIGNING_PASSPHRASE", default="")
 RECALL_SUMMARY_SIGNING_CHAIN = env.list("RECALL_SUMMARY_SIGNING_CHAIN", default=[])
 RECALL_SUMMARY_SIGNING_LOCATION = env("RECALL_SUMMARY_SIGNING_LOCATION", default="")
+# The RFC 3161 timestamp authority the summary's signature is timestamped by (PAdES B-T), its
+# policy OID (asked for in the request, e.g. the NCA's), basic-auth user and password if needed.
+RECALL_TSA_URL = env("RECALL_TSA_URL", default="")
+RECALL_TSA_POLICY = env("RECALL_TSA_POLICY", default="")
+RECALL_TSA_USERNAME = env("RECALL_TSA_USERNAME", default="")
+RECALL_TSA_PASSWORD = env("RECALL_TSA_PASSWORD", default="")
+RECALL_TSA_TIMEOUT_SECONDS = env.int("RECALL_TSA_TIMEOUT_SECONDS", default=10)
 
 # --- Voters' one-time codes -----------------------------------------------------------------
 # Celery keeps the LOGGING above (and its filter) instead of putting its own handlers on root.
@@ -357,6 +392,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-personal-data": {"task": task_names.PURGE_PERSONAL_DATA, "schedule": crontab(hour=4, minute=30)},
     # Every 10 s: a grown ledger gets a signed checkpoint within seconds of the batch.
     "sign-ledger-checkpoints": {"task": task_names.SIGN_LEDGER_CHECKPOINTS, "schedule": 10.0},
+    # Every minute: checkpoints a witness has not cosigned yet, and latest ones to refresh.
+    "push-ledger-witnesses": {"task": task_names.PUSH_LEDGER_WITNESSES, "schedule": 60.0},
+    # Every 15 s: a sample whose beacon round now exists is drawn (no official chooses when).
+    "draw-due-samples": {"task": task_names.DRAW_DUE_SAMPLES, "schedule": 15.0},
     # Hourly in office hours: a reminder goes once per deadline (recall.services.lifecycle.deadlines).
     "send-deadline-reminders": {
         "task": task_names.SEND_DEADLINE_REMINDERS,

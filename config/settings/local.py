@@ -14,6 +14,10 @@ RECALL_LEDGER_SIGNING_KEY = env(
     default="PRIVATE+KEY+recall.local/ledger+eb3299b0+Aa2zP8NgFnpbJMKPZIirJtLDbyPlXsrJO7yj4oCkh08L",
 )
 RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.local")
+# Offline development: a stand-in beacon (not drand), and a minute for the parties to reveal.
+RECALL_BEACON = env("RECALL_BEACON", default="stand-in")
+RECALL_SAMPLE_REVEAL_SECONDS = env.int("RECALL_SAMPLE_REVEAL_SECONDS", default=60)
+RECALL_SAMPLE_REVEAL_MARGIN_SECONDS = env.int("RECALL_SAMPLE_REVEAL_MARGIN_SECONDS", default=5)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=True)
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)

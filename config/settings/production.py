@@ -16,6 +16,8 @@ CACHES = {"default": cache_config(env.cache("CACHE_URL", default=env("REDIS_URL"
 RECALL_IIN_KEY = env("RECALL_IIN_KEY")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY")
+# The certified summary is issued only signed and timestamped (checks: recall.checks).
+RECALL_SUMMARY_REQUIRE_SIGNATURE = env.bool("RECALL_SUMMARY_REQUIRE_SIGNATURE", default=True)
 
 # Text messages carry one-time codes: production names its gateway backend explicitly.
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND")

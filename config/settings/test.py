@@ -37,6 +37,10 @@ RECALL_PUBLIC_LOCAL_SECONDS = 0
 RECALL_IIN_KEY = "test-iin-key"
 RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.test/ledger+164fe12c+AToApOWMhTeHXejQtGKWa/++eYO2h69WnzK9qLpkGLhP"
 RECALL_LEDGER_HOST = "recall.test"
+RECALL_BEACON = "stand-in"  # tests/ledger: the stand-in chain's key is passed to the verifier
+RECALL_BEACON_STAND_IN_SEED = "test stand-in beacon"
+RECALL_SAMPLE_REVEAL_SECONDS = 60
+RECALL_SAMPLE_REVEAL_MARGIN_SECONDS = 5
 RECALL_ENCRYPTION_KEYS = ["dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="]
 RECALL_WEBHOOK_ALLOW_HTTP = True
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the tests' receivers listen on 127.0.0.1

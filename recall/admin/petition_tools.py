@@ -3,6 +3,7 @@ random sample, and the commission's exports."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,29 +12,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiClient
 
 from ..errors import DomainError
-from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, policy_for
+from ..models import OFFICIAL_GROUND_CHOICES, PaperImport, Petition, SeedCommitment, SeedRound, policy_for
+from ..services import ledger
 from ..services.groups import deputies
 from ..services.jobs import exports, petition_jobs
 from ..services.ledger import sampling
 from ..services.verification import review
-
-
-class SampleSeedForm(forms.Form):
-    """One step of the seed's public procedure: a party's commitment, a party's reveal, or the
-    draw (with the dice ceremony's digits, or with the revealed commitments)."""
-
-    action = forms.ChoiceField(
-        choices=[("commit", "commit"), ("reveal", "reveal"), ("dice", "dice"), ("commit_reveal", "commit_reveal")],
-        widget=forms.HiddenInput,
-    )
-    name = forms.CharField(label=_("Party"), max_length=64, required=False)
-    value = forms.CharField(label=_("Commitment or reveal (64 hexadecimal digits)"), max_length=64, required=False)
-    digits = forms.CharField(label=_("Digits drawn in the public ceremony"), max_length=400, required=False)
 
 
 class BulkForm(forms.Form):
@@ -175,52 +165,63 @@ class PetitionToolsMixin:
         return TemplateResponse(request, "admin/recall/petition/answer.html", context)
 
     def sample_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The sample's seed, step by step: the commission's commitment, closing the commitments
+        (the beacon round fixed), the commission's reveal, the draw once the round exists. The
+        official chooses nothing that moves the seed (recall.services.ledger.sampling)."""
         petition = self._petition(request, pk)
         if petition is None or not request.user.can_act:
             return self._back(pk)
         error_message = ""
-        if request.method == "POST":  # the seed comes from a public procedure, never from the server
-            form = SampleSeedForm(request.POST)
-            form.is_valid()
-            data = form.cleaned_data
+        if request.method == "POST":
+            steps = {
+                "commit": (sampling.commit_for_commission, _("The commission's commitment is in the public ledger.")),
+                "fix_round": (sampling.fix_round, _("Commitments closed; the beacon round is fixed.")),
+                "reveal": (sampling.reveal_for_commission, _("The commission's reveal is in the public ledger.")),
+            }
+            action = request.POST.get("action", "")
             try:
-                action = data.get("action")
-                if action == "commit":
-                    sampling.record_commitment(
-                        petition, actor=request.user, name=data["name"], commitment=data["value"]
-                    )
-                    messages.success(request, _("Commitment recorded."))
-                elif action == "reveal":
-                    sampling.record_reveal(petition, actor=request.user, name=data["name"], reveal=data["value"])
-                    messages.success(request, _("Reveal recorded."))
-                else:
-                    if action == "dice":
-                        procedure = sampling.dice_procedure(data.get("digits", ""))
-                    else:
-                        procedure = sampling.commit_reveal_procedure(petition)
-                    run = sampling.start_sample(petition, actor=request.user, procedure=procedure)
+                if action == "draw":
+                    run = sampling.draw_sample(petition, actor=request.user)
                     messages.success(
                         request,
                         _("Sample of %(n)s signatures drawn with seed %(seed)s.")
                         % {"n": run.sample_size, "seed": run.seed},
                     )
                     return HttpResponseRedirect(reverse("admin:recall_samplerun_change", args=[run.pk]))
+                if action in steps:
+                    step, done = steps[action]
+                    step(petition, actor=request.user)
+                    messages.success(request, done)
                 return HttpResponseRedirect(reverse("admin:recall_petition_sample", args=[pk]))
             except DomainError as error:
                 error_message = str(error.message)
         policy = policy_for(petition.district.level)
+        recorded = ledger.recorded_policy(petition.pk)
         raw = petition.received_count - petition.withdrawn_count
+        percent = recorded.percent if recorded else policy.sample_percent
+        minimum = recorded.minimum if recorded else policy.sample_minimum
         commitments = list(SeedCommitment.objects.filter(petition=petition).order_by("name"))
+        fixed = SeedRound.objects.filter(petition=petition).first()
+        now = timezone.now()
         context = {
             **self.admin_site.each_context(request),
             "title": _("Draw a random sample"),
             "petition": petition,
             "error": error_message,
-            "size": sampling.sample_size(raw, policy.sample_percent, policy.sample_minimum) if raw else 0,
+            "size": sampling.sample_size(raw, Decimal(percent), minimum) if raw else 0,
             "raw": raw,
+            "percent": percent,
+            "minimum": minimum,
             "policy": policy,
             "commitments": commitments,
-            "all_revealed": len(commitments) >= 2 and all(c.reveal for c in commitments),
+            "round": fixed,
+            "reveals_close": sampling.reveals_close(fixed) if fixed else None,
+            "can_commit": fixed is None and not any(c.name == sampling.COMMISSION for c in commitments),
+            "can_reveal": fixed is not None
+            and now < sampling.reveals_close(fixed)
+            and any(c.name == sampling.COMMISSION and c.held_reveal for c in commitments),
+            "can_draw": fixed is not None and now >= fixed.round_time,
+            "drawn": petition.sample_runs.exists(),
             "opts": Petition._meta,
         }
         return TemplateResponse(request, "admin/recall/petition/sample.html", context)
@@ -262,14 +263,18 @@ class PetitionToolsMixin:
         return response
 
     def summary_pdf(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Issue the certified summary (kept, and linked from the public page) and download it."""
         petition = self._petition(request, pk)
         if petition is None:
             return self._back(pk)
         try:
-            content = exports.summary_pdf(petition, printed_by=request.user)
+            issued = exports.issue_certified_summary(petition.pk, actor=request.user)
         except ImproperlyConfigured as error:
             messages.error(request, str(error))
             return self._back(pk)
-        response = HttpResponse(content, content_type="application/pdf")
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return self._back(pk)
+        response = HttpResponse(bytes(issued.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="petition-{pk}-summary.pdf"'
         return response

@@ -17,10 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import LedgerCheckpoint, Petition
+from ..ledger import beacon
+from ..models import LedgerCheckpoint, Petition, SeedCommitment, SeedRound
 from ..selectors import public_petitions
 from ..services import ledger
-from ..services.ledger import witnesses
+from ..services.ledger import beacon_source, sampling, witnesses
 from .pagination import Pagination
 from .permissions import HasScope
 from .serializers import ErrorSerializer
@@ -69,9 +70,12 @@ def _int_param(name: str, description: str, *, minimum: int = 0, required: bool 
 
 class CosignatureShape(serializers.Serializer):
     witness = serializers.CharField(help_text="The witness key's name: its identity.")
-    vkey = serializers.CharField(help_text="Its registered cosignature/v1 verifier key.")
+    vkey = serializers.CharField(help_text="Its cosignature/v1 verifier key.")
     signature = serializers.CharField(help_text="The note signature line (C2SP tlog-cosignature).")
     timestamp = serializers.IntegerField(help_text="Seconds since 1970 when the witness cosigned.")
+    accredited = serializers.BooleanField(
+        help_text="The key is on the commission's accredited list (`/api/v1/ledger/witnesses/`); only those count."
+    )
 
 
 class CheckpointShape(serializers.Serializer):
@@ -116,17 +120,43 @@ class ConsistencyShape(serializers.Serializer):
     hashes = serializers.ListField(child=serializers.CharField())
 
 
+class WitnessShape(serializers.Serializer):
+    name = serializers.CharField()
+    vkey = serializers.CharField(help_text="cosignature/v1 verifier key: pin it with `--witness NAME=VKEY`.")
+    url = serializers.CharField(help_text="Its C2SP tlog-witness submission prefix (empty if it posts instead).")
+
+
+class WitnessList(serializers.Serializer):
+    witnesses = WitnessShape(many=True)
+
+
 class KeyShape(serializers.Serializer):
     key_name = serializers.CharField()
     vkey = serializers.CharField(help_text="Go's verifier-key format: `<name>+<key id>+base64(0x01 || key)`.")
 
 
+def cosignatures_json(cosignatures: Any) -> list[dict[str, Any]]:
+    """Each witness's first cosignature of the checkpoint and, if it cosigned it again, its latest."""
+    out = []
+    for c in sorted(cosignatures, key=lambda c: (c.witness_name, c.pk)):
+        accredited = witnesses.is_accredited(c.witness_name, c.vkey)
+        for line, timestamp in ((c.line, c.timestamp), (c.latest_line, c.latest_timestamp)):
+            if line:
+                out.append(
+                    {
+                        "witness": c.witness_name,
+                        "vkey": c.vkey,
+                        "signature": line,
+                        "timestamp": timestamp,
+                        "accredited": accredited,
+                    }
+                )
+    return out
+
+
 def checkpoint_json(checkpoint: LedgerCheckpoint, cosignatures: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     if cosignatures is None:
-        cosignatures = [
-            {"witness": c.witness_name, "vkey": c.vkey, "signature": c.line, "timestamp": c.timestamp}
-            for c in checkpoint.cosignatures.order_by("witness_name", "pk")
-        ]
+        cosignatures = cosignatures_json(checkpoint.cosignatures.all())
     return {
         "origin": ledger.origin(checkpoint.petition_id),
         "size": checkpoint.size,
@@ -147,6 +177,33 @@ class LedgerKey(APIView):
     def get(self, request: Request) -> Response:
         signer = ledger.signer()
         return Response({"key_name": signer.name, "vkey": signer.vkey})
+
+
+class BeaconShape(serializers.Serializer):
+    hash = serializers.CharField(help_text="The chain's hash (drand's quicknet in production).")
+    public_key = serializers.CharField(help_text="BLS12-381 G2 public key, hex.")
+    genesis_time = serializers.IntegerField()
+    period = serializers.IntegerField()
+    schemeID = serializers.CharField()
+    stand_in = serializers.BooleanField(help_text="A stand-in chain of this service's own key: not drand.")
+
+
+@extend_schema(tags=["ledger"], responses={200: BeaconShape, **_errors(429)})
+class LedgerBeacon(APIView):
+    """The randomness beacon chain the samples' seeds take rounds of, as drand's `/info` shows it.
+    Pin drand's quicknet from drand itself; a stand-in chain (development) proves nothing."""
+
+    def get(self, request: Request) -> Response:
+        chain = beacon_source.source().chain
+        return Response({**chain.info(), "stand_in": chain.hash != beacon.QUICKNET.hash})
+
+
+@extend_schema(tags=["ledger"], responses={200: WitnessList, **_errors(429)})
+class LedgerWitnesses(APIView):
+    """The accredited witnesses (the commission's list): only their cosignatures count."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"witnesses": [{"name": w.name, "vkey": w.vkey, "url": w.url} for w in witnesses.accredited()]})
 
 
 @extend_schema(tags=["ledger"], responses={200: LatestShape, **_errors(404, 429)})
@@ -172,16 +229,7 @@ class LedgerCheckpoints(APIView):
         paginator = Pagination()
         queryset = petition.ledger_checkpoints.prefetch_related("cosignatures").order_by("size", "signed_at", "pk")
         page = paginator.paginate_queryset(queryset, request, view=self)
-        results = [
-            checkpoint_json(
-                c,
-                [
-                    {"witness": s.witness_name, "vkey": s.vkey, "signature": s.line, "timestamp": s.timestamp}
-                    for s in sorted(c.cosignatures.all(), key=lambda s: (s.witness_name, s.pk))
-                ],
-            )
-            for c in page
-        ]
+        results = [checkpoint_json(c, cosignatures_json(c.cosignatures.all())) for c in page]
         return paginator.get_paginated_response(results)
 
 
@@ -338,3 +386,110 @@ class LedgerCosignatures(APIView):
             "timestamp": stored.timestamp,
         }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- the sample's seed: its state, and an accredited witness's share --------------------------
+
+
+class SeedPartyShape(serializers.Serializer):
+    party = serializers.CharField()
+    commitment = serializers.CharField()
+    reveal = serializers.CharField(allow_blank=True, help_text="Empty until the party reveals.")
+
+
+class SeedRoundShape(serializers.Serializer):
+    chain = serializers.CharField(help_text="The drand chain's hash (quicknet in production).")
+    round = serializers.IntegerField()
+    round_time = serializers.DateTimeField(help_text="When the round comes into existence.")
+    reveals_close = serializers.DateTimeField(help_text="Reveals are taken until then.")
+
+
+class SampleSeedShape(serializers.Serializer):
+    parties = SeedPartyShape(many=True)
+    beacon = SeedRoundShape(allow_null=True)
+    drawn = serializers.BooleanField()
+
+
+def sample_seed_json(petition: Petition) -> dict[str, Any]:
+    fixed = SeedRound.objects.filter(petition=petition).first()
+    field = serializers.DateTimeField()
+    return {
+        "parties": [
+            {"party": c.name, "commitment": c.commitment, "reveal": c.reveal}
+            for c in SeedCommitment.objects.filter(petition=petition).order_by("name")
+        ],
+        "beacon": None
+        if fixed is None
+        else {
+            "chain": fixed.chain,
+            "round": fixed.round,
+            "round_time": field.to_representation(fixed.round_time),
+            "reveals_close": field.to_representation(sampling.reveals_close(fixed)),
+        },
+        "drawn": petition.sample_runs.exists(),
+    }
+
+
+@extend_schema(tags=["ledger"], responses={200: SampleSeedShape, **_errors(404, 429)})
+class SampleSeed(APIView):
+    """Where the sample's seed stands: the parties' commitments and reveals, the beacon round."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(sample_seed_json(_petition(pk)))
+
+
+class CommitmentInput(serializers.Serializer):
+    commitment = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="SHA-256(`recall-seed-commit/v1` 0x00 || your witness name || 0x00 || reveal), hex.",
+    )
+
+
+class RevealInput(serializers.Serializer):
+    reveal = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="The 32 bytes behind your commitment, hex.")
+
+
+_SEED_ERRORS = _errors(
+    400,
+    401,
+    403,
+    404,
+    409,
+    429,
+    s401="`not_authenticated` / `invalid_api_key`: no key, or an unknown one.",
+    s403="`missing_scope`: the key lacks `witness`, or its witness key is not accredited.",
+    s409="The petition is not in that phase (`commitments_closed`, `round_not_fixed`, `reveals_closed`, "
+    "`already_committed`, `already_revealed`, `sample_exists`), or not under verification.",
+)
+
+
+@extend_schema(tags=["partners"], request=CommitmentInput, responses={201: SeedPartyShape, **_SEED_ERRORS})
+class SampleCommitments(APIView):
+    """An accredited witness commits to its share of the sample's seed (before the round is fixed)."""
+
+    permission_classes = [HasScope]
+    required_scope = "witness"
+
+    def post(self, request: Request, pk: int) -> Response:
+        petition = _petition(pk)
+        data = CommitmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        party = sampling.witness_party(request.auth.client)
+        item = sampling.commit(petition, party=party, commitment=data.validated_data["commitment"])
+        return Response({"party": item.name, "commitment": item.commitment, "reveal": ""}, status=201)
+
+
+@extend_schema(tags=["partners"], request=RevealInput, responses={201: SeedPartyShape, **_SEED_ERRORS})
+class SampleReveals(APIView):
+    """An accredited witness reveals its share (after the round is fixed, before it exists)."""
+
+    permission_classes = [HasScope]
+    required_scope = "witness"
+
+    def post(self, request: Request, pk: int) -> Response:
+        petition = _petition(pk)
+        data = RevealInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        party = sampling.witness_party(request.auth.client)
+        item = sampling.reveal(petition, party=party, reveal=data.validated_data["reveal"])
+        return Response({"party": item.name, "commitment": item.commitment, "reveal": item.reveal}, status=201)

@@ -23,6 +23,9 @@ urlpatterns = [
         name="ledger-consistency",
     ),
     path("petitions/<id:pk>/ledger/cosignatures/", ledger.LedgerCosignatures.as_view(), name="ledger-cosignatures"),
+    path("petitions/<id:pk>/sample/", ledger.SampleSeed.as_view(), name="sample-seed"),
+    path("petitions/<id:pk>/sample/commitments/", ledger.SampleCommitments.as_view(), name="sample-commitments"),
+    path("petitions/<id:pk>/sample/reveals/", ledger.SampleReveals.as_view(), name="sample-reveals"),
     *(
         path(f"open-data/{table}.{fmt}", public_cache.cached_view(view.as_view()), name=f"open-{table}-{fmt}")
         for table, fmt, view in [
@@ -35,6 +38,8 @@ urlpatterns = [
         ]
     ),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
+    path("ledger/witnesses/", ledger.LedgerWitnesses.as_view(), name="ledger-witnesses"),
+    path("ledger/beacon/", ledger.LedgerBeacon.as_view(), name="ledger-beacon"),
     path("signatures/<str:receipt>/", views.SignatureDetail.as_view(), name="signature"),
     path("signatures/<str:receipt>/withdraw/", views.SignatureWithdraw.as_view(), name="signature-withdraw"),
     path("webhooks/", views.WebhookList.as_view(), name="webhooks"),

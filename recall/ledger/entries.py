@@ -18,9 +18,10 @@ Its leaf in the Merkle log is ``SHA-256(0x00 || entry bytes)``.
 Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitments)
 -----------------------------------------------------------------------------------
 ``received``   ``{"channel", "commitment", "day", "type", "v"}``
-    A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner`` or ``eds``;
-    ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty): never a time, which
-    could be matched with an SMS gateway's or a partner's records.
+    A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner`` or ``eds``,
+    or ``withheld``; ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty) or
+    its ISO week (``YYYY-Www``): never a time, which could be matched with an SMS gateway's or a
+    partner's records. Small groups are coarsened (see "Small groups" below).
 ``verified``   ``{"channel", "commitment", "counted", "day", "type", "v"}``
     A signature received and decided in the same append: exactly a ``received`` followed by a
     ``decided`` (same fields), in one entry. The verification batch writes one of these for
@@ -50,6 +51,27 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
     ``seed`` (64 hex digits) is derived from ``procedure`` and the members are drawn by ``draw``
     (``"recall-draw/v1"``), both specified in ``recall.ledger.sampling_draw``. A petition's log
     has at most one ``sample``: a draw cannot be repeated until it pleases.
+``policy``     ``{"insufficient_percent", "minimum", "percent", "required", "sufficient_percent", "type", "v"}``
+    The rule the petition is held to, written when it is registered (right after the state
+    entry of its registration) and never again: ``required`` signatures, the sample's
+    ``percent`` (a decimal string such as ``"3.00"``) and ``minimum``, and the projection's bands
+    (``sufficient_percent``, ``insufficient_percent``: per cent of the requirement, decimal
+    strings). A log has at most one, before its ``submitted`` state entry; the ``sample`` entry
+    must use its numbers. Fixed before the first signature, it cannot be tuned to them.
+``seed_commitment`` ``{"hash", "party", "type", "v"}``
+    A party's commitment to its share of the sample's seed (``recall.ledger.sampling_draw``):
+    ``hash`` = ``SHA-256(b"recall-seed-commit/v1\x00" || party || b"\x00" || reveal)``. Written
+    after the ``submitted`` state entry and before the ``beacon`` entry; one per party (1 to
+    64 printable ASCII characters: ``commission``, ``initiative group``, a witness's key name).
+``beacon``     ``{"chain", "round", "type", "v"}``
+    Closes the commitments and fixes the public beacon round whose randomness goes into the
+    seed: ``chain`` is the drand chain's hash (64 hex digits), ``round`` a round that does not
+    exist yet when the entry is written (``recall.ledger.beacon``). Witnesses' cosignatures of
+    a checkpoint covering this entry, timestamped before the round's time, prove it. One per log.
+``seed_reveal`` ``{"party", "reveal", "type", "v"}``
+    A party's reveal (64 hex digits, the 32 bytes behind its commitment), after the ``beacon``
+    entry and before the round's time: a reveal the witnesses saw only after the round existed
+    does not count (the party could have chosen to reveal knowing the outcome).
 ``finding``    ``{"commitment", "counted", "duplicate", "type", "v"}``
     An official's finding on a sampled signature; a later one for the same commitment
     replaces the earlier. ``duplicate`` is true only with ``counted`` false, when the signature
@@ -60,6 +82,28 @@ Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitm
 
 A signature's first entry is its ``received`` or ``verified``; ``decided``, ``withdrawn`` and
 ``finding`` refer to a commitment received earlier in the same log.
+
+Small groups
+============
+A ``received`` or ``verified`` entry's (channel, day) could single out a signer on a small
+petition (the one EDS signer of a day). With ``k = 10`` (``GROUP_MIN``), the service writes,
+for a signature of channel ``C`` signed on day ``D`` of ISO week ``W``:
+
+- ``C`` and ``D`` when at least ``k - 1`` signatures of the petition with channel ``C`` and day
+  ``D`` are already in the log (with this one the group has ``k``);
+- otherwise ``C`` and ``W`` when at least ``k - 1`` signatures of channel ``C`` in week ``W``
+  are;
+- otherwise ``withheld`` and ``W``.
+
+An entry's labels are fixed when it is written (the log is append-only), so the rule looks
+only at the entries before it. Whoever knows that a person signed by channel ``C`` on day
+``D`` finds at least ``k`` entries consistent with that (the group's first ``k - 1`` carry the
+week) once the group has ``k``; a group that never reaches ``k`` carries only its week, and a
+channel with fewer than ``k`` signatures in a week carries no channel. A verifier checks what
+it can from the labels: an entry labelled with a day has at least ``k - 1`` consistent entries
+before it, one labelled ``C`` and a week at least ``k - 1`` of channel ``C`` or ``withheld`` in
+that week, and ``withheld`` goes with a week only. (The log's order and the checkpoints'
+signing times still tell roughly when an entry was written; see recall/ledger/API.md.)
 
 Commitments
 ===========
@@ -94,20 +138,26 @@ import hashlib
 import json
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import sampling_draw
 
 VERSION = 1
 CHANNELS = ("web", "paper", "partner", "eds")
+WITHHELD = "withheld"  # the channel of an entry in a group too small to show it
+GROUP_MIN = 10  # k: the smallest (channel, day) group an entry's labels may show
 DRAW_V1 = "recall-draw/v1"
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECEIPT_LENGTH = 12
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WEEK = re.compile(r"[0-9]{4}-W[0-9]{2}")
+_PARTY = re.compile(r"[\x20-\x7e]{1,64}")
 _MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}Z")
 _STATE = re.compile(r"[a-z][a-z_]{0,31}")
 _PERCENT = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
@@ -178,7 +228,46 @@ class SampleFinding:
     duplicate: bool = False
 
 
-Event = Received | Verified | Decided | Withdrawn | StateChanged | SampleDrawn | SampleFinding
+@dataclass(frozen=True)
+class Policy:
+    required: int
+    percent: str  # the sample's, "3.00"
+    minimum: int
+    sufficient_percent: str  # "110.00"
+    insufficient_percent: str  # "95.00"
+
+
+@dataclass(frozen=True)
+class SeedCommitted:
+    party: str
+    hash: str  # 64 hex digits
+
+
+@dataclass(frozen=True)
+class BeaconFixed:
+    chain: str  # 64 hex digits
+    round: int
+
+
+@dataclass(frozen=True)
+class SeedRevealed:
+    party: str
+    reveal: str  # 64 hex digits
+
+
+Event = (
+    Received
+    | Verified
+    | Decided
+    | Withdrawn
+    | StateChanged
+    | SampleDrawn
+    | SampleFinding
+    | Policy
+    | SeedCommitted
+    | BeaconFixed
+    | SeedRevealed
+)
 
 
 def minute(when: dt.datetime) -> str:
@@ -228,6 +317,21 @@ def _fields(event: Event) -> dict[str, Any]:
                 "counted": event.counted,
                 "duplicate": event.duplicate,
             }
+        case Policy():
+            return {
+                "type": "policy",
+                "required": event.required,
+                "percent": event.percent,
+                "minimum": event.minimum,
+                "sufficient_percent": event.sufficient_percent,
+                "insufficient_percent": event.insufficient_percent,
+            }
+        case SeedCommitted():
+            return {"type": "seed_commitment", "party": event.party, "hash": event.hash}
+        case BeaconFixed():
+            return {"type": "beacon", "chain": event.chain, "round": event.round}
+        case SeedRevealed():
+            return {"type": "seed_reveal", "party": event.party, "reveal": event.reveal}
     raise EntryError(f"not a ledger event: {event!r}")
 
 
@@ -299,12 +403,37 @@ def _count(value: Any) -> int:
 
 
 def _day(value: Any) -> str:
+    """A day ``YYYY-MM-DD`` or an ISO week ``YYYY-Www`` (a small group's, see "Small groups")."""
+    if isinstance(value, str) and _WEEK.fullmatch(value):
+        try:
+            dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+        except ValueError as error:
+            raise EntryError(f"no such week: {value}") from error
+        return value
     if not isinstance(value, str) or not _DAY.fullmatch(value):
-        raise EntryError(f"a day is YYYY-MM-DD: {value!r}")
+        raise EntryError(f"a day is YYYY-MM-DD or a week YYYY-Www: {value!r}")
     try:
         dt.date.fromisoformat(value)
     except ValueError as error:
         raise EntryError(f"no such day: {value}") from error
+    return value
+
+
+def _hex64(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise EntryError(f"{what} is 64 lowercase hex digits: {value!r}")
+    return value
+
+
+def _party(value: Any) -> str:
+    if not isinstance(value, str) or not _PARTY.fullmatch(value):
+        raise EntryError(f"a party's name is 1 to 64 printable ASCII characters: {value!r}")
+    return value
+
+
+def _percent(value: Any) -> str:
+    if not isinstance(value, str) or not _PERCENT.fullmatch(value):
+        raise EntryError(f"a percentage is a decimal string like 3.00: {value!r}")
     return value
 
 
@@ -325,9 +454,12 @@ def _state(value: Any) -> str:
 
 
 def _read_received(o: dict[str, Any]) -> Received:
-    if o["channel"] not in CHANNELS:
+    if o["channel"] not in (*CHANNELS, WITHHELD):
         raise EntryError(f"unknown channel: {o['channel']!r}")
-    return Received(_commitment(o["commitment"]), o["channel"], _day(o["day"]))
+    day = _day(o["day"])
+    if o["channel"] == WITHHELD and not _WEEK.fullmatch(day):
+        raise EntryError("an entry that withholds its channel carries a week, not a day")
+    return Received(_commitment(o["commitment"]), o["channel"], day)
 
 
 def _read_verified(o: dict[str, Any]) -> Verified:
@@ -342,11 +474,30 @@ def _read_finding(o: dict[str, Any]) -> SampleFinding:
     return finding
 
 
+def _read_policy(o: dict[str, Any]) -> Policy:
+    policy = Policy(
+        _count(o["required"]),
+        _percent(o["percent"]),
+        _count(o["minimum"]),
+        _percent(o["sufficient_percent"]),
+        _percent(o["insufficient_percent"]),
+    )
+    if Decimal(policy.insufficient_percent) > Decimal(policy.sufficient_percent):
+        raise EntryError("the insufficient band is above the sufficient one")
+    return policy
+
+
+def _read_beacon(o: dict[str, Any]) -> BeaconFixed:
+    round_ = _count(o["round"])
+    if not 0 < round_ < 2**63:
+        raise EntryError(f"a beacon round is a positive number: {round_}")
+    return BeaconFixed(_hex64(o["chain"], "a beacon chain"), round_)
+
+
 def _read_sample(o: dict[str, Any]) -> SampleDrawn:
     if o["draw"] != DRAW_V1:
         raise EntryError(f"unknown draw function: {o['draw']!r}")
-    if not isinstance(o["percent"], str) or not _PERCENT.fullmatch(o["percent"]):
-        raise EntryError(f"a percentage is a decimal string like 3.00: {o['percent']!r}")
+    _percent(o["percent"])
     if not isinstance(o["seed"], str) or not _HEX64.fullmatch(o["seed"]):
         raise EntryError("a seed is 64 lowercase hex digits")
     sample = SampleDrawn(
@@ -382,6 +533,10 @@ _READERS: dict[str, tuple[tuple[str, ...], Any]] = {
         _read_sample,
     ),
     "finding": (("commitment", "counted", "duplicate"), _read_finding),
+    "policy": (("required", "percent", "minimum", "sufficient_percent", "insufficient_percent"), _read_policy),
+    "seed_commitment": (("party", "hash"), lambda o: SeedCommitted(_party(o["party"]), _hex64(o["hash"], "a hash"))),
+    "beacon": (("chain", "round"), _read_beacon),
+    "seed_reveal": (("party", "reveal"), lambda o: SeedRevealed(_party(o["party"]), _hex64(o["reveal"], "a reveal"))),
 }
 
 
@@ -485,3 +640,33 @@ def population(events: Sequence[Event], tree_size: int) -> list[str]:
         elif isinstance(event, Withdrawn):
             withdrawn.add(event.commitment)
     return [c for c in received if c not in withdrawn]
+
+
+# --- small groups ----------------------------------------------------------------------------
+
+
+def week_of(day: str) -> str:
+    """The ISO week ``YYYY-Www`` of a day ``YYYY-MM-DD``."""
+    year, week, _ = dt.date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class Coarsening:
+    """The labels (channel, day) of the next entries by the small-group rule (module docstring).
+
+    ``by_day`` counts the signatures already in the log by their actual (channel, day): the
+    service loads the days of the weeks it is about to write (recall.services.ledger.log)."""
+
+    by_day: Counter = field(default_factory=Counter)
+
+    def label(self, channel: str, day: str) -> tuple[str, str]:
+        week = week_of(day)
+        if self.by_day[(channel, day)] >= GROUP_MIN - 1:
+            labels = (channel, day)
+        elif sum(n for (c, d), n in self.by_day.items() if c == channel and week_of(d) == week) >= GROUP_MIN - 1:
+            labels = (channel, week)
+        else:
+            labels = (WITHHELD, week)
+        self.by_day[(channel, day)] += 1
+        return labels

@@ -3,7 +3,7 @@ from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
 from .deputies import ByElection, DeputyAnswer
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
-from .ledger import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
+from .ledger import CertifiedSummary, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerGroupCount, LedgerNode
 from .partners import (
     DeliveryState,
     WebhookAttempt,
@@ -30,7 +30,7 @@ from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import BodyLevel, DayCount, RecallPolicy, policy_for
 from .privacy import PetitionDataKey
 from .register import JobState, RegisterImport, Voter, VoterStatus
-from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment
+from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment, SeedRound
 from .signatures import (
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
@@ -70,9 +70,11 @@ __all__ = [
     "COUNTING_STATES",
     "FINAL_STATES",
     "AuditEntry",
+    "CertifiedSummary",
     "LedgerCheckpoint",
     "LedgerCosignature",
     "LedgerEntry",
+    "LedgerGroupCount",
     "LedgerNode",
     "BodyLevel",
     "Channel",
@@ -112,6 +114,7 @@ __all__ = [
     "SampleOutcome",
     "SampleRun",
     "SeedCommitment",
+    "SeedRound",
     "Signature",
     "SignatureState",
     "CodeRequest",

@@ -81,14 +81,62 @@ class LedgerCheckpoint(models.Model):
 
 
 class LedgerCosignature(models.Model):
+    """A witness's cosignature of a checkpoint (C2SP tlog-cosignature): the first it gave, kept
+    (its time proves the checkpoint existed then: the sample's beacon round and reveals rest on
+    it), and the latest, when the witness cosigned the same checkpoint again (its time proves the
+    checkpoint is still the log's latest: a verifier's --max-age)."""
+
     checkpoint = models.ForeignKey(LedgerCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
-    witness = models.ForeignKey("accounts.ApiClient", on_delete=models.PROTECT, related_name="+")
+    # The partner account a witness posted through (the API); empty for a cosignature the service
+    # got by pushing the checkpoint to an accredited witness (C2SP tlog-witness).
+    witness = models.ForeignKey("accounts.ApiClient", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     witness_name = models.CharField(max_length=200)
     vkey = models.CharField(max_length=400)
     line = models.TextField()
     timestamp = models.PositiveBigIntegerField()
+    latest_line = models.TextField(blank=True)
+    latest_timestamp = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature_per_witness"),
+            # By key (its name inside): a key under an accredited witness's name never takes its place.
+            models.UniqueConstraint(fields=["checkpoint", "vkey"], name="one_cosignature_per_witness_key"),
         ]
+
+
+class LedgerGroupCount(models.Model):
+    """Signatures in a petition's ledger by their actual channel and local day of signing: what
+    the small-group rule reads before it labels an entry (recall.ledger.entries, "Small groups").
+    Written in the transaction that appends the entries; never shown."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+", db_index=False)
+    channel = models.CharField(max_length=16)
+    day = models.DateField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "day", "channel"], name="one_group_count_per_channel_day")
+        ]
+
+
+class CertifiedSummary(models.Model):
+    """The commission's certified summary of a petition, as issued: a PDF signed (PAdES) under the
+    commission's certificate, timestamped (RFC 3161), whose counts are the ledger's tally at the
+    checkpoint it names. Kept, so the public downloads exactly what was issued."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="certified_summaries")
+    checkpoint_size = models.PositiveBigIntegerField(_("ledger checkpoint size"))
+    root_hash = models.BinaryField(max_length=32)
+    pdf = models.BinaryField()
+    signed = models.BooleanField(_("signed by the commission"), default=False)
+    timestamped = models.BooleanField(_("timestamped"), default=False)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("issued by")
+    )
+
+    class Meta:
+        verbose_name = _("certified summary")
+        verbose_name_plural = _("certified summaries")
+        ordering = ["-issued_at"]

@@ -13,6 +13,25 @@ class SampleOutcome(models.TextChoices):
     FULL_CHECK = "full_check", _("every signature must be checked")
 
 
+class SeedRound(models.Model):
+    """The drand round fixed for a petition's sample (its ledger's ``beacon`` entry): the
+    commitments closed, the reveals due before ``round_time``, the draw after it."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.PROTECT, related_name="seed_round")
+    chain = models.CharField(_("beacon chain"), max_length=64)
+    round = models.PositiveBigIntegerField(_("beacon round"))
+    round_time = models.DateTimeField(_("round exists from"))
+    entry_index = models.PositiveBigIntegerField()
+    fixed_at = models.DateTimeField(_("fixed at"), auto_now_add=True)
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("beacon round")
+        verbose_name_plural = _("beacon rounds")
+
+
 class SampleRun(models.Model):
     """A random sample of a submitted petition's signatures (California's method by default).
 
@@ -42,8 +61,14 @@ class SampleRun(models.Model):
     insufficient_percent = models.DecimalField(
         _("projection below this per cent of the requirement is insufficient"), max_digits=5, decimal_places=2
     )
+    # Empty when the system drew it (beat, as soon as the beacon round existed).
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("drawn by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("drawn by"),
+        null=True,
+        blank=True,
     )
     started_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
     signatures = models.ManyToManyField(Signature, through="SampleItem", related_name="sample_runs")
@@ -111,15 +136,20 @@ class SampleItem(models.Model):
 
 
 class SeedCommitment(models.Model):
-    """A party's commitment to the sample's seed (commit-reveal): recorded before anyone
-    reveals, so nobody can choose a reveal after seeing the others'."""
+    """A party's commitment to its share of the sample's seed, published in the ledger (a
+    ``seed_commitment`` entry) before the beacon round is fixed; its reveal, published after."""
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="seed_commitments")
     name = models.CharField(_("party"), max_length=64)
     commitment = models.CharField(_("commitment"), max_length=64)
     reveal = models.CharField(_("reveal"), max_length=64, blank=True)
+    # The commission's own share, drawn by the service when an official commits for it, kept
+    # until it is revealed (the commission is the one party the service acts for).
+    held_reveal = models.CharField(max_length=64, blank=True)
     committed_at = models.DateTimeField(_("committed at"), auto_now_add=True)
     revealed_at = models.DateTimeField(_("revealed at"), null=True, blank=True)
+    # Its reveal's entry in the ledger: whether it counts depends on when witnesses saw it.
+    reveal_index = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("seed commitment")

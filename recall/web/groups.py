@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError, InvalidInput
-from ..models import GroupCodePurpose, GroupDraftMember, SheetBatch
+from ..models import GroupCodePurpose, GroupDraftMember, PetitionState, SeedCommitment, SeedRound, SheetBatch
 from ..services.groups import initiative, sheets
+from ..services.ledger import sampling
 from . import ratelimit
 from .forms import CodeForm
 from .group_forms import ApplyForm, IdentityForm, SheetsForm
@@ -184,7 +187,45 @@ def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
         context["batches"] = SheetBatch.objects.filter(petition=petition)
         context["sheets_form"] = SheetsForm()
         context["can_issue"] = petition.state in sheets.ISSUING_STATES
+        context["seed"] = _seed_state(petition)
     return render(request, "recall/group/dashboard.html", context)
+
+
+def _seed_state(petition: Any) -> dict[str, Any] | None:
+    """The group's share of the sample's seed: commit while the commitments are open, reveal
+    after the beacon round is fixed and before it exists (recall.services.ledger.sampling)."""
+    if petition.state != PetitionState.VERIFYING or petition.sample_runs.exists():
+        return None
+    mine = SeedCommitment.objects.filter(petition=petition, name=sampling.GROUP).first()
+    fixed = SeedRound.objects.filter(petition=petition).first()
+    closes = sampling.reveals_close(fixed) if fixed else None
+    return {
+        "party": sampling.GROUP,
+        "commitment": mine,
+        "round": fixed,
+        "reveals_close": closes,
+        "can_commit": mine is None and fixed is None,
+        "can_reveal": mine is not None and not mine.reveal and fixed is not None and timezone.now() < closes,
+    }
+
+
+@require_POST
+@member_required
+def seed(request: HttpRequest, member: GroupDraftMember, action: str) -> HttpResponse:
+    """The group commits to its share of the seed (only the commitment reaches the server: the
+    page draws the share in the browser), or reveals it."""
+    petition = member.draft.petition
+    if petition is None or action not in ("commit", "reveal"):
+        raise Http404
+    value = request.POST.get("value", "")
+    try:
+        if action == "commit":
+            sampling.commit(petition, party=sampling.GROUP, commitment=value)
+        else:
+            sampling.reveal(petition, party=sampling.GROUP, reveal=value)
+    except DomainError as error:
+        request.session[ERROR_SESSION_KEY] = str(error.message)
+    return redirect(reverse("recall:group_dashboard") + "#seed-h")
 
 
 @dashboard_button

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("petitions/", views.browse, name="browse"),
     path("petitions/<id:pk>/", views.petition_detail, name="petition"),
+    path("petitions/<id:pk>/certified-summary.pdf", views.certified_summary, name="certified_summary"),
     path("petitions/<id:pk>/sign/", views.sign, name="sign"),
     path("petitions/<id:pk>/sign/eds/", views.sign_eds, name="sign_eds"),
     path("eds/<slug:challenge>/", views.eds_page, name="eds"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("group/sheets/", groups.issue_sheets, name="group_sheets"),
     path("group/sheets/<int:batch>/<str:language>.pdf", groups.sheets_pdf, name="group_sheets_pdf"),
     path("group/leave/", groups.leave, name="group_leave"),
+    path("group/seed/<str:action>/", groups.seed, name="group_seed"),
     # The deputy's workspace (recall.web.deputy).
     path("deputy/", deputy.home, name="deputy_home"),
     path("deputy/login/", deputy.sign_in, name="deputy_login"),

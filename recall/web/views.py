@@ -17,11 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..models import BodyLevel, ConfirmPurpose, SignatureState
+from ..models import (
+    BodyLevel,
+    ConfirmPurpose,
+    SignatureState,
+)
 from ..selectors import (
     browse_choices,
     browse_petitions,
     by_election,
+    certified_summary_of,
     collecting_petitions,
     collection_closed_at,
     daily_valid,
@@ -139,11 +144,26 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series[-14:],
             "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
+            "witness_names": witnesses.cosigned_by(petition),
+            "accredited": witnesses.accredited(),
+            "certified": certified_summary_of(petition.pk, with_pdf=False),
             "answers": public_answers(petition, get_language()),
             "by_election": by_election(petition),
             "next_attempt": next_attempt(petition),
         },
     )
+
+
+def certified_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest certified summary as the commission issued it (signed PDF, RFC 3161 timestamp)."""
+    petition = public_petitions().filter(pk=pk).first()
+    issued = certified_summary_of(petition.pk) if petition else None
+    if issued is None:
+        raise Http404
+    response = HttpResponse(bytes(issued.pdf), content_type="application/pdf")
+    name = f"petition-{pk}-certified-summary-{issued.checkpoint_size}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @public_cache.cached_view

@@ -2,10 +2,9 @@
 
 from django.urls import reverse
 
-from recall.models import PetitionState, SampleRun
 from recall.services import verification
 from tests.factories import SignatureFactory
-from tests.helpers import DICE, walk
+from tests.helpers import draw_sample, under_verification
 
 
 def _page(client, user, petition):
@@ -18,17 +17,14 @@ def test_the_petition_page_shows_the_chart_of_valid_signatures(client, bob, coll
     assert '<svg class="chart"' in page
 
 
-def test_a_sample_is_offered_until_one_is_drawn_then_linked(client, bob, collecting, voters, policy):
+def test_a_sample_is_offered_until_one_is_drawn_then_linked(client, bob, samples_of_3, collecting, voters):
     for voter in voters[10:16]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    policy.sample_minimum = 3
-    policy.save()
-    collecting = walk(collecting, PetitionState.VERIFYING)
+    under_verification(collecting)
     draw = reverse("admin:recall_petition_sample", args=[collecting.pk])
     assert draw in _page(client, bob, collecting)
-    client.post(draw, {"action": "dice", "digits": DICE["digits"]})
-    run = SampleRun.objects.get()
+    run = draw_sample(collecting, bob)
     page = _page(client, bob, collecting)
     assert draw not in page
     assert reverse("admin:recall_samplerun_change", args=[run.pk]) in page

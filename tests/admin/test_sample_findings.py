@@ -4,29 +4,27 @@ recall.services.ledger.sampling.decide_items), and the note when the sample is t
 import pytest
 from django.urls import reverse
 
-from recall.models import AuditEntry, PetitionState, SampleDecision, SampleRun, SignatureState
+from recall.models import AuditEntry, SampleDecision, SampleRun, SignatureState
 from recall.services import verification
 from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
-from tests.helpers import DICE, walk
+from tests.helpers import draw_sample, under_verification
 
 
-def _run(collecting, voters, policy, signatures=6, minimum=3, by=None) -> SampleRun:
+def _run(collecting, voters, policy, signatures=6, by=None) -> SampleRun:
     for voter in voters[10 : 10 + signatures]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    policy.sample_minimum = minimum
-    policy.save()
-    collecting = walk(collecting, PetitionState.VERIFYING)
-    collecting.refresh_from_db()
-    return sampling.start_sample(collecting, actor=by, procedure=sampling.dice_procedure(DICE["digits"]))
+    return draw_sample(under_verification(collecting), by)
 
 
 def _url(run):
     return reverse("admin:recall_samplerun_findings", args=[run.pk])
 
 
-def test_findings_for_every_sampled_signature_are_saved_at_once(client, alice, bob, collecting, voters, policy):
+def test_findings_for_every_sampled_signature_are_saved_at_once(
+    client, alice, bob, samples_of_3, collecting, voters, policy
+):
     run = _run(collecting, voters, policy, by=alice)
     first, second, third = run.items.order_by("position")
     client.force_login(bob)
@@ -48,7 +46,7 @@ def test_findings_for_every_sampled_signature_are_saved_at_once(client, alice, b
     assert AuditEntry.objects.filter(action="sample.decided", actor=bob).count() == 2
 
 
-def test_one_refused_finding_saves_none(client, alice, bob, collecting, voters, policy):
+def test_one_refused_finding_saves_none(client, alice, bob, samples_of_3, collecting, voters, policy):
     run = _run(collecting, voters, policy, by=alice)
     first, second, _third = run.items.order_by("position")
     sampling.decide_item(second.pk, actor=bob, valid=True)
@@ -67,7 +65,7 @@ def test_one_refused_finding_saves_none(client, alice, bob, collecting, voters, 
     assert run.items.filter(decision__gt="").count() == 2
 
 
-def test_a_row_left_as_recorded_is_not_recorded_again(client, alice, bob, collecting, voters, policy):
+def test_a_row_left_as_recorded_is_not_recorded_again(client, alice, bob, samples_of_3, collecting, voters, policy):
     run = _run(collecting, voters, policy, by=alice)
     first = run.items.order_by("position").first()
     sampling.decide_item(first.pk, actor=bob, valid=True)
@@ -79,14 +77,14 @@ def test_a_row_left_as_recorded_is_not_recorded_again(client, alice, bob, collec
     assert AuditEntry.objects.filter(action="sample.decided").count() == before
 
 
-def test_a_finding_outside_the_sample_is_refused(alice, bob, collecting, voters, policy):
+def test_a_finding_outside_the_sample_is_refused(alice, bob, samples_of_3, collecting, voters, policy):
     run = _run(collecting, voters, policy, by=alice)
     with pytest.raises(sampling.InvalidInput, match="not in this sample"):
         sampling.decide_items(run.pk, [sampling.Finding(999_999, valid=True)], actor=bob)
 
 
 def test_an_observer_and_another_commission_cannot_record_findings(
-    client, alice, olga, charlie, collecting, voters, policy
+    client, alice, olga, charlie, samples_of_3, collecting, voters, policy
 ):
     run = _run(collecting, voters, policy, by=alice)
     item = run.items.first()
@@ -99,7 +97,7 @@ def test_an_observer_and_another_commission_cannot_record_findings(
 
 
 def test_the_page_says_when_the_sample_is_the_whole_population(client, alice, bob, collecting, voters, policy):
-    run = _run(collecting, voters, policy, signatures=4, minimum=500, by=alice)
+    run = _run(collecting, voters, policy, signatures=4, by=alice)
     assert run.sample_size == run.population_size == 4
     client.force_login(bob)
     note = "The sample is the whole population"
@@ -107,7 +105,7 @@ def test_the_page_says_when_the_sample_is_the_whole_population(client, alice, bo
     assert note in client.get(reverse("admin:recall_samplerun_change", args=[run.pk])).content.decode()
 
 
-def test_a_partial_sample_has_no_whole_population_note(client, alice, bob, collecting, voters, policy):
+def test_a_partial_sample_has_no_whole_population_note(client, alice, bob, samples_of_3, collecting, voters, policy):
     run = _run(collecting, voters, policy, by=alice)
     client.force_login(bob)
     assert "whole population" not in client.get(_url(run)).content.decode()

@@ -25,6 +25,10 @@ def url(petition, tail=""):
     return f"/api/v1/petitions/{petition.pk}/ledger/{tail}"
 
 
+def sample_url(petition, tail=""):
+    return f"/api/v1/petitions/{petition.pk}/sample/{tail}"
+
+
 def test_the_key_and_the_latest_checkpoint_are_public(api, grown):
     key = api.get("/api/v1/ledger/key/").json()
     assert key == {"key_name": "recall.test/ledger", "vkey": ledger.signer().vkey}
@@ -99,16 +103,61 @@ def cosignature_body(checkpoint, signer, timestamp=1_790_000_000):
     }
 
 
-def test_a_witness_cosigns_once_per_checkpoint_and_a_newer_line_replaces(grown):
+def test_a_witness_keeps_its_first_cosignature_and_its_latest(grown, settings):
     signer, api = witness()
     latest = LedgerCheckpoint.objects.filter(petition=grown).latest("size")
     first = api.post(url(grown, "cosignatures/"), cosignature_body(latest, signer), format="json")
     assert first.status_code == 201 and first.json()["witness"] == "witness.test/w"
     again = api.post(url(grown, "cosignatures/"), cosignature_body(latest, signer, 1_790_000_100), format="json")
     assert again.status_code == 200
-    assert LedgerCosignature.objects.get().timestamp == 1_790_000_100
+    stored = LedgerCosignature.objects.get()
+    # The first time proves when the checkpoint existed; the latest that it still is the latest.
+    assert (stored.timestamp, stored.latest_timestamp) == (1_790_000_000, 1_790_000_100)
     shown = APIClient().get(url(grown)).json()["cosignatures"]
-    assert [(c["witness"], c["vkey"]) for c in shown] == [("witness.test/w", signer.vkey)]
+    assert [(c["witness"], c["timestamp"], c["accredited"]) for c in shown] == [
+        ("witness.test/w", 1_790_000_000, False),
+        ("witness.test/w", 1_790_000_100, False),
+    ]
+    settings.RECALL_LEDGER_WITNESSES = [f"{signer.vkey}|https://witness.test/w"]
+    assert all(c["accredited"] for c in APIClient().get(url(grown)).json()["cosignatures"])
+    listed = APIClient().get("/api/v1/ledger/witnesses/").json()
+    assert listed == {"witnesses": [{"name": "witness.test/w", "vkey": signer.vkey, "url": "https://witness.test/w"}]}
+
+
+def test_an_accredited_witness_takes_part_in_the_sample_through_the_api(grown, bob, settings):
+    import datetime as dt
+
+    import time_machine
+
+    from recall.ledger import sampling_draw
+    from recall.models import SampleRun
+    from recall.services.ledger import sampling
+    from tests.helpers import under_verification
+
+    signer, api = witness()
+    share = b"\x33" * 32
+    commitment = {"commitment": sampling_draw.party_commitment(signer.name, share)}
+    under_verification(grown)
+    refused = api.post(sample_url(grown, "commitments/"), commitment, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "missing_scope")  # not accredited
+    settings.RECALL_LEDGER_WITNESSES = [signer.vkey]
+    assert api.post(sample_url(grown, "commitments/"), commitment, format="json").status_code == 201
+    again = api.post(sample_url(grown, "commitments/"), commitment, format="json")
+    assert again.json()["code"] == "already_committed"
+    early = api.post(sample_url(grown, "reveals/"), {"reveal": share.hex()}, format="json")
+    assert early.json()["code"] == "round_not_fixed"
+    fixed = sampling.fix_round(grown, actor=bob)
+    state = APIClient().get(sample_url(grown, "")).json()
+    assert state["beacon"]["round"] == fixed.round and state["parties"][0]["party"] == signer.name
+    assert api.post(sample_url(grown, "reveals/"), {"reveal": share.hex()}, format="json").status_code == 201
+    with time_machine.travel(fixed.round_time + dt.timedelta(seconds=1), tick=False):
+        late = api.post(sample_url(grown, "reveals/"), {"reveal": share.hex()}, format="json")
+        assert late.json()["code"] in ("reveals_closed", "already_revealed")
+        sampling.draw_sample(grown, actor=bob)
+    # Accredited witnesses are configured, so a reveal counts only if one of them cosigned it in
+    # time: none did here (they are pushed nothing in this test), so the witness is absent.
+    run = SampleRun.objects.get()
+    assert [p["name"] for p in run.procedure["absent"]] == [signer.name] and run.procedure["parties"] == []
 
 
 def test_a_cosignature_is_refused_for_each_reason(grown):

@@ -14,12 +14,11 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from recall.models import Petition, PetitionJob, PetitionJobState, PetitionState
+from recall.models import Petition, PetitionJob, PetitionJobState
 from recall.services import lifecycle, verification
 from recall.services.jobs import petition_jobs
-from recall.services.ledger import sampling
 from tests.factories import DistrictFactory, SignatureFactory, UserFactory
-from tests.helpers import DICE, application, populate, walk
+from tests.helpers import application, draw_sample, populate, under_verification
 
 from .a11y import violations
 from .conftest import SHOTS
@@ -90,8 +89,7 @@ def workspace(collecting, voters, almaty, charlie, olga, alice, bob, central):
     for voter in k3_voters[3:9]:
         SignatureFactory(petition=verifying, voter_row=voter)
     verification.verify_all()
-    verifying = walk(verifying, PetitionState.VERIFYING)
-    sampling.start_sample(verifying, actor=alice, procedure=sampling.dice_procedure(DICE["digits"]))
+    draw_sample(under_verification(verifying), alice)
     # Run at once by the in-process worker (transactions commit here), so its page has the
     # download link and does not reload itself mid-check as a running job's does.
     job = petition_jobs.request_signatures_pdf(verifying, actor=bob)

@@ -15,16 +15,22 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from recall.ledger import entries, note, sampling_draw, tlog
+from recall.ledger import beacon, entries, note, sampling_draw, tlog
 from recall.ledger.entries import (
+    BeaconFixed,
+    Coarsening,
     Decided,
     Event,
+    Policy,
     Received,
     SampleDrawn,
     SampleFinding,
+    SeedCommitted,
+    SeedRevealed,
     StateChanged,
     Verified,
     Withdrawn,
@@ -35,6 +41,15 @@ HOST = "recall.test"
 API_KEY = "witness-api-key"
 CHECKPOINT_PAGE = 3
 ENTRY_PAGE = 7
+# A real drand quicknet round (noislabs/drand-verify's test vector): the fake's sample takes it.
+ROUND = 123
+ROUND_SIGNATURE = bytes.fromhex(
+    "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92"
+)
+ROUND_TIME = 1692803367 + (ROUND - 1) * 3  # quicknet's genesis and period
+QUICKNET_HASH = beacon.QUICKNET.hash
+POLICY = Policy(required=20, percent="25.00", minimum=6, sufficient_percent="110.00", insufficient_percent="95.00")
+REVEALS = {"commission": b"\x07" * 32, "initiative group": b"\x09" * 32}
 
 
 def b64(data: bytes) -> str:
@@ -58,6 +73,7 @@ class FakeService:
     detail_override: dict[str, Any] = field(default_factory=dict)
     served_entries: list[tuple[int, bytes]] | None = None  # tampering: what /entries/ serves instead
     posted: list[dict[str, Any]] = field(default_factory=list)
+    coarsening: Coarsening = field(default_factory=Coarsening)
 
     @property
     def origin(self) -> str:
@@ -78,16 +94,22 @@ class FakeService:
             "size": size,
             "root_hash": b64(self.store.root(size)),
             "checkpoint": note.sign_note(body, self.log),
+            "signed_at": "2026-11-21T05:00:00+00:00",
             "cosignatures": [],
         }
         self.checkpoints.append(checkpoint)
         return checkpoint
 
-    def cosign_all(self, witness: note.Signer, timestamp: int = 1_790_000_000) -> None:
+    def cosign_all(self, witness: note.Signer, timestamp: int = ROUND_TIME - 60) -> None:
+        """``witness`` cosigns every checkpoint at ``timestamp`` (default: before the sample's round)."""
         for checkpoint in self.checkpoints:
-            body = note.parse_note(checkpoint["checkpoint"]).text
-            line = note.cosign(body, witness, timestamp)
-            checkpoint["cosignatures"].append({"witness": witness.name, "vkey": witness.vkey, "signature": line})
+            self.cosign(checkpoint, witness, timestamp)
+
+    def cosign(self, checkpoint: dict[str, Any], witness: note.Signer, timestamp: int) -> None:
+        body = note.parse_note(checkpoint["checkpoint"]).text
+        line = note.cosign(body, witness, timestamp)
+        item = {"witness": witness.name, "vkey": witness.vkey, "signature": line, "timestamp": timestamp}
+        checkpoint["cosignatures"].append(item)
 
     # --- what the API serves ------------------------------------------------------------------
     def detail(self) -> dict[str, Any]:
@@ -128,7 +150,7 @@ class FakeService:
             "valid_in_sample": valid,
             "duplicates_in_sample": duplicates,
             "projected_valid": str(projected),
-            "outcome": "sufficient",
+            "outcome": sampling_outcome(projected),
             "seed": sample.seed,
         }
 
@@ -206,11 +228,36 @@ class FakeService:
         return 201, {"witness": witness.name, "size": body["size"], "root_hash": body["root_hash"]}
 
 
+def sampling_outcome(projected: Any) -> str:
+    if projected * 100 > POLICY.required * Decimal(POLICY.sufficient_percent):
+        return "sufficient"
+    if projected * 100 < POLICY.required * Decimal(POLICY.insufficient_percent):
+        return "insufficient"
+    return "full_check"
+
+
+def signature_events(commitments: list[str], coarsening: entries.Coarsening, start: int, stop: int) -> list[Event]:
+    """Entries for signatures ``start..stop`` as the workers write them (labels by the small-group rule)."""
+    channels = ["web", "partner", "web", "eds", "paper"]
+    events: list[Event] = []
+    for i in range(start, stop):
+        day, decided = f"2026-11-{2 + i // 10:02d}", i % 7 != 6  # the seventh waits for an official
+        channel, shown = coarsening.label(channels[i % 5], day)
+        if decided and i % 3 == 1:  # received and decided in one entry, as the workers write
+            events.append(Verified(commitments[i], channel, shown, i % 9 != 3))
+            continue
+        events.append(Received(commitments[i], channel, shown))
+        if decided:
+            events.append(Decided(commitments[i], i % 9 != 3))
+    return events
+
+
 def build_service(signatures: int = 40) -> FakeService:
-    """A petition collected, submitted, sampled and decided: every kind of entry, several checkpoints."""
+    """A petition registered under its policy, collected, submitted, its seed committed to, a
+    beacon round fixed, revealed, sampled and decided: every kind of entry, several checkpoints."""
     service = FakeService()
     pid = service.petition
-    service.append(StateChanged("registered", "collecting", "2026-11-01T04:00Z"))
+    service.append(StateChanged("registered", "collecting", "2026-11-01T04:00Z"), POLICY)
     service.sign()
     commitments = []
     for i in range(signatures):
@@ -219,29 +266,27 @@ def build_service(signatures: int = 40) -> FakeService:
             commitments.append(entries.paper_commitment(pid, secret))
         else:
             commitments.append(entries.receipt_commitment(pid, receipt(i)))
-    channels = ["web", "partner", "web", "eds", "paper"]
+    service.coarsening = entries.Coarsening()
     for batch in range(0, signatures, 10):
-        events: list[Event] = []
-        for i in range(batch, min(batch + 10, signatures)):
-            day, decided = f"2026-11-{2 + i // 10:02d}", i % 7 != 6  # the seventh waits for an official
-            if decided and i % 3 == 1:  # received and decided in one entry, as the workers write
-                events.append(Verified(commitments[i], channels[i % 5], day, i % 9 != 3))
-                continue
-            events.append(Received(commitments[i], channels[i % 5], day))
-            if decided:
-                events.append(Decided(commitments[i], i % 9 != 3))
-        service.append(*events)
+        service.append(*signature_events(commitments, service.coarsening, batch, min(batch + 10, signatures)))
         service.sign()
     service.append(Withdrawn(commitments[0]), Decided(commitments[6], True), Withdrawn(commitments[13]))
     service.append(StateChanged("collecting", "submitted", "2026-11-20T06:30Z"))
     population_checkpoint = service.sign()["size"]
     population = entries.population(service.events, population_checkpoint)
-    procedure = {"kind": "dice", "digits": "27182818284590452353"}
+    service.append(StateChanged("submitted", "verifying", "2026-11-21T05:00Z"))
+    # The seed: the parties commit, the beacon round is fixed, they reveal (each under a checkpoint).
+    service.append(*(SeedCommitted(p, sampling_draw.party_commitment(p, r)) for p, r in REVEALS.items()))
+    service.sign()
+    service.append(BeaconFixed(QUICKNET_HASH, ROUND))
+    service.sign()
+    service.append(*(SeedRevealed(p, r.hex()) for p, r in REVEALS.items()))
+    service.sign()
+    procedure = sampling_draw.beacon_procedure(QUICKNET_HASH, ROUND, ROUND_SIGNATURE, list(REVEALS.items()), [])
     seed = sampling_draw.seed_from_procedure(procedure)
-    size = sampling_draw.sample_size(len(population), "25.00", 6)
+    size = sampling_draw.sample_size(len(population), POLICY.percent, POLICY.minimum)
     service.append(
-        StateChanged("submitted", "verifying", "2026-11-21T05:00Z"),
-        SampleDrawn(population_checkpoint, len(population), size, "25.00", 6, seed.hex(), procedure),
+        SampleDrawn(population_checkpoint, len(population), size, POLICY.percent, POLICY.minimum, seed.hex(), procedure)
     )
     members = [population[p] for p in sampling_draw.draw(seed, len(population), size)]
     # The first sampled signature is not counted, the second is a duplicate, the others count.

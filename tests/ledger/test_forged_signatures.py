@@ -11,7 +11,7 @@ import pytest
 
 from recall.ledger import note
 
-from .fakeserver import API_KEY, PETITION, build_service, serving
+from .fakeserver import PETITION, build_service, serving
 from .test_verify_ledger import verify_ledger
 from .test_witness import witness_tool
 
@@ -70,16 +70,13 @@ def test_the_verifier_checks_the_bytes_of_a_witness_cosignature(service, capsys)
     assert "cosignature of witness witness.test/w1" in failure and "does not verify" in failure
 
 
-def test_the_witness_refuses_a_checkpoint_whose_log_signature_bytes_are_wrong(tmp_path, monkeypatch, capsys):
+def test_the_witness_refuses_a_checkpoint_whose_log_signature_bytes_are_wrong(tmp_path):
     service = build_service()
-    key = tmp_path / "witness.key"
-    assert witness_tool.main(["--generate-key", "witness.test/w1", "--key", str(key)]) == 0
-    service.witnesses[API_KEY] = note.Signer.from_skey(key.read_text()).verifier
-    checkpoint = service.checkpoints[-1]
-    checkpoint["checkpoint"] = forged_note(checkpoint["checkpoint"])
-    monkeypatch.setenv("RECALL_API_KEY", API_KEY)
-    with serving(service) as base:
-        status = witness_tool.main([base, "--key", str(key), "--state", str(tmp_path / "state.json"), "--once"])
-    assert status == 1
-    assert service.posted == []
-    assert "the log's signature on its checkpoint does not verify" in capsys.readouterr().err
+    key = witness_tool.WitnessKey("witness.test/w1", bytes(range(32)))
+    witness = witness_tool.Witness(key, str(tmp_path), [witness_tool.LogKey.parse(service.log.vkey)])
+    checkpoint = service.checkpoints[-1]["checkpoint"]
+    honest = f"old 0\n\n{checkpoint}".encode()
+    status, _headers, body = witness.add_checkpoint(f"old 0\n\n{forged_note(checkpoint)}".encode())
+    assert status == 403, body
+    assert witness.latest(service.origin)["note"] is None  # nothing kept from the forged note
+    assert witness.add_checkpoint(honest)[0] == 200  # the same checkpoint, honestly signed

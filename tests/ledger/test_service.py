@@ -48,7 +48,8 @@ def test_a_verification_batch_appends_one_verified_entry_per_signature_in_signat
     assert [e.commitment for e in added] == [
         entries.receipt_commitment(collecting.pk, s.receipt) for s in sorted(signatures, key=lambda s: s.pk)
     ]
-    assert all(e.channel == "web" and len(e.day) == 10 for e in added)
+    # Ten signatures of one day: the first nine hide their channel and day (the small-group rule).
+    assert [(e.channel, len(e.day)) for e in added] == [("withheld", 8)] * 9 + [("web", 10)]
     states = {s.pk: s.state for s in Signature.objects.filter(pk__in=[s.pk for s in signatures])}
     assert [e.counted for e in added] == [states[s.pk] == "valid" for s in sorted(signatures, key=lambda s: s.pk)]
     tally_matches(collecting)
@@ -67,7 +68,7 @@ def test_a_signature_left_to_an_official_and_a_web_repeat_get_separate_entries(c
     assert Signature.objects.get(pk=mismatch.pk).state == SignatureState.REVIEW
     assert isinstance(ledger.events(collecting.pk)[before - 1], entries.Received)  # the review's, last of batch one
     tail = ledger.events(collecting.pk)[before:]
-    assert tail == [entries.Received(c(repeat), "web", tail[0].day), entries.Decided(c(repeat), False)]
+    assert tail == [entries.Received(c(repeat), "withheld", tail[0].day), entries.Decided(c(repeat), False)]
     review.decide(mismatch.pk, actor=alice, valid=True, ground="", note="The name was misspelled.")
     assert ledger.events(collecting.pk)[-1] == entries.Decided(c(mismatch), True)
     tally_matches(collecting)
@@ -101,6 +102,25 @@ def test_stored_nodes_give_the_same_root_as_a_rebuilt_tree(collecting, voters):
     assert LedgerNode.objects.filter(petition=petition).count() < 2 * len(data)
 
 
+def test_a_small_group_shows_its_day_only_from_its_tenth_signature_and_its_channel_from_the_weeks(collecting, voters):
+    from recall.models import LedgerGroupCount
+
+    for v in voters[10:22]:
+        SignatureFactory(petition=collecting, voter_row=v)
+    eds = SignatureFactory(petition=collecting, voter_row=voters[22], channel="eds")
+    verification.verify_all()
+    received = [e for e in ledger.events(collecting.pk) if isinstance(e, entries.Received | entries.Verified)]
+    labels = [(e.channel, "day" if len(e.day) == 10 else "week") for e in received]
+    web = [label for e, label in zip(received, labels, strict=True) if e.commitment != ledger.row_of(eds).commitment]
+    assert web == [("withheld", "week")] * 9 + [("web", "day")] * 3
+    assert labels[received.index(next(e for e in received if e.commitment == ledger.row_of(eds).commitment))] == (
+        "withheld",
+        "week",
+    )
+    # What the rule read: the actual channel and day of each signature, never shown.
+    assert sorted(LedgerGroupCount.objects.values_list("channel", "n")) == [("eds", 1), ("web", 12)]
+
+
 def test_an_officials_decision_and_a_withdrawal_are_appended(collecting, voters, alice):
     first = SignatureFactory(petition=collecting, voter_row=voters[10])
     second = SignatureFactory(petition=collecting, voter_row=voters[11])
@@ -113,7 +133,7 @@ def test_an_officials_decision_and_a_withdrawal_are_appended(collecting, voters,
     c = lambda s: entries.receipt_commitment(collecting.pk, s.receipt)  # noqa: E731
     assert tail == [
         entries.Decided(c(first), False),
-        entries.Received(c(third), "web", tail[1].day),
+        entries.Received(c(third), "withheld", tail[1].day),
         entries.Withdrawn(c(third)),
         entries.Withdrawn(c(second)),
     ]

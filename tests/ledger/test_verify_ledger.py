@@ -47,19 +47,20 @@ def test_an_honest_ledger_passes(service, capsys):
     status, out = run(service, capsys)
     assert status == 0, out
     assert f"checkpoints of recall.test/petitions/{PETITION} signed by the log" in out
-    assert "cosigned by 1 witness(es) ['witness.test/w1']" in out
+    assert "cosignatures by witnesses you did not pin are not counted: ['witness.test/w1']" in out
     assert "the root recomputed from the entries matches every checkpoint" in out
-    assert "consistency proof from size 1 to" in out
+    assert "consistency proof from size 2 to" in out
     assert "counts over the first" in out and "+2 queued" in out
     assert "state 'verifying' is the ledger's last state change (registered -> collecting -> submitted" in out
     assert "sample (entry" in out and "projection from the findings: " in out
+    assert "beacon round 123 of drand quicknet verifies" in out
     assert out.rstrip().endswith("every check passed")
 
 
 def test_a_receipt_is_found_and_proved(service, capsys):
     status, out = run(service, capsys, "--receipt", receipt(6)[:4] + "-" + receipt(6)[4:8] + "-" + receipt(6)[8:])
     assert status == 0, out
-    assert "received (partner, signed on 2026-11-02)" in out
+    assert "received (withheld, signed in week 2026-W45)" in out
     assert "decided: counted" in out
     assert out.count("inclusion proof verified") == 2
 
@@ -67,7 +68,7 @@ def test_a_receipt_is_found_and_proved(service, capsys):
 def test_a_receipt_with_one_verified_entry_is_found_and_proved(service, capsys):
     status, out = run(service, capsys, "--receipt", receipt(1))
     assert status == 0, out
-    assert "received (partner, signed on 2026-11-02) and decided: counted" in out
+    assert "received (withheld, signed in week 2026-W45) and decided: counted" in out
     mine = entries.receipt_commitment(service.petition, receipt(1))
     assert [type(e) for e in service.events if getattr(e, "commitment", None) == mine][0] is entries.Verified
     assert out.count("inclusion proof verified") == sum(getattr(e, "commitment", None) == mine for e in service.events)
@@ -167,7 +168,7 @@ def test_a_bad_cosignature_fails(service, capsys):
 
 def test_entries_not_yet_checkpointed_are_counted_and_reported(service, capsys):
     c = entries.receipt_commitment(PETITION, receipt(999))
-    service.append(Received(c, "web", "2026-11-22"), Decided(c, True))
+    service.append(Received(c, "withheld", "2026-W47"), Decided(c, True))
     status, out = run(service, capsys)
     assert status == 0, out
     assert "wait for the next checkpoint (counted, not yet signed)" in out
@@ -205,7 +206,10 @@ def test_same_draw_seed_and_projection():
         assert verify_ledger.draw(seed, population, size) == sampling_draw.draw(seed, population, size)
     dice = {"kind": "dice", "digits": "1234567890" * 3}
     cr = sampling_draw.commit_reveal_procedure([("commission", b"\x07" * 32), ("initiative group", b"\x09" * 32)])
-    for procedure in (dice, cr):
+    beacon = sampling_draw.beacon_procedure(
+        "ab" * 32, 9, b"\x05" * 48, [("commission", b"\x07" * 32)], [("initiative group", "cd" * 32)]
+    )
+    for procedure in (dice, cr, beacon):
         assert verify_ledger.seed_from_procedure(procedure) == sampling_draw.seed_from_procedure(procedure)
     assert verify_ledger.projection(24034, 722, 516, 2) == sampling_draw.projection(
         raw=24034, sample=722, valid=516, duplicates=2

@@ -16,7 +16,7 @@ from recall.services import lifecycle, verification
 from recall.services.ledger import sampling
 from recall.services.verification import review
 from tests.factories import DeputyFactory, SignatureFactory
-from tests.helpers import DICE, walk
+from tests.helpers import draw_sample, under_verification, walk
 
 OUTSIDERS = ["charlie", "olga"]
 
@@ -112,27 +112,23 @@ def test_a_bulk_invalidation_outside_the_jurisdiction_is_refused(collecting, vot
 
 
 @pytest.fixture
-def verifying(collecting, voters, policy):
-    policy.sample_minimum = 3
-    policy.save()
+def verifying(samples_of_3, collecting, voters):
     for voter in voters[10:16]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    collecting = walk(collecting, PetitionState.VERIFYING)
-    collecting.refresh_from_db()
-    return collecting
+    return under_verification(collecting)
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_outside_the_jurisdiction_is_not_drawn(verifying, persona, request):
     with pytest.raises(OutsideJurisdiction):
-        sampling.start_sample(verifying, actor=request.getfixturevalue(persona), procedure=DICE)
+        draw_sample(verifying, request.getfixturevalue(persona))
     assert not SampleRun.objects.exists()
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_finding_outside_the_jurisdiction_is_refused(verifying, bob, persona, request):
-    item = sampling.start_sample(verifying, actor=bob, procedure=DICE).items.first()
+    item = draw_sample(verifying, bob).items.first()
     outsider = request.getfixturevalue(persona)
     # A finding that confirms the machine's decision changes no signature: only the sample's
     # own check stands between the outsider and the finding.
@@ -147,7 +143,7 @@ def test_a_sample_finding_outside_the_jurisdiction_is_refused(verifying, bob, pe
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_a_sample_outside_the_jurisdiction_is_not_closed(verifying, bob, persona, request):
-    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    run = draw_sample(verifying, bob)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
     with pytest.raises(OutsideJurisdiction):

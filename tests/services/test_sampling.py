@@ -12,7 +12,7 @@ from recall.models import Petition, PetitionState, SampleOutcome, Signature
 from recall.services import ledger, lifecycle, verification
 from recall.services.ledger import sampling
 from tests.factories import SignatureFactory
-from tests.helpers import DICE, walk
+from tests.helpers import draw_sample, under_verification
 
 
 def test_the_worked_example_of_the_california_procedure():
@@ -56,21 +56,17 @@ def test_the_draw_is_reproducible_from_the_seed():
 
 
 @pytest.fixture
-def verifying(collecting, voters, policy):
-    policy.sample_minimum = 10
-    policy.save()
+def verifying(samples_of_10, collecting, voters):
     for voter in voters[10:40]:
         SignatureFactory(petition=collecting, voter_row=voter)
     verification.verify_all()
-    collecting = walk(collecting, PetitionState.VERIFYING)
-    collecting.refresh_from_db()
-    return collecting
+    return under_verification(collecting)
 
 
 def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob):
-    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    run = draw_sample(verifying, bob)
     assert (run.population_size, run.sample_size) == (30, 10)
-    assert run.seed == sampling_draw.seed_from_procedure(DICE).hex()
+    assert run.procedure["kind"] == "beacon" and run.seed == sampling_draw.seed_from_procedure(run.procedure).hex()
     # Anyone can redo the draw from the public ledger: the population is its received signatures.
     population = entries.population(ledger.events(verifying.pk), run.population_tree_size)
     members = [population[p] for p in sampling.draw(bytes.fromhex(run.seed), 30, 10)]
@@ -91,7 +87,7 @@ def test_an_official_samples_finds_and_the_petition_is_certified(verifying, bob)
 
 def test_duplicates_found_in_the_sample_lower_the_projection(verifying, bob):
     Petition.objects.filter(pk=verifying.pk).update(required_signatures=20)
-    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    run = draw_sample(verifying, bob)
     items = list(run.items.order_by("position"))
     for item in items[:9]:
         sampling.decide_item(item.pk, actor=bob, valid=True)
@@ -106,7 +102,7 @@ def test_duplicates_found_in_the_sample_lower_the_projection(verifying, bob):
 def test_a_projection_in_the_middle_band_requires_every_signature(verifying, bob, policy):
     Petition.objects.filter(pk=verifying.pk).update(required_signatures=28)
     verifying.refresh_from_db()
-    run = sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    run = draw_sample(verifying, bob)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
     run = sampling.close_sample(run.pk, actor=bob)
@@ -116,17 +112,16 @@ def test_a_projection_in_the_middle_band_requires_every_signature(verifying, bob
 
 
 def test_a_petition_has_one_sample(verifying, bob):
-    sampling.start_sample(verifying, actor=bob, procedure=DICE)
+    draw_sample(verifying, bob)
     with pytest.raises(PolicyViolation, match="already drawn"):
-        sampling.start_sample(verifying, actor=bob, procedure=DICE)
+        draw_sample(verifying, bob)
 
 
 def test_a_changed_sample_finding_needs_a_reason(collecting, voters, bob, policy):
     SignatureFactory(petition=collecting, voter_row=voters[10])
     verification.verify_all()
-    collecting = walk(collecting, PetitionState.VERIFYING)
-    collecting.refresh_from_db()
-    item = sampling.start_sample(collecting, actor=bob, procedure=DICE).items.get()
+    under_verification(collecting)
+    item = draw_sample(collecting, bob).items.get()
     sampling.decide_item(item.pk, actor=bob, valid=False, ground="forgery", note="erasures")
     with pytest.raises(InvalidInput, match="why"):
         sampling.decide_item(item.pk, actor=bob, valid=True)

@@ -21,6 +21,11 @@ PRODUCTION_ENV = {
     "RECALL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "RECALL_SMS_BACKEND": "recall.notifications.sms.HttpGatewayBackend",
     "RECALL_LEDGER_SIGNING_KEY": "PRIVATE+KEY+recall.example.kz/ledger+3ebac732+Abg1saorFJ2xaKWA0sJZGFPE4taenmiVcoOgEIYcSvC2",
+    "RECALL_SUMMARY_SIGNING_CERT": "/etc/recall/commission.crt",
+    "RECALL_SUMMARY_SIGNING_KEY": "/etc/recall/commission.key",
+    "RECALL_TSA_URL": "http://tsp.pki.gov.kz/",
+    "RECALL_LEDGER_WITNESSES": "witness.example.org/recall+724888f3+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+    "|https://witness.example.org/recall",
 }
 
 
@@ -34,6 +39,20 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "says"),
+    [
+        ("RECALL_SUMMARY_SIGNING_CERT", "recall.E005"),
+        ("RECALL_TSA_URL", "recall.E006"),
+        ("RECALL_LEDGER_WITNESSES", "recall.W001"),
+    ],
+)
+def test_the_deploy_check_refuses_an_unsigned_untimestamped_summary_and_no_witness(missing, says):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0 and says in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(

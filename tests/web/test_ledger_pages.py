@@ -1,9 +1,10 @@
 """The ledger on the public pages: the check page's entry with its proof, the petition page's witnesses."""
 
+import html
 import re
 
 from recall.ledger import note
-from recall.models import LedgerCheckpoint, LedgerCosignature
+from recall.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry
 from recall.services import ledger, verification
 from recall.services.ledger import witnesses
 from tests.factories import ApiClientFactory
@@ -25,26 +26,52 @@ def test_the_check_page_names_the_ledger_entry_with_its_proof_checked(client, co
     assert match, page
     size = LedgerCheckpoint.objects.filter(petition=collecting).latest("size").size
     assert f"signed checkpoint of {size} entries" in page
-    assert ledger.entries_between(collecting.pk, int(match.group(1)), int(match.group(1)) + 1)[0][1].startswith(
-        b'{"channel":"partner"'
+    entry = ledger.entries_between(collecting.pk, int(match.group(1)), int(match.group(1)) + 1)[0][1]
+    assert entry.startswith(b'{"channel":"withheld"')  # one partner signature that day: its channel withheld
+    assert html.escape(entry.decode()) in page  # the entry's bytes, as served
+
+
+def test_the_check_page_proves_from_the_entrys_bytes_not_the_stored_hash(client, collecting, voters):
+    receipt = partner_client().post(sign_url(collecting), body_of(voters[10]), format="json").json()["receipt"]
+    verification.verify_all()
+    ledger.sign_due_checkpoints()
+    index = int(re.search(r"entry (\d+) of the public ledger", check_page(client, receipt, voters[10])).group(1))
+    # Only the bytes change (the stored leaf hash still matches the signed root).
+    data = bytes(LedgerEntry.objects.get(petition_id=collecting.pk, index=index).data)
+    LedgerEntry.objects.filter(petition_id=collecting.pk, index=index).update(
+        data=data.replace(b'"counted":true', b'"counted":false')
+    )
+    page = check_page(client, receipt, voters[10])
+    assert "proof was checked" not in page
+    assert "does not prove its place in the signed checkpoint" in page
+
+
+def cosign_through_api(petition, signer):
+    latest = LedgerCheckpoint.objects.filter(petition=petition).latest("size")
+    body = note.parse_note(latest.note).text
+    witnesses.cosign(
+        petition,
+        ApiClientFactory(witness_vkey=signer.vkey),
+        size=latest.size,
+        root_hash=bytes(latest.root_hash),
+        line=note.cosign(body, signer, 1),
     )
 
 
-def test_the_petition_page_counts_the_independent_witnesses_of_the_latest_checkpoint(client, collecting):
-    assert "0 independent witnesses have cosigned" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
-    latest = LedgerCheckpoint.objects.filter(petition=collecting).latest("size")
-    body = note.parse_note(latest.note).text
-    for name in ("witness.test/a", "witness.test/b"):
-        signer = note.Signer.generate(name, note.ALG_COSIGNATURE_V1)
-        client_row = ApiClientFactory(witness_vkey=signer.vkey)
-        witnesses.cosign(
-            collecting,
-            client_row,
-            size=latest.size,
-            root_hash=bytes(latest.root_hash),
-            line=note.cosign(body, signer, 1),
-        )
+def test_the_petition_page_counts_only_accredited_witnesses_and_publishes_their_keys(client, collecting, settings):
+    accredited = note.Signer.generate("witness.test/a", note.ALG_COSIGNATURE_V1)
+    settings.RECALL_LEDGER_WITNESSES = [f"{accredited.vkey}|https://witness.test/a"]
+    page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert "0 accredited witnesses have cosigned" in page and accredited.vkey in page
+    # An insider registers "witnesses" in the database, one under the accredited one's name.
+    for name in ("witness.test/b", "witness.test/a"):
+        cosign_through_api(collecting, note.Signer.generate(name, note.ALG_COSIGNATURE_V1))
     assert LedgerCosignature.objects.count() == 2
     page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
-    assert "2 independent witnesses have cosigned its latest checkpoint" in page
-    assert f"tools/verify_ledger.py http://testserver {collecting.pk}" in page
+    assert "0 accredited witnesses have cosigned" in page
+    LedgerCosignature.objects.all().delete()
+    cosign_through_api(collecting, accredited)
+    page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert "1 accredited witness has cosigned its latest checkpoint. (witness.test/a)" in page
+    assert f"tools/verify_ledger.py http://testserver {collecting.pk} --state" in page
+    assert f"--witness witness.test/a={accredited.vkey}" in page

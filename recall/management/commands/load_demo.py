@@ -369,16 +369,17 @@ class Command(BaseCommand):
         verifying.refresh_from_db()
         lifecycle.submit(verifying, actor=cec, reason="Sheets handed in by the initiative group.")
         lifecycle.start_verification(verifying, actor=cec)
-        # The seed by commit-reveal between the commission and the initiative group (their
-        # reveals fixed so the demo is the same every time).
-        for party in ("commission", "initiative group"):
-            reveal = hashlib.sha256(f"demo reveal of {party}".encode()).digest()
-            commitment = sampling_draw.party_commitment(party, reveal)
-            sampling.record_commitment(verifying, actor=cec, name=party, commitment=commitment)
-        for party in ("commission", "initiative group"):
-            reveal = hashlib.sha256(f"demo reveal of {party}".encode()).digest()
-            sampling.record_reveal(verifying, actor=cec, name=party, reveal=reveal.hex())
-        sampling.start_sample(verifying, actor=cec, procedure=sampling.commit_reveal_procedure(verifying))
+        # The sample's seed: the commission's and the initiative group's shares committed in the
+        # ledger, the beacon round fixed, both revealed. The sample is drawn once the round
+        # exists (a minute later here: beat's draw-due-samples, or "Draw the sample" in the admin).
+        sampling.commit_for_commission(verifying, actor=cec)
+        share = hashlib.sha256(b"demo share of the initiative group").digest()
+        sampling.commit(
+            verifying, party=sampling.GROUP, commitment=sampling_draw.party_commitment(sampling.GROUP, share)
+        )
+        sampling.fix_round(verifying, actor=cec)
+        sampling.reveal_for_commission(verifying, actor=cec)
+        sampling.reveal(verifying, party=sampling.GROUP, reveal=share.hex())
 
         # Zhanaarka district maslikhat: the whole way to a recall.
         recalled = self.apply(

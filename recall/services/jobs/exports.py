@@ -1,15 +1,19 @@
 """Exports for the commission: a petition's signatures as CSV and PDF, and a one-page
 certified summary. IINs are masked in every export; names are as the signers entered them.
 
-The certified summary names the public ledger's checkpoint it certifies (size and root hash,
-signed for the occasion if the ledger grew) and is signed as a PDF (PAdES baseline B, pyHanko)
-under the commission's certificate and key (RECALL_SUMMARY_SIGNING_CERT / _KEY), so a reader
-checks it in any PDF reader and against the ledger with tools/verify_ledger.py."""
+The certified summary is the ledger: its counts (and sample) are the ledger's tally at the
+checkpoint it names (signed for the occasion), it is refused when the signatures table
+disagrees, signed as a PDF (PAdES, pyHanko) under the commission's certificate and key
+(RECALL_SUMMARY_SIGNING_CERT / _KEY, required in production) with an RFC 3161 timestamp from
+RECALL_TSA_URL (PAdES B-T), kept as issued (CertifiedSummary) and served on the petition's
+public page. A reader validates it with pyHanko and compares it with the ledger with
+tools/verify_ledger.py --summary."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -26,9 +30,26 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from accounts.models import User
+
 from ... import iin
-from ...models import Ground, LedgerCheckpoint, Petition, PetitionTransition, SampleRun, Signature, SignatureState
-from .. import ledger
+from ...errors import PolicyViolation
+from ...ledger import entries, sampling_draw
+from ...models import (
+    CertifiedSummary,
+    Ground,
+    LedgerCheckpoint,
+    Petition,
+    PetitionTransition,
+    Signature,
+    SignatureState,
+)
+from .. import audit, ledger
+from ..ledger.alerts import raise_alarm
+from ..public import public_cache
+from ..verification import counts
+
+SUMMARY_MARK = "recall-summary/v1 "  # the PDF's subject: these, then the certified figures as JSON
 
 COLUMNS = [
     "id",
@@ -200,8 +221,61 @@ def signatures_pdf(petition: Petition, progress: Callable[[int, int], None] | No
     return buffer.getvalue()
 
 
+def ledger_figures(petition: Petition, checkpoint: LedgerCheckpoint) -> dict[str, Any]:
+    """What the summary certifies, from the ledger alone at ``checkpoint``: the tally of its
+    entries and, if drawn by then, the sample and the projection its findings give. A verifier
+    recomputes exactly these (tools/verify_ledger.py --summary); the PDF carries them for it."""
+    events = ledger.events(petition.pk, checkpoint.size)
+    counts = entries.tally(events)
+    figures: dict[str, Any] = {
+        "origin": ledger.origin(petition.pk),
+        "size": checkpoint.size,
+        "root_hash": ledger.b64(checkpoint.root_hash),
+        "counts": {
+            "received": counts.received,
+            "valid": counts.counted,
+            "invalid": counts.not_counted,
+            "withdrawn": counts.withdrawn,
+            "awaiting": counts.awaiting,
+        },
+        "sample": None,
+    }
+    samples = [e for e in events if isinstance(e, entries.SampleDrawn)]
+    if samples:
+        sample = samples[0]
+        findings = {e.commitment: e for e in events if isinstance(e, entries.SampleFinding)}
+        projected = None
+        if len(findings) >= sample.size and sample.size:
+            projected = sampling_draw.projection(
+                raw=sample.population,
+                sample=sample.size,
+                valid=sum(f.counted for f in findings.values()),
+                duplicates=sum(f.duplicate for f in findings.values()),
+            )
+        figures["sample"] = {
+            "seed": sample.seed,
+            "population": sample.population,
+            "size": sample.size,
+            "valid": sum(f.counted for f in findings.values()),
+            "duplicates": sum(f.duplicate for f in findings.values()),
+            "projected_valid": str(projected) if projected is not None else None,
+        }
+    return figures
+
+
+def _table_counts(petition: Petition) -> dict[str, int]:
+    """The same counts from the signatures table (what the ledger must agree with)."""
+    truth = counts.truth(petition.pk)
+    return {
+        "received": truth["received_count"],
+        "valid": truth["valid_count"],
+        "invalid": truth["invalid_count"],
+        "withdrawn": truth["withdrawn_count"],
+        "awaiting": truth["review_count"],
+    }
+
+
 def summary(petition: Petition) -> dict[str, Any]:
-    by_state = dict(Signature.objects.filter(petition=petition).values_list("state").annotate(n=Count("pk")).order_by())
     by_ground = dict(
         Signature.objects.filter(petition=petition, state=SignatureState.INVALID)
         .values_list("ground")
@@ -209,9 +283,7 @@ def summary(petition: Petition) -> dict[str, Any]:
         .order_by()
     )
     return {
-        "by_state": {s.label: by_state.get(s.value, 0) for s in SignatureState},
         "by_ground": {Ground(g).label: n for g, n in sorted(by_ground.items(), key=lambda kv: -kv[1])},
-        "sample": SampleRun.objects.filter(petition=petition, closed_at__isnull=False).order_by("-closed_at").first(),
         "certification": PetitionTransition.objects.filter(
             petition=petition, to_state__in=["sufficient", "insufficient"]
         )
@@ -220,21 +292,72 @@ def summary(petition: Petition) -> dict[str, Any]:
     }
 
 
-def summary_pdf(petition: Petition, *, printed_by: Any) -> bytes:
-    """One page: the requirement, the counts by state and ground, the sample, the certification,
-    the ledger checkpoint it certifies; PAdES-signed when the commission's key is configured."""
+def summary_pdf(petition: Petition, *, printed_by: Any) -> tuple[bytes, LedgerCheckpoint, dict[str, bool]]:
+    """One page: the requirement, the ledger's counts at a checkpoint signed now, the sample and
+    the certification; PAdES-signed under the commission's certificate and timestamped (RFC
+    3161). Refused when the signatures table and the ledger disagree: the certificate is the
+    ledger, and a difference is tampering to investigate, never to certify."""
     ledger.sign_checkpoint(petition.pk)  # the ledger as it is now, under a signed checkpoint
     checkpoint = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at").first()
-    return sign_pdf(_summary_page(petition, printed_by=printed_by, checkpoint=checkpoint), petition)
+    if checkpoint is None or checkpoint.size != Petition.objects.get(pk=petition.pk).ledger_size:
+        raise PolicyViolation(_("The ledger grew meanwhile; issue the summary again."), code="ledger_moved")
+    figures = ledger_figures(petition, checkpoint)
+    table = _table_counts(petition)
+    if Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).exists():
+        raise PolicyViolation(
+            _("Signatures still wait for the machine check; issue the summary after it."), code="verification_backlog"
+        )
+    if table != figures["counts"]:
+        raise_alarm(
+            petition.pk,
+            "ledger.counts_differ",
+            _("The signatures table and the public ledger disagree; the certified summary was refused."),
+            table=table,
+            ledger=figures["counts"],
+            checkpoint=checkpoint.size,
+        )
+        raise PolicyViolation(
+            _("The signatures differ from the public ledger (%(table)s against %(ledger)s): nothing is certified.")
+            % {"table": table, "ledger": figures["counts"]},
+            code="ledger_differs",
+        )
+    page = _summary_page(petition, printed_by=printed_by, checkpoint=checkpoint, figures=figures)
+    signed, how = sign_pdf(page, petition)
+    return signed, checkpoint, how
 
 
-def _summary_page(petition: Petition, *, printed_by: Any, checkpoint: LedgerCheckpoint | None) -> bytes:
+def issue_certified_summary(petition_id: int, *, actor_id: int | None = None, actor: Any = None) -> CertifiedSummary:
+    """Issue and keep the certified summary (the public page serves the latest)."""
+    petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
+    if actor is None and actor_id is not None:
+        actor = User.objects.filter(pk=actor_id).first()
+    printed_by = actor or _("the system")
+    content, checkpoint, how = summary_pdf(petition, printed_by=printed_by)
+    issued = CertifiedSummary.objects.create(
+        petition=petition,
+        checkpoint_size=checkpoint.size,
+        root_hash=bytes(checkpoint.root_hash),
+        pdf=content,
+        signed=how["signed"],
+        timestamped=how["timestamped"],
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record("summary.issued", actor=actor, petition_id=petition.pk, obj=issued, checkpoint=checkpoint.size, **how)
+    public_cache.changed(petition.pk)  # the public page links it
+    return issued
+
+
+def _summary_page(
+    petition: Petition, *, printed_by: Any, checkpoint: LedgerCheckpoint, figures: dict[str, Any]
+) -> bytes:
     regular, bold = _fonts()
     data = summary(petition)
     buffer = io.BytesIO()
     width, height = A4
     c = canvas.Canvas(buffer, pagesize=A4)
     c.setTitle(_("Certified summary of petition No. %(id)s") % {"id": petition.pk})
+    # For programs (tools/verify_ledger.py --summary): the figures certified, as canonical JSON.
+    c.setSubject(SUMMARY_MARK + json.dumps(figures, sort_keys=True, separators=(",", ":")))
     x, y = 20 * mm, height - 25 * mm
 
     def line(text: str, *, font: str = regular, size: float = 10, gap: float = 6 * mm) -> None:
@@ -267,34 +390,37 @@ def _summary_page(petition: Petition, *, printed_by: Any, checkpoint: LedgerChec
         },
         gap=9 * mm,
     )
-    line(_("Signatures by state"), font=bold, size=11)
-    for label, n in data["by_state"].items():
+    counted = figures["counts"]
+    line(_("Signatures, as the public ledger counts them"), font=bold, size=11)
+    for label, n in (
+        (_("received"), counted["received"]),
+        (_("valid"), counted["valid"]),
+        (_("invalid"), counted["invalid"]),
+        (_("withdrawn"), counted["withdrawn"]),
+        (_("awaiting an official"), counted["awaiting"]),
+    ):
         line(f"    {label}: {n}")
-    line("    " + _("Total received: %(n)s") % {"n": sum(data["by_state"].values())}, gap=9 * mm)
+    y -= 3 * mm
     if data["by_ground"]:
         line(_("Invalid signatures by ground"), font=bold, size=11)
         for label, n in data["by_ground"].items():
             line(f"    {label}: {n}")
         y -= 3 * mm
-    run = data["sample"]
-    if run is not None:
+    sample = figures["sample"]
+    if sample is not None:
         line(_("Random sample"), font=bold, size=11)
         line(
             "    "
             + _("Seed %(seed)s; %(size)s of %(raw)s signatures")
-            % {"seed": run.seed, "size": run.sample_size, "raw": run.population_size}
+            % {"seed": sample["seed"], "size": sample["size"], "raw": sample["population"]}
         )
         line(
             "    "
             + _("Valid in the sample: %(valid)s; duplicates: %(dups)s")
-            % {"valid": run.valid_in_sample, "dups": run.duplicates_in_sample}
+            % {"valid": sample["valid"], "dups": sample["duplicates"]}
         )
-        line(
-            "    "
-            + _("Projected valid: %(projected)s; outcome: %(outcome)s")
-            % {"projected": run.projected_valid, "outcome": run.get_outcome_display()},
-            gap=9 * mm,
-        )
+        if sample["projected_valid"] is not None:
+            line("    " + _("Projected valid: %(projected)s") % {"projected": sample["projected_valid"]}, gap=9 * mm)
     certification = data["certification"]
     if certification is not None:
         who = (
@@ -304,15 +430,16 @@ def _summary_page(petition: Petition, *, printed_by: Any, checkpoint: LedgerChec
         )
         line(_("Certification"), font=bold, size=11)
         line(f"    {certification.get_to_state_display()} — {who}, {when(certification.at)}", gap=9 * mm)
-    if checkpoint is not None:
-        # Also in the document's subject, for a program to read: origin, size, root.
-        c.setSubject(f"{ledger.origin(petition.pk)} {checkpoint.size} {ledger.b64(checkpoint.root_hash)}")
-        line(_("Public ledger"), font=bold, size=11)
-        line("    " + _("Origin: %(origin)s") % {"origin": ledger.origin(petition.pk)})
-        line("    " + _("Certified checkpoint: %(size)s entries, root hash") % {"size": checkpoint.size})
-        line("        " + ledger.b64(checkpoint.root_hash), size=9)
-        line("    " + _("Verify it: python3 tools/verify_ledger.py <site> %(id)s --vkey") % {"id": petition.pk})
-        line("        " + ledger.signer().vkey, size=8)
+    line(_("Public ledger"), font=bold, size=11)
+    line("    " + _("Origin: %(origin)s") % {"origin": figures["origin"]})
+    line("    " + _("Certified checkpoint: %(size)s entries, root hash") % {"size": checkpoint.size})
+    line("        " + figures["root_hash"], size=9)
+    line(
+        "    "
+        + _("Verify it: python3 tools/verify_ledger.py <site> %(id)s --summary <this file> --vkey")
+        % {"id": petition.pk}
+    )
+    line("        " + ledger.signer().vkey, size=8)
     y = 40 * mm
     line(_("Printed %(at)s by %(who)s") % {"at": when(timezone.now()), "who": printed_by}, size=9)
     line(_("Signature of the commission's secretary: ______________________    Seal"), size=10)
@@ -333,18 +460,65 @@ def _pdf_signer(cert: str, key: str, chain: tuple[str, ...], passphrase: str) ->
     return signer
 
 
-def sign_pdf(pdf: bytes, petition: Petition) -> bytes:
-    """Sign ``pdf`` (PAdES baseline B) with the commission's certificate; unchanged when none is
-    configured (a development set-up: production configures one, see docs/architecture.md)."""
-    cert, key = settings.RECALL_SUMMARY_SIGNING_CERT, settings.RECALL_SUMMARY_SIGNING_KEY
-    if not (cert and key):
-        return pdf
+@cache
+def _timestamper(url: str, policy: str, username: str, password: str, timeout: int) -> Any:
+    """An RFC 3161 client for the configured TSA, reused (pyHanko caches a size probe per instance)."""
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    class PolicyTimeStamper(HTTPTimeStamper):
+        """Asks the TSA for a policy (TimeStampReq.reqPolicy), as the NCA's service expects."""
+
+        def request_cms(self, message_digest: bytes, md_algorithm: str) -> Any:
+            nonce, request = super().request_cms(message_digest, md_algorithm)
+            if not policy:
+                return nonce, request
+            fields = {
+                k: request[k]
+                for k in ("version", "message_imprint", "nonce", "cert_req")
+                if request[k].native is not None
+            }
+            return nonce, tsp.TimeStampReq({**fields, "req_policy": policy})
+
+    auth = (username, password) if username else None
+    return PolicyTimeStamper(url, timeout=timeout, auth=auth)
+
+
+def signing_configured() -> bool:
+    return bool(settings.RECALL_SUMMARY_SIGNING_CERT and settings.RECALL_SUMMARY_SIGNING_KEY)
+
+
+def sign_pdf(pdf: bytes, petition: Petition) -> tuple[bytes, dict[str, bool]]:
+    """Sign ``pdf`` with the commission's certificate (PAdES), timestamped by the configured TSA
+    (PAdES B-T). Without a certificate: refused where RECALL_SUMMARY_REQUIRE_SIGNATURE is on
+    (production), unsigned elsewhere (development). Returns the PDF and what was done."""
+    if not signing_configured():
+        if settings.RECALL_SUMMARY_REQUIRE_SIGNATURE:
+            raise ImproperlyConfigured(
+                "The certified summary needs the commission's certificate and key "
+                "(RECALL_SUMMARY_SIGNING_CERT and RECALL_SUMMARY_SIGNING_KEY)."
+            )
+        return pdf, {"signed": False, "timestamped": False}
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     signer = _pdf_signer(
-        cert, key, tuple(settings.RECALL_SUMMARY_SIGNING_CHAIN), settings.RECALL_SUMMARY_SIGNING_PASSPHRASE or ""
+        settings.RECALL_SUMMARY_SIGNING_CERT,
+        settings.RECALL_SUMMARY_SIGNING_KEY,
+        tuple(settings.RECALL_SUMMARY_SIGNING_CHAIN),
+        settings.RECALL_SUMMARY_SIGNING_PASSPHRASE or "",
     )
+    timestamper = None
+    if settings.RECALL_TSA_URL:
+        timestamper = _timestamper(
+            settings.RECALL_TSA_URL,
+            settings.RECALL_TSA_POLICY,
+            settings.RECALL_TSA_USERNAME,
+            settings.RECALL_TSA_PASSWORD,
+            settings.RECALL_TSA_TIMEOUT_SECONDS,
+        )
+    elif settings.RECALL_SUMMARY_REQUIRE_SIGNATURE:
+        raise ImproperlyConfigured("The certified summary needs a timestamp authority (RECALL_TSA_URL).")
     meta = signers.PdfSignatureMetadata(
         field_name="CommissionSignature",
         md_algorithm="sha256",
@@ -353,4 +527,5 @@ def sign_pdf(pdf: bytes, petition: Petition) -> bytes:
         location=settings.RECALL_SUMMARY_SIGNING_LOCATION or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    signed = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer).getvalue()
+    return signed, {"signed": True, "timestamped": timestamper is not None}

@@ -14,14 +14,16 @@ transaction as the counts: a reader sees counts, state and ledger size of one sn
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import hmac
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -32,8 +34,10 @@ from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ... import task_names
 from ...ledger import entries, note, tlog
 from ...models import LedgerCheckpoint, LedgerEntry, Petition, Signature, SignatureState
+from .. import queue
 from ..public import public_cache
 
 logger = logging.getLogger(__name__)
@@ -237,14 +241,17 @@ def _encode(event: entries.Event) -> bytes:
     return entries.encode(event)
 
 
+_SHOWN_CHANNELS = (*entries.CHANNELS, entries.WITHHELD)
+
+
 def _received_bytes(commitment: str, channel: str, day: str) -> bytes:
-    if channel in entries.CHANNELS and len(day) == 10 and len(commitment) == 64:
+    if channel in _SHOWN_CHANNELS and len(day) in (8, 10) and len(commitment) == 64:
         return (_RECEIVED % (channel, commitment, day)).encode()
     return entries.encode(entries.Received(commitment, channel, day))
 
 
 def _verified_bytes(commitment: str, channel: str, day: str, counted: bool) -> bytes:
-    if channel in entries.CHANNELS and len(day) == 10 and len(commitment) == 64:
+    if channel in _SHOWN_CHANNELS and len(day) in (8, 10) and len(commitment) == 64:
         return (_VERIFIED % (channel, commitment, "true" if counted else "false", day)).encode()
     return entries.encode(entries.Verified(commitment, channel, day, counted))
 
@@ -277,6 +284,43 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
+# --- small groups (recall.ledger.entries, "Small groups") --------------------------------------
+
+
+def _coarsening(petition_id: int, days: Iterable[str]) -> entries.Coarsening:
+    """The counts the small-group rule reads: the petition's signatures already in the log by
+    channel and day, over the weeks of ``days`` (one indexed query)."""
+    dates = [dt.date.fromisoformat(d) for d in set(days)]
+    if not dates:
+        return entries.Coarsening()
+    first = min(d - dt.timedelta(days=d.weekday()) for d in dates)
+    last = max(d + dt.timedelta(days=6 - d.weekday()) for d in dates)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT channel, day, n FROM recall_ledgergroupcount WHERE petition_id = %s AND day BETWEEN %s AND %s",
+            [petition_id, first, last],
+        )
+        rows = cursor.fetchall()
+    by_day = Counter({(channel, _iso(day)): n for channel, day, n in rows})
+    return entries.Coarsening(by_day)
+
+
+def _iso(day: Any) -> str:
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def _save_group_counts(petition_id: int, added: Counter) -> None:
+    rows = [(petition_id, channel, day, n) for (channel, day), n in sorted(added.items()) if n]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO recall_ledgergroupcount (petition_id, channel, day, n) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (petition_id, day, channel) DO UPDATE SET n = recall_ledgergroupcount.n + excluded.n",
+            rows,
+        )
+
+
 def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
     """Entries for signatures that changed state: ``(row, old, new)`` with ``old`` None (or
     ``received``) when the workers had not reached the signature yet, so its ``received`` entry
@@ -290,19 +334,27 @@ def append_signatures(changes: Iterable[tuple[Row, str | None, str]]) -> None:
     key = settings.RECALL_IIN_KEY
     for petition_id in sorted(by_petition):
         data: list[bytes] = []
-        for row, old, new in sorted(by_petition[petition_id], key=lambda c: c[0].id):
+        changes_here = sorted(by_petition[petition_id], key=lambda c: c[0].id)
+        firsts = [row for row, old, _ in changes_here if old in (None, SignatureState.RECEIVED)]
+        groups = _coarsening(petition_id, [row.day for row in firsts])
+        added: Counter = Counter()
+        for row, old, new in changes_here:
             committed = row.commitment_with(key)  # one hash per signature, for all its entries
+            if old in (None, SignatureState.RECEIVED):
+                channel, day = groups.label(row.channel, row.day)
+                added[(row.channel, row.day)] += 1
             if old in (None, SignatureState.RECEIVED) and new in DECIDED and not row.repeat:
-                data.append(_verified_bytes(committed, row.channel, row.day, DECIDED[new]))
+                data.append(_verified_bytes(committed, channel, day, DECIDED[new]))
                 continue
             if old in (None, SignatureState.RECEIVED):
-                data.append(_received_bytes(committed, row.channel, row.day))
+                data.append(_received_bytes(committed, channel, day))
             if new in DECIDED:
                 data.append((_DECIDED % (committed, "true" if DECIDED[new] else "false")).encode())
             elif new == SignatureState.WITHDRAWN:
                 data.append(entries.encode(entries.Withdrawn(committed)))
         if data:
             _append_encoded(petition_id, data)
+            _save_group_counts(petition_id, added)
 
 
 _CANONICAL_RECEIPT = re.compile(f"[{entries.RECEIPT_ALPHABET}]{{{entries.RECEIPT_LENGTH}}}")
@@ -324,25 +376,67 @@ def append_verified(rows: Iterable[tuple[int, str, str, int, str, str | None, in
         prefix = entries.RECEIPT_PREFIX + str(petition_id).encode() + b"\x00"
         data: list[bytes] = []
         add = data.append
-        for _, state, day, sid, channel, receipt, repeat_of in sorted(by_petition[petition_id], key=itemgetter(3)):
+        rows_here = sorted(by_petition[petition_id], key=itemgetter(3))
+        groups = _coarsening(petition_id, [row[2] for row in rows_here])
+        added: Counter = Counter()
+        for _, state, day, sid, channel, receipt, repeat_of in rows_here:
             if receipt and canonical(receipt):  # as the service stores them
                 committed = sha256(prefix + receipt.encode()).hexdigest()
             else:
                 committed = commitment(petition_id, sid, receipt, key=key)
+            shown_channel, shown_day = groups.label(channel, day)
+            added[(channel, day)] += 1
             counted = DECIDED.get(state)
             if counted is None:
-                add(_received_bytes(committed, channel, day))
+                add(_received_bytes(committed, shown_channel, shown_day))
             elif repeat_of is None or not Signature.is_hidden_repeat(channel, repeat_of):
-                add(_verified_bytes(committed, channel, day, counted))
+                add(_verified_bytes(committed, shown_channel, shown_day, counted))
             else:
-                add(_received_bytes(committed, channel, day))
+                add(_received_bytes(committed, shown_channel, shown_day))
                 add((_DECIDED % (committed, "true" if counted else "false")).encode())
         if data:
             _append_encoded(petition_id, data)
+            _save_group_counts(petition_id, added)
 
 
 def append_state(petition_id: int, from_state: str, to_state: str, when: Any) -> None:
     append(petition_id, [entries.StateChanged.at_time(from_state, to_state, when)])
+
+
+def percent_text(value: Any) -> str:
+    """A policy's percentage as the ledger writes it: a decimal string with two places."""
+    return f"{Decimal(value):.2f}"
+
+
+def append_policy(petition_id: int, policy: Any, required: int) -> None:
+    """The ``policy`` entry at registration (recall.ledger.entries): once per petition."""
+    append(
+        petition_id,
+        [
+            entries.Policy(
+                required=required,
+                percent=percent_text(policy.sample_percent),
+                minimum=policy.sample_minimum,
+                sufficient_percent=percent_text(policy.sample_sufficient_percent),
+                insufficient_percent=percent_text(policy.sample_insufficient_percent),
+            )
+        ],
+    )
+
+
+def recorded_policy(petition_id: int) -> entries.Policy | None:
+    """The policy the ledger recorded at registration (None for a log without one): it follows
+    the registration's state entry, among a log's first entries."""
+    for data in (
+        LedgerEntry.objects.filter(petition_id=petition_id, index__lt=64)
+        .order_by("index")
+        .values_list("data", flat=True)
+    ):
+        if b'"type":"policy"' in bytes(data):
+            event = entries.decode(bytes(data))
+            if isinstance(event, entries.Policy):
+                return event
+    return None
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -359,7 +453,11 @@ def sign_checkpoint(petition_id: int) -> LedgerCheckpoint | None:
             return None
         root = tlog.tree_hash(size, _reader(petition_id))
         text = note.Checkpoint(origin(petition_id), size, root).sign(signer())
-        return LedgerCheckpoint.objects.create(petition_id=petition_id, size=size, root_hash=root, note=text)
+        checkpoint = LedgerCheckpoint.objects.create(petition_id=petition_id, size=size, root_hash=root, note=text)
+        if any(w.strip() for w in settings.RECALL_LEDGER_WITNESSES):
+            # Every new checkpoint goes to the accredited witnesses at once (C2SP tlog-witness).
+            queue.after_commit(task_names.PUSH_CHECKPOINT, checkpoint.pk)
+        return checkpoint
 
 
 def sign_due_checkpoints() -> int:
@@ -448,24 +546,40 @@ class Inclusion:
     index: int
     checkpoint_size: int | None  # None: not yet under a checkpoint (signed within seconds)
     proved: bool
+    entry: str = ""  # the entry's bytes as the ledger serves them (ASCII JSON)
 
 
 def signature_inclusion(signature: Any) -> Inclusion | None:
-    """The voter's check page: the index of the signature's first entry (its ``received``, or
-    ``verified`` with either decision) and an inclusion proof of it, checked here against the
-    latest signed checkpoint's root (as the verifier would with ``--receipt``). None if the
-    workers have not reached the signature yet."""
+    """The voter's check page: the signature's first entry (its ``received``, or ``verified``
+    with either decision, under any labels the small-group rule may have given it), proved as
+    a verifier would with ``--receipt``: the leaf is the hash of the entry's bytes as served,
+    they must be this signature's entry, and the inclusion proof must reach the root of the
+    latest checkpoint whose log signature verifies. None if the workers have not reached it."""
     row = row_of(signature)
     committed = row.commitment
-    first = [_received_bytes(committed, row.channel, row.day)]
-    first += [_verified_bytes(committed, row.channel, row.day, counted) for counted in (True, False)]
-    found = _first_leaf(signature.petition_id, [tlog.leaf_hash(d) for d in first], 2**62)
+    week = entries.week_of(row.day)
+    candidates = []
+    for channel, day in ((row.channel, row.day), (row.channel, week), (entries.WITHHELD, week)):
+        candidates.append(_received_bytes(committed, channel, day))
+        candidates += [_verified_bytes(committed, channel, day, counted) for counted in (True, False)]
+    found = _first_leaf(signature.petition_id, [tlog.leaf_hash(d) for d in candidates], 2**62)
     if found is None:
         return None
-    index, leaf = found
+    index = found[0]
+    data = bytes(
+        LedgerEntry.objects.filter(petition_id=signature.petition_id, index=index).values_list("data", flat=True)[0]
+    )
+    try:
+        mine = getattr(entries.decode(data), "commitment", None) == committed
+    except entries.EntryError:
+        mine = False
     latest = LedgerCheckpoint.objects.filter(petition_id=signature.petition_id).order_by("-size", "-signed_at").first()
     if latest is None or latest.size <= index:
-        return Inclusion(index, None, False)
-    proof = inclusion_proof(signature.petition_id, index, latest.size)
-    proved = tlog.verify_inclusion(leaf, index, latest.size, proof, bytes(latest.root_hash))
-    return Inclusion(index, latest.size, proved)
+        return Inclusion(index, None, False, data.decode("ascii", "replace"))
+    try:
+        checkpoint, _ = note.open_checkpoint(latest.note, signer().verifier)
+    except note.NoteError:
+        return Inclusion(index, latest.size, False, data.decode("ascii", "replace"))
+    proof = inclusion_proof(signature.petition_id, index, checkpoint.size)
+    proved = mine and tlog.verify_inclusion(tlog.leaf_hash(data), index, checkpoint.size, proof, checkpoint.root_hash)
+    return Inclusion(index, checkpoint.size, proved, data.decode("ascii", "replace"))

@@ -15,33 +15,42 @@ is the specification, tools/verify_ledger.py redoes it):
   checkpoint signed when the petition was submitted, in log order (a petition whose ledger has
   no submission, such as one submitted before the ledger existed, gets a checkpoint signed at
   the draw);
-- the seed comes from a public procedure, never from the server: digits drawn in a public
-  ceremony and typed in (``{"kind": "dice", "digits"}``), or commit-reveal among the commission,
-  the initiative group and any witness (``record_commitment`` for every party first, then
-  ``record_reveal``; the seed is the hash of the reveals in name order);
+- the seed nobody can steer: every party that wants a share (the commission from the admin,
+  the initiative group from its page, each accredited witness through the API) publishes a
+  commitment in the ledger (``commit``); the commission then fixes a drand round that does not
+  exist yet (``fix_round``: a ``beacon`` entry, cosigned by the witnesses before the round's
+  time); the parties reveal before that time (``reveal``); once the round exists the sample is
+  drawn (``draw_sample``, or beat's ``draw_due``) with the round's randomness and the reveals
+  made in time. A party that did not reveal is recorded as absent and the draw goes on. Every
+  choice anyone has is made before the round's randomness exists, and a petition has one sample;
 - the members are ``recall-draw/v1`` of the seed and the population; the ``sample`` entry and
   each finding (``finding`` entry) go into the ledger.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ... import jurisdiction
 from ...constraints import violated
-from ...errors import IllegalTransition, InvalidInput, PolicyViolation
-from ...ledger import entries, sampling_draw
+from ...errors import IllegalTransition, InvalidInput, MissingScope, PolicyViolation
+from ...ledger import beacon, entries, note, sampling_draw
 from ...models import (
     Ground,
+    LedgerCosignature,
     Petition,
     PetitionState,
     SampleDecision,
@@ -49,12 +58,16 @@ from ...models import (
     SampleOutcome,
     SampleRun,
     SeedCommitment,
+    SeedRound,
     Signature,
     SignatureState,
     policy_for,
 )
 from .. import audit, ledger
 from ..verification import review
+from . import beacon_source, witnesses
+
+logger = logging.getLogger(__name__)
 
 
 def sample_size(population: int, percent: Decimal, minimum: int) -> int:
@@ -72,85 +85,224 @@ def projection(*, raw: int, sample: int, valid: int, duplicates: int) -> Decimal
     return Decimal(raw) * Decimal(valid) / Decimal(sample) - duplicates * ratio * (ratio - 1)
 
 
-# --- the seed's public procedure -------------------------------------------------------------
+# --- the seed: commitments, a beacon round fixed before it exists, reveals --------------------
+
+COMMISSION = "commission"
+GROUP = "initiative group"
 
 
-def _check_open(petition: Petition, actor: Any) -> None:
-    jurisdiction.authorize(actor, petition.district_id)
+def _lock(petition: Petition) -> Petition:
+    return Petition.objects.select_for_update(no_key=True).get(pk=petition.pk)
+
+
+def _check_open(petition: Petition) -> None:
     if petition.state != PetitionState.VERIFYING:
         raise IllegalTransition(_("A sample is drawn from a petition under verification."))
     if SampleRun.objects.filter(petition=petition).exists():
         raise PolicyViolation(_("A sample was already drawn for this petition."), code="sample_exists")
 
 
-def record_commitment(petition: Petition, *, actor: Any, name: str, commitment: str) -> SeedCommitment:
-    """A party's commitment (commit-reveal), accepted only until the first reveal."""
-    _check_open(petition, actor)
-    commitment = commitment.strip().lower()
+def _publish(petition_id: int, event: entries.Event) -> int:
+    """Append one seed entry and sign a checkpoint of it at once, so the witnesses see it now
+    (their cosignatures' times are what proves when it was made). Returns its index."""
+    size = ledger.append(petition_id, [event])
+    ledger.sign_checkpoint(petition_id)
+    return size - 1
+
+
+def commit(
+    petition: Petition, *, party: str, commitment: str, actor: Any = None, held_reveal: str = ""
+) -> SeedCommitment:
+    """A party's commitment, published in the ledger; taken until the beacon round is fixed."""
+    commitment = (commitment or "").strip().lower()
     try:
-        sampling_draw.party_commitment(name, b"\0" * 32)  # checks the name's form
+        sampling_draw.party_commitment(party, b"\0" * 32)  # checks the name's form
     except ValueError as error:
         raise InvalidInput(str(error), field="name") from error
     if not re.fullmatch(r"[0-9a-f]{64}", commitment):
         raise InvalidInput(_("A commitment is 64 hexadecimal digits."), field="commitment")
     with transaction.atomic():
-        Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).exists()
-        if SeedCommitment.objects.filter(petition=petition).exclude(reveal="").exists():
-            raise PolicyViolation(_("A party has revealed already: no more commitments."), code="reveals_started")
-        if SeedCommitment.objects.filter(petition=petition, name=name).exists():
+        petition = _lock(petition)
+        _check_open(petition)
+        if SeedRound.objects.filter(petition=petition).exists():
+            raise PolicyViolation(
+                _("The commitments are closed: the beacon round is fixed."), code="commitments_closed"
+            )
+        if SeedCommitment.objects.filter(petition=petition, name=party).exists():
             raise PolicyViolation(_("This party has committed already."), code="already_committed")
-        item = SeedCommitment.objects.create(petition=petition, name=name, commitment=commitment)
-        audit.record("sample.seed_committed", actor=actor, petition_id=petition.pk, party=name, commitment=commitment)
+        item = SeedCommitment.objects.create(
+            petition=petition, name=party, commitment=commitment, held_reveal=held_reveal
+        )
+        _publish(petition.pk, entries.SeedCommitted(party, commitment))
+        audit.record("sample.seed_committed", actor=actor, petition_id=petition.pk, party=party, commitment=commitment)
     return item
 
 
-def record_reveal(petition: Petition, *, actor: Any, name: str, reveal: str) -> SeedCommitment:
-    """A party's reveal: it must match the party's commitment."""
-    _check_open(petition, actor)
+def commit_for_commission(petition: Petition, *, actor: Any) -> SeedCommitment:
+    """The commission's share: 32 random bytes drawn here, kept until the commission reveals."""
+    jurisdiction.authorize(actor, petition.district_id)
+    share = secrets.token_bytes(32)
+    commitment = sampling_draw.party_commitment(COMMISSION, share)
+    return commit(petition, party=COMMISSION, commitment=commitment, actor=actor, held_reveal=share.hex())
+
+
+def witness_party(client: Any) -> str:
+    """An accredited witness takes part under its key's name (an API client's registered key)."""
+    if not client.witness_vkey or not witnesses.is_accredited(
+        note.Verifier.from_vkey(client.witness_vkey).name, client.witness_vkey
+    ):
+        raise MissingScope(_("Only an accredited witness takes part in the sample."))
+    name = note.Verifier.from_vkey(client.witness_vkey).name
+    if name in (COMMISSION, GROUP):  # a witness never takes another party's place
+        raise MissingScope(_("Only an accredited witness takes part in the sample."))
+    return name
+
+
+def fix_round(petition: Petition, *, actor: Any) -> SeedRound:
+    """Close the commitments and fix the beacon round: the first one after the reveal period,
+    which does not exist yet (the ledger's ``beacon`` entry, signed and pushed to the witnesses
+    at once). Its randomness and the parties' reveals make the seed."""
+    jurisdiction.authorize(actor, petition.district_id)
+    chain = beacon_source.source().chain
     with transaction.atomic():
-        item = SeedCommitment.objects.select_for_update().filter(petition=petition, name=name).first()
+        petition = _lock(petition)
+        _check_open(petition)
+        if SeedRound.objects.filter(petition=petition).exists():
+            raise PolicyViolation(_("The beacon round is fixed already."), code="round_fixed")
+        if not _submitted_at(petition.pk):
+            raise PolicyViolation(_("The petition's ledger does not record its submission."), code="no_submission")
+        now = timezone.now().timestamp()
+        round_ = chain.round_at(now + settings.RECALL_SAMPLE_REVEAL_SECONDS) + 1
+        index = _publish(petition.pk, entries.BeaconFixed(chain.hash, round_))
+        fixed = SeedRound.objects.create(
+            petition=petition,
+            chain=chain.hash,
+            round=round_,
+            round_time=dt.datetime.fromtimestamp(chain.round_time(round_), dt.UTC),
+            entry_index=index,
+            fixed_by=actor,
+        )
+        audit.record("sample.round_fixed", actor=actor, petition_id=petition.pk, chain=chain.hash, round=round_)
+    return fixed
+
+
+def reveals_close(fixed: SeedRound) -> dt.datetime:
+    """Reveals are taken until shortly before the round exists (time for the witnesses to see them)."""
+    return fixed.round_time - dt.timedelta(seconds=settings.RECALL_SAMPLE_REVEAL_MARGIN_SECONDS)
+
+
+def reveal(petition: Petition, *, party: str, reveal: str, actor: Any = None) -> SeedCommitment:
+    """A party's reveal, published in the ledger; it must match the party's commitment and come
+    before the round exists."""
+    with transaction.atomic():
+        petition = _lock(petition)
+        _check_open(petition)
+        fixed = SeedRound.objects.filter(petition=petition).first()
+        if fixed is None:
+            raise PolicyViolation(_("Reveals start once the beacon round is fixed."), code="round_not_fixed")
+        if timezone.now() >= reveals_close(fixed):
+            raise PolicyViolation(_("The time to reveal has passed."), code="reveals_closed")
+        item = SeedCommitment.objects.select_for_update().filter(petition=petition, name=party).first()
         if item is None:
             raise InvalidInput(_("This party has not committed."), field="name")
-        if SeedCommitment.objects.filter(petition=petition).count() < 2:
-            raise PolicyViolation(_("Commit-reveal needs two or more parties."), code="too_few_parties")
+        if item.reveal:
+            raise PolicyViolation(_("This party has revealed already."), code="already_revealed")
         try:
-            value = bytes.fromhex(reveal.strip())
-            matches = sampling_draw.party_commitment(name, value) == item.commitment
+            value = bytes.fromhex((reveal or "").strip())
+            matches = sampling_draw.party_commitment(party, value) == item.commitment
         except ValueError:
             matches = False
         if not matches:
             raise InvalidInput(_("The reveal does not match the party's commitment."), field="reveal")
-        SeedCommitment.objects.filter(pk=item.pk).update(reveal=value.hex(), revealed_at=timezone.now())
-        audit.record("sample.seed_revealed", actor=actor, petition_id=petition.pk, party=name, reveal=value.hex())
+        index = _publish(petition.pk, entries.SeedRevealed(party, value.hex()))
+        SeedCommitment.objects.filter(pk=item.pk).update(
+            reveal=value.hex(), revealed_at=timezone.now(), reveal_index=index, held_reveal=""
+        )
+        audit.record("sample.seed_revealed", actor=actor, petition_id=petition.pk, party=party, reveal=value.hex())
     item.refresh_from_db()
     return item
 
 
-def commit_reveal_procedure(petition: Petition) -> dict[str, Any]:
+def reveal_for_commission(petition: Petition, *, actor: Any) -> SeedCommitment:
+    jurisdiction.authorize(actor, petition.district_id)
+    item = SeedCommitment.objects.filter(petition=petition, name=COMMISSION).first()
+    if item is None or not item.held_reveal:
+        raise PolicyViolation(_("The commission has no share to reveal."), code="nothing_to_reveal")
+    return reveal(petition, party=COMMISSION, reveal=item.held_reveal, actor=actor)
+
+
+def timely(index: int, deadline: dt.datetime) -> bool:
+    """Did entry ``index`` exist before ``deadline``? Shown by an accredited witness's first
+    cosignature of a checkpoint covering it (what a verifier with those witnesses pinned reads);
+    without accredited witnesses (development), by this service's own record."""
+    if not witnesses.accredited():
+        return True  # the reveal was taken before the deadline (``reveal`` refuses later ones)
+    return (
+        LedgerCosignature.objects.filter(witnesses.accredited_filter())
+        .filter(checkpoint__size__gt=index, timestamp__lt=int(deadline.timestamp()))
+        .exists()
+    )
+
+
+def draw_sample(petition: Petition, *, actor: Any = None) -> SampleRun:
+    """Draw the petition's one sample once its beacon round exists: the seed is the round's
+    randomness and the reveals made in time (recall.ledger.sampling_draw, ``beacon``)."""
+    if actor is not None:
+        jurisdiction.authorize(actor, petition.district_id)
+    fixed = SeedRound.objects.filter(petition=petition).first()
+    if fixed is None:
+        raise PolicyViolation(_("Fix the beacon round first."), code="round_not_fixed")
+    source = beacon_source.source()
+    if source.chain.hash != fixed.chain:
+        raise ImproperlyConfigured(
+            f"the beacon source is chain {source.chain.hash}, the round was fixed on {fixed.chain}"
+        )
+    signature = source.fetch(fixed.round)
+    if signature is None:
+        raise PolicyViolation(
+            _("Beacon round %(round)s does not exist yet; it comes at %(at)s.")
+            % {"round": fixed.round, "at": timezone.localtime(fixed.round_time).strftime("%Y-%m-%d %H:%M:%S")},
+            code="round_not_yet",
+        )
+    beacon.verify(source.chain, fixed.round, signature)
     parties = list(SeedCommitment.objects.filter(petition=petition).order_by("name"))
-    if len(parties) < 2 or any(not p.reveal for p in parties):
-        raise PolicyViolation(_("Every party must commit and reveal first."), code="reveals_missing")
-    return sampling_draw.commit_reveal_procedure([(p.name, bytes.fromhex(p.reveal)) for p in parties])
+    counted = [
+        (p.name, bytes.fromhex(p.reveal))
+        for p in parties
+        if p.reveal and p.reveal_index is not None and timely(p.reveal_index, fixed.round_time)
+    ]
+    absent = [(p.name, p.commitment) for p in parties if p.name not in {name for name, _ in counted}]
+    procedure = sampling_draw.beacon_procedure(fixed.chain, fixed.round, signature, counted, absent)
+    return start_sample(petition, actor=actor, procedure=procedure)
 
 
-def dice_procedure(digits: str) -> dict[str, Any]:
-    digits = "".join(digits.split())
-    try:
-        sampling_draw.dice_seed(digits)
-    except ValueError as error:
-        raise InvalidInput(_("Type the 20 to 200 digits of the dice ceremony."), field="digits") from error
-    return {"kind": "dice", "digits": digits}
+def draw_due() -> int:
+    """Beat: draw every sample whose beacon round exists now (no official chooses the moment)."""
+    drawn = 0
+    due = SeedRound.objects.filter(round_time__lte=timezone.now(), petition__sample_runs__isnull=True)
+    for fixed in due.select_related("petition").order_by("round_time"):
+        try:
+            draw_sample(fixed.petition, actor=None)
+            drawn += 1
+        except (PolicyViolation, IllegalTransition, beacon_source.BeaconUnavailable) as error:
+            logger.warning("sample of petition %s not drawn yet: %s", fixed.petition_id, error)
+    return drawn
+
+
+def _submitted_at(petition_id: int) -> int | None:
+    """The index of the ledger's last ``submitted`` state entry, if any."""
+    events = ledger.events(petition_id)
+    submitted = [i for i, e in enumerate(events) if isinstance(e, entries.StateChanged) and e.to_state == "submitted"]
+    return submitted[-1] if submitted else None
 
 
 def population_checkpoint(petition: Petition) -> int:
-    """The ledger size whose signatures are the population: the checkpoint signed at submission.
-    A ledger without a submission (a petition submitted before the ledger) gets one now."""
-    events = ledger.events(petition.pk)
-    submitted = [i for i, e in enumerate(events) if isinstance(e, entries.StateChanged) and e.to_state == "submitted"]
-    if submitted:
-        return submitted[-1] + 1
-    ledger.sign_checkpoint(petition.pk)
-    return len(events)
+    """The ledger size whose signatures are the population: the entries up to the submission
+    (a checkpoint of exactly that size is signed with it, recall.services.lifecycle)."""
+    at = _submitted_at(petition.pk)
+    if at is None:
+        raise PolicyViolation(_("The petition's ledger does not record its submission."), code="no_submission")
+    return at + 1
 
 
 def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, insufficient_percent: Decimal) -> str:
@@ -162,9 +314,11 @@ def outcome(projected: Decimal, *, required: int, sufficient_percent: Decimal, i
 
 
 def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -> SampleRun:
-    """Draw the petition's one sample with the seed of a public ``procedure`` (``dice_procedure``
-    or ``commit_reveal_procedure``); the ``sample`` entry goes into the ledger."""
-    _check_open(petition, actor)
+    """Draw the petition's one sample with the seed of a ``beacon`` procedure (``draw_sample``);
+    the policy's numbers are those the ledger recorded at registration, the population the
+    ledger's signatures up to the submission; the ``sample`` entry goes into the ledger."""
+    if procedure.get("kind") != "beacon":
+        raise InvalidInput(_("The seed takes a public beacon round."), field="procedure")
     try:
         seed = sampling_draw.seed_from_procedure(procedure)
     except ValueError as error:
@@ -175,16 +329,21 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
             _("%(n)s signatures still wait for the machine check; draw the sample after it.") % {"n": waiting},
             code="verification_backlog",
         )
-    policy = policy_for(petition.district.level)
-    percent = f"{Decimal(policy.sample_percent):.2f}"
+    current = policy_for(petition.district.level)
+    recorded = ledger.recorded_policy(petition.pk)
+    percent = recorded.percent if recorded else ledger.percent_text(current.sample_percent)
+    minimum = recorded.minimum if recorded else current.sample_minimum
+    sufficient = Decimal(recorded.sufficient_percent) if recorded else current.sample_sufficient_percent
+    insufficient = Decimal(recorded.insufficient_percent) if recorded else current.sample_insufficient_percent
     try:
         with transaction.atomic():
-            Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).exists()
+            petition = _lock(petition)
+            _check_open(petition)
             tree_size = population_checkpoint(petition)
             members_of = entries.population(ledger.events(petition.pk, tree_size), tree_size)
             if not members_of:
                 raise PolicyViolation(_("The petition has no signatures to sample."), code="empty_population")
-            size = sampling_draw.sample_size(len(members_of), percent, policy.sample_minimum)
+            size = sampling_draw.sample_size(len(members_of), percent, minimum)
             positions = draw(seed, len(members_of), size)
             by_commitment = _signatures_by_commitment(petition)
             run = SampleRun.objects.create(
@@ -194,10 +353,10 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
                 population_tree_size=tree_size,
                 population_size=len(members_of),
                 sample_size=size,
-                sample_percent=policy.sample_percent,
-                sample_minimum=policy.sample_minimum,
-                sufficient_percent=policy.sample_sufficient_percent,
-                insufficient_percent=policy.sample_insufficient_percent,
+                sample_percent=Decimal(percent),
+                sample_minimum=minimum,
+                sufficient_percent=sufficient,
+                insufficient_percent=insufficient,
                 started_by=actor,
             )
             SampleItem.objects.bulk_create(
@@ -205,15 +364,13 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
             )
             ledger.append(
                 petition.pk,
-                [
-                    entries.SampleDrawn(
-                        tree_size, len(members_of), size, percent, policy.sample_minimum, seed.hex(), procedure
-                    )
-                ],
+                [entries.SampleDrawn(tree_size, len(members_of), size, percent, minimum, seed.hex(), procedure)],
             )
+            ledger.sign_checkpoint(petition.pk)
             audit.record(
                 "sample.started",
                 actor=actor,
+                system_label="sample",
                 petition_id=petition.pk,
                 obj=run,
                 seed=seed.hex(),

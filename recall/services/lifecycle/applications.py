@@ -37,7 +37,7 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit, queue
+from .. import audit, ledger, queue
 from . import deadlines
 from .transitions import move
 
@@ -218,19 +218,25 @@ def register(
         raise PolicyViolation(" ".join(map(str, problems)), code="registration_refused")
     policy = policy_for(petition.district.level)
     voters = petition.district.registered_voters
-    petition = move(
-        petition,
-        "register",
-        actor=actor,
-        reason=reason,
-        updates={
-            "registered_voters": voters,
-            "threshold_percent": policy.threshold_percent,
-            "required_signatures": required_signatures(voters, policy.threshold_percent),
-            "window_start": start,
-            "window_end": start + dt.timedelta(days=policy.collection_days),
-        },
-    )
+    required = required_signatures(voters, policy.threshold_percent)
+    with transaction.atomic():
+        petition = move(
+            petition,
+            "register",
+            actor=actor,
+            reason=reason,
+            updates={
+                "registered_voters": voters,
+                "threshold_percent": policy.threshold_percent,
+                "required_signatures": required,
+                "window_start": start,
+                "window_end": start + dt.timedelta(days=policy.collection_days),
+            },
+        )
+        # The rule the petition is held to, in the public ledger before its first signature:
+        # the sample's size and the projection's bands cannot be tuned to the signatures later.
+        ledger.append_policy(petition.pk, policy, required)
+        ledger.sign_checkpoint(petition.pk)
     if petition.window_start <= now:
         petition = move(petition, "open_window", actor=None, reason=_("window opened"))
     return petition

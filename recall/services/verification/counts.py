@@ -4,7 +4,8 @@ The workers change signature states and, in the same transaction, add each batch
 petition row: one UPDATE per petition per batch (e-petitions' approach). ``received_count``
 counts signatures that have reached the workers, so the figures trail the sign path by the
 seconds a batch takes. A nightly reconciliation recomputes everything from the signatures,
-repairs drift and logs it.
+repairs drift and logs it, and compares the signatures with the public ledger's tally: a
+difference is an alarm to the commission (audit entry and e-mail), never repaired.
 
 Invariant: received = valid + invalid + review + withdrawn = signatures not in state "received".
 """
@@ -21,9 +22,12 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ...ledger import entries
 from ...models import DailyTally, Petition, Signature, SignatureState
-from .. import audit
+from .. import audit, ledger
+from ..ledger.alerts import raise_alarm
 from ..public import public_cache
 
 logger = logging.getLogger(__name__)
@@ -152,6 +156,7 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
                 continue
             actual = truth(petition_id)
             drift = {k: (stored[k], v) for k, v in actual.items() if stored[k] != v}
+            ledger_drift = _ledger_drift(petition_id, actual)
             tally_drift = _reconcile_tallies(petition_id)
             if drift:
                 Petition.objects.filter(pk=petition_id).update(**actual)
@@ -169,7 +174,38 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
                     counts={k: {"stored": a, "actual": b} for k, (a, b) in drift.items()},
                     days_repaired=tally_drift,
                 )
+            if ledger_drift:
+                # The signatures and the public ledger disagree: a signature changed outside the
+                # services (the ledger is appended in the same transaction as every change), or
+                # the ledger was. Nothing is repaired: people must look.
+                raise_alarm(
+                    petition_id,
+                    "ledger.counts_differ",
+                    _("The petition's signatures and its public ledger disagree."),
+                    counts={k: {"signatures": a, "ledger": b} for k, (a, b) in ledger_drift.items()},
+                )
+                differing[petition_id] = ledger_drift
     return repaired
+
+
+# Petitions whose signatures disagreed with their ledger at the last reconciliation (tests read it).
+differing: dict[int, dict[str, tuple[int, int]]] = {}
+
+
+def _ledger_drift(petition_id: int, actual: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The counts of the signatures against the tally of the petition's public ledger (the
+    petition's row is locked: no batch appends meanwhile). Entries are appended in the
+    transaction that changes a signature, so the two agree unless someone went around them."""
+    size = Petition.objects.filter(pk=petition_id).values_list("ledger_size", flat=True).get()
+    t = entries.tally(ledger.events(petition_id, size))
+    pairs = {
+        "received_count": t.received,
+        "valid_count": t.counted,
+        "invalid_count": t.not_counted,
+        "withdrawn_count": t.withdrawn,
+        "review_count": t.awaiting,
+    }
+    return {k: (actual[k], v) for k, v in pairs.items() if actual[k] != v}
 
 
 def _reconcile_tallies(petition_id: int) -> int:
