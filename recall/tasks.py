@@ -24,7 +24,7 @@ from .services import ledger, lifecycle, queue, verification
 from .services.groups import deputies, group_notices, initiative
 from .services.jobs import petition_jobs, register_import
 from .services.lifecycle import deadlines
-from .services.notices import outcome_notices, progress, webhooks
+from .services.notices import follow, outcome_notices, progress, webhooks
 from .services.privacy import retention
 from .services.signing import codes
 from .services.verification import counts, paper_import
@@ -154,6 +154,26 @@ def send_answer_notice(petition_id: int, answer_id: int) -> int:
 def send_deputy_notice(petition_id: int, state: str) -> int:
     """The deputy's e-mail about the group's submission or the registration."""
     return deputies.tell_deputy(petition_id, state)
+
+
+@shared_task(name=names.SEND_FOLLOW_NOTICE, **ONE_TEXT_MESSAGE)
+def send_follow_notice(follower_id: int) -> str:
+    """A follower's confirmation link (or link to stop); retried if the gateway fails."""
+    return follow.send_confirmation(follower_id)
+
+
+@shared_task(
+    name=names.SEND_FOLLOW_NOTICES,
+    soft_time_limit=300,
+    time_limit=360,
+    autoretry_for=(*TRANSIENT, SmsError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def send_follow_notices(petition_id: int, state: str) -> int:
+    """Tell the petition's followers of its new state; each is told once per state."""
+    return follow.state_changed(petition_id, state)
 
 
 @shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)

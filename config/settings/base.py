@@ -198,6 +198,13 @@ RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY", default=None)
 RECALL_LEDGER_HOST = env("RECALL_LEDGER_HOST", default="recall.example.kz")
 # Off only to measure what the ledger costs (bench/ledger.py); a deployment keeps it on.
 RECALL_LEDGER_ENABLED = env.bool("RECALL_LEDGER_ENABLED", default=True)
+# Confirmation messages sent to one address (e-mail or phone) in a day, whoever asks to follow.
+RECALL_FOLLOW_MESSAGES_PER_DAY = env.int("RECALL_FOLLOW_MESSAGES_PER_DAY", default=5)
+# How long the valid signatures' count by polling station (a join with the register) is reused.
+RECALL_STATION_COUNTS_SECONDS = env.int("RECALL_STATION_COUNTS_SECONDS", default=300)
+# Sign a checkpoint right after each transaction that grows a ledger, in that process: for the
+# embedded default, which has no beat to sign them every few seconds (config/settings/local.py).
+RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT = env.bool("RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT", default=False)
 
 # The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
 RECALL_SUMMARY_SIGNING_CERT = env("RECALL_SUMMARY_SIGNING_CERT", default="")

@@ -95,14 +95,8 @@ class CheckForm(forms.Form):
 
 
 class WithdrawForm(CheckForm):
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=20,
-        help_text=_(
-            "If you signed on this site, the code goes to the number you signed with; otherwise to this number."
-        ),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
+    """The receipt and the IIN only: the code goes to the number on record, never to one typed
+    here (recall.services.signing.codes.start_withdrawal)."""
 
 
 class EdsSignForm(forms.Form):

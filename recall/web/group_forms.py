@@ -11,9 +11,24 @@ IIN_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off
 PHONE_WIDGET = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
 
 
-class DeputyChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Deputy) -> str:
-        return f"{obj.full_name} — {obj.district.name}"
+def recallable_deputies():
+    # Only single-member deputies still serving: a party-list deputy is not recalled by voters.
+    return Deputy.objects.filter(mandate=Mandate.SINGLE, status=DeputyStatus.SERVING).select_related("district")
+
+
+def deputy_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The deputies grouped by region, names of places in the page's language: a long list that
+    a phone shows one line at a time reads by region, then by name."""
+    groups: dict[str, list[tuple[str, int, str]]] = {}
+    for deputy in recallable_deputies():
+        district = deputy.district
+        groups.setdefault(district.region_local, []).append(
+            (district.code, deputy.pk, f"{deputy.full_name} — {district.name_local}")
+        )
+    return [
+        (region, [(pk, label) for _code, pk, label in sorted(rows)])
+        for region, rows in sorted(groups.items(), key=lambda item: item[0].casefold())
+    ]
 
 
 class IdentityForm(forms.Form):
@@ -27,13 +42,7 @@ class IdentityForm(forms.Form):
 
 
 class ApplyForm(IdentityForm):
-    # Only single-member deputies still serving: a party-list deputy is not recalled by voters.
-    deputy = DeputyChoice(
-        label=_("Deputy"),
-        queryset=Deputy.objects.filter(mandate=Mandate.SINGLE, status=DeputyStatus.SERVING)
-        .select_related("district")
-        .order_by("district__code"),
-    )
+    deputy = forms.TypedChoiceField(label=_("Deputy"), coerce=int)
     grounds_category = forms.ChoiceField(label=_("Grounds"), choices=GroundsCategory.choices)
     grounds_kk = forms.CharField(label=_("Statement of grounds in Kazakh"), required=False, widget=forms.Textarea)
     grounds_ru = forms.CharField(label=_("Statement of grounds in Russian"), required=False, widget=forms.Textarea)
@@ -41,6 +50,16 @@ class ApplyForm(IdentityForm):
     contact_email = forms.EmailField(label=_("The group's e-mail (optional)"), required=False)
 
     field_order = ["deputy", "grounds_category", "grounds_kk", "grounds_ru", "grounds_en", "iin", "phone"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].choices = [("", "—"), *deputy_choices()]
+
+    def clean_deputy(self) -> Deputy:
+        deputy = recallable_deputies().filter(pk=self.cleaned_data["deputy"]).first()
+        if deputy is None:
+            raise forms.ValidationError(_("Choose the deputy."))
+        return deputy
 
 
 class SheetsForm(forms.Form):

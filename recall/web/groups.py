@@ -39,7 +39,9 @@ def _member(request: HttpRequest) -> GroupDraftMember | None:
 
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    form = ApplyForm(request.POST or None)
+    # "Start a recall of your deputy" on a district's page names the deputy.
+    chosen = request.GET.get("deputy", "")
+    form = ApplyForm(request.POST or None, initial={"deputy": int(chosen)} if chosen.isdigit() else None)
     if request.method == "POST":
         if ratelimit.exceeded(request, "group"):
             return _too_many(request)
@@ -147,6 +149,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "minimum": initiative.minimum(draft),
         "eligible": initiative.eligible_members(draft),
+        "missing": max(0, initiative.minimum(draft) - initiative.eligible_members(draft)),
         "invitation_url": invitation_url,
         "error": request.session.pop("recall_group_error", ""),
     }

@@ -31,7 +31,7 @@ def test_the_check_page_names_the_ledger_entry_with_its_proof_checked(client, co
 
 
 def test_the_petition_page_counts_the_independent_witnesses_of_the_latest_checkpoint(client, collecting):
-    assert "0 independent witnesses have cosigned" in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert "No independent witness has confirmed it yet." in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
     latest = LedgerCheckpoint.objects.filter(petition=collecting).latest("size")
     body = note.parse_note(latest.note).text
     for name in ("witness.test/a", "witness.test/b"):
@@ -46,5 +46,9 @@ def test_the_petition_page_counts_the_independent_witnesses_of_the_latest_checkp
         )
     assert LedgerCosignature.objects.count() == 2
     page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
-    assert "2 independent witnesses have cosigned its latest checkpoint" in page
-    assert f"tools/verify_ledger.py http://testserver {collecting.pk}" in page
+    assert "2 independent witnesses have confirmed its latest state" in page
+    # The page says it in plain words; the command is one link away, on the guide's page.
+    assert "verify_ledger.py" not in page and f'href="/en/petitions/{collecting.pk}/verify/"' in page
+    guide = client.get(f"/en/petitions/{collecting.pk}/verify/").content.decode()
+    assert f"tools/verify_ledger.py http://testserver {collecting.pk}" in guide
+    assert "2 independent witnesses have confirmed its latest state" in guide

@@ -180,7 +180,7 @@ def petition_short(petition: Petition) -> str:
     """The petition in a text message: its number, the deputy and the district, in the active language."""
     return _("petition No. %(id)s to recall %(deputy)s (%(district)s)") % {
         "id": petition.pk,
-        "deputy": petition.deputy.full_name,
+        "deputy": petition.deputy.name_as_object,
         "district": petition.district.name_local,
     }
 
@@ -202,6 +202,11 @@ def code_message(code_request: CodeRequest, code: str) -> str:
     }
     if code_request.purpose == ConfirmPurpose.WITHDRAW:
         text = _("%(service)s: code %(code)s to WITHDRAW your signature from %(petition)s. Valid for %(valid)s.")
+    elif code_request.purpose == ConfirmPurpose.VIEW:
+        text = _(
+            "%(service)s: code %(code)s to SEE THE DATA held about your signature on %(petition)s; nothing changes. "
+            "Valid for %(valid)s."
+        )
     else:
         text = _("%(service)s: code %(code)s to SIGN %(petition)s. Valid for %(valid)s.")
     return (text % values) + " " + _("Do not share it.")
