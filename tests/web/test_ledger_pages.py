@@ -31,7 +31,9 @@ def test_the_check_page_names_the_ledger_entry_with_its_proof_checked(client, co
 
 
 def test_the_petition_page_counts_the_independent_witnesses_of_the_latest_checkpoint(client, collecting):
-    assert "No independent witness has confirmed it yet." in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert (
+        "No independent witness has confirmed it yet." in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    )
     latest = LedgerCheckpoint.objects.filter(petition=collecting).latest("size")
     body = note.parse_note(latest.note).text
     for name in ("witness.test/a", "witness.test/b"):

@@ -62,7 +62,7 @@ def normalize(channel: str, address: str) -> str:
         try:
             validate_email(address)
         except ValidationError:
-            raise InvalidInput(_("Enter an e-mail address, for example aigerim@example.kz."), field="address") from None
+            raise InvalidInput(_("Enter an e-mail address."), field="address") from None
         local, _at, domain = address.rpartition("@")
         return f"{local}@{domain.lower()}"
     raise InvalidInput(_("Choose e-mail or text message."), field="channel")
