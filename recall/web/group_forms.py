@@ -44,9 +44,21 @@ class IdentityForm(forms.Form):
 class ApplyForm(IdentityForm):
     deputy = forms.TypedChoiceField(label=_("Deputy"), coerce=int)
     grounds_category = forms.ChoiceField(label=_("Grounds"), choices=GroundsCategory.choices)
-    grounds_kk = forms.CharField(label=_("Statement of grounds in Kazakh"), required=False, widget=forms.Textarea)
-    grounds_ru = forms.CharField(label=_("Statement of grounds in Russian"), required=False, widget=forms.Textarea)
-    grounds_en = forms.CharField(label=_("Statement of grounds in English"), required=False, widget=forms.Textarea)
+    grounds_kk = forms.CharField(
+        label=_("Statement of grounds in Kazakh"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "kk", "rows": 4}),
+    )
+    grounds_ru = forms.CharField(
+        label=_("Statement of grounds in Russian"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "ru", "rows": 4}),
+    )
+    grounds_en = forms.CharField(
+        label=_("Statement of grounds in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"lang": "en", "rows": 4}),
+    )
     contact_email = forms.EmailField(label=_("The group's e-mail (optional)"), required=False)
 
     field_order = ["deputy", "grounds_category", "grounds_kk", "grounds_ru", "grounds_en", "iin", "phone"]

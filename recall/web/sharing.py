@@ -72,7 +72,7 @@ def share_links(request: HttpRequest, petition: Petition) -> Share:
 
 
 def stations_chart(found: Breakdown) -> SafeString:
-    rows = [(s.name, s.valid) for s in found.stations]
+    rows = [(_("No. %(n)s") % {"n": s.name}, s.valid) for s in found.stations]
     if found.other_valid:
         rows.append((_("Other stations (%(n)s)") % {"n": found.other_stations}, found.other_valid))
     summary = "; ".join(f"{name}: {n}" for name, n in rows)

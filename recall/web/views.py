@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
 from ..models import (
+    OPEN_STATES,
     BodyLevel,
     Channel,
     CodeRequest,
@@ -188,9 +189,12 @@ def district(request: HttpRequest, code: str) -> HttpResponse:
     place = District.objects.filter(code=code).first()
     if place is None:
         raise Http404
+    deputy = place.deputies.filter(status=DeputyStatus.SERVING).first()
     context = {
         "district": place,
-        "deputy": place.deputies.filter(status=DeputyStatus.SERVING).first(),
+        "deputy": deputy,
+        # A recall already under way: the page leads to it rather than to a second application.
+        "open_petition": public_petitions().filter(deputy=deputy, state__in=OPEN_STATES).first() if deputy else None,
         "petitions": public_petitions().filter(district=place).order_by("-applied_at"),
         "by_elections": district_by_elections(place.pk),
     }

@@ -5,7 +5,8 @@ tags a shared link shows) and returns every word written in Latin letters: an En
 untranslated, or a place, a body, a party or a person named from data in English or in Latin
 transliteration.
 
-What is not text of the page's language is skipped: code and commands (<code>, <pre>), an
+What is not text of the page's language is skipped: code and commands (<code>, <pre>), what a
+person typed (a textarea's text, an input's value), an
 element marked with another language (lang="en": the language switcher's "English", grounds
 shown in another language with a note), addresses (URLs, e-mail, domain names), and tokens with
 digits (receipt codes). A few names are written in Latin letters in Kazakh and Russian too:
@@ -39,7 +40,7 @@ _READ = """
 (language) => {
   const out = [];
   const foreign = (el) => {
-    if (el.closest('code, pre, script, style, noscript, [hidden], [aria-hidden="true"], [translate="no"]')) return true;
+    if (el.closest('code, pre, script, style, noscript, textarea, [hidden], [aria-hidden="true"], [translate="no"]')) return true;
     const marked = el.closest('[lang]');
     return marked && marked.getAttribute('lang').split('-')[0] !== language;
   };

@@ -60,3 +60,9 @@ def test_the_withdraw_form_asks_for_no_phone_number(client):
     html = client.get("/en/withdraw/").content.decode()
     assert 'name="phone"' not in html and 'name="receipt"' in html and 'name="iin"' in html
     assert "we text a code to the phone number you signed with" in html
+
+
+def test_a_district_whose_deputy_faces_a_petition_leads_to_it(client, collecting):
+    html = client.get("/en/districts/K-1/").content.decode()
+    assert 'data-testid="recall-under-way"' in html and 'data-testid="start-recall"' not in html
+    assert f'class="button" href="/en/petitions/{collecting.pk}/"' in html
