@@ -17,18 +17,15 @@ def recallable_deputies():
 
 
 def deputy_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """The deputies grouped by region, names of places in the page's language: a long list that
-    a phone shows one line at a time reads by region, then by name."""
-    groups: dict[str, list[tuple[str, int, str]]] = {}
-    for deputy in recallable_deputies():
-        district = deputy.district
-        groups.setdefault(district.region_local, []).append(
-            (district.code, deputy.pk, f"{deputy.full_name} — {district.name_local}")
-        )
-    return [
-        (region, [(pk, label) for _code, pk, label in sorted(rows)])
-        for region, rows in sorted(groups.items(), key=lambda item: item[0].casefold())
-    ]
+    """The deputies under their districts' names, in the page's language: a phone shows a closed
+    list one line wide, so each line is only the deputy's name, and the district heads it."""
+    rows = sorted(
+        (
+            (d.district.region_local.casefold(), d.district.code, d.district.name_local, d.pk, d.full_name)
+            for d in recallable_deputies()
+        ),
+    )
+    return [(district, [(pk, name)]) for _region, _code, district, pk, name in rows]
 
 
 class IdentityForm(forms.Form):
