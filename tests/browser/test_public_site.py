@@ -67,6 +67,9 @@ def site(collecting, voters, almaty):
     almaty_voters = populate(almaty, 30)
     retained = lifecycle.register(application(almaty, almaty_voters[:3]), actor=None)
     Deputy.objects.filter(pk=retained.deputy_id).update(full_name="Сулейменова Айгуль Нурлановна", **PARTY)
+    Petition.objects.filter(pk=retained.pk).update(
+        grounds_text_kk="Депутат сайлаушылармен кездеспеді.", grounds_text_ru="Депутат не встречался с избирателями."
+    )
     Petition.objects.filter(pk=retained.pk).update(state=PetitionState.RETAINED)
     RecallVote.objects.create(
         petition=retained,
@@ -80,15 +83,43 @@ def site(collecting, voters, almaty):
     return {"collecting": collecting, "retained": retained}
 
 
+# Words of the count tiles broken over two lines (a word whose text has more than one line box).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll('.counts dt, .counts dd')) {
+    const node = el.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    const text = node.textContent;
+    for (const match of text.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+# The text of the charts as shown: its font size times the drawing's scale on the screen.
+CHART_TEXT_PX = """() => Array.from(document.querySelectorAll('svg.chart text'))
+  .filter((t) => t.getClientRects().length)
+  .map((t) => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))"""
+
+
 def _check(page, where, shot=None):
-    """axe at both widths, nothing wider than the screen, and on a Kazakh or Russian page no
-    word in Latin letters."""
+    """axe at both widths, nothing wider than the screen, no word of a count tile broken in two,
+    and on a Kazakh or Russian page no word in Latin letters."""
     language = page.evaluate("document.documentElement.lang")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         assert_accessible(page, f"{where} at {width} px")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{where} at {width} px is {overflow} px wider than the screen"
+        assert page.evaluate(BROKEN_WORDS) == [], f"{where} at {width} px breaks a word of a count tile"
+        small = [round(px, 1) for px in page.evaluate(CHART_TEXT_PX) if px < 12]
+        assert not small, f"{where} at {width} px has chart text of {small} px"
         assert_in_language(page, language, f"{where} at {width} px")
         if shot:
             shot(page, f"public-{where.replace('/', '_').strip('_')}-{width}")
@@ -202,9 +233,14 @@ def test_browsing_the_counts_the_chart_and_the_projection(page, live_server, sit
         "Требуется": "10",
     }, counts
     assert "Действительных подписей: 7 из требуемых 10 (70%)" in " ".join(page.locator("main").inner_text().split())
-    chart = page.locator("svg.chart")
-    assert chart.count() == 1 and chart.get_attribute("role") == "img" and chart.get_attribute("aria-labelledby")
-    assert page.locator("svg.chart .chart-projection").count() == 1
+    chart = page.locator("svg.chart-wide")  # the laptop's drawing (the phone's is hidden at 1280 px)
+    assert (
+        chart.count() == 1
+        and chart.is_visible()
+        and chart.get_attribute("role") == "img"
+        and chart.get_attribute("aria-labelledby")
+    )
+    assert page.locator("svg.chart-wide .chart-projection").count() == 1
     reach = timezone.localdate() + dt.timedelta(days=3)
     assert str(reach.day) in page.locator("main").inner_text()
     shot(page, "public-ru-petition-1280")
@@ -299,7 +335,11 @@ def test_the_group_member_the_deputy_and_the_signers_own_data_in_each_language(
         page.locator("#id_code").fill(_code())
         page.locator("form[novalidate] button[type=submit]").click()
         page.wait_for_url("**/group/")
-        assert page.locator("button[disabled]").count() == 1  # too few members to submit yet
+        # Too few members to submit yet: the button says so by its look, and why, beside it.
+        submit = page.locator("button[disabled]")
+        assert submit.count() == 1 and submit.evaluate("b => getComputedStyle(b).cursor") == "not-allowed"
+        assert submit.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(229, 229, 229)"
+        assert page.locator("#submit-reason").is_visible()
         page.locator("form[action$='/group/invite/'] button").click()
         page.wait_for_url("**/group/")
         _check(page, f"{language}/group", shot if language == "kk" else None)
@@ -316,6 +356,10 @@ def test_the_group_member_the_deputy_and_the_signers_own_data_in_each_language(
         user.save()
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
         page.goto(f"{base}/deputy/login/")
+        # The e-mail and password boxes look like every other box: 16 px text, a tall target.
+        for box in ("#id_username", "#id_password", "#id_otp_token"):
+            size = page.locator(box).evaluate("b => [getComputedStyle(b).fontSize, b.getBoundingClientRect().height]")
+            assert size[0] == "16px" and size[1] >= 40, (box, size)
         page.locator("#id_username").fill("deputy@mazhilis.kz")
         page.locator("#id_password").fill(DEPUTY_PASSWORD)
         page.locator("#id_otp_token").fill(f"{totp(device.bin_key):06d}")
@@ -325,7 +369,10 @@ def test_the_group_member_the_deputy_and_the_signers_own_data_in_each_language(
         page.locator(f"a[href$='/deputy/petitions/{collecting.pk}/']").click()
         page.wait_for_url(f"**/deputy/petitions/{collecting.pk}/")
         _check(page, f"{language}/deputy/answer")
-        page.locator(".session-bar button").click()
+        # Signing out is a link's job: it does not look like the page's main action.
+        sign_out = page.locator(".session-bar button")
+        assert sign_out.evaluate("b => getComputedStyle(b).backgroundColor") == "rgba(0, 0, 0, 0)"
+        sign_out.click()
         page.wait_for_url("**/deputy/login/")
 
         # A signer opens the data held about their signature.

@@ -144,9 +144,14 @@ def stop(token: str) -> PetitionFollower:
 
 
 def after_state_change(petition_id: int, state: str) -> None:
-    """Called in the transaction of a change of state (lifecycle.transitions.move)."""
-    if state in TOLD_STATES:
+    """Called in the transaction of a change of state (lifecycle.transitions.move): a task only
+    for a petition that someone follows (one indexed lookup otherwise)."""
+    if state in TOLD_STATES and _active(petition_id).exists():
         queue.after_commit(task_names.SEND_FOLLOW_NOTICES, petition_id, state)
+
+
+def _active(petition_id: int):
+    return PetitionFollower.objects.filter(petition_id=petition_id, confirmed_at__isnull=False, stopped_at__isnull=True)
 
 
 def state_changed(petition_id: int, state: str) -> int:
@@ -156,13 +161,7 @@ def state_changed(petition_id: int, state: str) -> int:
         return 0
     sent, last = 0, 0
     while True:
-        page = list(
-            PetitionFollower.objects.filter(
-                petition_id=petition_id, confirmed_at__isnull=False, stopped_at__isnull=True, pk__gt=last
-            )
-            .exclude(told_state=state)
-            .order_by("pk")[:BATCH]
-        )
+        page = list(_active(petition_id).filter(pk__gt=last).exclude(told_state=state).order_by("pk")[:BATCH])
         if not page:
             return sent
         last = page[-1].pk
