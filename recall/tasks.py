@@ -115,15 +115,18 @@ def send_receipt(signature_id: int, language: str) -> str:
     return codes.send_receipt(signature_id, language)
 
 
-@shared_task(
-    name=names.SEND_OUTCOME_NOTICES,
-    soft_time_limit=300,
-    time_limit=360,
-    autoretry_for=(*TRANSIENT, SmsError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+# A petition's messages to many people (each told once: the services claim each one first).
+MANY_TEXT_MESSAGES = {
+    "soft_time_limit": 300,
+    "time_limit": 360,
+    "autoretry_for": (*TRANSIENT, SmsError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 3,
+}
+
+
+@shared_task(name=names.SEND_OUTCOME_NOTICES, **MANY_TEXT_MESSAGES)
 def send_outcome_notices(petition_id: int, event: str) -> int:
     """Text the signers who asked to hear of this outcome; each is texted once per event."""
     return outcome_notices.send(petition_id, event)
@@ -162,15 +165,7 @@ def send_follow_notice(follower_id: int) -> str:
     return follow.send_confirmation(follower_id)
 
 
-@shared_task(
-    name=names.SEND_FOLLOW_NOTICES,
-    soft_time_limit=300,
-    time_limit=360,
-    autoretry_for=(*TRANSIENT, SmsError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+@shared_task(name=names.SEND_FOLLOW_NOTICES, **MANY_TEXT_MESSAGES)
 def send_follow_notices(petition_id: int, state: str) -> int:
     """Tell the petition's followers of its new state; each is told once per state."""
     return follow.state_changed(petition_id, state)

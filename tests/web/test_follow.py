@@ -50,7 +50,7 @@ def test_following_by_email_is_confirmed_with_a_button_not_by_opening_the_link(
     assert response.status_code == 302 and response.url == f"/en/petitions/{collecting.pk}/follow/sent/"
     assert "We have sent an e-mail with a link" in client.get(response.url).content.decode()
     (message,) = mail.outbox
-    assert message.to == ["voter@example.kz"] and f"recall petition No. {collecting.pk}" in message.body
+    assert message.to == ["voter@example.kz"] and f"petition No. {collecting.pk} to recall" in message.body
     confirm = link_in(message.body)
     page = client.get(confirm).content.decode()  # a mail scanner opening the link confirms nothing
     assert "Yes, tell me when it changes" in page
@@ -78,7 +78,7 @@ def test_each_change_of_state_is_told_once_with_a_link_to_stop(
         lifecycle.withdraw(followed, actor=alice, reason="The group withdrew.")
     texts = [m.body for m in mail.outbox]
     assert len(texts) == 1 and mail.outbox[0].to == ["Voter@example.kz"]
-    assert f"recall petition No. {followed.pk}" in texts[0] and "is now: withdrawn" in texts[0]
+    assert f"petition No. {followed.pk} to recall" in texts[0] and "is now: withdrawn" in texts[0]
     # A retried task tells nobody twice.
     assert follow.state_changed(followed.pk, "withdrawn") == 0
     stop = link_in(texts[-1].split("To stop these messages:")[1])

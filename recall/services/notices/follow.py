@@ -36,7 +36,7 @@ from ...errors import InvalidInput, NotFound, PolicyViolation
 from ...models import PUBLIC_STATES, FollowChannel, Petition, PetitionFollower, PetitionState
 from ...notifications import sms
 from .. import queue
-from ..signing.codes import normalize_phone
+from ..signing.codes import normalize_phone, petition_short
 
 # States a follower is told of: every public one after the application.
 TOLD_STATES = tuple(s for s in PUBLIC_STATES if s != PetitionState.APPLIED)
@@ -187,17 +187,9 @@ def send_confirmation(follower_id: int) -> str:
     return "sent"
 
 
-def _title(petition: Petition) -> str:
-    return _("recall petition No. %(id)s (%(deputy)s, %(district)s)") % {
-        "id": petition.pk,
-        "deputy": petition.deputy.full_name,
-        "district": petition.district.name_local,
-    }
-
-
 def _confirmation(follower: PetitionFollower) -> Message:
     with translation.override(follower.language):
-        values = {"service": _("Deputy recall petitions"), "petition": _title(follower.petition)}
+        values = {"service": _("Deputy recall petitions"), "petition": petition_short(follower.petition)}
         if follower.confirmed_at and not follower.stopped_at:
             values["link"] = _link("recall:follow_stop", follower.token, follower.language)
             text = _("%(service)s: this address already follows %(petition)s. To stop: %(link)s")
@@ -216,7 +208,7 @@ def _notice(follower: PetitionFollower, petition: Petition) -> Message:
     with translation.override(follower.language):
         values = {
             "service": _("Deputy recall petitions"),
-            "petition": _title(petition),
+            "petition": petition_short(petition),
             "state": PetitionState(petition.state).label,
             "page": settings.SITE_URL + reverse("recall:petition", args=[petition.pk]),
             "stop": _link("recall:follow_stop", follower.token, follower.language),
