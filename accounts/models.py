@@ -59,6 +59,9 @@ class User(AbstractUser):
         related_name="account",
         verbose_name=_("deputy"),
     )
+    # The language of the e-mails this person is sent (kk, ru, en): a deputy's is the one its
+    # account was created in, then the one the deputy signs in with. Empty: the site's default.
+    language = models.CharField(_("language of notices"), max_length=8, blank=True, default="")
 
     class Meta:
         verbose_name = _("user")

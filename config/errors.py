@@ -10,6 +10,7 @@ load balancers retry instead of giving up.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -23,7 +24,25 @@ logger = logging.getLogger("recall.errors")
 
 # Seconds a client should wait before retrying after a lost database.
 RETRY_AFTER_SECONDS = 30
-DATABASE_DOWN = (OperationalError, InterfaceError)
+# SQLite's driver reports a mistake in the SQL (no such function, a syntax error) as an
+# OperationalError too; only these mean that the database itself cannot be used just now.
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "database or disk is full", "readonly")
+
+
+def database_down(error: BaseException | None) -> bool:
+    """True for a database that cannot be reached or used just now (a 503 that clients retry),
+    False for everything else, a programming error above all: that one is a server error,
+    logged as such, never an outage that would hide it."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.Error):
+        return any(words in str(cause).lower() for words in _SQLITE_UNAVAILABLE)
+    # psycopg raises OperationalError only for the server's state (a lost connection, a shutdown,
+    # a timeout, a deadlock); a mistake in the SQL is a ProgrammingError there.
+    return True
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -93,7 +112,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Called while the exception is being handled: a lost database met outside a view (a
     # middleware saving the session, say) is still a 503, not a server error.
-    return error_response(request, 503 if isinstance(sys.exc_info()[1], DATABASE_DOWN) else 500)
+    return error_response(request, 503 if database_down(sys.exc_info()[1]) else 500)
 
 
 class DatabaseUnavailable:
@@ -106,7 +125,7 @@ class DatabaseUnavailable:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DATABASE_DOWN):
+        if database_down(exception):
             logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
             return error_response(request, 503)
         return None

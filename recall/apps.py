@@ -11,6 +11,8 @@ class RecallConfig(AppConfig):
         # not only in workers: the services hand work over by name (recall.task_names), and a
         # task run in-process (the embedded default, or a code when the broker is down) is
         # looked up by that name.
+        from config import sqlite  # noqa: F401  (SQLite's LIKE ignores case in every script)
+
         from . import checks, crypto, tasks  # noqa: F401
         from .services.privacy import keys
 

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,27 +18,27 @@ from . import iin
 
 # The 29 single-mandate Mazhilis districts (2023), named after their regions.
 MAZHILIS_DISTRICTS: list[tuple[str, str, int]] = [
-    # region, administrative centre, number of districts
-    ("Abai Region", "Semey", 1),
-    ("Akmola Region", "Kokshetau", 1),
-    ("Aktobe Region", "Aktobe", 1),
-    ("Almaty Region", "Konaev", 1),
-    ("Atyrau Region", "Atyrau", 1),
-    ("West Kazakhstan Region", "Oral", 1),
-    ("Zhambyl Region", "Taraz", 1),
-    ("Zhetysu Region", "Taldykorgan", 1),
-    ("Karaganda Region", "Karaganda", 2),
-    ("Kostanay Region", "Kostanay", 1),
-    ("Kyzylorda Region", "Kyzylorda", 1),
-    ("Mangystau Region", "Aktau", 1),
-    ("Pavlodar Region", "Pavlodar", 1),
-    ("North Kazakhstan Region", "Petropavl", 1),
-    ("Turkistan Region", "Turkistan", 3),
-    ("Ulytau Region", "Zhezkazgan", 1),
-    ("East Kazakhstan Region", "Oskemen", 1),
-    ("Astana", "Astana", 3),
-    ("Almaty", "Almaty", 4),
-    ("Shymkent", "Shymkent", 2),
+    # region, administrative centre (as written in the demo's Russian addresses), number of districts
+    ("Abai Region", "Семей", 1),
+    ("Akmola Region", "Кокшетау", 1),
+    ("Aktobe Region", "Актобе", 1),
+    ("Almaty Region", "Конаев", 1),
+    ("Atyrau Region", "Атырау", 1),
+    ("West Kazakhstan Region", "Уральск", 1),
+    ("Zhambyl Region", "Тараз", 1),
+    ("Zhetysu Region", "Талдыкорган", 1),
+    ("Karaganda Region", "Караганда", 2),
+    ("Kostanay Region", "Костанай", 1),
+    ("Kyzylorda Region", "Кызылорда", 1),
+    ("Mangystau Region", "Актау", 1),
+    ("Pavlodar Region", "Павлодар", 1),
+    ("North Kazakhstan Region", "Петропавловск", 1),
+    ("Turkistan Region", "Туркестан", 3),
+    ("Ulytau Region", "Жезказган", 1),
+    ("East Kazakhstan Region", "Усть-Каменогорск", 1),
+    ("Astana", "Астана", 3),
+    ("Almaty", "Алматы", 4),
+    ("Shymkent", "Шымкент", 2),
 ]
 
 # The regions' Kazakh and Russian names.
@@ -85,9 +86,9 @@ PARTY_NAMES: dict[str, tuple[str, str]] = {
 
 # A few maslikhats: (code prefix, body, region, level, centre, districts)
 MASLIKHATS: list[tuple[str, str, str, str, str, int]] = [
-    ("ALM", "Almaty City Maslikhat", "Almaty", "regional", "Almaty", 3),
-    ("KRG", "Karaganda City Maslikhat", "Karaganda Region", "city", "Karaganda", 2),
-    ("ZHN", "Zhanaarka District Maslikhat", "Ulytau Region", "district", "Atasu", 2),
+    ("ALM", "Almaty City Maslikhat", "Almaty", "regional", "Алматы", 3),
+    ("KRG", "Karaganda City Maslikhat", "Karaganda Region", "city", "Караганда", 2),
+    ("ZHN", "Zhanaarka District Maslikhat", "Ulytau Region", "district", "Атасу", 2),
 ]
 
 SURNAMES = [
@@ -206,13 +207,34 @@ def people(
         yield p, code
 
 
+# Polling stations of a demo district, by the share of its voters on their lists (in tenths):
+# a large station, a middling one and two small ones, spread by the voter's IIN.
+STATION_SHARES = (1, 1, 1, 1, 1, 2, 2, 2, 3, 4)
+
+
+def polling_station(code: str, iin: str) -> str:
+    """A made-up station number for a voter of district ``code``, numbered after the district
+    (901 to 904 for MZ-09)."""
+    digits = "".join(ch for ch in code if ch.isdigit()) or "0"
+    offset = {"MZ": 0, "ALM": 40, "KRG": 50, "ZHN": 60}.get(code.split("-")[0], 70)
+    return str((int(digits) + offset) * 100 + STATION_SHARES[zlib.crc32(iin.encode()) % len(STATION_SHARES)])
+
+
 def register_csv(rows: Iterator[tuple[Person, str]], *, statuses: dict[int, str] | None = None) -> bytes:
     """A register file in the import format; ``statuses`` overrides the status of row i."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["iin", "full_name", "birth_date", "address", "district", "status"])
+    writer.writerow(["iin", "full_name", "birth_date", "address", "district", "status", "polling_station"])
     for i, (p, code) in enumerate(rows):
         writer.writerow(
-            [p.iin, p.full_name, p.birth_date.isoformat(), p.address, code, (statuses or {}).get(i, "active")]
+            [
+                p.iin,
+                p.full_name,
+                p.birth_date.isoformat(),
+                p.address,
+                code,
+                (statuses or {}).get(i, "active"),
+                polling_station(code, p.iin),
+            ]
         )
     return out.getvalue().encode()

@@ -12,6 +12,7 @@ from .calendar import add_months, local_date
 from .i18n_text import pick
 from .models import (
     FAILED_ATTEMPT_STATES,
+    OPEN_STATES,
     PUBLIC_STATES,
     SIGNABLE_STATES,
     ByElection,
@@ -358,3 +359,11 @@ def certified_summary_of(petition_id: int, *, with_pdf: bool = True) -> Certifie
     if not with_pdf:
         rows = rows.only("checkpoint_size", "issued_at", "signed", "timestamped")
     return rows.first()
+
+
+def open_petition_of(deputy: Deputy | None) -> Petition | None:
+    """The recall of ``deputy`` under way, if any (a district's page leads to it rather than to
+    a second application)."""
+    if deputy is None:
+        return None
+    return public_petitions().filter(deputy=deputy, state__in=OPEN_STATES).first()

@@ -25,7 +25,7 @@ from .services.groups import deputies, group_notices, initiative
 from .services.jobs import exports, petition_jobs, register_import
 from .services.ledger import sampling, witnesses
 from .services.lifecycle import deadlines
-from .services.notices import outcome_notices, progress, webhooks
+from .services.notices import follow, outcome_notices, progress, webhooks
 from .services.privacy import retention
 from .services.signing import codes, eds
 from .services.verification import counts, paper_import
@@ -116,15 +116,18 @@ def send_receipt(signature_id: int, language: str) -> str:
     return codes.send_receipt(signature_id, language)
 
 
-@shared_task(
-    name=names.SEND_OUTCOME_NOTICES,
-    soft_time_limit=300,
-    time_limit=360,
-    autoretry_for=(*TRANSIENT, SmsError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+# A petition's messages to many people (each told once: the services claim each one first).
+MANY_TEXT_MESSAGES = {
+    "soft_time_limit": 300,
+    "time_limit": 360,
+    "autoretry_for": (*TRANSIENT, SmsError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 3,
+}
+
+
+@shared_task(name=names.SEND_OUTCOME_NOTICES, **MANY_TEXT_MESSAGES)
 def send_outcome_notices(petition_id: int, event: str) -> int:
     """Text the signers who asked to hear of this outcome; each is texted once per event."""
     return outcome_notices.send(petition_id, event)
@@ -155,6 +158,18 @@ def send_answer_notice(petition_id: int, answer_id: int) -> int:
 def send_deputy_notice(petition_id: int, state: str) -> int:
     """The deputy's e-mail about the group's submission or the registration."""
     return deputies.tell_deputy(petition_id, state)
+
+
+@shared_task(name=names.SEND_FOLLOW_NOTICE, **ONE_TEXT_MESSAGE)
+def send_follow_notice(follower_id: int) -> str:
+    """A follower's confirmation link (or link to stop); retried if the gateway fails."""
+    return follow.send_confirmation(follower_id)
+
+
+@shared_task(name=names.SEND_FOLLOW_NOTICES, **MANY_TEXT_MESSAGES)
+def send_follow_notices(petition_id: int, state: str) -> int:
+    """Tell the petition's followers of its new state; each is told once per state."""
+    return follow.state_changed(petition_id, state)
 
 
 @shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)

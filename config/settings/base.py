@@ -229,6 +229,14 @@ RECALL_BEACON_TIMEOUT_SECONDS = env.float("RECALL_BEACON_TIMEOUT_SECONDS", defau
 RECALL_SAMPLE_REVEAL_SECONDS = env.int("RECALL_SAMPLE_REVEAL_SECONDS", default=1800)
 RECALL_SAMPLE_REVEAL_MARGIN_SECONDS = env.int("RECALL_SAMPLE_REVEAL_MARGIN_SECONDS", default=30)
 
+# Confirmation messages sent to one address (e-mail or phone) in a day, whoever asks to follow.
+RECALL_FOLLOW_MESSAGES_PER_DAY = env.int("RECALL_FOLLOW_MESSAGES_PER_DAY", default=5)
+# How long the valid signatures' count by polling station (a join with the register) is reused.
+RECALL_STATION_COUNTS_SECONDS = env.int("RECALL_STATION_COUNTS_SECONDS", default=300)
+# Sign a checkpoint right after each transaction that grows a ledger, in that process: for the
+# embedded default, which has no beat to sign them every few seconds (config/settings/local.py).
+RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT = env.bool("RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT", default=False)
+
 # The certified summary PDF is signed (PAdES) under the commission's certificate: PEM files.
 # Production requires them (RECALL_SUMMARY_REQUIRE_SIGNATURE; `check --deploy` says so).
 RECALL_SUMMARY_REQUIRE_SIGNATURE = env.bool("RECALL_SUMMARY_REQUIRE_SIGNATURE", default=False)

@@ -19,6 +19,8 @@ RECALL_BEACON = env("RECALL_BEACON", default="stand-in")
 RECALL_SAMPLE_REVEAL_SECONDS = env.int("RECALL_SAMPLE_REVEAL_SECONDS", default=60)
 RECALL_SAMPLE_REVEAL_MARGIN_SECONDS = env.int("RECALL_SAMPLE_REVEAL_MARGIN_SECONDS", default=5)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# No beat runs here: what it signs every few seconds is signed as the ledger grows.
+RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT = env.bool("RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT", default=True)
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=True)
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DATABASE_DOWN, error_response
+from config.errors import database_down, error_response
 
 from ..errors import DomainError
 
@@ -53,7 +53,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(error_body(exc.code, str(exc.message), fields), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("too_large", "The request body is too large."), status=413)
-    if isinstance(exc, DATABASE_DOWN):
+    if database_down(exc):
         response = error_response(context["request"], 503)
         return Response(json.loads(response.content), status=503, headers={"Retry-After": response["Retry-After"]})
     if isinstance(exc, Http404):

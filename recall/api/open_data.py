@@ -11,12 +11,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..selectors import public_petitions
 from ..services.public import open_data
 
 LICENCE_LINK = f'<{open_data.LICENCE_URL}>; rel="license"'
@@ -175,3 +177,97 @@ def _views(table: str, file_serializer: type[serializers.Serializer]) -> tuple[t
 PetitionsJson, PetitionsCsv = _views("petitions", PetitionsFile)
 DailyJson, DailyCsv = _views("daily", DailyFile)
 DistrictsJson, DistrictsCsv = _views("districts", DistrictsFile)
+
+
+# --- One petition's own data, linked from its page ----------------------------------------------
+
+
+class StationRow(serializers.Serializer):
+    petition = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=["station", "other_stations", "no_station"],
+        help_text="`station`: one polling station with ten valid signatures or more; `other_stations`: smaller "
+        "ones pooled (never fewer than ten signatures over two stations or more); `no_station`: voters whose "
+        "register row names no station.",
+    )
+    station = serializers.CharField(allow_null=True, help_text="The station's number as the register gives it.")
+    valid = serializers.IntegerField()
+    stations = serializers.IntegerField(allow_null=True, help_text="Stations the row counts.")
+
+
+PetitionDailyFile = type(
+    "OpenPetitionDaily",
+    (_file_serializer("OpenPetitionDailyBase", DailyRow),),
+    {"petition": PetitionRow(help_text="The petition and its counts, as in the petitions table.")},
+)
+PetitionStationsFile = _file_serializer("OpenPetitionStations", StationRow)
+PETITION_TABLES = {
+    "daily": (lambda pk: open_data.daily(pk), open_data.DAILY_COLUMNS),
+    "stations": (open_data.stations, open_data.STATION_COLUMNS),
+}
+
+
+class _OnePetition(_OpenData):
+    def petition(self, pk: int) -> Any:
+        petition = public_petitions().filter(pk=pk).first()
+        if petition is None:
+            raise NotFound("No public petition has this number.")
+        return petition
+
+
+class _PetitionJson(_OnePetition):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request, pk: int) -> Response:
+        petition = self.petition(pk)
+        body = {
+            "licence": open_data.LICENCE,
+            "licence_url": open_data.LICENCE_URL,
+            "attribution": open_data.ATTRIBUTION,
+            "generated_at": timezone.now(),
+        }
+        if self.table == "daily":
+            body["petition"] = open_data.petition_row(petition)
+        body["rows"] = PETITION_TABLES[self.table][0](petition.pk)
+        return Response(body)
+
+
+class _PetitionCsv(_OnePetition):
+    renderer_classes = [CSVRenderer]
+
+    def get(self, request: Request, pk: int) -> Response:
+        petition = self.petition(pk)
+        rows, columns = PETITION_TABLES[self.table][0](petition.pk), PETITION_TABLES[self.table][1]
+        response = Response(open_data.as_csv(rows, columns))
+        response["Content-Disposition"] = f'attachment; filename="petition-{petition.pk}-{self.table}.csv"'
+        return response
+
+
+PETITION_DESCRIPTIONS = {
+    "daily": "One petition's signatures per day of signing (Almaty time) and per channel; the JSON also "
+    "gives the petition's counts.",
+    "stations": "One petition's valid signatures by polling station (from the register's optional column). "
+    "A station with fewer than ten is never shown on its own.",
+}
+
+
+def _petition_views(table: str, file_serializer: type[serializers.Serializer]) -> tuple[type, type]:
+    licence = f" Licence: {open_data.LICENCE} ({open_data.LICENCE_URL}). No personal data."
+    not_found = OpenApiResponse(description="No public petition has this number.")
+    as_json = extend_schema(
+        tags=["open data"],
+        summary=f"one petition's {table} (JSON)",
+        description=PETITION_DESCRIPTIONS[table] + licence,
+        responses={200: file_serializer, 404: not_found},
+    )(type(f"OpenPetition{table.title()}Json", (_PetitionJson,), {"table": table}))
+    as_csv = extend_schema(
+        tags=["open data"],
+        summary=f"one petition's {table} (CSV)",
+        description=PETITION_DESCRIPTIONS[table] + licence,
+        responses={(200, "text/csv"): CSV_DOC, 404: not_found},
+    )(type(f"OpenPetition{table.title()}Csv", (_PetitionCsv,), {"table": table}))
+    return as_json, as_csv
+
+
+PetitionDailyJson, PetitionDailyCsv = _petition_views("daily", PetitionDailyFile)
+PetitionStationsJson, PetitionStationsCsv = _petition_views("stations", PetitionStationsFile)

@@ -37,6 +37,19 @@ urlpatterns = [
             ("districts", "csv", open_data.DistrictsCsv),
         ]
     ),
+    *(
+        path(
+            f"open-data/petitions/<id:pk>/{table}.{fmt}",
+            public_cache.cached_view(view.as_view()),
+            name=f"open-petition-{table}-{fmt}",
+        )
+        for table, fmt, view in [
+            ("daily", "json", open_data.PetitionDailyJson),
+            ("daily", "csv", open_data.PetitionDailyCsv),
+            ("stations", "json", open_data.PetitionStationsJson),
+            ("stations", "csv", open_data.PetitionStationsCsv),
+        ]
+    ),
     path("ledger/key/", ledger.LedgerKey.as_view(), name="ledger-key"),
     path("ledger/witnesses/", ledger.LedgerWitnesses.as_view(), name="ledger-witnesses"),
     path("ledger/beacon/", ledger.LedgerBeacon.as_view(), name="ledger-beacon"),

@@ -1,6 +1,7 @@
 from .audit import AuditEntry
 from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
 from .deputies import ByElection, DeputyAnswer
+from .follow import FollowChannel, PetitionFollower
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
 from .ledger import CertifiedSummary, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerGroupCount, LedgerNode
@@ -50,6 +51,8 @@ from .signatures import (
 )
 
 __all__ = [
+    "FollowChannel",
+    "PetitionFollower",
     "ByElection",
     "DeputyAnswer",
     "OutcomeEvent",

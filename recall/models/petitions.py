@@ -149,7 +149,10 @@ class Petition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Recall of %(deputy)s (%(district)s)") % {"deputy": self.deputy, "district": self.district.code}
+        return _("Recall of %(deputy)s (%(district)s)") % {
+            "deputy": self.deputy.name_as_object,
+            "district": self.district.code,
+        }
 
     def grounds_translations(self) -> dict[str, str]:
         return {"kk": self.grounds_text_kk, "ru": self.grounds_text_ru, "en": self.grounds_text_en}

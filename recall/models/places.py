@@ -2,7 +2,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ..i18n_text import TranslatedFields
+from ..declension import genitive
+from ..i18n_text import TranslatedFields, current_language
 from .policy import BodyLevel
 
 
@@ -115,6 +116,13 @@ class Deputy(TranslatedFields, models.Model):
     @property
     def party_local(self) -> str:
         return self.localized("party") if self.party else ""
+
+    @property
+    def name_as_object(self) -> str:
+        """The name where a sentence recalls the deputy ("Recall of …", "the petition to recall
+        …"): the genitive in Russian ("Отзыв депутата Есенова Армана"); as written in Kazakh and
+        English, whose sentences put it where it does not change (recall.declension)."""
+        return genitive(self.full_name) if current_language() == "ru" else self.full_name
 
     @property
     def is_recallable(self) -> bool:

@@ -31,6 +31,11 @@ class Voter(models.Model):
         District, on_delete=models.PROTECT, related_name="voters", db_index=False, verbose_name=_("district")
     )
     status = models.CharField(_("status"), max_length=16, choices=VoterStatus, default=VoterStatus.ACTIVE)
+    # The polling station whose list holds the voter (its number as the commission writes it),
+    # from the register's optional column; empty when the register did not give it. Public only
+    # as counts of valid signatures per station, never for fewer than ten signers
+    # (recall.services.public.stations).
+    polling_station = models.CharField(_("polling station"), max_length=32, blank=True, default="")
     name_digest = models.CharField(max_length=DIGEST_LENGTH)
     # The name cut into words, each folded and digested under the voter's IIN (recall.names):
     # what verification compares, order-insensitively, with the signature's name_tokens.

@@ -72,6 +72,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = DeputyLoginForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())
+        deputies.remember_language(request.user, get_language())
         if not two_factor.is_verified(request.user):
             return redirect("recall:deputy_two_factor")
         return redirect("recall:deputy_home")

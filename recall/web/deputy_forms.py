@@ -55,13 +55,22 @@ class DeputyLoginForm(AuthenticationForm):
 
 class AnswerForm(forms.Form):
     text_kk = forms.CharField(
-        label=_("Answer in Kazakh"), required=False, max_length=deputies.MAX_ANSWER, widget=forms.Textarea
+        label=_("Answer in Kazakh"),
+        required=False,
+        max_length=deputies.MAX_ANSWER,
+        widget=forms.Textarea(attrs={"lang": "kk", "rows": 6}),
     )
     text_ru = forms.CharField(
-        label=_("Answer in Russian"), required=False, max_length=deputies.MAX_ANSWER, widget=forms.Textarea
+        label=_("Answer in Russian"),
+        required=False,
+        max_length=deputies.MAX_ANSWER,
+        widget=forms.Textarea(attrs={"lang": "ru", "rows": 6}),
     )
     text_en = forms.CharField(
-        label=_("Answer in English"), required=False, max_length=deputies.MAX_ANSWER, widget=forms.Textarea
+        label=_("Answer in English"),
+        required=False,
+        max_length=deputies.MAX_ANSWER,
+        widget=forms.Textarea(attrs={"lang": "en", "rows": 6}),
     )
 
     def texts(self) -> dict[str, str]:

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import InvalidInput
+from ..phones import normalize_phone
 from ..services import signing
-from ..services.signing import codes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")
 
@@ -64,7 +64,7 @@ class SignForm(forms.Form):
                 full_name=data["full_name"],
                 birth_date=data["birth_date"],
                 address=data["address"],
-                phone=codes.normalize_phone(data["phone"]),
+                phone=normalize_phone(data["phone"]),
             )
         except InvalidInput as error:
             self.add_error(error.field if error.field in self.fields else None, str(error.message))
@@ -95,14 +95,8 @@ class CheckForm(forms.Form):
 
 
 class WithdrawForm(CheckForm):
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=20,
-        help_text=_(
-            "If you signed on this site, the code goes to the number you signed with; otherwise to this number."
-        ),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
+    """The receipt and the IIN only: the code goes to the number on record, never to one typed
+    here (recall.services.signing.codes.start_withdrawal)."""
 
 
 class EdsSignForm(forms.Form):

@@ -98,7 +98,9 @@ def dashboard_button(act: Callable[[HttpRequest, GroupDraftMember], None]) -> Ca
 
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    form = ApplyForm(request.POST or None)
+    # "Start a recall of your deputy" on a district's page names the deputy.
+    chosen = request.GET.get("deputy", "")
+    form = ApplyForm(request.POST or None, initial={"deputy": int(chosen)} if chosen.isdigit() else None)
 
     def start(data: dict) -> initiative.Started:
         return initiative.start_application(
@@ -179,6 +181,7 @@ def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
         ],
         "minimum": initiative.minimum(draft),
         "eligible": initiative.eligible_members(draft),
+        "missing": max(0, initiative.minimum(draft) - initiative.eligible_members(draft)),
         "invitation_url": invitation_url,
         "error": request.session.pop(ERROR_SESSION_KEY, ""),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import deputy, groups, views
+from . import deputy, follow, groups, views
 
 app_name = "recall"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("petitions/<id:pk>/", views.petition_detail, name="petition"),
     path("petitions/<id:pk>/certified-summary.pdf", views.certified_summary, name="certified_summary"),
     path("petitions/<id:pk>/sign/", views.sign, name="sign"),
+    path("petitions/<id:pk>/verify/", views.verify_guide, name="verify"),
+    path("petitions/<id:pk>/card.png", views.petition_card, name="card"),
+    path("petitions/<id:pk>/follow/", follow.start, name="follow"),
+    path("petitions/<id:pk>/follow/sent/", follow.sent, name="follow_sent"),
+    path("follow/<slug:token>/", follow.confirm, name="follow_confirm"),
+    path("follow/<slug:token>/stop/", follow.stop, name="follow_stop"),
     path("petitions/<id:pk>/sign/eds/", views.sign_eds, name="sign_eds"),
     path("eds/<slug:challenge>/", views.eds_page, name="eds"),
     path("confirm/<slug:token>/", views.confirm, name="confirm"),

@@ -37,6 +37,7 @@ from ..selectors import (
     forecast,
     latest_projection,
     next_attempt,
+    open_petition_of,
     public_answers,
     public_history,
     public_petitions,
@@ -47,9 +48,9 @@ from ..selectors import (
 from ..services import ledger, signing
 from ..services.ledger import witnesses
 from ..services.privacy import own_data
-from ..services.public import public_cache
+from ..services.public import public_cache, stations
 from ..services.signing import codes, eds
-from . import ratelimit
+from . import ratelimit, sharing
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
 RECEIPT_SESSION_KEY = "recall_receipt"
@@ -129,11 +130,15 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     history = public_history(petition)
     series = daily_valid(petition)
+    by_station = stations.breakdown(petition.pk)
     return render(
         request,
         "recall/petition.html",
         {
             "petition": petition,
+            "share": sharing.share_links(request, petition),
+            "stations": by_station,
+            "stations_chart": sharing.stations_chart(by_station) if by_station else "",
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
             "history": history,
@@ -167,14 +172,42 @@ def certified_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public_cache.cached_view
+def verify_guide(request: HttpRequest, pk: int) -> HttpResponse:
+    """How to recompute a petition's counts from its public ledger, for those who want to."""
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    context = {
+        "petition": petition,
+        "site": f"{request.scheme}://{request.get_host()}",
+        "ledger_origin": ledger.origin(petition.pk),
+        "witnesses": witnesses.witness_count(petition),
+        "accredited": witnesses.accredited(),
+    }
+    return render(request, "recall/verify.html", context)
+
+
+@public_cache.cached_view
+def petition_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picture a link to the petition shows in a messenger or a social network (Open Graph)."""
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    return HttpResponse(sharing.card_png(petition), content_type="image/png")
+
+
+@public_cache.cached_view
 def district(request: HttpRequest, code: str) -> HttpResponse:
     """A district: its serving deputy, its public petitions and any by-election after a recall."""
     place = district_by_code(code)
     if place is None:
         raise Http404
+    deputy = serving_deputy(place)
     context = {
         "district": place,
-        "deputy": serving_deputy(place),
+        "deputy": deputy,
+        # A recall already under way: the page leads to it rather than to a second application.
+        "open_petition": open_petition_of(deputy),
         "petitions": district_petitions(place),
         "by_elections": district_by_elections(place.pk),
     }
@@ -331,6 +364,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
             "state_label": SignatureState(shown.state).label,
             "decided": shown.state != SignatureState.RECEIVED,
             "outcome_notices": shown.outcome_notices,
+            "texted": shown.texted,
         },
     )
 
@@ -368,10 +402,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
             return _withdraw_with_eds(request)
         if form.is_valid():
             try:
-                data = form.cleaned_data
-                # The number typed is checked but not used: the code goes to the one on record.
-                codes.normalize_phone(data["phone"])
-                started = codes.start_withdrawal(data["receipt"], data["iin"])
+                started = codes.start_withdrawal(form.cleaned_data["receipt"], form.cleaned_data["iin"])
             except DomainError as error:
                 _show(form, error)
             else:
@@ -380,21 +411,15 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 
 
 def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
-    """The same form's other button: no phone, a statement to sign with the signer's key."""
+    """The same form's other button: a statement to sign with the signer's key."""
     form = WithdrawForm(request.POST)
-    check_form = CheckForm(request.POST)
-    if check_form.is_valid():
+    if form.is_valid():
         try:
-            issued = eds.start_withdrawal(check_form.cleaned_data["receipt"], check_form.cleaned_data["iin"])
+            issued = eds.start_withdrawal(form.cleaned_data["receipt"], form.cleaned_data["iin"])
         except DomainError as error:
-            form.is_valid()
-            form.errors.pop("phone", None)
             _show(form, error)
         else:
             return redirect("recall:eds", challenge=issued.challenge)
-    else:
-        form.is_valid()
-        form.errors.pop("phone", None)
     return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds.enabled()})
 
 

@@ -14,7 +14,7 @@ def _page(client, user, petition):
 
 def test_the_petition_page_shows_the_chart_of_valid_signatures(client, bob, collecting):
     page = _page(client, bob, collecting)
-    assert '<svg class="chart"' in page
+    assert '<svg class="chart chart-' in page
 
 
 def test_a_sample_is_offered_until_one_is_drawn_then_linked(client, bob, samples_of_3, collecting, voters):

@@ -167,6 +167,6 @@ def test_the_dashboard_and_a_petition_page_in_kazakh_at_1280_px(
     assert page.locator("caption", has_text="Тіркеуді күтіп тұрған өтініштер").count() == 1
     page.screenshot(path=str(SHOTS / "admin-dashboard-kk.png"), full_page=True)
     page.goto(live_server.url + f"/admin/recall/petition/{collecting.pk}/change/")
-    assert page.locator("svg.chart").count() == 1
+    assert page.locator("svg.chart.chart-wide").count() == 1
     page.screenshot(path=str(SHOTS / "admin-petition-kk.png"), full_page=True)
     context.close()

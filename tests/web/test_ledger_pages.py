@@ -73,5 +73,9 @@ def test_the_petition_page_counts_only_accredited_witnesses_and_publishes_their_
     cosign_through_api(collecting, accredited)
     page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
     assert "1 accredited witness has cosigned its latest checkpoint. (witness.test/a)" in page
-    assert f"tools/verify_ledger.py http://testserver {collecting.pk} --state" in page
-    assert f"--witness witness.test/a={accredited.vkey}" in page
+    # The page says it in plain words; the command is one link away, on the guide's page.
+    assert "verify_ledger.py" not in page and f'href="/en/petitions/{collecting.pk}/verify/"' in page
+    guide = client.get(f"/en/petitions/{collecting.pk}/verify/").content.decode()
+    assert f"tools/verify_ledger.py http://testserver {collecting.pk} --state" in guide
+    assert f"--witness witness.test/a={accredited.vkey}" in guide
+    assert "1 accredited witness has cosigned its latest checkpoint" in guide

@@ -59,7 +59,7 @@ def test_the_chart_and_the_projection_while_collecting(client, collecting):
         DailyTally.objects.create(petition=collecting, day=today - dt.timedelta(days=back), valid=1)
     Petition.objects.filter(pk=collecting.pk).update(valid_count=7, received_count=7)
     html = page(client, collecting)
-    assert '<svg class="chart"' in html and 'class="chart-projection"' in html
+    assert '<svg class="chart chart-' in html and 'class="chart-projection"' in html
     reach = today + dt.timedelta(days=3)  # 3 missing at 1 a day
     assert f"the requirement will be reached on {reach.day} " in html
     detail = client.get(f"/api/v1/petitions/{collecting.pk}/").json()["forecast"]

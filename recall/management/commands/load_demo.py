@@ -192,7 +192,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def name(rng: random.Random) -> str:
-        return demo_data.person(rng, rng.randint(1, 9999), "Astana", today=dt.date(2026, 1, 1)).full_name
+        return demo_data.person(rng, rng.randint(1, 9999), "Астана", today=dt.date(2026, 1, 1)).full_name
 
     def commissions(self, districts: dict[str, District]) -> None:
         central, _ = Commission.objects.get_or_create(
@@ -300,7 +300,7 @@ class Command(BaseCommand):
             address = "" if i == len(people) - 1 else person.address  # one line without an address
             lines.append(
                 f'1,{i + 1},{person.iin},{name},{person.birth_date:%d.%m.%Y},"{address}",'
-                f"{timezone.localdate():%d.%m.%Y},Aigerim Sarsenova"
+                f"{timezone.localdate():%d.%m.%Y},Сарсенова Айгерим"
             )
         job = PaperImport.objects.create(
             petition=petition, file=ContentFile("\n".join(lines).encode(), name="demo-sheets.csv")

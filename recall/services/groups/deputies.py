@@ -24,7 +24,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -54,10 +54,16 @@ class Invitation:
     link: str
 
 
+def language_of(user: User) -> str:
+    """The language of what the deputy is sent: theirs (recall.web.deputy keeps it), else the
+    language the account was created in, else the site's."""
+    return user.language or settings.LANGUAGE_CODE
+
+
 def password_link(user: User) -> str:
     """The one-time link to set the password (Django's token: it stops working once the
-    password changes, and after PASSWORD_RESET_TIMEOUT)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    password changes, and after PASSWORD_RESET_TIMEOUT), to the page in the deputy's language."""
+    with translation.override(language_of(user)):
         path = reverse(
             "recall:deputy_password",
             kwargs={
@@ -93,6 +99,8 @@ def create_account(deputy: Deputy, *, actor: Any | None, email: str) -> Invitati
             role=Role.DEPUTY,
             deputy=deputy,
             is_staff=False,
+            # The creator's language (the official's admin page) until the deputy signs in.
+            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         user.set_unusable_password()
         user.save()
@@ -100,6 +108,14 @@ def create_account(deputy: Deputy, *, actor: Any | None, email: str) -> Invitati
     invitation = Invitation(user, password_link(user))
     transaction.on_commit(lambda: _send_invitation(invitation))
     return invitation
+
+
+def remember_language(user: User, language: str | None) -> None:
+    """The deputy signed in on a page in ``language``: their e-mails go out in it from now on."""
+    language = (language or "").split("-")[0]
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
 
 
 def reset_access(deputy: Deputy, *, actor: Any | None) -> Invitation:
@@ -121,7 +137,7 @@ def reset_access(deputy: Deputy, *, actor: Any | None) -> Invitation:
 
 
 def _send_invitation(invitation: Invitation) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_of(invitation.user)):
         send_mail(
             _("Your account on the recall petitions service"),
             _(
@@ -244,7 +260,7 @@ def tell_deputy(petition_id: int, state: str) -> int:
     if found is None or state not in TOLD_STATES:
         return 0
     petition, user = found
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_of(user)):
         values = {"id": petition.pk, "district": petition.district.code}
         if state == PetitionState.APPLIED:
             subject = _("A recall petition No. %(id)s has been submitted against you (%(district)s)") % values
@@ -257,6 +273,6 @@ def tell_deputy(petition_id: int, state: str) -> int:
             body = _(
                 "The commission has registered the petition to recall you; signatures are collected from %(start)s. "
                 "You may publish an answer in your workspace."
-            ) % {"start": f"{timezone.localtime(petition.window_start):%Y-%m-%d}"}
+            ) % {"start": formats.date_format(timezone.localtime(petition.window_start), "DATE_FORMAT")}
         link = f"{settings.SITE_URL}{reverse('recall:deputy_home')}"
     return send_mail(subject, f"{body}\n\n{link}\n", None, [user.email])

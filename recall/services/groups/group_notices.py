@@ -89,10 +89,16 @@ def answer_published(petition_id: int, answer_id: int) -> int:
     if draft is None or answer is None:
         return 0
     with translation.override(draft.language):
-        values = {"id": petition_id, "deputy": draft.petition.deputy.full_name, "version": answer.version}
+        deputy = draft.petition.deputy
+        values = {
+            "id": petition_id,
+            "deputy": deputy.full_name,
+            "deputy_of": deputy.name_as_object,
+            "version": answer.version,
+        }
         if answer.on_behalf:
             text = _(
-                "Recall petition No. %(id)s: the commission published the answer of %(deputy)s on the deputy's "
+                "Recall petition No. %(id)s: the commission published the answer of %(deputy_of)s on the deputy's "
                 "behalf (version %(version)s)."
             )
         else:

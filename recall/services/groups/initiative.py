@@ -23,6 +23,7 @@ from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ... import task_names
 from ...calendar import add_months, local_date, local_midnight
@@ -47,9 +48,10 @@ from ...models import (
     policy_for,
 )
 from ...notifications import sms
+from ...phones import mask_phone, normalize_phone
 from .. import audit, queue, signing
 from ..lifecycle import applications
-from ..signing.codes import CodeFailed, _code_hash, _new_code, mask_phone, normalize_phone
+from ..signing.codes import CodeFailed, _code_hash, _new_code, valid_minutes
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -168,8 +170,38 @@ def send_code(code_id: int) -> str:
     ):
         return "nothing"
     with translation.override(record.language):
-        sms.send(record.payload["phone"], _("Your confirmation code: %(code)s. Do not share it.") % {"code": code})
+        sms.send(record.payload["phone"], code_message(record, code))
     return "code"
+
+
+def code_message(record: GroupCode, code: str) -> str:
+    """The service, the act the code confirms and the deputy it concerns, and for how long:
+    a code asked for by someone else is then not typed in blindly."""
+    minutes = valid_minutes()
+    values = {
+        "service": _("Deputy recall petitions"),
+        "code": code,
+        "valid": ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes},
+    }
+    if record.purpose == GroupCodePurpose.ENTER:
+        text = _("%(service)s: code %(code)s to OPEN your initiative group's page. Valid for %(valid)s.")
+    else:
+        if record.purpose == GroupCodePurpose.START:
+            deputy = Deputy.objects.select_related("district").filter(pk=record.payload.get("deputy_id")).first()
+            text = _(
+                "%(service)s: code %(code)s to START an application to recall %(deputy)s (%(district)s) as its "
+                "initiator. Valid for %(valid)s."
+            )
+        else:
+            draft = GroupDraft.objects.select_related("deputy__district").filter(pk=record.draft_id).first()
+            deputy = draft.deputy if draft else None
+            text = _(
+                "%(service)s: code %(code)s to JOIN the initiative group for the recall of %(deputy)s (%(district)s). "
+                "Valid for %(valid)s."
+            )
+        values["deputy"] = deputy.name_as_object if deputy else ""
+        values["district"] = deputy.district.name_local if deputy else ""
+    return (text % values) + " " + _("Do not share it.")
 
 
 def code_by_token(token: str) -> GroupCode | None:

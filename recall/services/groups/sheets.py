@@ -110,7 +110,7 @@ def batch_pdf(batch: SheetBatch, *, language: str) -> bytes:
         columns = list(zip(sheet_columns(), COLUMN_WIDTHS_MM, strict=True))
         heading = _("Petition No. %(id)s to recall %(deputy)s, %(district)s") % {
             "id": petition.pk,
-            "deputy": petition.deputy.full_name,
+            "deputy": petition.deputy.name_as_object,
             "district": petition.district.name_local,
         }
         for number in range(batch.first_number, batch.last_number + 1):

@@ -1,7 +1,8 @@
 """Import of the voter register from CSV.
 
 Columns (header row required, comma or semicolon): ``iin, full_name, birth_date, address,
-district, status, sex``; ``status`` may be omitted (active), ``sex`` too (M/F, М/Ж or Е/Ә).
+district, status, sex, polling_station``; ``status`` may be omitted (active), ``sex`` too (M/F,
+М/Ж or Е/Ә), and ``polling_station`` (the number of the station whose list holds the voter).
 Dates are YYYY-MM-DD or DD.MM.YYYY. A voter whose IIN digits disagree with the birth date or sex
 is imported (allowed since 2013) and flagged, so their signatures go to an official.
 An IIN already in the register is updated (district, status, data), others are added.
@@ -40,7 +41,9 @@ from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, p
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status", "sex")
+COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status", "sex", "polling_station")
+# The optional polling station: its number or code as the commission writes it.
+STATION_LENGTH = 32
 # The optional sex column: M/F, or Russian М/Ж, or Kazakh Е/Ә.
 SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
 REQUIRED = ("iin", "full_name", "birth_date", "address", "district")
@@ -104,6 +107,12 @@ class _RowBuilder:
         sex = SEXES.get(values["sex"][:1].lower()) if values["sex"] else None
         if values["sex"] and sex is None:
             raise ValueError(_("unknown sex %(sex)r (M or F)") % {"sex": values["sex"]})
+        station = " ".join(values["polling_station"].split())
+        if len(station) > STATION_LENGTH:
+            raise ValueError(
+                _("polling station %(value)r is longer than %(n)s characters")
+                % {"value": station[:40], "n": STATION_LENGTH}
+            )
         adult_on = eighteenth_birthday(birth_date)
         adult_from = local_midnight(adult_on) if adult_on > self.adult_cutoff else None
         personal = crypto.encrypt(
@@ -120,6 +129,7 @@ class _RowBuilder:
             crypto.iin_digest(iin),
             district_id,
             status,
+            station,
             crypto.name_digest(values["full_name"]),
             array(words.surname),
             array(words.given),
@@ -209,6 +219,7 @@ STAGE_COLUMNS = (
     "iin_digest",
     "district_id",
     "status",
+    "polling_station",
     "name_digest",
     *NAME_COLUMNS,
     "birth_digest",
@@ -263,13 +274,15 @@ def import_register(
             cursor.execute(
                 """
                 INSERT INTO recall_voter
-                    (iin_digest, district_id, status, name_digest, name_surname, name_given, name_patronymic,
-                     name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, updated_at)
-                SELECT iin_digest, district_id, status, name_digest, name_surname, name_given, name_patronymic,
-                       name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, %s
+                    (iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
+                     name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
+                     updated_at)
+                SELECT iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
+                       name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, %s
                 FROM voter_stage WHERE true ORDER BY iin_digest  -- sorted: B-tree inserts in order
                 ON CONFLICT (iin_digest) DO UPDATE SET
                     district_id = excluded.district_id, status = excluded.status,
+                    polling_station = excluded.polling_station,
                     name_digest = excluded.name_digest, name_surname = excluded.name_surname,
                     name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
                     name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
@@ -305,7 +318,7 @@ def _create_stage(cursor: Any) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(
             """CREATE TEMPORARY TABLE voter_stage (
-                line integer, iin_digest varchar(64), district_id bigint, status varchar(16),
+                line integer, iin_digest varchar(64), district_id bigint, status varchar(16), polling_station text,
                 name_digest varchar(64), name_surname bigint[], name_given bigint[], name_patronymic bigint[],
                 name_patronymic_near bigint[], birth_digest varchar(64), adult_from timestamptz,
                 iin_data_mismatch boolean, personal text
@@ -315,7 +328,7 @@ def _create_stage(cursor: Any) -> None:
         cursor.execute("DROP TABLE IF EXISTS temp.voter_stage")
         cursor.execute(
             "CREATE TEMPORARY TABLE voter_stage (line integer, iin_digest text, district_id integer, "
-            "status text, name_digest text, name_surname text, name_given text, name_patronymic text, "
+            "status text, polling_station text, name_digest text, name_surname text, name_given text, name_patronymic text, "
             "name_patronymic_near text, birth_digest text, adult_from datetime, iin_data_mismatch bool, "
             "personal text)"
         )

@@ -159,7 +159,7 @@ def _reminder_text(petition: Petition, deadline: Deadline, due: dt.date) -> tupl
     values = {
         "id": petition.pk,
         "district": petition.district.code,
-        "deputy": petition.deputy,
+        "deputy": petition.deputy.name_as_object,
         "due": f"{due:%d.%m.%Y}",
         "url": f"{settings.SITE_URL}/admin/recall/petition/{petition.pk}/change/",
     }

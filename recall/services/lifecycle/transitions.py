@@ -37,7 +37,7 @@ from ...models import (
 )
 from ...states import TRANSITIONS, By
 from .. import audit, ledger, queue
-from ..notices import outcome_notices, webhooks
+from ..notices import follow, outcome_notices, webhooks
 from ..public import public_cache
 from . import deadlines
 
@@ -132,6 +132,8 @@ def move(
             queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, target)
         # Signers who asked to hear the outcome (recall.services.notices.outcome_notices).
         outcome_notices.after_state_change(petition.pk, target)
+        # Anyone who follows the petition (recall.services.notices.follow).
+        follow.after_state_change(petition.pk, target)
     return petition
 
 

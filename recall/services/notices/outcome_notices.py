@@ -63,6 +63,7 @@ def message(petition: Petition, event: str) -> str:
         "service": _("Deputy recall petitions"),
         "id": petition.pk,
         "deputy": petition.deputy.full_name,
+        "deputy_of": petition.deputy.name_as_object,  # "the recall vote on": the genitive in Russian
         "valid": petition.valid_count,
         "required": petition.required_signatures,
         "state": PetitionState(petition.state).label,
@@ -77,7 +78,7 @@ def message(petition: Petition, event: str) -> str:
     elif event == OutcomeEvent.CERTIFIED:
         text = _("%(service)s: the signatures of recall petition No. %(id)s (%(deputy)s) are certified: %(state)s.")
     else:
-        text = _("%(service)s: the recall vote on %(deputy)s (petition No. %(id)s) is decided: %(state)s.")
+        text = _("%(service)s: the recall vote on %(deputy_of)s (petition No. %(id)s) is decided: %(state)s.")
     return text % values
 
 

@@ -50,7 +50,7 @@ def _threshold_notices(petition_id: int) -> int:
         "required.\n\nThe collection window closes on %(end)s; the initiative group may submit the "
         "signatures earlier.\n\n%(url)s\n"
     ) % {
-        "deputy": petition.deputy,
+        "deputy": petition.deputy.name_as_object,
         "district": petition.district,
         "valid": petition.valid_count,
         "required": petition.required_signatures,
@@ -76,7 +76,7 @@ def send_milestone_notice(petition_id: int, percent: int) -> int:
         values = {
             "id": petition.pk,
             "percent": percent,
-            "deputy": petition.deputy,
+            "deputy": petition.deputy.name_as_object,
             "valid": petition.valid_count,
             "required": petition.required_signatures,
             "end": f"{timezone.localtime(petition.window_end):%Y-%m-%d}",

@@ -13,6 +13,7 @@ finds the signature's anonymous remains; the page then says the data was destroy
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 from django.db import connection
 
 from ...ledger import entries
-from ...models import LedgerEntry, PetitionDataKey, Signature
+from ...models import Channel, LedgerEntry, PetitionDataKey, Signature
 from .. import ledger, signing
 from ..signing import codes
 from . import retention
@@ -65,6 +66,23 @@ class Entry:
     text: str  # the entry as stored: canonical JSON (recall.ledger.entries)
     event: dict[str, Any]
 
+    @property
+    def kind(self) -> str:
+        return self.event.get("type", "")
+
+    @property
+    def day(self) -> dt.date | None:
+        """The day the entry names (received, verified), for the page to write in its language."""
+        try:
+            return dt.date.fromisoformat(self.event.get("day", ""))
+        except ValueError:
+            return None
+
+    @property
+    def channel_label(self) -> str:
+        channel = self.event.get("channel", "")
+        return str(Channel(channel).label) if channel in Channel.values else channel
+
 
 @dataclass(frozen=True)
 class Report:
@@ -80,10 +98,12 @@ def ledger_entries(signature: Signature) -> list[Entry]:
     commitment = ledger.commitment(signature.petition_id, signature.pk, signature.receipt)
     needle = f'"commitment":"{commitment}"'.encode()
     table = LedgerEntry._meta.db_table
+    index = connection.ops.quote_name("index")  # a keyword in both databases
+    # Finding bytes inside bytes: position() on PostgreSQL's bytea, instr() on SQLite's blob.
+    found_in = "position(%s::bytea in data) > 0" if connection.vendor == "postgresql" else "instr(data, %s) > 0"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT index, leaf_hash, data FROM {table} WHERE petition_id = %s AND position(%s::bytea in data) > 0 "
-            "ORDER BY index",
+            f"SELECT {index}, leaf_hash, data FROM {table} WHERE petition_id = %s AND {found_in} ORDER BY {index}",
             [signature.petition_id, needle],
         )
         rows = cursor.fetchall()
@@ -103,5 +123,9 @@ def report(signature_id: int) -> Report:
         Signature.objects.select_related("petition__deputy", "petition__district").get(pk=signature_id)
     )
     personal = dict(signature.personal or {})
+    if personal.get("birth_date"):
+        # Stored as ISO text; the page writes it in its language's format.
+        with contextlib.suppress(TypeError, ValueError):
+            personal["birth_date"] = dt.date.fromisoformat(personal["birth_date"])
     receipt = signing.format_receipt(signature.receipt or "")
     return Report(signature, receipt, personal, retention.purge_date(signature.petition), ledger_entries(signature))

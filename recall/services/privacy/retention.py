@@ -46,6 +46,7 @@ from ...models import (
     PaperImport,
     Petition,
     PetitionDataKey,
+    PetitionFollower,
     PetitionTransition,
     SheetBatch,
     Signature,
@@ -164,6 +165,8 @@ def purge(
         members, _rows = InitiativeMember.objects.filter(petition_id=petition_id).delete()
         # A signer's wish to hear the outcome (and the page language it was asked in).
         OutcomeSubscription.objects.filter(petition_id=petition_id).delete()
+        # Those who followed the petition without signing: their addresses and digests.
+        PetitionFollower.objects.filter(petition_id=petition_id).delete()
         drafts = GroupDraft.objects.filter(petition_id=petition_id)
         GroupCode.objects.filter(Q(draft__in=drafts) | Q(invitation__draft__in=drafts)).delete()
         GroupInvitation.objects.filter(draft__in=drafts).delete()

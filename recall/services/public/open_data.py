@@ -7,6 +7,9 @@ Three tables, each as CSV and as JSON (recall.api.open_data), under the licence 
   channel, signatures received and how they stand (valid, invalid, awaiting, withdrawn);
 - ``districts``: per district, its registered voters and its petitions' totals.
 
+And each petition's own: its daily series with its counts, and its valid signatures by polling
+station (recall.services.public.stations: never a station with fewer than ten signers).
+
 No personal data: no names, IINs, receipts or addresses of signers, only counts; the deputies
 and districts are public officials and public places.
 """
@@ -22,8 +25,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, Signature, SignatureState
+from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
 from ...selectors import public_petitions
+from . import stations as station_counts
 
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -70,43 +74,46 @@ def _date(value: Any) -> str | None:
 
 
 def petitions() -> list[dict[str, Any]]:
-    rows = []
-    for p in public_petitions().order_by("pk"):
-        rows.append(
-            {
-                "petition": p.pk,
-                "deputy": p.deputy.full_name,
-                "party": p.deputy.party,
-                "district_code": p.district.code,
-                "district": p.district.name,
-                "region": p.district.region,
-                "level": p.district.level,
-                "state": p.state,
-                "registered_at": _date(p.registered_at),
-                "window_start": _date(p.window_start),
-                "window_end": _date(p.window_end),
-                "required": p.required_signatures,
-                "received": p.all_received,
-                "valid": p.valid_count,
-                "invalid": p.invalid_count,
-                "awaiting": p.awaiting_count,
-                "withdrawn": p.withdrawn_count,
-                "district_kk": p.district.name_kk,
-                "district_ru": p.district.name_ru,
-                "region_kk": p.district.region_kk,
-                "region_ru": p.district.region_ru,
-                "party_kk": p.deputy.party_kk,
-                "party_ru": p.deputy.party_ru,
-            }
-        )
-    return rows
+    return [petition_row(p) for p in public_petitions().order_by("pk")]
 
 
-def daily() -> list[dict[str, Any]]:
-    """One GROUP BY over the public petitions' signatures (served by the petition index)."""
+def petition_row(p: Petition) -> dict[str, Any]:
+    """One public petition with its counts, as the petitions table has it."""
+    return {
+        "petition": p.pk,
+        "deputy": p.deputy.full_name,
+        "party": p.deputy.party,
+        "district_code": p.district.code,
+        "district": p.district.name,
+        "region": p.district.region,
+        "level": p.district.level,
+        "state": p.state,
+        "registered_at": _date(p.registered_at),
+        "window_start": _date(p.window_start),
+        "window_end": _date(p.window_end),
+        "required": p.required_signatures,
+        "received": p.all_received,
+        "valid": p.valid_count,
+        "invalid": p.invalid_count,
+        "awaiting": p.awaiting_count,
+        "withdrawn": p.withdrawn_count,
+        "district_kk": p.district.name_kk,
+        "district_ru": p.district.name_ru,
+        "region_kk": p.district.region_kk,
+        "region_ru": p.district.region_ru,
+        "party_kk": p.deputy.party_kk,
+        "party_ru": p.deputy.party_ru,
+    }
+
+
+def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
+    """One GROUP BY over the public petitions' signatures (served by the petition index), or
+    over one petition's."""
+    signatures = Signature.objects.filter(petition__state__in=PUBLIC_STATES)
+    if petition_id is not None:
+        signatures = signatures.filter(petition_id=petition_id)
     grouped = (
-        Signature.objects.filter(petition__state__in=PUBLIC_STATES)
-        .annotate(day=TruncDate("signed_at", tzinfo=timezone.get_current_timezone()))
+        signatures.annotate(day=TruncDate("signed_at", tzinfo=timezone.get_current_timezone()))
         .values("petition_id", "day", "channel")
         .annotate(
             received=Count("id"),
@@ -164,6 +171,43 @@ def districts() -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+STATION_COLUMNS = ["petition", "kind", "station", "valid", "stations"]
+
+
+def stations(petition_id: int) -> list[dict[str, Any]]:
+    """The petition's valid signatures by polling station, as its page shows them: ``kind`` is
+    ``station`` (one station, ten signers or more), ``other_stations`` (smaller ones pooled,
+    ``stations`` says how many) or ``no_station`` (voters whose register row names none)."""
+    found = station_counts.breakdown(petition_id)
+    if found is None:
+        return []
+    rows = [
+        {"petition": petition_id, "kind": "station", "station": s.name, "valid": s.valid, "stations": 1}
+        for s in found.stations
+    ]
+    if found.other_valid:
+        rows.append(
+            {
+                "petition": petition_id,
+                "kind": "other_stations",
+                "station": None,
+                "valid": found.other_valid,
+                "stations": found.other_stations,
+            }
+        )
+    if found.unknown_valid:
+        rows.append(
+            {
+                "petition": petition_id,
+                "kind": "no_station",
+                "station": None,
+                "valid": found.unknown_valid,
+                "stations": None,
+            }
+        )
+    return rows
 
 
 TABLES = {

@@ -34,9 +34,11 @@ from django.utils.translation import ngettext
 
 from ... import task_names
 from ...crypto import iin_digest, phone_digest
-from ...errors import DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ...models import Channel, CodeRequest, ConfirmPurpose, Petition, Signature, SignatureState
+from ...errors import DomainError, NotFound, PetitionNotCollecting
+from ...models import Channel, CodeRequest, ConfirmPurpose, Signature, SignatureState
 from ...notifications import sms
+from ...notifications.wording import petition_short
+from ...phones import mask_phone
 from .. import queue, signing, verification
 from ..notices import outcome_notices
 from ..verification import review
@@ -49,25 +51,6 @@ CODE_DIGITS = 6
 class CodeFailed(DomainError):
     code = "challenge_failed"  # the stable error code partners already read
     status = 400
-
-
-def normalize_phone(value: str) -> str:
-    """A Kazakh mobile number as +7XXXXXXXXXX; accepts 8 7XX..., +7 (7XX) ... and the like."""
-    value = value or ""
-    # Digits of other scripts would let one number pass for many (and dodge the daily limit).
-    foreign = any(ch.isdigit() and not ch.isascii() for ch in value)
-    digits = "" if foreign else re.sub(r"[^0-9]", "", value)
-    if len(digits) == 11 and digits[0] in "78":
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] != "7":
-        raise InvalidInput(
-            _("Enter a Kazakh mobile number, for example +7 701 123 45 67."), field="phone", code="invalid_phone"
-        )
-    return "+7" + digits
-
-
-def mask_phone(phone: str) -> str:
-    return f"+7 ••• ••• •• {phone[-2:]}" if phone else ""
 
 
 def _code_hash(token: str, code: str) -> str:
@@ -176,15 +159,6 @@ def _send(code_request: CodeRequest) -> str:
     return "code"
 
 
-def petition_short(petition: Petition) -> str:
-    """The petition in a text message: its number, the deputy and the district, in the active language."""
-    return _("petition No. %(id)s to recall %(deputy)s (%(district)s)") % {
-        "id": petition.pk,
-        "deputy": petition.deputy.full_name,
-        "district": petition.district.name_local,
-    }
-
-
 def valid_minutes() -> int:
     """How long a code is valid, in whole minutes (as the text message and the page say)."""
     return max(1, round(settings.RECALL_OTP_TTL_SECONDS / 60))
@@ -202,6 +176,11 @@ def code_message(code_request: CodeRequest, code: str) -> str:
     }
     if code_request.purpose == ConfirmPurpose.WITHDRAW:
         text = _("%(service)s: code %(code)s to WITHDRAW your signature from %(petition)s. Valid for %(valid)s.")
+    elif code_request.purpose == ConfirmPurpose.VIEW:
+        text = _(
+            "%(service)s: code %(code)s to SEE THE DATA held about your signature on %(petition)s; nothing changes. "
+            "Valid for %(valid)s."
+        )
     else:
         text = _("%(service)s: code %(code)s to SIGN %(petition)s. Valid for %(valid)s.")
     return (text % values) + " " + _("Do not share it.")
@@ -418,13 +397,18 @@ class ReceiptStatus:
 
     state: str  # as its signer sees it on the check page: "counted" only once it is decided
     outcome_notices: bool  # its signer asked to be texted the petition's outcome
+    texted: bool = False  # confirmed by a text-message code: its receipt went to that number
 
 
 def receipt_status(receipt: str) -> ReceiptStatus:
     signature = Signature.objects.filter(receipt=receipt).first()
     if signature is None:
         return ReceiptStatus(SignatureState.RECEIVED, False)
-    return ReceiptStatus(as_seen_by_signer(signature).state, outcome_notices.subscribed(signature))
+    return ReceiptStatus(
+        as_seen_by_signer(signature).state,
+        outcome_notices.subscribed(signature),
+        texted=signature.channel == Channel.WEB,
+    )
 
 
 def _to_number_on_record(signature: Signature, purpose: str, phone: str) -> Started:

@@ -23,15 +23,18 @@
   }
 
   function copyButtons() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      var source = document.getElementById(button.getAttribute("data-copy"));
+    // data-copy names the element whose text is copied (the receipt); data-copy-text is the
+    // text itself (the petition's link).
+    document.querySelectorAll("[data-copy], [data-copy-text]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy") || "");
+      var text = button.getAttribute("data-copy-text") || (source ? source.textContent.trim() : "");
       var status = document.getElementById(button.getAttribute("aria-describedby") || "");
-      if (!source || !navigator.clipboard) {
+      if (!text || !navigator.clipboard) {
         return;
       }
       button.hidden = false;
       button.addEventListener("click", function () {
-        navigator.clipboard.writeText(source.textContent.trim()).then(
+        navigator.clipboard.writeText(text).then(
           function () {
             if (status) status.textContent = button.getAttribute("data-copied");
           },
