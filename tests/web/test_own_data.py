@@ -154,3 +154,17 @@ def test_a_hidden_repeat_looks_like_a_first_signature_here_too(
     assert "<dd>valid</dd>" in page and "duplicate" not in page
     assert "&quot;type&quot;:&quot;received&quot;" in page
     assert "&quot;counted&quot;:false" not in page and "&quot;type&quot;:&quot;decided&quot;" not in page
+
+
+def test_an_entry_coarsened_to_its_week_reads_as_that_week_with_its_channel_withheld():
+    from django.utils import translation
+
+    from recall.services.privacy.own_data import Entry
+
+    entry = Entry(0, "", "", {"type": "received", "channel": "withheld", "day": "2026-W48"})
+    with translation.override("en"):
+        assert entry.when == "the week of Nov. 23, 2026"
+        assert entry.channel_label.startswith("channel not shown")
+    with translation.override("ru"):
+        assert entry.when.startswith("неделя с 23")
+    assert Entry(0, "", "", {"type": "received", "channel": "web", "day": "2026-11-24"}).day.day == 24

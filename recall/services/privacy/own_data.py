@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ...ledger import entries
 from ...models import Channel, LedgerEntry, PetitionDataKey, Signature
@@ -73,14 +75,32 @@ class Entry:
     @property
     def day(self) -> dt.date | None:
         """The day the entry names (received, verified), for the page to write in its language."""
+        value = self.event.get("day", "")
+        if "W" in value:  # a week (Python reads "2026-W48" as its Monday)
+            return None
         try:
-            return dt.date.fromisoformat(self.event.get("day", ""))
+            return dt.date.fromisoformat(value)
         except ValueError:
             return None
 
     @property
+    def when(self) -> str:
+        """The day the entry names, in the page's language; or, for an entry whose day was
+        coarsened to its ISO week (a small group, recall.ledger.entries), that week."""
+        value = self.event.get("day", "")
+        if self.day is not None:
+            return date_format(self.day, "DATE_FORMAT")
+        try:
+            monday = dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+        except (ValueError, IndexError):
+            return value
+        return _("the week of %(date)s") % {"date": date_format(monday, "DATE_FORMAT")}
+
+    @property
     def channel_label(self) -> str:
         channel = self.event.get("channel", "")
+        if channel == entries.WITHHELD:
+            return _("channel not shown: too few signatures of its kind that week")
         return str(Channel(channel).label) if channel in Channel.values else channel
 
 
