@@ -29,6 +29,7 @@ from ..models import (
     SignatureState,
 )
 from ..selectors import (
+    BROWSE_GROUPS,
     browse_choices,
     browse_petitions,
     by_election,
@@ -80,7 +81,37 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@public_cache.cached_view
+# What the listings' addresses may say (recall.services.public.public_cache.Query): values the
+# filters offer, and pages up to the number of public petitions' (an upper bound for any filter).
+@public_cache.memo(60)
+def _regions() -> frozenset[str]:
+    return frozenset(District.objects.values_list("region", flat=True).distinct())
+
+
+@public_cache.memo(60)
+def _district_codes() -> frozenset[str]:
+    return frozenset(District.objects.values_list("code", flat=True))
+
+
+@public_cache.memo(60)
+def _public_count() -> int:
+    return public_petitions().count()
+
+
+_PAGE = public_cache.page_number(public_cache.pages_of(_public_count, PAGE_SIZE))
+HOME_QUERY = public_cache.Query({"q": public_cache.text(100), "region": public_cache.one_of(_regions), "page": _PAGE})
+BROWSE_QUERY = public_cache.Query(
+    {
+        "group": public_cache.one_of(lambda: BROWSE_GROUPS),
+        "level": public_cache.one_of(lambda: BodyLevel.values),
+        "region": public_cache.one_of(_regions),
+        "district": public_cache.one_of(_district_codes),
+        "page": _PAGE,
+    }
+)
+
+
+@public_cache.cached_view(query=HOME_QUERY)
 def home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     region = request.GET.get("region", "").strip()[:100]
@@ -98,7 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/home.html", context)
 
 
-@public_cache.cached_view
+@public_cache.cached_view(query=BROWSE_QUERY)
 def browse(request: HttpRequest) -> HttpResponse:
     """Every public petition, whatever its state, with filters and pages."""
     filters = {name: request.GET.get(name, "").strip()[:100] for name in ("group", "level", "region", "district")}

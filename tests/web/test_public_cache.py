@@ -114,3 +114,38 @@ def test_the_in_process_tier_is_bounded(client, collecting, local_tier, monkeypa
     for path in ("/en/", "/ru/", "/kk/", f"/en/petitions/{collecting.pk}/"):
         client.get(path)
         assert len(public_cache._local) <= 3
+
+
+# --- Canonical addresses: no query string makes a reader miss the cache on purpose -----------
+
+
+def test_a_page_with_an_unknown_parameter_is_redirected_to_its_canonical_address(client, collecting):
+    answer = client.get(f"/en/petitions/{collecting.pk}/?b=8f3a&utm_source=x")
+    assert answer.status_code == 302 and answer["Location"] == f"/en/petitions/{collecting.pk}/"
+    assert answer["Cache-Control"].startswith("public")
+
+
+def test_known_parameters_are_put_in_order_with_defaults_left_out(client, collecting):
+    answer = client.get("/en/?page=1&region=Karaganda%20Region&q=%20%20karaganda%20%20")
+    assert answer["Location"] == "/en/?q=karaganda&region=Karaganda+Region"
+    assert client.get("/en/?q=karaganda&region=Karaganda+Region").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "1", "99999999999999"])
+def test_a_page_number_out_of_bounds_is_the_first_or_the_last(client, collecting, page):
+    # One public petition: one page at most, whatever is asked.
+    assert client.get(f"/en/?page={page}")["Location"] == "/en/"
+
+
+def test_made_up_filter_values_share_one_address(client, collecting):
+    for value in ("nonsense", "other-nonsense"):
+        assert client.get(f"/en/petitions/?region={value}")["Location"] == "/en/petitions/?region=-"
+
+
+def test_the_api_ignores_unknown_parameters_and_answers_from_the_shared_copy(
+    client, collecting, django_assert_num_queries
+):
+    first = client.get(f"/api/v1/petitions/{collecting.pk}/")
+    with django_assert_num_queries(0):
+        again = client.get(f"/api/v1/petitions/{collecting.pk}/?b=random-{collecting.pk}&format=xml")
+    assert again.status_code == 200 and again.content == first.content

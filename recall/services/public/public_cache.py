@@ -14,6 +14,14 @@ pages also carry the language in the URL prefix).
 Nothing personal is in these answers (they are the public pages), and they set no cookie: the
 language switcher is a set of links, not a form with a CSRF token, so a shared copy is right for
 everybody. A cache outage only costs speed: the answer is built as if nothing was cached.
+
+The key is the *canonical* URL, so no query string can make a reader miss the cache on purpose:
+each cached view declares the parameters it reads (``Query``); their values are normalised
+(spacing, known values only, page numbers within the listing's bounds, defaults left out) and
+put in one order; anything else is dropped. A page whose address is not canonical is redirected
+to the canonical one (no database work: the redirect is decided from the query string alone); the
+API ignores what it does not read (clients add cache-busters of their own). The view itself is
+handed the canonical query, so what is kept under a key is exactly what that key means.
 """
 
 from __future__ import annotations
@@ -21,13 +29,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, QueryDict
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
@@ -78,7 +90,7 @@ def changed(*petition_ids: int) -> None:
     Bumped at once, inside the caller's transaction, not after its commit: the commit hooks are
     the webhooks' and the tasks' (a reader who rebuilds from the old rows in the milliseconds
     before the commit keeps a copy at most RECALL_PUBLIC_CACHE_SECONDS old, the stated bound)."""
-    _local.clear()
+    forget()
     _bump(sorted(set(petition_ids)))
 
 
@@ -106,22 +118,146 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
-def cached_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """``view`` answered through ``shared``; its ``pk`` argument names the petition shown."""
+# --- Canonical queries --------------------------------------------------------------------------
+
+# A parameter's normaliser: its canonical value, or "" for the default (left out of the URL).
+Normaliser = Callable[[str], str]
+_SPACES = re.compile(r"\s+")
+
+
+def text(limit: int = 100) -> Normaliser:
+    """Free text (a search): spacing collapsed, at most ``limit`` characters."""
+
+    def normalise(value: str) -> str:
+        return _SPACES.sub(" ", value).strip()[:limit].strip()
+
+    return normalise
+
+
+# The one value every unknown filter value becomes: it narrows the listing to nothing, as the
+# unknown value did, under one key.
+UNKNOWN = "-"
+
+
+def one_of(values: Callable[[], Iterable[str]]) -> Normaliser:
+    """A filter whose values are known (regions, levels, district codes): any other value is
+    ``UNKNOWN``, so made-up values cannot make keys of their own."""
+
+    def normalise(value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        return value if value in values() else UNKNOWN
+
+    return normalise
+
+
+def page_number(pages: Callable[[], int]) -> Normaliser:
+    """A page of a listing: a whole number from 1 to ``pages()`` (an upper bound on the listing's
+    pages); 1 is the default. Past the end it is the last page, as the paginator shows it."""
+
+    def normalise(value: str) -> str:
+        value = value.strip()
+        number = int(value) if value.isdigit() and len(value) < 10 else 1
+        number = max(1, min(number, pages()))
+        return "" if number == 1 else str(number)
+
+    return normalise
+
+
+_memos: list[list] = []
+
+
+def memo(seconds: float) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """A value this process recomputes at most every ``seconds``, and after its own ``changed``
+    (the known filter values and page bounds: a new district shows in the filters within that
+    time)."""
+
+    def decorate(compute: Callable[[], Any]) -> Callable[[], Any]:
+        held: list = [0.0, None]
+        _memos.append(held)
+
+        @functools.wraps(compute)
+        def get() -> Any:
+            now = time.monotonic()
+            if now >= held[0]:
+                held[1], held[0] = compute(), now + seconds
+            return held[1]
+
+        return get
+
+    return decorate
+
+
+def forget() -> None:
+    """Empty this process's memory: the in-process tier, the memos and the fragments."""
+    _local.clear()
+    for held in _memos:
+        held[0] = 0.0
+
+
+def pages_of(count: Callable[[], int], per_page: int) -> Callable[[], int]:
+    return lambda: max(1, math.ceil(count() / per_page))
+
+
+@dataclass(frozen=True)
+class Query:
+    """The query parameters a cached view reads, in their canonical order.
+
+    ``redirect``: answer a non-canonical address with a redirect to the canonical one (pages,
+    so the address bar and any shared copy agree); otherwise other parameters are ignored."""
+
+    params: dict[str, Normaliser] = field(default_factory=dict)
+    redirect: bool = True
+
+    def canonical(self, request: HttpRequest) -> str:
+        pairs = []
+        for name, normalise in self.params.items():
+            raw = request.GET.get(name)
+            value = normalise(raw) if raw is not None else ""
+            if value:
+                pairs.append((name, value))
+        return urlencode(pairs)
+
+
+NO_QUERY = Query()
+API_QUERY = Query(redirect=False)
+
+
+def cached_view(
+    view: Callable[..., HttpResponse] | None = None, *, query: Query = NO_QUERY
+) -> Callable[..., HttpResponse]:
+    """``view`` answered through ``shared`` with its canonical ``query``; its ``pk`` argument
+    names the petition shown. Usable as ``@cached_view`` or ``@cached_view(query=...)``."""
+    if view is None:
+        return functools.partial(cached_view, query=query)  # type: ignore[return-value]
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            canonical = query.canonical(request)
+            if canonical != request.META.get("QUERY_STRING", ""):
+                if query.redirect:
+                    return _to_canonical(request, canonical)
+                request.GET = QueryDict(canonical)
+                request.META["QUERY_STRING"] = canonical
         return shared(request, lambda: view(request, *args, **kwargs), petition_id=kwargs.get("pk"))
 
     return wrapper
 
 
+def _to_canonical(request: HttpRequest, canonical: str) -> HttpResponse:
+    response = HttpResponseRedirect(request.path + (f"?{canonical}" if canonical else ""))
+    response["Cache-Control"] = f"public, max-age={max(ttl(), 60)}"
+    return response
+
+
 def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_id: int | None = None) -> HttpResponse:
     """The shared answer to this GET (built by ``build`` on a miss), with HTTP caching headers.
 
-    The key holds the URL with its query, the language, the scheme and host (the pages print
-    the host in the ledger's verification command) and the versions of what the answer shows.
-    Only 200 answers are kept.
+    The key holds the path with its (canonical) query, the language, the scheme and host (the
+    pages print the host in the ledger's verification command) and the versions of what the
+    answer shows. Not the Accept header: the API answers JSON only. Only 200 answers are kept.
     """
     seconds = ttl()
     if request.method not in ("GET", "HEAD") or seconds <= 0:
@@ -131,10 +267,7 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
             get_language() or "",
             request.scheme or "",
             request.get_host(),
-            # The API answers JSON or its browsable HTML by the Accept header.
-            hashlib.blake2b(
-                (request.get_full_path() + "\n" + request.headers.get("Accept", "")).encode(), digest_size=16
-            ).hexdigest(),
+            hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest(),
         ]
     )
     stored: Any = _local_get(answer)
