@@ -101,3 +101,17 @@ def cache_config(config: dict) -> dict:
             "OPTIONS": {**DEFAULT_OPTIONS, **config.get("OPTIONS", {})},
         }
     return config
+
+
+# Each process's own memory, for what is keyed by versions kept in the shared cache: the content
+# fragments of the public pages (recall.services.public.public_cache).
+FRAGMENTS = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "recall-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
+
+def caches_config(default: dict) -> dict:
+    """CACHES: the shared cache (``default``) and this process's fragments."""
+    return {"default": cache_config(default), "fragments": FRAGMENTS}

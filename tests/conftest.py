@@ -49,6 +49,7 @@ def _clean_cache():
     # Unwrapped data keys are kept per process; a test's keys vanish with its rollback.
     keys.forget_data_keys()
     public_cache.forget()
+    public_cache.forget_fragments()
     yield
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from config.cache import cache_config
+from config.cache import caches_config
 from recall import task_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -160,7 +160,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {"default": cache_config(env.cache("CACHE_URL", default="locmemcache://"))}
+CACHES = caches_config(env.cache("CACHE_URL", default="locmemcache://"))
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -249,6 +249,10 @@ RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", d
 RECALL_PUBLIC_CACHE_SECONDS = env.int("RECALL_PUBLIC_CACHE_SECONDS", default=5)
 # Each process also keeps the answers it read for this long, in memory (0: off).
 RECALL_PUBLIC_LOCAL_SECONDS = env.float("RECALL_PUBLIC_LOCAL_SECONDS", default=1.0)
+# The parts of a petition's page and API detail that change only with its content (grounds,
+# answers, history, sample, vote) are kept per process, keyed by the content's versions; this
+# bounds a change that no version announces.
+RECALL_PUBLIC_FRAGMENT_SECONDS = env.int("RECALL_PUBLIC_FRAGMENT_SECONDS", default=300)
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat
 # (for example when it arrived while the broker was down).

@@ -1,6 +1,6 @@
 """Production: every secret comes from the environment, no defaults."""
 
-from config.cache import cache_config
+from config.cache import caches_config
 
 from .base import *  # noqa: F403
 from .base import env
@@ -12,7 +12,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("REDIS_URL")
-CACHES = {"default": cache_config(env.cache("CACHE_URL", default=env("REDIS_URL")))}
+CACHES = caches_config(env.cache("CACHE_URL", default=env("REDIS_URL")))
 RECALL_IIN_KEY = env("RECALL_IIN_KEY")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY")

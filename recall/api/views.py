@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Deputy, District, Petition, Signature, WebhookEndpoint
+from ..models import Deputy, District, Signature, WebhookEndpoint
 from ..selectors import daily_valid, forecast, latest_projection, next_steps, public_history, public_petitions
 from ..services import signing
 from ..services.notices import webhooks
+from ..services.public import public_cache
 from ..services.signing import eds
 from ..services.verification import review
 from . import idempotency, inputs
@@ -109,14 +110,25 @@ class PetitionDetail(generics.RetrieveAPIView):
     def get_queryset(self) -> Any:
         return public_petitions()
 
-    def get_object(self) -> Petition:
-        petition = super().get_object()
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The counts and the daily series on every build; the content (grounds, answers,
+        history, projection, ...) from its fragment when kept (public_cache.fragment_key)."""
+        petition = self.get_object()
         petition.daily_valid = daily_valid(petition)
         petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
-        petition.history = public_history(petition)
-        petition.projection = latest_projection(petition)
-        petition.next_steps = next_steps(petition)
-        return petition
+        key = "api:" + public_cache.fragment_key(request, petition)
+        kept = public_cache.fragments()
+        content = kept.get(key)
+        if content is None:
+            petition.history = public_history(petition)
+            petition.projection = latest_projection(petition)
+            petition.next_steps = next_steps(petition)
+            content = dict(PetitionDetailSerializer(petition, content=True, context=self.get_serializer_context()).data)
+            kept.set(key, content, public_cache.fragment_seconds())
+        live = PetitionDetailSerializer(petition, content=False, context=self.get_serializer_context()).data
+        return Response(
+            {name: content[name] if name in content else live[name] for name in PetitionDetailSerializer.Meta.fields}
+        )
 
 
 @extend_schema(

@@ -5,6 +5,8 @@ NCALayer); every string is translated."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -155,13 +157,23 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/petitions.html", context)
 
 
+def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """A value the template reads only if it renders the part that shows it (a callable in the
+    context is called when resolved), and then once."""
+    return functools.cache(compute)
+
+
 @public_cache.cached_view
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A petition's page. The counts, the daily series, the ledger's size and its witnesses are
+    read on every build; the rest (sample, vote, grounds, answers, by-election, history) only when
+    its fragment is not kept (public_cache.fragment_key), so a count batch costs two queries."""
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
         raise Http404
-    history = public_history(petition)
     series = daily_valid(petition)
+    daily = [(d.date, d.valid) for d in series]
+    history = _once(lambda: public_history(petition))
     return render(
         request,
         "recall/petition.html",
@@ -170,16 +182,19 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
             "history": history,
-            "closed_at": collection_closed_at(petition, history),
-            "forecast": forecast(petition, [(d.date, d.valid) for d in series]),
-            "sample": latest_projection(petition),
-            "vote": vote_result(petition),
+            "closed_at": _once(lambda: collection_closed_at(petition, history())),
+            "forecast": forecast(petition, daily),
+            "daily": daily,
+            "sample": _once(lambda: latest_projection(petition)),
+            "vote": _once(lambda: vote_result(petition)),
             "series": series[-14:],
             "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
-            "answers": public_answers(petition, get_language()),
-            "by_election": by_election(petition),
-            "next_attempt": next_attempt(petition),
+            "answers": _once(lambda: public_answers(petition, get_language())),
+            "by_election": _once(lambda: by_election(petition)),
+            "next_attempt": _once(lambda: next_attempt(petition)),
+            "fragment": public_cache.fragment_key(request, petition),
+            "fragment_seconds": public_cache.fragment_seconds(),
         },
     )
 

@@ -38,8 +38,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, QueryDict
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
@@ -84,18 +85,34 @@ def _petition_version_key(petition_id: int) -> str:
     return f"public:v:p{petition_id}"
 
 
-def changed(*petition_ids: int) -> None:
+# What changes rarely (the deputy, the grounds, the answers, the history, the sample, the vote, the
+# by-election; the names of places) has versions of its own, so the fragments of a page that show
+# it outlive the count batches, which change the page every second in a rush.
+CONTENT_SITE = "public:v:content"
+
+
+def _content_version_key(petition_id: int) -> str:
+    return f"public:v:c{petition_id}"
+
+
+def changed(*petition_ids: int, content: bool = False) -> None:
     """Counts or state of these petitions changed: drop their shared answers (and the lists').
+
+    ``content``: what the fragments show changed too (a step of the lifecycle, an answer, a
+    sample's result; with no petition, the names of places, on every page).
 
     Bumped at once, inside the caller's transaction, not after its commit: the commit hooks are
     the webhooks' and the tasks' (a reader who rebuilds from the old rows in the milliseconds
     before the commit keeps a copy at most RECALL_PUBLIC_CACHE_SECONDS old, the stated bound)."""
     forget()
-    _bump(sorted(set(petition_ids)))
+    ids = sorted(set(petition_ids))
+    keys = [SITE, *(_petition_version_key(pk) for pk in ids)]
+    if content:
+        keys += [_content_version_key(pk) for pk in ids] if ids else [CONTENT_SITE]
+    _bump(keys)
 
 
-def _bump(petition_ids: list[int]) -> None:
-    keys = [SITE, *(_petition_version_key(pk) for pk in petition_ids)]
+def _bump(keys: list[str]) -> None:
     try:
         for key in keys:
             # incr raises on a missing key; add then incr keeps the number moving either way.
@@ -105,13 +122,51 @@ def _bump(petition_ids: list[int]) -> None:
         return
 
 
-def _versions(petition_id: int | None) -> str:
-    keys = [SITE] if petition_id is None else [SITE, _petition_version_key(petition_id)]
+def _versions(petition_id: int | None) -> tuple[str, str]:
+    """(the answer's versions, the content's versions), in one round trip."""
+    keys = [SITE, CONTENT_SITE]
+    if petition_id is not None:
+        keys += [_petition_version_key(petition_id), _content_version_key(petition_id)]
     try:
         found = cache.get_many(keys)
     except Exception:  # noqa: BLE001
-        return "x"
-    return ".".join(str(found.get(key, 0)) for key in keys)
+        return "x", f"x{time.monotonic() // 60}"  # without Redis, fragments live a minute at most
+    numbers = [str(found.get(key, 0)) for key in keys]
+    return ".".join(numbers), ".".join(numbers[1::2])
+
+
+# --- Fragments ---------------------------------------------------------------------------------
+# The parts of a petition's page and API detail that only change with its content are kept in
+# each process's memory (the "fragments" cache, LocMemCache) under a key made of the content
+# versions above, the petition's state and last edit, the language and the day: a count batch
+# rebuilds only the counts around them. A change elsewhere shows at once (the versions); one that
+# no version announces, within RECALL_PUBLIC_FRAGMENT_SECONDS.
+_VERSIONS_ON_REQUEST = "_public_content_versions"
+
+
+def fragment_seconds() -> int:
+    return settings.RECALL_PUBLIC_FRAGMENT_SECONDS
+
+
+def fragment_key(request: HttpRequest, petition: Any) -> str:
+    """The key of ``petition``'s content fragments for this request's language."""
+    content = getattr(request, _VERSIONS_ON_REQUEST, None)
+    if content is None:
+        content = _versions(petition.pk)[1]
+    return ":".join(
+        [
+            str(petition.pk),
+            content,
+            petition.state,
+            petition.updated_at.isoformat() if petition.updated_at else "",
+            get_language() or "",
+            timezone.localdate().isoformat(),
+        ]
+    )
+
+
+def fragments() -> Any:
+    return caches["fragments"]
 
 
 def _etag(body: bytes) -> str:
@@ -190,10 +245,15 @@ def memo(seconds: float) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
 
 
 def forget() -> None:
-    """Empty this process's memory: the in-process tier, the memos and the fragments."""
+    """Empty this process's memory: the in-process tier and the memos (fragments are keyed by
+    versions, so they need no forgetting; ``forget_fragments`` empties them for tests)."""
     _local.clear()
     for held in _memos:
         held[0] = 0.0
+
+
+def forget_fragments() -> None:
+    fragments().clear()
 
 
 def pages_of(count: Callable[[], int], per_page: int) -> Callable[[], int]:
@@ -210,14 +270,14 @@ class Query:
     params: dict[str, Normaliser] = field(default_factory=dict)
     redirect: bool = True
 
-    def canonical(self, request: HttpRequest) -> str:
+    def pairs(self, request: HttpRequest) -> list[tuple[str, str]]:
         pairs = []
         for name, normalise in self.params.items():
             raw = request.GET.get(name)
             value = normalise(raw) if raw is not None else ""
             if value:
                 pairs.append((name, value))
-        return urlencode(pairs)
+        return pairs
 
 
 NO_QUERY = Query()
@@ -235,10 +295,13 @@ def cached_view(
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
-            canonical = query.canonical(request)
+            pairs = query.pairs(request)
+            canonical = urlencode(pairs)
             if canonical != request.META.get("QUERY_STRING", ""):
-                if query.redirect:
+                asked = [(name, value) for name, values in request.GET.lists() for value in values]
+                if asked != pairs and query.redirect:
                     return _to_canonical(request, canonical)
+                # The same query written otherwise (%20 for +), or parameters the API ignores.
                 request.GET = QueryDict(canonical)
                 request.META["QUERY_STRING"] = canonical
         return shared(request, lambda: view(request, *args, **kwargs), petition_id=kwargs.get("pk"))
@@ -272,7 +335,9 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
     )
     stored: Any = _local_get(answer)
     if stored is None:
-        key = f"{KEY_PREFIX}:{_versions(petition_id)}:{answer}"
+        versions, content = _versions(petition_id)
+        setattr(request, _VERSIONS_ON_REQUEST, content)
+        key = f"{KEY_PREFIX}:{versions}:{answer}"
         try:
             stored = cache.get(key)
         except Exception:  # noqa: BLE001
