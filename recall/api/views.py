@@ -106,6 +106,9 @@ class PetitionDetail(generics.RetrieveAPIView):
     the history of its states and, after random-sample verification, the projection."""
 
     serializer_class = PetitionDetailSerializer
+    # A shared copy under its canonical URL (public_cache): a reader cannot make it rebuild, so
+    # it is not throttled (two cache round trips a build), like the open data.
+    throttle_classes: list = []
 
     def get_queryset(self) -> Any:
         return public_petitions()

@@ -13,7 +13,9 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -163,40 +165,59 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
     return functools.cache(compute)
 
 
+# The page's live parts (recall/petition/_live.html), in order, and where the shell has them.
+LIVE_PARTS = ("counts", "ledger", "series")
+LIVE_SEPARATOR = "<!--live-part-->"
+_LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
+
+
 @public_cache.cached_view
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A petition's page. The counts, the daily series, the ledger's size and its witnesses are
-    read on every build; the rest (sample, vote, grounds, answers, by-election, history) only when
-    its fragment is not kept (public_cache.fragment_key), so a count batch costs two queries."""
+    """A petition's page: a shell built once per content version and kept per process (the
+    deputy, grounds, answers, sample, vote, by-election, history: public_cache.fragment_key),
+    and its live parts (counts, chart, forecast, ledger size, witnesses, daily series) built on
+    every request, so a count batch costs two queries and a small template."""
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
         raise Http404
+    key = f"page:{public_cache.fragment_key(request, petition)}:{request.scheme}://{request.get_host()}{request.path}"
+    kept = public_cache.fragments()
+    shell = kept.get(key)
+    history = _once(lambda: public_history(petition))
+    if shell is None:
+        shell = get_template("recall/petition.html").render(
+            {
+                "petition": petition,
+                "history": history,
+                "sample": _once(lambda: latest_projection(petition)),
+                "vote": _once(lambda: vote_result(petition)),
+                "ledger_origin": ledger.origin(petition.pk),
+                "answers": _once(lambda: public_answers(petition, get_language())),
+                "by_election": _once(lambda: by_election(petition)),
+                "next_attempt": _once(lambda: next_attempt(petition)),
+                "live": _LIVE_PLACES,
+            },
+            request,
+        )
+        kept.set(key, shell, public_cache.fragment_seconds())
     series = daily_valid(petition)
     daily = [(d.date, d.valid) for d in series]
-    history = _once(lambda: public_history(petition))
-    return render(
-        request,
-        "recall/petition.html",
+    live = get_template("recall/petition/_live.html").render(
         {
             "petition": petition,
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
-            "history": history,
             "closed_at": _once(lambda: collection_closed_at(petition, history())),
             "forecast": forecast(petition, daily),
             "daily": daily,
-            "sample": _once(lambda: latest_projection(petition)),
-            "vote": _once(lambda: vote_result(petition)),
             "series": series[-14:],
-            "ledger_origin": ledger.origin(petition.pk),
             "witnesses": witnesses.witness_count(petition),
-            "answers": _once(lambda: public_answers(petition, get_language())),
-            "by_election": _once(lambda: by_election(petition)),
-            "next_attempt": _once(lambda: next_attempt(petition)),
-            "fragment": public_cache.fragment_key(request, petition),
-            "fragment_seconds": public_cache.fragment_seconds(),
         },
+        request,
     )
+    for name, part in zip(LIVE_PARTS, live.split(LIVE_SEPARATOR), strict=True):
+        shell = shell.replace(_LIVE_PLACES[name], part)
+    return HttpResponse(shell)
 
 
 @public_cache.cached_view

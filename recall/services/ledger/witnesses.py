@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from ...errors import InvalidCosignature, InvalidInput, MissingScope, NotFound, RootMismatch
@@ -81,7 +82,8 @@ def cosign(
 
 def witness_count(petition: Petition) -> int:
     """Independent witnesses (by key name) that cosigned the latest checkpoint."""
-    latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").first()
-    if latest is None:
-        return 0
-    return latest.cosignatures.values("witness_name").distinct().count()
+    latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").values("pk")[:1]
+    # One query (the public page builds this on every count batch).
+    return (
+        LedgerCosignature.objects.filter(checkpoint_id=Subquery(latest)).values("witness_name").distinct().count()
+    )
