@@ -149,3 +149,32 @@ def test_the_api_ignores_unknown_parameters_and_answers_from_the_shared_copy(
     with django_assert_num_queries(0):
         again = client.get(f"/api/v1/petitions/{collecting.pk}/?b=random-{collecting.pk}&format=xml")
     assert again.status_code == 200 and again.content == first.content
+
+
+# --- Fragments: a count batch rebuilds only the counts -----------------------------------------
+
+
+def test_after_a_count_batch_the_page_is_rebuilt_with_three_queries(client, collecting, django_assert_num_queries):
+    client.get(f"/en/petitions/{collecting.pk}/")
+    public_cache.changed(collecting.pk)  # what the workers' count batch does
+    # The petition with its counts, the daily series, the witnesses of the latest checkpoint.
+    with django_assert_num_queries(3):
+        assert client.get(f"/en/petitions/{collecting.pk}/").status_code == 200
+
+
+def test_after_a_count_batch_the_api_detail_is_rebuilt_with_two_queries(client, collecting, django_assert_num_queries):
+    client.get(f"/api/v1/petitions/{collecting.pk}/")
+    public_cache.changed(collecting.pk)
+    with django_assert_num_queries(2):  # the petition with its counts, the daily series
+        assert client.get(f"/api/v1/petitions/{collecting.pk}/").status_code == 200
+
+
+def test_a_step_of_the_lifecycle_rebuilds_the_content(client, collecting, voters):
+    assert "The deputy has not published an answer." in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"][-1]["state"] == "collecting"
+    for voter in voters[10:22]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()  # the threshold: a step, with its history entry
+    html = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert html.count("<li><time") == len(client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"])
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"][-1]["state"] == "threshold_reached"

@@ -84,6 +84,4 @@ def witness_count(petition: Petition) -> int:
     """Independent witnesses (by key name) that cosigned the latest checkpoint."""
     latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").values("pk")[:1]
     # One query (the public page builds this on every count batch).
-    return (
-        LedgerCosignature.objects.filter(checkpoint_id=Subquery(latest)).values("witness_name").distinct().count()
-    )
+    return LedgerCosignature.objects.filter(checkpoint_id=Subquery(latest)).values("witness_name").distinct().count()
