@@ -47,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (in the answer, every log line and the tasks queued) and the
+    # request's count and time by view and status (config.metrics, Prometheus at /metrics).
+    "config.metrics.Observe",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicy",
     "config.middleware.RejectNullCharacters",
@@ -170,13 +173,32 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recall@localhost")
 # Public base address used in e-mails and webhook payloads.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# LOG_FORMAT=json: one JSON object a line (python-json-logger), for a log collector; every line
+# carries the request id of the web request, or of the request that queued the task.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     # No IIN in any log line (issue 11): every 12-digit run is masked on its way out.
-    "filters": {"mask_iin": {"()": "recall.logmask.MaskIIN"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_iin"]}},
+    "filters": {
+        "mask_iin": {"()": "recall.logmask.MaskIIN"},
+        "request_id": {"()": "config.metrics.RequestIdFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "mask_iin"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -184,6 +206,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # a line per sign-in otherwise; lockouts are warnings
     },
 }
+
+# --- Operations (config.metrics) ---------------------------------------------------------------
+# /metrics answers only with "Authorization: Bearer <token>" when set.
+RECALL_METRICS_TOKEN = env("RECALL_METRICS_TOKEN", default="")
+# A Celery worker serves its Prometheus figures on this port (0: not served).
+RECALL_WORKER_METRICS_PORT = env.int("RECALL_WORKER_METRICS_PORT", default=0)
 
 # --- Personal data --------------------------------------------------------------------------
 # HMAC key for IIN digests (lookups and duplicate checks). Deliberately not SECRET_KEY:
