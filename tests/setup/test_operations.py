@@ -81,3 +81,28 @@ def test_the_request_id_is_answered_logged_and_carried_into_the_tasks_queued(cli
     assert metrics.request_id.get() == "lb-7f3a"
     celery_signals._clear_request_id()
     assert metrics.request_id.get() == ""
+
+
+def test_the_alert_rules_and_the_dashboard_name_only_series_the_service_exports(client, db):
+    import json
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    rules = yaml.safe_load((deploy / "alerts.yml").read_text())["groups"][0]["rules"]
+    names = {alert["alert"] for alert in rules}
+    assert {"VerificationLagging", "CircuitBreakerOpen", "LedgerCheckpointStale", "ServerErrors"} <= names
+    text = (deploy / "alerts.yml").read_text() + json.dumps(json.loads((deploy / "dashboard.json").read_text()))
+    used = set(re.findall(r"recall_[a-z_]+", text)) - {"recall_metrics_token"}
+    exported = {m.name for m in metrics.REGISTRY.collect()} | {
+        "recall_queue_depth",
+        "recall_verification_backlog",
+        "recall_verification_oldest_waiting_seconds",
+        "recall_ledger_checkpoint_age_seconds",
+        "recall_ledger_unsigned_entries",
+    }
+    suffixes = ("_total", "_bucket", "_count", "_sum")
+    missing = {n for n in used if n not in exported and not any(n.removesuffix(s) in exported for s in suffixes)}
+    assert not missing
