@@ -3,13 +3,15 @@ persistent connections), a database of their own, throttling out of the way."""
 
 from config.cache import caches_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REST_FRAMEWORK, env
+from config.settings.base import REST_FRAMEWORK, env, with_replicas
 
 DEBUG = False
 SECRET_KEY = "benchmark-only"
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall_bench")}
 DATABASES["default"]["CONN_MAX_AGE"] = 600
+# DATABASE_REPLICA_URLS: public reads on streaming replicas (bench/replica.py starts one).
+DATABASES = with_replicas(DATABASES)
 CACHES = caches_config(env.cache("BENCH_CACHE_URL", default="redis://127.0.0.1:6379/12"))
 CELERY_BROKER_URL = env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/11")
 CELERY_TASK_ALWAYS_EAGER = False

@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from config.cache import caches_config
+from config.cache import caches_config, sentinel_settings
 from recall import task_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -132,6 +132,30 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL streaming replicas for the public reads (config.db_router), e.g.
+# postgres://reader@10.0.0.7:5432/recall,postgres://reader@10.0.0.8:5432/recall
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# A replica further behind than this (seconds of replay lag) is not read until it catches up;
+# each process looks at most every RECALL_REPLICA_CHECK_SECONDS.
+RECALL_REPLICA_MAX_LAG_SECONDS = env.float("RECALL_REPLICA_MAX_LAG_SECONDS", default=5.0)
+RECALL_REPLICA_CHECK_SECONDS = env.float("RECALL_REPLICA_CHECK_SECONDS", default=2.0)
+
+
+def with_replicas(databases: dict) -> dict:
+    """``databases`` plus ``replica1``, ``replica2``... from DATABASE_REPLICA_URLS."""
+    for n, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+        replica = env.db_url_config(url)
+        replica["CONN_MAX_AGE"] = databases["default"].get("CONN_MAX_AGE", 60)
+        replica["CONN_HEALTH_CHECKS"] = True
+        # Fail over fast: a replica that does not answer in 2 s is left for the primary.
+        replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"replica{n}"] = replica
+    return databases
+
+
+DATABASES = with_replicas(DATABASES)
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -373,6 +397,20 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # connection closed). Workers reconnect with their own retry policy (broker_connection_retry).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Sentinel-managed Redis for the broker and the cache (config.cache.sentinel_settings):
+# REDIS_SENTINELS=host:26379,host:26379 and REDIS_SENTINEL_MASTER; the databases' numbers.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+if REDIS_SENTINELS:
+    _sentinel = sentinel_settings(
+        REDIS_SENTINELS,
+        env("REDIS_SENTINEL_MASTER", default="recall"),
+        broker_db=env.int("REDIS_SENTINEL_BROKER_DB", default=0),
+        cache_db=env.int("REDIS_SENTINEL_CACHE_DB", default=1),
+    )
+    CELERY_BROKER_URL = _sentinel["broker_url"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, **_sentinel["transport_options"]}
+    CELERY_BROKER_TRANSPORT_OPTIONS.pop("max_retries")  # the sentinel transport looks for a new master
+    CACHES = {**CACHES, "default": _sentinel["cache"]}
 # A petition with more signatures than this has its signatures' PDF made by a worker, with
 # progress and a cancel button (recall.services.jobs.petition_jobs); bulk invalidations always are.
 RECALL_SYNC_EXPORT_MAX_SIGNATURES = env.int("RECALL_SYNC_EXPORT_MAX_SIGNATURES", default=2000)

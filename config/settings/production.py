@@ -3,7 +3,7 @@
 from config.cache import caches_config
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REDIS_SENTINELS, env, with_replicas
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -11,8 +11,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CELERY_BROKER_URL = env("REDIS_URL")
-CACHES = caches_config(env.cache("CACHE_URL", default=env("REDIS_URL")))
+DATABASES = with_replicas(DATABASES)
+if not REDIS_SENTINELS:  # else base.py has set both from the Sentinels
+    CELERY_BROKER_URL = env("REDIS_URL")
+    CACHES = caches_config(env.cache("CACHE_URL", default=env("REDIS_URL")))
 RECALL_IIN_KEY = env("RECALL_IIN_KEY")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY")

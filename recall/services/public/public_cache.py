@@ -44,6 +44,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from config import db_router
+from config.errors import DATABASE_DOWN
+
 
 def ttl() -> int:
     """Seconds a shared answer may be served (the counts "at most a few seconds old")."""
@@ -315,6 +318,20 @@ def _to_canonical(request: HttpRequest, canonical: str) -> HttpResponse:
     return response
 
 
+def _build_public(build: Callable[[], HttpResponse]) -> HttpResponse:
+    """Build on a replica if one is healthy (config.db_router); a replica that fails meanwhile
+    is marked down and the answer built again on the primary."""
+    alias = db_router.replica_for_read()
+    if alias is None:
+        return build()
+    try:
+        with db_router.public_reads():
+            return build()
+    except DATABASE_DOWN:
+        db_router.mark_down(alias)
+        return build()
+
+
 def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_id: int | None = None) -> HttpResponse:
     """The shared answer to this GET (built by ``build`` on a miss), with HTTP caching headers.
 
@@ -324,7 +341,7 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
     """
     seconds = ttl()
     if request.method not in ("GET", "HEAD") or seconds <= 0:
-        return build()
+        return _build_public(build) if request.method in ("GET", "HEAD") else build()
     answer = ":".join(
         [
             get_language() or "",
@@ -345,7 +362,7 @@ def shared(request: HttpRequest, build: Callable[[], HttpResponse], *, petition_
         if stored is not None:
             _local_put(answer, stored)
     if stored is None:
-        response = build()
+        response = _build_public(build)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
