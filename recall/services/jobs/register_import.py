@@ -40,10 +40,31 @@ from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, p
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status", "sex")
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the register file: its header, whether every line must fill it, and the
+    longest value it may hold (an over-long value is reported with its line)."""
+
+    name: str
+    required: bool
+    max_length: int
+
+
+# The file's columns: a new optional column is one line here (and its use in _RowBuilder.build).
+SPEC = (
+    Column("iin", True, 20),
+    Column("full_name", True, 200),
+    Column("birth_date", True, 10),
+    Column("address", True, 300),
+    Column("district", True, 32),
+    Column("status", False, 16),
+    Column("sex", False, 8),
+)
+COLUMNS = tuple(c.name for c in SPEC)
+REQUIRED = tuple(c.name for c in SPEC if c.required)
 # The optional sex column: M/F, or Russian М/Ж, or Kazakh Е/Ә.
 SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
-REQUIRED = ("iin", "full_name", "birth_date", "address", "district")
 # Voters adult longer than this before the import keep no clear age data (see Voter.adult_from).
 ADULT_MEMORY_YEARS = 5
 
@@ -83,6 +104,12 @@ class _RowBuilder:
         empty = [k for k in REQUIRED if not values[k]]
         if empty:
             raise ValueError(_("empty %(cols)s") % {"cols": ", ".join(empty)})
+        for column in SPEC:
+            if len(values[column.name]) > column.max_length:
+                raise ValueError(
+                    _("%(col)s is too long (%(n)s characters, at most %(max)s)")
+                    % {"col": column.name, "n": len(values[column.name]), "max": column.max_length}
+                )
         try:
             iin = iin_module.validate(values["iin"])
         except iin_module.InvalidIIN as exc:
