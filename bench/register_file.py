@@ -4,7 +4,7 @@
 
 The 17 regions and 3 cities of republican significance, each with its voters in proportion to
 its population (approximate 2023 figures, an assumption: the shares matter, not the digits),
-cut into districts of 20,000 to 60,000 voters (the 29 Mazhilis districts are drawn over the
+cut into districts of about 40,000 voters (the 29 Mazhilis districts are drawn over the
 same people in the commission's files; here every voter belongs to one maslikhat district,
 which is how the register is kept); unique valid IINs (birth dates 1936-2008, both sexes),
 Kazakh and Russian names, addresses in the region's centre, and statuses in proportions that
@@ -64,10 +64,13 @@ FIRST_BIRTH, LAST_BIRTH = dt.date(1936, 1, 1), dt.date(2008, 1, 1)
 def districts(voters: int) -> list[tuple[str, str, str, int]]:
     """(code, region, centre, voters) for a register of ``voters``."""
     total = sum(r[4] for r in REGIONS)
+    # About 40,000 voters a district nationally; smaller registers (short runs) keep about a
+    # hundred districts, so a wave of 79 petitions still finds a district for each.
+    size = min(40_000, max(100, voters // 100))
     found = []
     for code, region, _ru, centre, thousands in REGIONS:
         share = voters * thousands // total
-        count = max(1, round(share / 40_000))
+        count = max(1, round(share / size))
         for n in range(count):
             found.append((f"{code}-{n + 1:02d}", region, centre, share // count + (share % count if n == 0 else 0)))
     missing = voters - sum(d[3] for d in found)

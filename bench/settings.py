@@ -17,7 +17,7 @@ CELERY_BROKER_URL = env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/11")
 CELERY_TASK_ALWAYS_EAGER = False
 RECALL_IIN_KEY = "benchmark-iin-key"
 RECALL_ENCRYPTION_KEYS = ["YmVuY2htYXJrLWJlbmNobWFyay1iZW5jaG1hcmstMTI="]
-RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
+RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.LocmemBackend")
 RECALL_LEDGER_SIGNING_KEY = "PRIVATE+KEY+recall.bench/ledger+988628b3+AR/3s08akyMjjsHTzYLN+4IWVE7bbBcCR61OBGqwabwh"
 RECALL_LEDGER_HOST = "recall.bench"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000000/minute", "client": "10000000/minute"}}
