@@ -182,7 +182,7 @@ def client_loop(job: tuple) -> dict:
     index, seconds, plan, key, redis_url = job
     import redis
 
-    sms = redis.Redis.from_url(redis_url)
+    sms = redis.Redis.from_url(redis_url, socket_timeout=45)
     rng = random.Random(index)
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
     out: dict = {"read": [], "sign": [], "check": [], "errors": [], "accepted": [], "receipts": []}
@@ -265,7 +265,11 @@ def client_loop(job: tuple) -> dict:
             if status != 302 or "/confirm/" not in confirm:
                 out["errors"].append(f"web sign: {status or error} {data[:120]!r}")
                 continue
-            found = sms.blpop([f"{SMS_LIST}:{phone}"], timeout=60)
+            try:  # the code, as the voter's phone would receive it from the notification worker
+                found = sms.blpop([f"{SMS_LIST}:{phone}"], timeout=30)
+            except redis.RedisError as error:
+                found = None
+                out["errors"].append(f"web sign: reading the texted code: {error}")
             code = re.search(rb"(?<!\d)(\d{6})(?!\d)", found[1]) if found else None
             if code is None:
                 out["errors"].append(f"web sign: no code texted to {phone}")
