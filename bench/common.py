@@ -29,10 +29,15 @@ def setup_django() -> None:
     django.setup()
 
 
+_URL = urlsplit(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/recall_bench"))
+# The server of BENCH_DATABASE_URL, for the PostgreSQL client programs.
+PG_ARGS = ["-h", _URL.hostname or "127.0.0.1", "-p", str(_URL.port or 5432), "-U", _URL.username or "postgres"]
+
+
 def fresh_database() -> None:
     """Drop and re-create the benchmark database, then migrate it."""
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", DB_NAME], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
+    subprocess.run(["dropdb", *PG_ARGS, "--if-exists", "--force", DB_NAME], check=True)
+    subprocess.run(["createdb", *PG_ARGS, DB_NAME], check=True)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
         cwd=ROOT,

@@ -82,5 +82,7 @@ urlpatterns = [
     path("bench/plain/", plain),
     path("bench/orm/<int:pk>/signatures/", OrmBaselineSign.as_view()),
     path("bench/bare/<int:pk>/signatures/", BareInsert.as_view()),
+    # The same view outside the stack: bench/wsgi.py serves /bench/outside/ with no middleware.
+    path("bench/outside/<int:pk>/signatures/", BareInsert.as_view()),
     *service_urls,
 ]

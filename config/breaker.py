@@ -7,7 +7,8 @@ network, and the work they would have queued is picked up by beat's periodic job
 call after that period tries again (half-open); a success closes the breaker.
 
 One breaker per process and per service: a process learns of an outage from its own first
-failure. Times come from ``time.monotonic``.
+failure. Times come from ``time.monotonic``. Every breaker reports its state to Prometheus
+(config.metrics: ``recall_breaker_open{breaker=<name>}``), whatever it guards.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+
+from . import metrics
 
 logger = logging.getLogger("recall.breaker")
 
@@ -44,12 +47,14 @@ class Breaker:
             self._open_until = time.monotonic() + self.open_seconds
         if was_closed:
             logger.warning("%s unavailable, failing fast for %.0f s: %s", self.name, self.open_seconds, error)
+            metrics.breaker_changed(self.name, open_=True)
 
     def succeeded(self) -> None:
         if self._open_until:
             with self._lock:
                 self._open_until = 0.0
             logger.warning("%s is reachable again", self.name)
+            metrics.breaker_changed(self.name, open_=False)
 
     def reset(self) -> None:
         with self._lock:

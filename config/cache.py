@@ -101,3 +101,62 @@ def cache_config(config: dict) -> dict:
             "OPTIONS": {**DEFAULT_OPTIONS, **config.get("OPTIONS", {})},
         }
     return config
+
+
+# Each process's own memory, for what is keyed by versions kept in the shared cache: the content
+# fragments of the public pages (recall.services.public.public_cache).
+FRAGMENTS = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "recall-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
+
+def caches_config(default: dict) -> dict:
+    """CACHES: the shared cache (``default``) and this process's fragments."""
+    return {"default": cache_config(default), "fragments": FRAGMENTS}
+
+
+# --- Redis Sentinel ---------------------------------------------------------------------------------
+# REDIS_SENTINELS="10.0.0.11:26379,10.0.0.12:26379,10.0.0.13:26379" and REDIS_SENTINEL_MASTER name
+# a Sentinel-managed Redis: the broker (kombu's sentinel transport) and the cache both ask the
+# Sentinels for the current master and follow a failover (README, "Deployment").
+
+
+class _SentinelClient(_ReusingClient):
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        self._master = options.pop("master_name")
+        self._db = int(options.pop("db", 0))
+        self._sentinels = [(host, int(port)) for host, _, port in (s.rpartition(":") for s in servers)]
+        super().__init__(["redis://sentinel"], **options)
+        self._sentinel_pool: Any = None
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        if self._sentinel_pool is None:
+            from redis.sentinel import Sentinel
+
+            timeouts = {k: v for k, v in self._pool_options.items() if k.startswith("socket_")}
+            sentinel = Sentinel(self._sentinels, sentinel_kwargs=timeouts, **timeouts)
+            self._sentinel_pool = sentinel.master_for(self._master, db=self._db).connection_pool
+        return self._sentinel_pool
+
+
+class SentinelRedisCache(RedisCache):
+    """The cache on the master a set of Sentinels names (LOCATION: the Sentinels, host:port)."""
+
+    def __init__(self, server: Any, params: dict) -> None:
+        super().__init__(server, params)
+        self._class = _SentinelClient
+
+
+def sentinel_settings(sentinels: list[str], master: str, *, broker_db: int, cache_db: int) -> dict:
+    """CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS' additions and CACHES' default."""
+    return {
+        "broker_url": ";".join(f"sentinel://{s}/{broker_db}" for s in sentinels),
+        "transport_options": {"master_name": master},
+        "cache": {
+            "BACKEND": "config.cache.SentinelRedisCache",
+            "LOCATION": sentinels,
+            "OPTIONS": {**DEFAULT_OPTIONS, "master_name": master, "db": cache_db},
+        },
+    }

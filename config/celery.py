@@ -1,9 +1,49 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("recall")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# --- Request ids and metrics in the workers (config.metrics) ---------------------------------------
+# A task carries the id of the request that queued it in its message headers; the worker puts it
+# back in the log context while the task runs, so one id follows a signature from the request
+# through its verification.
+
+
+@signals.before_task_publish.connect
+def _carry_request_id(headers: dict | None = None, **kwargs: object) -> None:
+    from config.metrics import request_id
+
+    rid = request_id.get()
+    if rid and headers is not None:
+        headers.setdefault("request_id", rid)
+
+
+@signals.task_prerun.connect
+def _restore_request_id(task: object = None, **kwargs: object) -> None:
+    from config.metrics import request_id
+
+    rid = getattr(getattr(task, "request", None), "request_id", None) or ""
+    request_id.set(rid)
+
+
+@signals.task_postrun.connect
+def _clear_request_id(**kwargs: object) -> None:
+    from config.metrics import request_id
+
+    request_id.set("")
+
+
+@signals.worker_init.connect
+def _serve_metrics(**kwargs: object) -> None:
+    from django.conf import settings
+
+    if settings.RECALL_WORKER_METRICS_PORT:
+        from config.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings.RECALL_WORKER_METRICS_PORT)

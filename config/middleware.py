@@ -9,9 +9,13 @@ from csp.constants import HEADER
 from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.sessions import middleware as sessions_middleware
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase, JsonResponse
+from django_otp import middleware as otp_middleware
 
 # Longer URLs are refused by the application (JSON under /api/); gunicorn is started with
 # --limit-request-line 8190, so only the application's answer is seen below that.
@@ -73,3 +77,38 @@ def _site_policy() -> str:
 def _forget_policy(*, setting: str, **kwargs: object) -> None:
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _site_policy.cache_clear()
+
+
+# --- The partner API's lean path ------------------------------------------------------------------
+# The REST API authenticates with API keys, sets no cookie and renders no page: sessions, CSRF,
+# the signed-in user and their second factor and messages are the site's and the admin's. Under API_PREFIX these middleware step aside (the sign path is the hottest
+# request of the service; bench/sign_profile.py measures what each middleware costs). They are
+# subclasses of Django's, so the system checks that look for them still find them.
+API_PREFIX = "/api/"
+
+
+def site_only(base: type) -> type:
+    """``base``, skipped for requests under API_PREFIX."""
+
+    class SiteOnly(base):  # type: ignore[misc, valid-type]
+        def __call__(self, request: HttpRequest) -> HttpResponseBase:
+            if request.path_info.startswith(API_PREFIX):
+                return self.get_response(request)
+            return super().__call__(request)
+
+        if hasattr(base, "process_view"):
+
+            def process_view(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase | None:
+                if request.path_info.startswith(API_PREFIX):
+                    return None
+                return super().process_view(request, *args, **kwargs)
+
+    SiteOnly.__name__ = SiteOnly.__qualname__ = f"SiteOnly{base.__name__}"
+    SiteOnly.__doc__ = f"{base.__module__}.{base.__name__}, except under {API_PREFIX}."
+    return SiteOnly
+
+
+SessionMiddleware = site_only(sessions_middleware.SessionMiddleware)
+AuthenticationMiddleware = site_only(auth_middleware.AuthenticationMiddleware)
+OTPMiddleware = site_only(otp_middleware.OTPMiddleware)
+MessageMiddleware = site_only(messages_middleware.MessageMiddleware)

@@ -10,6 +10,8 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .converters import IdConverter
+from .errors import database_down
+from .metrics import metrics_view
 
 register_converter(IdConverter, "id")
 
@@ -19,9 +21,28 @@ admin.site.index_title = _("Commission workspace")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the load balancer: the process answers and the database is reachable."""
+    """For the load balancer: the process answers and the database is reachable (as /readyz)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers requests. Nothing outside it is asked, so an orchestrator
+    never restarts a healthy web node because the database or Redis is away."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: this node can serve, the primary database answers. 503 otherwise, so the load
+    balancer sends traffic elsewhere until it does (the process is left running)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:
+        if not database_down(error):
+            raise
+        return JsonResponse({"status": "unavailable", "database": str(error).splitlines()[0][:200]}, status=503)
     return JsonResponse({"status": "ok"})
 
 
@@ -32,6 +53,9 @@ handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz),
+    path("livez", livez),
+    path("readyz", readyz),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("recall.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -367,3 +367,12 @@ def open_petition_of(deputy: Deputy | None) -> Petition | None:
     if deputy is None:
         return None
     return public_petitions().filter(deputy=deputy, state__in=OPEN_STATES).first()
+
+
+def region_names() -> list[str]:
+    """The regions' names as the listings' filter takes them."""
+    return list(District.objects.values_list("region", flat=True).distinct())
+
+
+def district_codes() -> list[str]:
+    return list(District.objects.values_list("code", flat=True))

@@ -21,6 +21,7 @@ from recall.models.policy import policy_for
 from recall.notifications import sms
 from recall.services import lifecycle
 from recall.services.privacy import keys
+from recall.services.public import public_cache
 
 from .factories import CommissionFactory, DistrictFactory, UserFactory
 from .helpers import application, populate
@@ -47,6 +48,8 @@ def _clean_cache():
     ratelimit.forget_local_counts()
     # Unwrapped data keys are kept per process; a test's keys vanish with its rollback.
     keys.forget_data_keys()
+    public_cache.forget()
+    public_cache.forget_fragments()
     yield
 
 

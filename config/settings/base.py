@@ -13,7 +13,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.cache import cache_config
+from config.cache import caches_config, sentinel_settings
 from recall import task_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -48,18 +48,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (in the answer, every log line and the tasks queued) and the
+    # request's count and time by view and status (config.metrics, Prometheus at /metrics).
+    "config.metrics.Observe",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicy",
     "config.middleware.RejectNullCharacters",
     "config.errors.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # config.middleware.site_only: Django's, stepping aside under /api/ (API keys, no cookies);
+    # CSRF and the frame header keep Django's own names (the deploy checks look for them).
+    "config.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.AuthenticationMiddleware",
+    "config.middleware.OTPMiddleware",
+    "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it answers a locked-out login with its page.
     "axes.middleware.AxesMiddleware",
@@ -128,6 +133,30 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL streaming replicas for the public reads (config.db_router), e.g.
+# postgres://reader@10.0.0.7:5432/recall,postgres://reader@10.0.0.8:5432/recall
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# A replica further behind than this (seconds of replay lag) is not read until it catches up;
+# each process looks at most every RECALL_REPLICA_CHECK_SECONDS.
+RECALL_REPLICA_MAX_LAG_SECONDS = env.float("RECALL_REPLICA_MAX_LAG_SECONDS", default=5.0)
+RECALL_REPLICA_CHECK_SECONDS = env.float("RECALL_REPLICA_CHECK_SECONDS", default=2.0)
+
+
+def with_replicas(databases: dict) -> dict:
+    """``databases`` plus ``replica1``, ``replica2``... from DATABASE_REPLICA_URLS."""
+    for n, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+        replica = env.db_url_config(url)
+        replica["CONN_MAX_AGE"] = databases["default"].get("CONN_MAX_AGE", 60)
+        replica["CONN_HEALTH_CHECKS"] = True
+        # Fail over fast: a replica that does not answer in 2 s is left for the primary.
+        replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"replica{n}"] = replica
+    return databases
+
+
+DATABASES = with_replicas(DATABASES)
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -161,7 +190,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {"default": cache_config(env.cache("CACHE_URL", default="locmemcache://"))}
+CACHES = caches_config(env.cache("CACHE_URL", default="locmemcache://"))
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -169,13 +198,32 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recall@localhost")
 # Public base address used in e-mails and webhook payloads.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# LOG_FORMAT=json: one JSON object a line (python-json-logger), for a log collector; every line
+# carries the request id of the web request, or of the request that queued the task.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     # No IIN in any log line: every 12-digit run is masked on its way out (an IIN names a person).
-    "filters": {"mask_iin": {"()": "recall.logmask.MaskIIN"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_iin"]}},
+    "filters": {
+        "mask_iin": {"()": "recall.logmask.MaskIIN"},
+        "request_id": {"()": "config.metrics.RequestIdFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "mask_iin"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -183,6 +231,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # a line per sign-in otherwise; lockouts are warnings
     },
 }
+
+# --- Operations (config.metrics) ---------------------------------------------------------------
+# /metrics answers only with "Authorization: Bearer <token>" when set.
+RECALL_METRICS_TOKEN = env("RECALL_METRICS_TOKEN", default="")
+# A Celery worker serves its Prometheus figures on this port (0: not served).
+RECALL_WORKER_METRICS_PORT = env.int("RECALL_WORKER_METRICS_PORT", default=0)
 
 # --- Personal data --------------------------------------------------------------------------
 # HMAC key for IIN digests (lookups and duplicate checks). Deliberately not SECRET_KEY:
@@ -296,6 +350,10 @@ RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", d
 RECALL_PUBLIC_CACHE_SECONDS = env.int("RECALL_PUBLIC_CACHE_SECONDS", default=5)
 # Each process also keeps the answers it read for this long, in memory (0: off).
 RECALL_PUBLIC_LOCAL_SECONDS = env.float("RECALL_PUBLIC_LOCAL_SECONDS", default=1.0)
+# The parts of a petition's page and API detail that change only with its content (grounds,
+# answers, history, sample, vote) are kept per process, keyed by the content's versions; this
+# bounds a change that no version announces.
+RECALL_PUBLIC_FRAGMENT_SECONDS = env.int("RECALL_PUBLIC_FRAGMENT_SECONDS", default=300)
 RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 # A signature still "received" this long after it was stored is queued again by beat
 # (for example when it arrived while the broker was down).
@@ -386,6 +444,20 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # connection closed). Workers reconnect with their own retry policy (broker_connection_retry).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Sentinel-managed Redis for the broker and the cache (config.cache.sentinel_settings):
+# REDIS_SENTINELS=host:26379,host:26379 and REDIS_SENTINEL_MASTER; the databases' numbers.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+if REDIS_SENTINELS:
+    _sentinel = sentinel_settings(
+        REDIS_SENTINELS,
+        env("REDIS_SENTINEL_MASTER", default="recall"),
+        broker_db=env.int("REDIS_SENTINEL_BROKER_DB", default=0),
+        cache_db=env.int("REDIS_SENTINEL_CACHE_DB", default=1),
+    )
+    CELERY_BROKER_URL = _sentinel["broker_url"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, **_sentinel["transport_options"]}
+    CELERY_BROKER_TRANSPORT_OPTIONS.pop("max_retries")  # the sentinel transport looks for a new master
+    CACHES = {**CACHES, "default": _sentinel["cache"]}
 # A petition with more signatures than this has its signatures' PDF made by a worker, with
 # progress and a cancel button (recall.services.jobs.petition_jobs); bulk invalidations always are.
 RECALL_SYNC_EXPORT_MAX_SIGNATURES = env.int("RECALL_SYNC_EXPORT_MAX_SIGNATURES", default=2000)

@@ -1,9 +1,9 @@
 """Production: every secret comes from the environment, no defaults."""
 
-from config.cache import cache_config
+from config.cache import caches_config
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REDIS_SENTINELS, env, with_replicas
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -11,8 +11,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CELERY_BROKER_URL = env("REDIS_URL")
-CACHES = {"default": cache_config(env.cache("CACHE_URL", default=env("REDIS_URL")))}
+DATABASES = with_replicas(DATABASES)
+if not REDIS_SENTINELS:  # else base.py has set both from the Sentinels
+    CELERY_BROKER_URL = env("REDIS_URL")
+    CACHES = caches_config(env.cache("CACHE_URL", default=env("REDIS_URL")))
 RECALL_IIN_KEY = env("RECALL_IIN_KEY")
 RECALL_ENCRYPTION_KEYS = env.list("RECALL_ENCRYPTION_KEYS")
 RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY")
@@ -24,7 +26,7 @@ RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND")
 RECALL_ADMIN_TWO_FACTOR = env.bool("RECALL_ADMIN_TWO_FACTOR", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

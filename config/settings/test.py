@@ -1,6 +1,6 @@
 """Test settings: the machine's real PostgreSQL and Redis."""
 
-from config.cache import cache_config
+from config.cache import caches_config
 
 from .base import *  # noqa: F403
 from .base import env
@@ -18,11 +18,7 @@ _REDIS_ADDRESS = env("TEST_REDIS_ADDRESS", default="127.0.0.1:6379")
 REDIS_URL = env("REDIS_URL", default=f"redis://{_REDIS_ADDRESS}/{_BROKER_DB}")
 CELERY_BROKER_URL = REDIS_URL
 _base, _, _db = REDIS_URL.rpartition("/")
-CACHES = {
-    "default": cache_config(
-        env.cache("CACHE_URL", default=f"{_base}/{_CACHE_DB}" if _db == str(_BROKER_DB) else REDIS_URL)
-    )
-}
+CACHES = caches_config(env.cache("CACHE_URL", default=f"{_base}/{_CACHE_DB}" if _db == str(_BROKER_DB) else REDIS_URL))
 # Most tests run tasks in-process; the end-to-end tests start real workers, which are told
 # otherwise through the environment (tests/workers/).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

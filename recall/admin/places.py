@@ -36,7 +36,7 @@ class DistrictAdmin(AuditedChanges, ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        public_cache.changed()  # the names are on every cached page
+        public_cache.changed(content=True)  # the names are on every cached page
 
     @admin.display(description=_("serving deputy"))
     def deputy(self, obj: District) -> str:
@@ -58,7 +58,7 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Deputy, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        public_cache.changed()
+        public_cache.changed(content=True)
 
     @admin.display(description=_("party"))
     def party_or_self(self, obj: Deputy) -> str:

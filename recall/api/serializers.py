@@ -257,6 +257,24 @@ class NextAttemptSerializer(serializers.Serializer):
     cooldown_months = serializers.IntegerField()
 
 
+# The detail's fields that change only with the petition's content: kept per process as a
+# fragment (recall.services.public.public_cache, "Fragments"); the others are read on every build.
+CONTENT_FIELDS = frozenset(
+    {
+        "grounds_text",
+        "grounds",
+        "deputy_answer",
+        "answer_published_at",
+        "answers",
+        "by_election",
+        "another_attempt",
+        "history",
+        "projection",
+        "next_steps",
+    }
+)
+
+
 class PetitionDetailSerializer(PetitionSerializer):
     grounds_text = serializers.CharField(help_text="The statement of grounds as applied.")
     grounds = TextByLanguageSerializer(
@@ -307,6 +325,17 @@ class PetitionDetailSerializer(PetitionSerializer):
             "ledger",
             "next_steps",
         ]
+
+    def __init__(self, *args: Any, content: bool | None = None, **kwargs: Any) -> None:
+        """``content``: True for the content fields only, False for the others, None for all."""
+        self.content = content
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.content is None:
+            return fields
+        return {name: f for name, f in fields.items() if (name in CONTENT_FIELDS) == self.content}
 
     def _answers(self, obj: Petition) -> list[DeputyAnswer]:
         if not hasattr(obj, "_answer_versions"):

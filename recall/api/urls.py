@@ -9,7 +9,11 @@ urlpatterns = [
     path("districts/", views.DistrictList.as_view(), name="districts"),
     path("deputies/", views.DeputyList.as_view(), name="deputies"),
     path("petitions/", views.PetitionList.as_view(), name="petitions"),
-    path("petitions/<id:pk>/", public_cache.cached_view(views.PetitionDetail.as_view()), name="petition"),
+    path(
+        "petitions/<id:pk>/",
+        public_cache.cached_view(views.PetitionDetail.as_view(), query=public_cache.API_QUERY),
+        name="petition",
+    ),
     path("petitions/<id:pk>/signatures/", views.SignatureCreate.as_view(), name="sign"),
     path("petitions/<id:pk>/eds-statements/", views.EdsStatementCreate.as_view(), name="eds_statements"),
     path("petitions/<id:pk>/eds-signatures/", views.EdsSignatureCreate.as_view(), name="eds_sign"),
@@ -27,7 +31,11 @@ urlpatterns = [
     path("petitions/<id:pk>/sample/commitments/", ledger.SampleCommitments.as_view(), name="sample-commitments"),
     path("petitions/<id:pk>/sample/reveals/", ledger.SampleReveals.as_view(), name="sample-reveals"),
     *(
-        path(f"open-data/{table}.{fmt}", public_cache.cached_view(view.as_view()), name=f"open-{table}-{fmt}")
+        path(
+            f"open-data/{table}.{fmt}",
+            public_cache.cached_view(view.as_view(), query=public_cache.API_QUERY),
+            name=f"open-{table}-{fmt}",
+        )
         for table, fmt, view in [
             ("petitions", "json", open_data.PetitionsJson),
             ("petitions", "csv", open_data.PetitionsCsv),

@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Petition
 from ..selectors import (
     daily_valid,
     deputies,
@@ -26,6 +25,7 @@ from ..selectors import (
 )
 from ..services import signing
 from ..services.notices import webhooks
+from ..services.public import public_cache
 from ..services.signing import eds
 from ..services.verification import review
 from . import idempotency, inputs
@@ -114,18 +114,32 @@ class PetitionDetail(generics.RetrieveAPIView):
     the history of its states and, after random-sample verification, the projection."""
 
     serializer_class = PetitionDetailSerializer
+    # A shared copy under its canonical URL (public_cache): a reader cannot make it rebuild, so
+    # it is not throttled (two cache round trips a build), like the open data.
+    throttle_classes: list = []
 
     def get_queryset(self) -> Any:
         return public_petitions()
 
-    def get_object(self) -> Petition:
-        petition = super().get_object()
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The counts and the daily series on every build; the content (grounds, answers,
+        history, projection, ...) from its fragment when kept (public_cache.fragment_key)."""
+        petition = self.get_object()
         petition.daily_valid = daily_valid(petition)
         petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
-        petition.history = public_history(petition)
-        petition.projection = latest_projection(petition)
-        petition.next_steps = next_steps(petition)
-        return petition
+        key = "api:" + public_cache.fragment_key(request, petition)
+        kept = public_cache.fragments()
+        content = kept.get(key)
+        if content is None:
+            petition.history = public_history(petition)
+            petition.projection = latest_projection(petition)
+            petition.next_steps = next_steps(petition)
+            content = dict(PetitionDetailSerializer(petition, content=True, context=self.get_serializer_context()).data)
+            kept.set(key, content, public_cache.fragment_seconds())
+        live = PetitionDetailSerializer(petition, content=False, context=self.get_serializer_context()).data
+        return Response(
+            {name: content[name] if name in content else live[name] for name in PetitionDetailSerializer.Meta.fields}
+        )
 
 
 @extend_schema(

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from config import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -76,4 +78,8 @@ def _backend(path: str) -> BaseBackend:
 
 
 def send(phone: str, text: str) -> None:
-    _backend(settings.RECALL_SMS_BACKEND).send(phone, text)
+    try:
+        _backend(settings.RECALL_SMS_BACKEND).send(phone, text)
+    except Exception:
+        metrics.SMS_FAILURES.inc()  # recall_sms_failures_total
+        raise

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -11,11 +13,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def progress_chart(petition: Petition) -> SafeString:
-    """Valid signatures of ``petition`` over its collection window (recall.charts)."""
+def progress_chart(petition: Petition, days: list[tuple[dt.date, int]] | None = None) -> SafeString:
+    """Valid signatures of ``petition`` over its collection window (recall.charts); ``days``, the
+    (day, valid) series, if the page has read it already."""
     if petition.window_start is None or petition.window_end is None:
         return SafeString("")
-    days = list(DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"))
+    if days is None:
+        days = list(DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"))
     outlook = selectors.forecast(petition, days)
     return charts.progress_svg(
         charts.cumulative(days),

@@ -58,13 +58,15 @@ def description_of(petition: Petition) -> str:
     )
 
 
-def share_links(request: HttpRequest, petition: Petition) -> Share:
+def share_links(request: HttpRequest, petition: Petition, *, description: str | None = None) -> Share:
+    """``description``: what to show instead of the petition's (its count changes; the page
+    puts a live part there)."""
     url = request.build_absolute_uri(reverse("recall:petition", args=[petition.pk]))
     title = title_of(petition)
     return Share(
         url=url,
         title=title,
-        description=description_of(petition),
+        description=description_of(petition) if description is None else description,
         image=request.build_absolute_uri(reverse("recall:card", args=[petition.pk])),
         whatsapp="https://wa.me/?" + urlencode({"text": f"{title}: {url}"}, quote_via=quote),
         telegram="https://t.me/share/url?" + urlencode({"url": url, "text": title}, quote_via=quote),

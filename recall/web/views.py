@@ -5,13 +5,17 @@ NCALayer); every string is translated."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +27,7 @@ from ..models import (
     SignatureState,
 )
 from ..selectors import (
+    BROWSE_GROUPS,
     browse_choices,
     browse_petitions,
     by_election,
@@ -33,6 +38,7 @@ from ..selectors import (
     days_left,
     district_by_code,
     district_by_elections,
+    district_codes,
     district_petitions,
     forecast,
     latest_projection,
@@ -41,6 +47,7 @@ from ..selectors import (
     public_answers,
     public_history,
     public_petitions,
+    region_names,
     regions_with_collections,
     serving_deputy,
     vote_result,
@@ -79,7 +86,37 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@public_cache.cached_view
+# What the listings' addresses may say (recall.services.public.public_cache.Query): values the
+# filters offer, and pages up to the number of public petitions' (an upper bound for any filter).
+@public_cache.memo(60)
+def _regions() -> frozenset[str]:
+    return frozenset(region_names())
+
+
+@public_cache.memo(60)
+def _district_codes() -> frozenset[str]:
+    return frozenset(district_codes())
+
+
+@public_cache.memo(60)
+def _public_count() -> int:
+    return public_petitions().count()
+
+
+_PAGE = public_cache.page_number(public_cache.pages_of(_public_count, PAGE_SIZE))
+HOME_QUERY = public_cache.Query({"q": public_cache.text(100), "region": public_cache.one_of(_regions), "page": _PAGE})
+BROWSE_QUERY = public_cache.Query(
+    {
+        "group": public_cache.one_of(lambda: BROWSE_GROUPS),
+        "level": public_cache.one_of(lambda: BodyLevel.values),
+        "region": public_cache.one_of(_regions),
+        "district": public_cache.one_of(_district_codes),
+        "page": _PAGE,
+    }
+)
+
+
+@public_cache.cached_view(query=HOME_QUERY)
 def home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     region = request.GET.get("region", "").strip()[:100]
@@ -97,7 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/home.html", context)
 
 
-@public_cache.cached_view
+@public_cache.cached_view(query=BROWSE_QUERY)
 def browse(request: HttpRequest) -> HttpResponse:
     """Every public petition, whatever its state, with filters and pages."""
     filters = {name: request.GET.get(name, "").strip()[:100] for name in ("group", "level", "region", "district")}
@@ -123,40 +160,76 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "recall/petitions.html", context)
 
 
+def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """A value the template reads only if it renders the part that shows it (a callable in the
+    context is called when resolved), and then once."""
+    return functools.cache(compute)
+
+
+# The page's live parts (recall/petition/_live.html), in order, and where the shell has them:
+# what changes with the counts (the description shared links show, the counts and chart, the
+# ledger's size and witnesses, the polling stations, the daily series).
+LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
+LIVE_SEPARATOR = "<!--live-part-->"
+_LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
+
+
 @public_cache.cached_view
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A petition's page: a shell built once per content version and kept per process (the
+    deputy, grounds, answers, sample, vote, by-election, history, the certified summary:
+    public_cache.fragment_key), and its live parts (LIVE_PARTS) built on every request, so a
+    count batch costs a few queries and a small template."""
     petition = public_petitions().filter(pk=pk).first()
     if petition is None:
         raise Http404
-    history = public_history(petition)
+    key = f"page:{public_cache.fragment_key(request, petition)}:{request.scheme}://{request.get_host()}{request.path}"
+    kept = public_cache.fragments()
+    shell = kept.get(key)
+    history = _once(lambda: public_history(petition))
+    if shell is None:
+        shell = get_template("recall/petition.html").render(
+            {
+                "petition": petition,
+                "share": sharing.share_links(request, petition, description=_LIVE_PLACES["description"]),
+                "history": history,
+                "sample": _once(lambda: latest_projection(petition)),
+                "vote": _once(lambda: vote_result(petition)),
+                "ledger_origin": ledger.origin(petition.pk),
+                "accredited": witnesses.accredited(),
+                "certified": _once(lambda: certified_summary_of(petition.pk, with_pdf=False)),
+                "answers": _once(lambda: public_answers(petition, get_language())),
+                "by_election": _once(lambda: by_election(petition)),
+                "next_attempt": _once(lambda: next_attempt(petition)),
+                "live": _LIVE_PLACES,
+            },
+            request,
+        )
+        kept.set(key, shell, public_cache.fragment_seconds())
     series = daily_valid(petition)
+    daily = [(d.date, d.valid) for d in series]
     by_station = stations.breakdown(petition.pk)
-    return render(
-        request,
-        "recall/petition.html",
+    cosigned = witnesses.cosigned_by(petition)
+    live = get_template("recall/petition/_live.html").render(
         {
             "petition": petition,
-            "share": sharing.share_links(request, petition),
+            "description": sharing.description_of(petition),
             "stations": by_station,
             "stations_chart": sharing.stations_chart(by_station) if by_station else "",
             "days_left": days_left(petition),
             "signable": petition.accepts_signatures(),
-            "history": history,
-            "closed_at": collection_closed_at(petition, history),
-            "forecast": forecast(petition, [(d.date, d.valid) for d in series]),
-            "sample": latest_projection(petition),
-            "vote": vote_result(petition),
+            "closed_at": _once(lambda: collection_closed_at(petition, history())),
+            "forecast": forecast(petition, daily),
+            "daily": daily,
             "series": series[-14:],
-            "ledger_origin": ledger.origin(petition.pk),
-            "witnesses": witnesses.witness_count(petition),
-            "witness_names": witnesses.cosigned_by(petition),
-            "accredited": witnesses.accredited(),
-            "certified": certified_summary_of(petition.pk, with_pdf=False),
-            "answers": public_answers(petition, get_language()),
-            "by_election": by_election(petition),
-            "next_attempt": next_attempt(petition),
+            "witnesses": len(cosigned),
+            "witness_names": cosigned,
         },
+        request,
     )
+    for name, part in zip(LIVE_PARTS, live.split(LIVE_SEPARATOR), strict=True):
+        shell = shell.replace(_LIVE_PLACES[name], part)
+    return HttpResponse(shell)
 
 
 def certified_summary(request: HttpRequest, pk: int) -> HttpResponse:

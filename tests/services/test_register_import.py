@@ -169,3 +169,26 @@ def test_an_observer_cannot_upload_a_register(karaganda, olga):
     with pytest.raises(OutsideJurisdiction):
         register_import.create_job(file=upload, actor=olga)
     assert not RegisterImport.objects.exists()
+
+
+def test_an_over_long_field_is_reported_with_its_line(karaganda):
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(line(1), line(2, name="Ахметов " + "Ерлан" * 50), line(3)))
+    assert rejected.value.errors == [{"line": 3, "error": "full_name is too long (258 characters, at most 200)"}]
+    assert Voter.objects.count() == 0
+
+
+def test_a_field_that_swallows_the_file_is_reported_with_its_line(karaganda):
+    runaway = f'{make_iin(2)},"Name,1980-05-17,addr,K-1,active\n' + "x" * 20_000 + "\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(line(1), runaway))
+    [error] = rejected.value.errors
+    assert error["line"] >= 3 and "field larger than field limit" in error["error"]
+
+
+def test_a_windows_1251_file_is_read_as_a_stream(karaganda):
+    data = (HEADER + line(1) + "\n" + line(2) + "\n").encode("cp1251")
+    assert import_register(io.BytesIO(data)).created == 2
+    assert (
+        Voter.objects.get(iin_digest=crypto.iin_digest(make_iin(1, dt.date(1980, 5, 17)))).full_name == "Ахметов Ерлан"
+    )

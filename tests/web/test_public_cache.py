@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 
+from recall.ledger import note
 from recall.models import PetitionState
 from recall.services import verification
 from recall.services.public import public_cache
@@ -114,3 +115,76 @@ def test_the_in_process_tier_is_bounded(client, collecting, local_tier, monkeypa
     for path in ("/en/", "/ru/", "/kk/", f"/en/petitions/{collecting.pk}/"):
         client.get(path)
         assert len(public_cache._local) <= 3
+
+
+# --- Canonical addresses: no query string makes a reader miss the cache on purpose -----------
+
+
+def test_a_page_with_an_unknown_parameter_is_redirected_to_its_canonical_address(client, collecting):
+    answer = client.get(f"/en/petitions/{collecting.pk}/?b=8f3a&utm_source=x")
+    assert answer.status_code == 302 and answer["Location"] == f"/en/petitions/{collecting.pk}/"
+    assert answer["Cache-Control"].startswith("public")
+
+
+def test_known_parameters_are_put_in_order_with_defaults_left_out(client, collecting):
+    answer = client.get("/en/?page=1&region=Karaganda%20Region&q=%20%20karaganda%20%20")
+    assert answer["Location"] == "/en/?q=karaganda&region=Karaganda+Region"
+    assert client.get("/en/?q=karaganda&region=Karaganda+Region").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "1", "99999999999999"])
+def test_a_page_number_out_of_bounds_is_the_first_or_the_last(client, collecting, page):
+    # One public petition: one page at most, whatever is asked.
+    assert client.get(f"/en/?page={page}")["Location"] == "/en/"
+
+
+def test_made_up_filter_values_share_one_address(client, collecting):
+    for value in ("nonsense", "other-nonsense"):
+        assert client.get(f"/en/petitions/?region={value}")["Location"] == "/en/petitions/?region=-"
+
+
+def test_the_api_ignores_unknown_parameters_and_answers_from_the_shared_copy(
+    client, collecting, django_assert_num_queries
+):
+    first = client.get(f"/api/v1/petitions/{collecting.pk}/")
+    with django_assert_num_queries(0):
+        again = client.get(f"/api/v1/petitions/{collecting.pk}/?b=random-{collecting.pk}&format=xml")
+    assert again.status_code == 200 and again.content == first.content
+
+
+# --- Fragments: a count batch rebuilds only the counts -----------------------------------------
+
+
+def test_after_a_count_batch_the_page_is_rebuilt_with_three_queries(
+    client, collecting, django_assert_num_queries, settings
+):
+    witness = note.Signer.generate("witness.test/a", note.ALG_COSIGNATURE_V1)
+    settings.RECALL_LEDGER_WITNESSES = [f"{witness.vkey}|https://witness.test/a"]
+    client.get(f"/en/petitions/{collecting.pk}/")
+    public_cache.changed(collecting.pk)  # what the workers' count batch does
+    # The petition with its counts, the daily series, the accredited witnesses of the latest
+    # checkpoint (with none accredited, that one is not asked).
+    with django_assert_num_queries(3):
+        assert client.get(f"/en/petitions/{collecting.pk}/").status_code == 200
+    settings.RECALL_LEDGER_WITNESSES = []
+    public_cache.changed(collecting.pk)
+    with django_assert_num_queries(2):
+        assert client.get(f"/en/petitions/{collecting.pk}/").status_code == 200
+
+
+def test_after_a_count_batch_the_api_detail_is_rebuilt_with_two_queries(client, collecting, django_assert_num_queries):
+    client.get(f"/api/v1/petitions/{collecting.pk}/")
+    public_cache.changed(collecting.pk)
+    with django_assert_num_queries(2):  # the petition with its counts, the daily series
+        assert client.get(f"/api/v1/petitions/{collecting.pk}/").status_code == 200
+
+
+def test_a_step_of_the_lifecycle_rebuilds_the_content(client, collecting, voters):
+    assert "The deputy has not published an answer." in client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"][-1]["state"] == "collecting"
+    for voter in voters[10:22]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    verification.verify_all()  # the threshold: a step, with its history entry
+    html = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert html.count("<li><time") == len(client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"])
+    assert client.get(f"/api/v1/petitions/{collecting.pk}/").json()["history"][-1]["state"] == "threshold_reached"

@@ -226,7 +226,7 @@ def publish_answer(petition: Petition, *, actor: Any, texts: dict[str, str]) -> 
             languages=sorted(cleaned),
             on_behalf=on_behalf,
         )
-        public_cache.changed(petition.pk)
+        public_cache.changed(petition.pk, content=True)
         if last is None:  # signers who asked to hear the outcome are told of the first answer
             outcome_notices.after_event(petition.pk, OutcomeEvent.ANSWER)
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():

@@ -7,6 +7,7 @@ row, and reports problems by line number (ImportRejected).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -28,21 +29,47 @@ def parse_date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def open_text(stream: IO[bytes]) -> io.StringIO:
+# The encoding is told from the file's first megabyte; the rest is read as a stream.
+SNIFF_BYTES = 1 << 20
+# A field longer than this is a broken file (a missing quote swallows the lines after it): the
+# reader stops at it and names its line.
+MAX_FIELD = 10_000
+
+
+class _Borrowed(io.RawIOBase):
+    """The upload, read through a text wrapper that must not close it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_text(stream: IO[bytes]) -> io.TextIOBase:
     """UTF-8 (with or without a byte-order mark) or, as spreadsheet programs here save CSV,
-    Windows-1251."""
+    Windows-1251, as a text stream: a register of twelve million voters is never held in
+    memory. Bytes that are not of the encoding found at the start are reported by line."""
     stream.seek(0)
-    raw = stream.read()
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    encoding = "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < SNIFF_BYTES)
     except UnicodeDecodeError:
         try:
-            text = raw.decode("cp1251")
+            head.decode("cp1251")
         except UnicodeDecodeError as exc:
             raise ImportRejected(
                 [{"line": 0, "error": _("the file is neither UTF-8 nor Windows-1251 text; save it as CSV")}], 1
             ) from exc
-    return io.StringIO(text, newline="")
+        encoding = "cp1251"
+    return io.TextIOWrapper(io.BufferedReader(_Borrowed(stream), 1 << 20), encoding=encoding, newline="")
 
 
 def count_rows(stream: IO[bytes]) -> int:
@@ -60,6 +87,7 @@ def count_rows(stream: IO[bytes]) -> int:
 
 def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
     """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
+    csv.field_size_limit(MAX_FIELD)
     first = text.readline()
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]

@@ -343,7 +343,7 @@ def issue_certified_summary(petition_id: int, *, actor_id: int | None = None, ac
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit.record("summary.issued", actor=actor, petition_id=petition.pk, obj=issued, checkpoint=checkpoint.size, **how)
-    public_cache.changed(petition.pk)  # the public page links it
+    public_cache.changed(petition.pk, content=True)  # the public page links it
     return issued
 
 

@@ -84,5 +84,5 @@ def import_places(stream: IO[bytes], *, actor: Any | None = None, source: str = 
         audit.record(
             "places.imported", actor=actor, system_label="import", source=source, rows=len(rows), created=created
         )
-        public_cache.changed()  # the names are on every cached page
+        public_cache.changed(content=True)  # the names are on every cached page
     return PlacesResult(total=len(rows), created=created, updated=len(rows) - created)

@@ -41,12 +41,33 @@ from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, p
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("iin", "full_name", "birth_date", "address", "district", "status", "sex", "polling_station")
-# The optional polling station: its number or code as the commission writes it.
-STATION_LENGTH = 32
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the register file: its header, whether every line must fill it, and the
+    longest value it may hold (an over-long value is reported with its line)."""
+
+    name: str
+    required: bool
+    max_length: int
+
+
+# The file's columns: a new optional column is one line here (and its use in _RowBuilder.build).
+SPEC = (
+    Column("iin", True, 20),
+    Column("full_name", True, 200),
+    Column("birth_date", True, 10),
+    Column("address", True, 300),
+    Column("district", True, 32),
+    Column("status", False, 16),
+    Column("sex", False, 8),
+    # The polling station whose list holds the voter: its number or code as the commission writes it.
+    Column("polling_station", False, 32),
+)
+COLUMNS = tuple(c.name for c in SPEC)
+REQUIRED = tuple(c.name for c in SPEC if c.required)
 # The optional sex column: M/F, or Russian М/Ж, or Kazakh Е/Ә.
 SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
-REQUIRED = ("iin", "full_name", "birth_date", "address", "district")
 # Voters adult longer than this before the import keep no clear age data (see Voter.adult_from).
 ADULT_MEMORY_YEARS = 5
 
@@ -86,6 +107,12 @@ class _RowBuilder:
         empty = [k for k in REQUIRED if not values[k]]
         if empty:
             raise ValueError(_("empty %(cols)s") % {"cols": ", ".join(empty)})
+        for column in SPEC:
+            if len(values[column.name]) > column.max_length:
+                raise ValueError(
+                    _("%(col)s is too long (%(n)s characters, at most %(max)s)")
+                    % {"col": column.name, "n": len(values[column.name]), "max": column.max_length}
+                )
         try:
             iin = iin_module.validate(values["iin"])
         except iin_module.InvalidIIN as exc:
@@ -107,12 +134,7 @@ class _RowBuilder:
         sex = SEXES.get(values["sex"][:1].lower()) if values["sex"] else None
         if values["sex"] and sex is None:
             raise ValueError(_("unknown sex %(sex)r (M or F)") % {"sex": values["sex"]})
-        station = " ".join(values["polling_station"].split())
-        if len(station) > STATION_LENGTH:
-            raise ValueError(
-                _("polling station %(value)r is longer than %(n)s characters")
-                % {"value": station[:40], "n": STATION_LENGTH}
-            )
+        station = " ".join(values["polling_station"].split())  # the length is SPEC's
         adult_on = eighteenth_birthday(birth_date)
         adult_from = local_midnight(adult_on) if adult_on > self.adult_cutoff else None
         personal = crypto.encrypt(

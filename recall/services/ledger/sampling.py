@@ -64,6 +64,7 @@ from ...models import (
     policy_for,
 )
 from .. import audit, ledger
+from ..public import public_cache
 from ..verification import review
 from . import beacon_source, witnesses
 
@@ -513,6 +514,7 @@ def close_sample(run_id: int, *, actor: Any) -> SampleRun:
             outcome=result,
             closed_at=timezone.now(),
         )
+        public_cache.changed(run.petition_id, content=True)  # the page shows the sample's result
         audit.record(
             "sample.closed",
             actor=actor,

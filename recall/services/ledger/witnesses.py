@@ -26,7 +26,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from ...errors import InvalidCosignature, InvalidInput, MissingScope, NotFound, RootMismatch
@@ -94,20 +94,21 @@ def accredited_filter() -> Q:
     return condition
 
 
+def _latest_cosignatures(petition: Petition) -> QuerySet[LedgerCosignature]:
+    """The accredited witnesses' cosignatures of the petition's latest checkpoint, in one query
+    (the public page builds its counts on every count batch)."""
+    latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").values("pk")[:1]
+    return LedgerCosignature.objects.filter(accredited_filter(), checkpoint_id=Subquery(latest))
+
+
 def witness_count(petition: Petition) -> int:
     """Accredited witnesses that cosigned the latest checkpoint."""
-    latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").first()
-    if latest is None:
-        return 0
-    return latest.cosignatures.filter(accredited_filter()).values("witness_name").distinct().count()
+    return _latest_cosignatures(petition).values("witness_name").distinct().count()
 
 
 def cosigned_by(petition: Petition) -> list[str]:
     """The names of the accredited witnesses that cosigned the latest checkpoint."""
-    latest = LedgerCheckpoint.objects.filter(petition=petition).order_by("-size", "-signed_at", "-pk").first()
-    if latest is None:
-        return []
-    return sorted(set(latest.cosignatures.filter(accredited_filter()).values_list("witness_name", flat=True)))
+    return sorted(set(_latest_cosignatures(petition).values_list("witness_name", flat=True)))
 
 
 # --- storing a cosignature -------------------------------------------------------------------

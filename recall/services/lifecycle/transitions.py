@@ -122,7 +122,7 @@ def move(
         ledger.sign_checkpoint(petition.pk)
         petition.refresh_from_db()
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
-        public_cache.changed(petition.pk)
+        public_cache.changed(petition.pk, content=True)
         # A group that formed on the web is told of every change (recall.services.groups.group_notices);
         # only such groups have members' phones, so no task is queued for the others.
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiClient
+from config import metrics
 
 from ... import task_names
 from ...errors import InvalidInput, PolicyViolation
@@ -203,6 +204,7 @@ def deliver(delivery_id: int) -> DeliveryResult:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=attempts, **fields)
     if not ok:
         logger.info("webhook delivery %s attempt %s failed: %s %s", delivery.pk, attempts, status, error)
+        metrics.WEBHOOK_FAILURES.labels("true" if result.state == DeliveryState.FAILED else "false").inc()
     return result
 
 

@@ -22,6 +22,8 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import metrics
+
 from ... import crypto
 from ... import iin as iin_module
 from ...constraints import violated
@@ -222,6 +224,7 @@ def _insert(signature: Signature, at: dt.datetime) -> None:
         raise PetitionNotCollecting()
     signature.pk = row[0]
     signature._state.adding = False
+    metrics.signature_received(signature.channel)  # recall_signatures_received_total{channel}
 
 
 def sign_on_web(petition_id: int, signer: Signer, *, repeat_as_duplicate: bool = False) -> Signature:

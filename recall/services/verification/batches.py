@@ -38,6 +38,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from config import metrics
+
 from ... import names
 from ...models import Signature, SignatureState
 from .. import ledger, lifecycle
@@ -222,7 +224,9 @@ def verify_batch(limit: int | None = None) -> BatchResult:
         if vendor == "postgresql":
             deltas = counts.group_sums(_sums(rows))
             ledger.append_verified(rows)
+            metrics.signatures_decided((row[4], row[1]) for row in rows)
         else:
+            metrics.signatures_decided((row[4], row[1]) for row in rows)
             deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
             ledger.append_signatures(
                 (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed), repeat_of)), None, state)
