@@ -1,6 +1,9 @@
 import os
 
 from celery import Celery, signals
+from django.conf import settings
+
+from config import metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -17,33 +20,23 @@ app.autodiscover_tasks()
 
 @signals.before_task_publish.connect
 def _carry_request_id(headers: dict | None = None, **kwargs: object) -> None:
-    from config.metrics import request_id
-
-    rid = request_id.get()
+    rid = metrics.request_id.get()
     if rid and headers is not None:
         headers.setdefault("request_id", rid)
 
 
 @signals.task_prerun.connect
 def _restore_request_id(task: object = None, **kwargs: object) -> None:
-    from config.metrics import request_id
-
     rid = getattr(getattr(task, "request", None), "request_id", None) or ""
-    request_id.set(rid)
+    metrics.request_id.set(rid)
 
 
 @signals.task_postrun.connect
 def _clear_request_id(**kwargs: object) -> None:
-    from config.metrics import request_id
-
-    request_id.set("")
+    metrics.request_id.set("")
 
 
 @signals.worker_init.connect
 def _serve_metrics(**kwargs: object) -> None:
-    from django.conf import settings
-
     if settings.RECALL_WORKER_METRICS_PORT:
-        from config.metrics import serve_worker_metrics
-
-        serve_worker_metrics(settings.RECALL_WORKER_METRICS_PORT)
+        metrics.serve_worker_metrics(settings.RECALL_WORKER_METRICS_PORT)

@@ -35,7 +35,7 @@ def test_a_station_longer_than_its_column_is_refused_with_its_line(karaganda):
     )
     with pytest.raises(ImportRejected) as refused:
         import_register(io.BytesIO(csv.encode()), source="test")
-    assert "polling station" in str(refused.value.errors[0])
+    assert "polling_station is too long" in str(refused.value.errors[0])
 
 
 @pytest.mark.parametrize(
