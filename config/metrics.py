@@ -24,6 +24,7 @@ from Redis and the database: scrape one web node for them (the alert rules in de
 from __future__ import annotations
 
 import contextvars
+import hmac
 import logging
 import os
 import re
@@ -246,7 +247,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus' scrape. With RECALL_METRICS_TOKEN set, only with ``Authorization: Bearer
     <token>`` (the figures hold no personal data, but they are the operators')."""
     token = settings.RECALL_METRICS_TOKEN
-    if token and request.headers.get("Authorization", "") != f"Bearer {token}":
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
         return HttpResponse("unauthorized\n", status=401, content_type="text/plain")
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
 

@@ -108,3 +108,17 @@ def the_beacon_is_public(app_configs: Any = None, **kwargs: Any) -> list[checks.
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def metrics_need_a_token(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """/metrics names every petition's checkpoint age, queue depths and failure rates: the
+    operators', not the public's."""
+    if settings.RECALL_METRICS_TOKEN:
+        return []
+    return [
+        checks.Warning(
+            "RECALL_METRICS_TOKEN is empty: anyone can read /metrics. Set it, or keep /metrics off the public proxy.",
+            id="recall.W002",
+        )
+    ]

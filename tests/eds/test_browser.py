@@ -136,6 +136,9 @@ def test_a_revoked_key_is_refused_in_the_voters_language_and_nothing_is_stored(
 def test_without_ncalayer_the_page_explains_how_to_install_it_and_offers_the_text_message_path(
     page, live_server, collecting
 ):
+    # Whatever else on this machine may listen on NCALayer's port (another checkout's test, a
+    # desktop's real NCALayer), this browser finds nothing there: its socket is refused.
+    page.route_web_socket(re.compile(r"^wss://127\.0\.0\.1:13579"), lambda socket: socket.close())
     open_statement(page, live_server, collecting, language="kk")
     page.locator("#id_address").fill("Қарағанды, Абай көшесі, 1")
     page.locator("#id_consent").check()

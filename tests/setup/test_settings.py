@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
     "RECALL_TSA_URL": "http://tsp.pki.gov.kz/",
     "RECALL_LEDGER_WITNESSES": "witness.example.org/recall+724888f3+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
     "|https://witness.example.org/recall",
+    "RECALL_METRICS_TOKEN": "prometheus-scrape-token",
 }
 
 
@@ -47,9 +48,10 @@ def test_production_settings_pass_the_deploy_check():
         ("RECALL_SUMMARY_SIGNING_CERT", "recall.E005"),
         ("RECALL_TSA_URL", "recall.E006"),
         ("RECALL_LEDGER_WITNESSES", "recall.W001"),
+        ("RECALL_METRICS_TOKEN", "recall.W002"),
     ],
 )
-def test_the_deploy_check_refuses_an_unsigned_untimestamped_summary_and_no_witness(missing, says):
+def test_the_deploy_check_refuses_an_unsigned_untimestamped_summary_no_witness_and_open_metrics(missing, says):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0 and says in result.stderr, result.stderr
