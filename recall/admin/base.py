@@ -34,6 +34,8 @@ class ScopedAdmin(admin.ModelAdmin):
     district_path: str = "district"
     # Only the central commission may add or change these (reference data).
     central_only_changes = False
+    # An address typed without a scheme is read as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return scope_queryset(super().get_queryset(request), request, self.district_path)

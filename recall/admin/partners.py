@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .base import CentralCommissionOnly
+from .base import CentralCommissionOnly, ScopedAdmin
 
 
 class CentralOnly(CentralCommissionOnly, admin.ModelAdmin):
@@ -15,6 +15,7 @@ class CentralOnly(CentralCommissionOnly, admin.ModelAdmin):
     deliveries are made through the API and by the workers, never added here."""
 
     addable = False
+    formfield_overrides = ScopedAdmin.formfield_overrides
 
 
 @admin.register(WebhookEndpoint)
