@@ -17,6 +17,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django_otp import middleware as otp_middleware
 
+from recall import text
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Longer URLs are refused by the application (JSON under /api/); gunicorn is started with
 # --limit-request-line 8190, so only the application's answer is seen below that.
 MAX_URL = 4096
@@ -24,8 +27,8 @@ MAX_URL = 4096
 
 class RejectNullCharacters:
     """A NUL character in the path or the query string is malformed input (PostgreSQL text
-    cannot hold it): answer 400 here instead of failing deep in a query. Forms and API fields
-    already refuse it in bodies."""
+    cannot hold it): answer 400 here instead of failing deep in a query. A form's fields are
+    refused here too when they hold any character no text field takes (recall.text)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,6 +42,15 @@ class RejectNullCharacters:
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid", "message": "Null characters are not allowed."}, status=400)
             return HttpResponseBadRequest("Null characters are not allowed.", content_type="text/plain")
+        # A form's fields (the API's JSON bodies are checked by its parser): a browser cannot
+        # send a lone surrogate in a form, but a non-character it can, and a script anything.
+        if (
+            request.method == "POST"
+            and not request.path.startswith("/api/")
+            and request.content_type in FORM_TYPES
+            and any(text.refused(value) for values in request.POST.lists() for value in values[1])
+        ):
+            return HttpResponseBadRequest(text.MESSAGE, content_type="text/plain")
         if len(request.get_full_path()) > MAX_URL:
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "uri_too_long", "message": "The URL is too long."}, status=414)

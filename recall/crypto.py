@@ -33,6 +33,7 @@ from django.db import models
 from django.dispatch import receiver
 
 from . import names
+from .text import printable
 
 DIGEST_LENGTH = 64
 
@@ -123,9 +124,10 @@ def decrypt(token: str) -> dict:
     petition_id, body = split_token(token)
     fernet = _fernet() if petition_id is None else data_key(petition_id, create=False)
     try:
-        return json.loads(fernet.decrypt(body.encode()))
+        data = json.loads(fernet.decrypt(body.encode()))
     except InvalidToken as exc:
         raise ImproperlyConfigured("Personal data cannot be decrypted with RECALL_ENCRYPTION_KEYS.") from exc
+    return printable(data)
 
 
 def rotate(token: str) -> str:

@@ -7,8 +7,12 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from ..text import REFUSED_CLASS
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 NO_NUL = r"^[^\x00]*$"
+# A request body's free text: none of the characters the JSON parser refuses (recall.text).
+NO_REFUSED_TEXT = f"^[^{REFUSED_CLASS}]*$"
 
 # Answers any operation may give, beside those its view declares.
 COMMON = {
@@ -62,4 +66,15 @@ def add_common_responses(result: dict[str, Any], generator: Any, request: Any, p
                 extra.update(WITH_BODY)
             for status, description in extra.items():
                 responses.setdefault(status, _error(description))
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: what clients send
+            for field in component.get("properties", {}).values():
+                _state_refused_text(field)
     return result
+
+
+def _state_refused_text(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"enum", "pattern", "format"} & schema.keys():
+        schema["pattern"] = NO_REFUSED_TEXT
+    elif schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        _state_refused_text(schema["items"])

@@ -17,6 +17,7 @@ from ..models import Deputy, DeputyAnswer, District, Petition, PetitionState, Si
 from ..selectors import days_left
 from ..services import ledger, signing
 from ..services.signing import eds, format_receipt
+from ..text import REFUSED_CLASS
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -385,9 +386,13 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return result
 
 
-# Text: at least one character that is not white space, and no NUL character (stated as a
-# pattern so the schema says what is refused).
-TEXT = RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$", "Enter some text (no NUL characters).", code="required")
+# Text: at least one character that is not white space, and none that no field takes
+# (recall.text; stated as a pattern so the schema says what is refused).
+TEXT = RegexValidator(
+    f"^[^{REFUSED_CLASS}]*[^\\s{REFUSED_CLASS}][^{REFUSED_CLASS}]*$",
+    "Enter some text (no NUL characters, lone surrogates or non-characters).",
+    code="required",
+)
 TWELVE_DIGITS = RegexValidator(r"^[0-9]{12}$", "An IIN is exactly 12 digits.", code="invalid_iin")
 
 

@@ -3,6 +3,8 @@ CA's certificates, its local OCSP/CRL responder, the built-in backend and the fa
 
 from __future__ import annotations
 
+import logging
+
 import base64
 import datetime as dt
 
@@ -243,9 +245,15 @@ def test_a_certificate_that_cannot_sign_is_refused(collecting, certs, case, mess
     assert refused(collecting, lambda c: signed(c, certs[case])) == message
 
 
-def test_a_certificate_not_chained_to_the_configured_root_is_refused(collecting, untrusted):
+def test_a_certificate_not_chained_to_the_configured_root_is_refused(collecting, untrusted, caplog):
+    caplog.set_level(logging.DEBUG)
     message = refused(collecting, lambda c: signed(c, untrusted))
     assert message == "The certificate was not issued by the National Certification Authority of Kazakhstan."
+    # The log keeps the refusal's code, never the certificate's subject (a name, an IIN).
+    logged = caplog.text
+    assert "untrusted_chain" in logged
+    names = [str(a.value) for a in untrusted.cert.subject if len(str(a.value)) > 3]
+    assert names and not any(name in logged for name in names), logged
 
 
 def test_an_unreachable_responder_refuses_as_unknown_and_stores_nothing(collecting, certs, responder):

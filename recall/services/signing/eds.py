@@ -222,7 +222,8 @@ def verify(challenge: EdsStatement, cms: str, *, at: dt.datetime | None = None) 
     try:
         info = verifier().verify(der, expected_content=challenge.statement.encode("utf-8"), at=at or timezone.now())
     except EdsError as error:
-        logger.info("EDS signature refused: %s (%s)", error.code, error.detail or error.message)
+        # The code only: the detail names the certificate's subject (the signer's name and IIN).
+        logger.info("EDS signature refused: %s", error.code)
         raise EdsRefused(error.code) from error
     try:
         iin_module.validate(info.iin)
