@@ -58,6 +58,23 @@ class RejectNullCharacters:
         return self.get_response(request)
 
 
+class PrivateByDefault:
+    """An answer that did not say it may be kept is kept by no one: ``Cache-Control: no-store``.
+    The public pages and the API's public reads say ``public`` themselves (the public cache),
+    static files are whitenoise's; everything else (a voter's own data, a receipt, a form with
+    its CSRF token, the officials' and deputies' pages) may hold personal data, and a shared
+    computer's browser, a proxy or a CDN must not keep it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
 _CUSTOM_POLICY = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
 
 

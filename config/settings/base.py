@@ -51,6 +51,8 @@ MIDDLEWARE = [
     # First: the request id (in the answer, every log line and the tasks queued) and the
     # request's count and time by view and status (config.metrics, Prometheus at /metrics).
     "config.metrics.Observe",
+    # What no view marked public is stored by no cache (a voter's own data, receipts, forms).
+    "config.middleware.PrivateByDefault",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicy",
     "config.middleware.RejectNullCharacters",

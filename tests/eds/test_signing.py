@@ -3,10 +3,9 @@ CA's certificates, its local OCSP/CRL responder, the built-in backend and the fa
 
 from __future__ import annotations
 
-import logging
-
 import base64
 import datetime as dt
+import logging
 
 import pytest
 import time_machine

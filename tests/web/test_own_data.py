@@ -168,3 +168,15 @@ def test_an_entry_coarsened_to_its_week_reads_as_that_week_with_its_channel_with
     with translation.override("ru"):
         assert entry.when.startswith("неделя с 23")
     assert Entry(0, "", "", {"type": "received", "channel": "web", "day": "2026-11-24"}).day.day == 24
+
+
+def test_no_cache_keeps_the_page_of_personal_data(client, collecting, voters, django_capture_on_commit_callbacks):
+    signature = _signed(collecting, voters[10])
+    _open(client, signature, voters[10], django_capture_on_commit_callbacks)
+    response = client.get("/en/my-data/view/")
+    assert voters[10].personal["iin"] in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    # So is every other answer no view marked public (the forms, the receipt); public pages stay public.
+    assert "no-store" in client.get("/en/my-data/")["Cache-Control"]
+    assert "no-store" in client.get(f"/en/petitions/{collecting.pk}/sign/")["Cache-Control"]
+    assert client.get(f"/en/petitions/{collecting.pk}/")["Cache-Control"].startswith("public")
