@@ -47,7 +47,16 @@ def test_a_partner_without_the_webhooks_scope_cannot_register_one(db):
     assert not WebhookEndpoint.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["https://example.com:99999/h", "https://" + "ж" * 70 + ".com/h", "https:///h"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com:0/h",
+        "https://example.com:00/h",
+        "https://example.com:99999/h",
+        "https://" + "ж" * 70 + ".com/h",
+        "https:///h",
+    ],
+)
 def test_malformed_webhook_urls_are_invalid(partner, settings, url):
     settings.RECALL_WEBHOOK_ALLOW_HTTP = settings.RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     response = partner.post("/api/v1/webhooks/", {"url": url, "events": ["petition.state_changed"]}, format="json")

@@ -80,7 +80,10 @@ def resolve(url: str) -> Target:
         raise TargetRefused(_("A webhook URL needs a host name."))
     if parts.username or parts.password:
         raise TargetRefused(_("A webhook URL must not contain a user name or password."))
-    port = port or (443 if parts.scheme == "https" else 80)
+    if port == 0:  # no server listens on port 0 (and `port or 443` would have read it as 443)
+        raise TargetRefused(_("This is not a valid URL."))
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
