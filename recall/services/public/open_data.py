@@ -16,8 +16,6 @@ and districts are public officials and public places.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +25,7 @@ from django.utils import timezone
 
 from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
 from ...selectors import public_petitions
+from ..jobs.csv_files import CsvLines
 from . import stations as station_counts
 
 LICENCE = "CC BY 4.0"
@@ -218,9 +217,5 @@ TABLES = {
 
 
 def as_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in columns})
-    return out.getvalue()
+    lines = CsvLines(lineterminator="\n")
+    return lines.line(columns) + "".join(lines.line("" if row[k] is None else row[k] for k in columns) for row in rows)
