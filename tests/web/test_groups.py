@@ -136,3 +136,25 @@ def test_the_group_issues_sheets_and_downloads_them(client, collecting, voters, 
     response = client.get(link)
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     assert Client().get(link).status_code == 404
+
+
+def test_an_invitation_admits_one_voter(client, deputy, voters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/group/apply/", apply_form(deputy, voters[0]))
+    confirm(client, response)
+    page = client.post("/en/group/invite/", follow=True).content.decode()
+    link = re.search(r'value="http://testserver(/en/group/join/[^"]+)"', page).group(1)
+    first, second = Client(), Client()
+    # Both open the link and ask for a code before either confirms: the first to confirm joins.
+    with django_capture_on_commit_callbacks(execute=True):
+        started_first = first.post(link, {"iin": voters[1].personal["iin"], "phone": "+7 701 000 00 01"})
+    first_code = code_from_outbox()
+    with django_capture_on_commit_callbacks(execute=True):
+        started_second = second.post(link, {"iin": voters[2].personal["iin"], "phone": "+7 701 000 00 02"})
+    second_code = code_from_outbox()
+    assert first.post(started_first.url, {"code": first_code}).status_code == 302
+    refused = second.post(started_second.url, {"code": second_code}, follow=True)
+    assert "already been used" in refused.content.decode()
+    assert GroupDraftMember.objects.count() == 2
+    # And the link itself now says so.
+    assert "already been used" in Client().get(link).content.decode()

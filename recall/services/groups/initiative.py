@@ -293,6 +293,10 @@ def open_invitation(token: str) -> GroupInvitation:
         )
     if invitation.draft.submitted_at:
         raise PolicyViolation(_("The application has been submitted; the group is closed."), code="submitted")
+    if invitation.accepted_at:
+        raise PolicyViolation(
+            _("This invitation has already been used; ask the initiator for a new link."), code="invitation_used"
+        )
     return invitation
 
 
@@ -320,11 +324,17 @@ def confirm_joining(token: str, code: str) -> GroupDraftMember:
     eligible_voter(voter.personal["iin"], district_id=invitation.draft.deputy.district_id)
     try:
         with transaction.atomic():
+            # A link admits one voter: of two who confirm at once, the second finds it used.
+            taken = GroupInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+                accepted_at=timezone.now()
+            )
+            if not taken:
+                raise PolicyViolation(
+                    _("This invitation has already been used; ask the initiator for a new link."),
+                    code="invitation_used",
+                )
             member = GroupDraftMember.objects.create(
                 draft=invitation.draft, voter=voter, contact={"phone": record.payload["phone"]}
-            )
-            GroupInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-                accepted_at=timezone.now()
             )
             audit.record("group.joined", actor=None, obj=invitation.draft)
     except IntegrityError as exc:
