@@ -120,6 +120,9 @@ class Scope(models.TextChoices):
     SIGN = "sign", _("submit signatures")
     WEBHOOKS = "webhooks", _("manage webhooks")
     WITNESS = "witness", _("cosign the public ledger as a witness")
+    # A voter who signed through a partner without a phone number withdraws through it; each
+    # withdrawal is in the audit log with the partner's name.
+    WITHDRAW = "withdraw", _("withdraw signatures it submitted, at the voter's request")
 
 
 class ApiClient(models.Model):

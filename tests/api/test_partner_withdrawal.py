@@ -1,8 +1,13 @@
 """Withdrawal reaches the signer: a code only to the number on record, or the partner
 that collected the signature withdraws it on the voter's request (scope `withdraw`, audited)."""
 
-import pytest
+import io
 
+import pytest
+from django.core.management import call_command
+
+from accounts.admin import ApiKeyForm
+from accounts.models import ApiKey
 from recall.models import AuditEntry, Signature
 from recall.notifications import sms
 from recall.services import signing, verification
@@ -59,3 +64,10 @@ def test_a_partner_cannot_withdraw_without_the_scope_or_another_partners_signatu
     web = signing.sign_on_web(collecting.pk, signer_of(voters[11]))
     assert owner.post(f"/api/v1/signatures/{web.receipt}/withdraw/").status_code == 404
     assert Signature.objects.filter(state="withdrawn").count() == 0
+
+
+def test_the_withdraw_scope_can_be_granted_by_the_command_and_in_the_admin(db):
+    call_command("create_api_key", "Withdrawing partner", "--scopes", "sign,withdraw", stdout=io.StringIO())
+    assert ApiKey.objects.get(client__name="Withdrawing partner").scopes == ["sign", "withdraw"]
+    # The admin's form offers it too.
+    assert "withdraw" in dict(ApiKeyForm.base_fields["scopes"].choices)
