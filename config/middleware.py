@@ -17,7 +17,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django_otp import middleware as otp_middleware
 
-from recall import text
+from recall import ratelimit, text
+from recall.web.ratelimit import client_address
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Longer URLs are refused by the application (JSON under /api/); gunicorn is started with
@@ -56,6 +57,21 @@ class RejectNullCharacters:
                 return JsonResponse({"code": "uri_too_long", "message": "The URL is too long."}, status=414)
             return HttpResponse("The URL is too long.", status=414, content_type="text/plain")
         return self.get_response(request)
+
+
+class ClientOrigin:
+    """The request's client address, for the limits the services keep per address (the texts
+    one address may have sent to one phone number: recall.services.signing.codes.phone_limits)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        token = ratelimit.set_client_origin(client_address(request))
+        try:
+            return self.get_response(request)
+        finally:
+            ratelimit.reset_client_origin(token)
 
 
 class PrivateByDefault:

@@ -15,7 +15,10 @@ from .services.ledger import witnesses
 
 @checks.register(checks.Tags.security)
 def rates_are_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    rates = {"RECALL_WEB_FORM_RATE": settings.RECALL_WEB_FORM_RATE}
+    rates = {
+        name: getattr(settings, name)
+        for name in ("RECALL_WEB_FORM_RATE", "RECALL_OTP_PHONE_RATE_PER_ADDRESS", "RECALL_OTP_PHONE_RATE")
+    }
     rates.update(
         {f"DEFAULT_THROTTLE_RATES[{k!r}]": v for k, v in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items()}
     )

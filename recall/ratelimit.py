@@ -11,6 +11,7 @@ is down the request is let through: a brake on abuse must not lock everyone out.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 import time
@@ -18,6 +19,23 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+# The client address of the request being served (config.middleware.ClientOrigin), for limits
+# the services apply per address (the texts to one phone number); "" outside a request.
+_ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("recall_client_origin", default="")
+
+
+def client_origin() -> str:
+    return _ORIGIN.get()
+
+
+def set_client_origin(address: str) -> contextvars.Token:
+    return _ORIGIN.set(address)
+
+
+def reset_client_origin(token: contextvars.Token) -> None:
+    _ORIGIN.reset(token)
+
 
 DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # A process sends its local count at least every limit / SYNC_SHARE requests.

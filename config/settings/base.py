@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "config.metrics.Observe",
     # What no view marked public is stored by no cache (a voter's own data, receipts, forms).
     "config.middleware.PrivateByDefault",
+    "config.middleware.ClientOrigin",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicy",
     "config.middleware.RejectNullCharacters",
@@ -320,8 +321,10 @@ RECALL_OTP_TTL_SECONDS = env.int("RECALL_OTP_TTL_SECONDS", default=300)
 RECALL_OTP_MAX_ATTEMPTS = env.int("RECALL_OTP_MAX_ATTEMPTS", default=5)
 RECALL_OTP_MAX_RESENDS = env.int("RECALL_OTP_MAX_RESENDS", default=3)
 RECALL_OTP_RESEND_INTERVAL_SECONDS = env.int("RECALL_OTP_RESEND_INTERVAL_SECONDS", default=60)
-# Confirmation requests (sign or withdraw) per phone number and per IIN in 24 hours.
-RECALL_OTP_PER_PHONE_PER_DAY = env.int("RECALL_OTP_PER_PHONE_PER_DAY", default=10)
+# Texted codes to one phone number: from one client address, and from all addresses together
+# (recall.services.signing.codes.phone_limits): nobody else's requests spend a voter's own.
+RECALL_OTP_PHONE_RATE_PER_ADDRESS = env("RECALL_OTP_PHONE_RATE_PER_ADDRESS", default="3/hour")
+RECALL_OTP_PHONE_RATE = env("RECALL_OTP_PHONE_RATE", default="8/hour")
 # Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
 RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
 # How long an initiative group's invitation link stays valid (recall.services.groups.initiative).

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from recall import ratelimit
 from recall.errors import InvalidInput, NotFound, PetitionNotCollecting
 from recall.models import CodeRequest, Signature
 from recall.notifications import sms
@@ -178,22 +179,37 @@ def test_digits_of_other_scripts_are_not_phone_numbers(phone):
         normalize_phone(phone)
 
 
-def test_requests_are_limited_per_phone_and_per_iin_and_phone_pair(collecting, voters, settings):
+def test_requests_are_limited_per_number_per_address_in_all_and_per_iin_and_number_pair(collecting, voters, settings):
     # Never a limit per IIN alone: a stranger with the IIN and phones of their own would lock the voter out.
-    settings.RECALL_OTP_PER_PHONE_PER_DAY = 3
+    settings.RECALL_OTP_PHONE_RATE_PER_ADDRESS = "3/hour"
+    settings.RECALL_OTP_PHONE_RATE = "5/hour"
     settings.RECALL_OTP_PER_PAIR_PER_DAY = 2
-    # Frozen: the limits count the requests of the last 24 hours, all of these among them.
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
-        for voter in voters[10:13]:
-            codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
-        with pytest.raises(CodeFailed, match="this phone number today") as error:
-            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
-        assert error.value.field == "phone"
+        origin = ratelimit.set_client_origin("198.51.100.1")
+        try:
+            for voter in voters[10:13]:
+                codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
+            with pytest.raises(CodeFailed, match="this phone number from here") as error:
+                codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000001"))
+            assert error.value.field == "phone"
+        finally:
+            ratelimit.reset_client_origin(origin)
+        # From other addresses, the number gets two more this hour, then no more from anywhere.
+        for n, voter in enumerate(voters[13:16]):
+            origin = ratelimit.set_client_origin(f"198.51.100.{10 + n}")
+            try:
+                if n < 2:
+                    codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
+                else:
+                    with pytest.raises(CodeFailed, match="this phone number; try again in an hour"):
+                        codes.start_signing(collecting.pk, signer_of(voter, phone="+77000000001"))
+            finally:
+                ratelimit.reset_client_origin(origin)
         for _ in range(2):
-            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
+            codes.start_signing(collecting.pk, signer_of(voters[20], phone="+77000000002"))
         with pytest.raises(CodeFailed, match="this IIN and phone number today"):
-            codes.start_signing(collecting.pk, signer_of(voters[13], phone="+77000000002"))
-    assert CodeRequest.objects.count() == 5
+            codes.start_signing(collecting.pk, signer_of(voters[20], phone="+77000000002"))
+    assert CodeRequest.objects.count() == 7
 
 
 def test_a_stranger_cannot_lock_a_voter_out(collecting, voters, settings, django_capture_on_commit_callbacks):
@@ -212,7 +228,7 @@ def test_the_number_a_voter_confirmed_for_the_iin_is_always_let_through(
     collecting, voters, settings, django_capture_on_commit_callbacks
 ):
     settings.RECALL_OTP_PER_PAIR_PER_DAY = 1
-    settings.RECALL_OTP_PER_PHONE_PER_DAY = 1
+    settings.RECALL_OTP_PHONE_RATE_PER_ADDRESS = settings.RECALL_OTP_PHONE_RATE = "1/hour"
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             started = codes.start_signing(collecting.pk, signer_of(voters[10]))

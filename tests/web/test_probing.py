@@ -82,7 +82,7 @@ def test_a_stranger_with_the_iin_sees_the_same_whether_the_voter_signed_or_not(
     assert len(told) == 1 and "again with your IIN" in told[0].text and "77" in told[0].text
 
 
-def test_the_real_signer_is_told_of_every_request_and_resend(
+def test_the_real_signer_is_told_at_once_then_at_most_hourly_with_the_count(
     client, collecting, voters, django_capture_on_commit_callbacks
 ):
     _sign(client, collecting, voters[10], django_capture_on_commit_callbacks)
@@ -94,9 +94,25 @@ def test_the_real_signer_is_told_of_every_request_and_resend(
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
         client.post(one.url, {"resend": "1"})
     told = [m for m in sms.outbox if m.phone == "+77011234567"]
-    assert len(told) == 3
-    assert {m.text[-80:] for m in told} == {told[0].text[-80:]}
-    assert sum("••• ••• •• 77" in m.text for m in told) == 2 and sum("•• 33" in m.text for m in told) == 1
+    # The first request is texted at once; the request and the resend after it, within the hour, are not.
+    assert len(told) == 1 and "••• ••• •• 77" in told[0].text
+    an_hour_later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=62)
+    with time_machine.travel(an_hour_later), django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10], phone="+7 705 444 55 66"))
+    told = [m for m in sms.outbox if m.phone == "+77011234567"]
+    assert len(told) == 2 and "•• 66" in told[1].text
+    assert "2 more requests were made and not texted" in told[1].text
+
+
+def test_sixty_requests_from_one_address_text_the_signer_once(
+    client, collecting, voters, django_capture_on_commit_callbacks
+):
+    _sign(client, collecting, voters[10], django_capture_on_commit_callbacks)
+    sms.outbox.clear()
+    for n in range(60):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/en/petitions/{collecting.pk}/sign/", form_of(voters[10], phone=f"+7 705 000 00 {n:02d}"))
+    assert len([m for m in sms.outbox if m.phone == "+77011234567"]) == 1
 
 
 def test_a_strangers_repeat_never_counts_and_can_be_withdrawn_like_a_first(
@@ -117,3 +133,43 @@ def test_a_strangers_repeat_never_counts_and_can_be_withdrawn_like_a_first(
     assert (collecting.valid_count, collecting.invalid_count, collecting.withdrawn_count) == (1, 0, 1)
     first = Signature.objects.get(duplicate_of__isnull=True)
     assert first.state == "valid"
+
+
+def _ask(client, petition, voter, phone, captured):
+    with captured(execute=True):
+        return client.post(f"/en/petitions/{petition.pk}/sign/", form_of(voter, phone=phone))
+
+
+def test_a_stranger_with_only_the_victims_number_cannot_lock_the_victim_out(
+    client, collecting, voters, django_capture_on_commit_callbacks
+):
+    victim, phone = voters[10], "+7 701 555 66 77"
+    # Ten requests with other voters' IINs and the victim's number, from one address, within
+    # that address's form limit.
+    attacker = type(client)(REMOTE_ADDR="203.0.113.9")
+    for voter in voters[20:30]:
+        _ask(attacker, collecting, voter, phone, django_capture_on_commit_callbacks)
+    assert len([m for m in sms.outbox if m.phone == "+77015556677"]) == 3
+    # The victim, from their own address, signs.
+    own = type(client)(REMOTE_ADDR="198.51.100.7")
+    sms.outbox.clear()
+    started = _ask(own, collecting, victim, phone, django_capture_on_commit_callbacks)
+    assert started.status_code == 302, started.content.decode()[:500]
+    confirmed = own.post(started.url, {"code": code_from_outbox()})
+    assert confirmed.status_code == 302 and Signature.objects.filter(duplicate_of__isnull=True).count() == 1
+
+
+def test_a_number_gets_a_few_texts_an_hour_whatever_iins_and_addresses_are_used(
+    client, collecting, voters, django_capture_on_commit_callbacks
+):
+    phone = "+7 701 555 66 77"
+    for n, voter in enumerate(voters[20:60]):
+        stranger = type(client)(REMOTE_ADDR=f"203.0.113.{n // 2}")  # twenty addresses
+        _ask(stranger, collecting, voter, phone, django_capture_on_commit_callbacks)
+    assert len([m for m in sms.outbox if m.phone == "+77015556677"]) == 8  # RECALL_OTP_PHONE_RATE
+    # The hour over, the number's owner signs.
+    sms.outbox.clear()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=61)):
+        own = type(client)(REMOTE_ADDR="198.51.100.7")
+        started = _ask(own, collecting, voters[10], phone, django_capture_on_commit_callbacks)
+        assert own.post(started.url, {"code": code_from_outbox()}).status_code == 302

@@ -51,7 +51,7 @@ from ...notifications import sms
 from ...phones import mask_phone, normalize_phone
 from .. import audit, queue, signing
 from ..lifecycle import applications
-from ..signing.codes import CodeFailed, _code_hash, _new_code, valid_minutes
+from ..signing.codes import CodeFailed, _code_hash, _new_code, phone_limits, valid_minutes
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -129,6 +129,8 @@ def clean_grounds(grounds: dict[str, str]) -> dict[str, str]:
 
 
 def _check_limit(voter_digest: str, phone_digest: str) -> None:
+    """The signing codes' limits (recall.services.signing.codes): per IIN and number pair in a
+    day, and per number in the hour, per client address and in all."""
     since = timezone.now() - dt.timedelta(days=1)
     recent = GroupCode.objects.filter(voter_digest=voter_digest, phone_digest=phone_digest, created_at__gte=since)
     if recent.count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY:
@@ -137,6 +139,9 @@ def _check_limit(voter_digest: str, phone_digest: str) -> None:
             field="iin",
             code="too_many_requests",
         )
+    refusal = phone_limits("group", phone_digest)
+    if refusal is not None:
+        raise CodeFailed(str(refusal), field="phone", code="too_many_requests")
 
 
 def _create_code(*, purpose: str, voter: Voter, phone: str, payload: dict, **links: object) -> Started:

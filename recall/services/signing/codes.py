@@ -26,13 +26,15 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from ... import task_names
+from ... import ratelimit, task_names
 from ...crypto import iin_digest, phone_digest
 from ...errors import DomainError, NotFound, PetitionNotCollecting
 from ...models import Channel, CodeRequest, ConfirmPurpose, Signature, SignatureState
@@ -68,34 +70,49 @@ class Started:
 
 
 def _check_limits(*, phone: str, voter_digest: str, known_phone: bool = False) -> None:
-    """A brake on text-message spam and on guessing: requests per number, and per IIN and
-    number pair, in 24 hours. The voter's own number for this IIN (``known_phone``: the one the
-    signature was made with; or one a code has confirmed for the IIN while requests are kept)
-    is let through: no stranger can use up the voter's allowance. It is looked at only past a
-    limit, so the usual request does the same work for everyone."""
+    """A brake on text-message floods and on guessing, designed so that nobody else's requests
+    use up a voter's own: per IIN and number pair in 24 hours (never per IIN alone), and per
+    number in the hour: a few from one client address (``phone_limits``), a few more from all
+    addresses together. A stranger typing other IINs with the victim's number spends their
+    address's share and some of the hour's, not the victim's; the number gets at most the
+    hour's few texts whatever is typed. The voter's own number for this IIN (``known_phone``:
+    the one the signature was made with; or one a code has confirmed for the IIN while requests
+    are kept) is let through. It is looked at only past a limit, so the usual request does the
+    same work for everyone."""
     since = timezone.now() - dt.timedelta(days=1)
     number = phone_digest(phone)
-    recent = CodeRequest.objects.filter(created_at__gte=since, phone_digest=number)
-    per_phone = recent.count() >= settings.RECALL_OTP_PER_PHONE_PER_DAY
-    per_pair = per_phone or recent.filter(voter_digest=voter_digest).count() >= settings.RECALL_OTP_PER_PAIR_PER_DAY
-    if not per_pair or known_phone:
+    per_pair = (
+        CodeRequest.objects.filter(created_at__gte=since, phone_digest=number, voter_digest=voter_digest).count()
+        >= settings.RECALL_OTP_PER_PAIR_PER_DAY
+    )
+    refusal = _PAIR_REFUSAL if per_pair else phone_limits("code", number)
+    if refusal is None or known_phone:
         return
     confirmed = CodeRequest.objects.filter(
         voter_digest=voter_digest, phone_digest=number, completed_at__isnull=False
     ).exists()
     if confirmed:
         return
-    if per_phone:
-        raise CodeFailed(
-            _("Too many confirmation requests for this phone number today; try again tomorrow."),
-            field="phone",
-            code="too_many_requests",
-        )
-    raise CodeFailed(
-        _("Too many confirmation requests for this IIN and phone number today; try again tomorrow."),
-        field="phone",
-        code="too_many_requests",
+    raise CodeFailed(str(refusal), field="phone", code="too_many_requests")
+
+
+_PAIR_REFUSAL = gettext_lazy("Too many confirmation requests for this IIN and phone number today; try again tomorrow.")
+
+
+def phone_limits(scope: str, number_digest: str) -> Promise | None:
+    """Count one text to the number (its digest); the refusal to show when over a limit. From
+    this request's client address (recall.ratelimit.client_origin), then from everywhere."""
+    here, _wait = ratelimit.hit(
+        f"phone-here:{scope}",
+        f"{number_digest}:{ratelimit.client_origin()}",
+        settings.RECALL_OTP_PHONE_RATE_PER_ADDRESS,
     )
+    if not here:
+        return gettext_lazy("Too many confirmation requests for this phone number from here; try again in an hour.")
+    anywhere, _wait = ratelimit.hit(f"phone:{scope}", number_digest, settings.RECALL_OTP_PHONE_RATE)
+    if not anywhere:
+        return gettext_lazy("Too many confirmation requests for this phone number; try again in an hour.")
+    return None
 
 
 def _create(
@@ -217,21 +234,38 @@ def send_receipt(signature_id: int, language: str) -> str:
 
 def _tell_signer(code_request: CodeRequest, phone: str) -> bool:
     """Text the number an earlier signature with this IIN was made with (or its partner
-    recorded) that someone asked to sign again; not when it is the number asking."""
+    recorded) that someone asked to sign again; not when it is the number asking. At most one
+    such text an hour per signature, however many requests: a stranger repeating the IIN must
+    not turn the warning into a flood. The requests not texted are counted and the next text
+    says how many there were (the commission's records keep every request)."""
     first = Signature.objects.filter(
         petition_id=code_request.petition_id, voter_id=code_request.voter_digest, duplicate_of__isnull=True
     ).first()
     recorded = (first.personal or {}).get("phone", "") if first else ""
     if not recorded or recorded == phone:
         return False
-    sms.send(
-        recorded,
-        _(
-            "Someone asked to sign recall petition No. %(id)s again with your IIN, from the number %(phone)s. "
-            "Your signature stays recorded once. If this was not you, contact the election commission."
-        )
-        % {"id": code_request.petition_id, "phone": code_request.phone_masked},
-    )
+    missed_key = f"recall:told-signer-missed:{first.pk}"
+    first_this_hour, _wait = ratelimit.hit("told-signer", str(first.pk), "1/hour")
+    try:
+        if not first_this_hour:
+            if not cache.add(missed_key, 1, timeout=8 * 86400):
+                cache.incr(missed_key)
+            return False
+        missed = cache.get(missed_key) or 0
+        cache.delete(missed_key)
+    except Exception:  # noqa: BLE001 - the cache is down: the count is lost, the warning is not
+        missed = 0
+    text = _(
+        "Someone asked to sign recall petition No. %(id)s again with your IIN, from the number %(phone)s. "
+        "Your signature stays recorded once. If this was not you, contact the election commission."
+    ) % {"id": code_request.petition_id, "phone": code_request.phone_masked}
+    if missed:
+        text += " " + ngettext(
+            "Since our last message, %(n)s more request was made and not texted.",
+            "Since our last message, %(n)s more requests were made and not texted.",
+            missed,
+        ) % {"n": missed}
+    sms.send(recorded, text)
     return True
 
 
