@@ -191,6 +191,10 @@ STORAGES = {
 }
 # Register files of a million voters are uploaded through the admin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest file an official may upload, in megabytes: paper sheets, and the voter register
+# (the national register of 12 million voters is about 1.6 GB of CSV; the import streams it).
+RECALL_UPLOAD_MAX_MB = env.int("RECALL_UPLOAD_MAX_MB", default=50)
+RECALL_REGISTER_UPLOAD_MAX_MB = env.int("RECALL_REGISTER_UPLOAD_MAX_MB", default=2048)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 CACHES = caches_config(env.cache("CACHE_URL", default="locmemcache://"))

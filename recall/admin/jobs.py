@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -14,6 +15,25 @@ from django.utils.translation import gettext_lazy as _
 from ..models import JobState
 from ..services.jobs import job_progress
 from .base import ScopedAdmin
+
+
+class UploadForm(forms.ModelForm):
+    """An upload form whose file may be at most ``max_mb_setting`` megabytes: a register or a
+    sheet file is streamed by the import, but a file that size is not what a commission sends."""
+
+    max_mb_setting = "RECALL_UPLOAD_MAX_MB"
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = getattr(settings, self.max_mb_setting)
+        if upload is not None and upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; at most %(max)s MB is accepted."),
+                code="too_large",
+                params={"size": f"{upload.size / 1024 / 1024:.1f}", "max": limit},
+            )
+        return upload
+
 
 # The fields every job's page shows, before and after its own counts.
 JOB_FIELDS = ["source_name", "uploaded_by", "created_at", "state", "progress", "started_at", "finished_at"]

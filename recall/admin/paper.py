@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import COUNTING_STATES, PaperImport
 from ..services.verification import paper_import
-from .jobs import JOB_FIELDS, JobAdmin
+from .jobs import JOB_FIELDS, JobAdmin, UploadForm
 
 
-class PaperImportForm(forms.ModelForm):
+class PaperImportForm(UploadForm):
+    max_mb_setting = "RECALL_UPLOAD_MAX_MB"
+
     class Meta:
         model = PaperImport
         fields = ["petition", "file"]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
@@ -13,7 +12,7 @@ from ..models import RegisterImport, Voter
 from ..services.jobs import register_import
 from .base import ReadOnlyAdmin, is_member
 from .iin_search import IINSearchMixin, digest_searched
-from .jobs import JOB_FIELDS, JobAdmin
+from .jobs import JOB_FIELDS, JobAdmin, UploadForm
 
 
 @admin.register(Voter)
@@ -60,7 +59,9 @@ class VoterAdmin(IINSearchMixin, ReadOnlyAdmin):
         return queryset.filter(iin_digest=digest), False
 
 
-class RegisterImportForm(forms.ModelForm):
+class RegisterImportForm(UploadForm):
+    max_mb_setting = "RECALL_REGISTER_UPLOAD_MAX_MB"
+
     class Meta:
         model = RegisterImport
         fields = ["file"]

@@ -36,3 +36,16 @@ def test_the_register_is_imported_from_the_admin(client, bob, karaganda):
     assert Voter.objects.count() == 1
     job = RegisterImport.objects.get()
     assert (job.state, job.created_count, job.uploaded_by) == ("done", 1, bob)
+
+
+def test_a_register_file_over_the_size_limit_is_refused_on_the_form_with_its_size(client, bob, karaganda, settings):
+    settings.RECALL_REGISTER_UPLOAD_MAX_MB = 1
+    number = make_iin(1, dt.date(1980, 5, 17))
+    line = f"{number},Имя,1980-05-17,addr,K-1\n"
+    upload = io.BytesIO(("iin,full_name,birth_date,address,district\n" + line * 30_000).encode())
+    upload.name = "register.csv"
+    client.force_login(bob)
+    response = client.post(reverse("admin:recall_registerimport_add"), {"file": upload})
+    assert response.status_code == 200
+    assert "at most 1 MB is accepted" in response.content.decode()
+    assert not RegisterImport.objects.exists()
