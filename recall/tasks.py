@@ -220,13 +220,23 @@ def advance_windows() -> dict[str, int]:
 @shared_task(name=names.PURGE_EXPIRED, soft_time_limit=300, time_limit=360, **RETRY)
 def purge_expired() -> dict[str, int]:
     """Daily: one-time-code challenges (they hold what the voter typed) are kept one day, and
-    so are EDS statements (each one is a row; a used one has done its work) and the PDFs of
-    background exports (they hold IINs)."""
+    so are EDS statements (each one is a row; a used one has done its work), the PDFs of
+    background exports (they hold IINs) and the group's code requests; group applications
+    never submitted go after RECALL_GROUP_DRAFT_DAYS; expired sessions (receipts, member ids)
+    are cleared."""
     cutoff = timezone.now() - dt.timedelta(days=1)
     deleted = codes.purge_old_requests(cutoff)
     statements = eds.purge_old_statements(cutoff)
     exports_purged = petition_jobs.purge_files(cutoff)
-    return {"challenges": deleted, "eds_statements": statements, "job_files": exports_purged}
+    groups = initiative.purge_abandoned()
+    retention.clear_expired_sessions()
+    return {
+        "challenges": deleted,
+        "eds_statements": statements,
+        "job_files": exports_purged,
+        "group_drafts": groups["drafts"],
+        "group_codes": groups["codes"],
+    }
 
 
 @shared_task(name=names.PURGE_PERSONAL_DATA, soft_time_limit=1800, time_limit=1900, **RETRY)

@@ -331,6 +331,9 @@ RECALL_OTP_PHONE_RATE_PER_ADDRESS = env("RECALL_OTP_PHONE_RATE_PER_ADDRESS", def
 RECALL_OTP_PHONE_RATE = env("RECALL_OTP_PHONE_RATE", default="8/hour")
 # Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
 RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
+# An initiative group's application never submitted is deleted (members' phones, invitations,
+# codes) this many days after it was started.
+RECALL_GROUP_DRAFT_DAYS = env.int("RECALL_GROUP_DRAFT_DAYS", default=30)
 # How long an initiative group's invitation link stays valid (recall.services.groups.initiative).
 RECALL_GROUP_INVITATION_HOURS = env.int("RECALL_GROUP_INVITATION_HOURS", default=72)
 # Sign/check/withdraw forms accepted per client address per hour.

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -21,17 +24,21 @@ from recall.models import (
     CodeRequest,
     DailyTally,
     EdsStatement,
+    GroupDraft,
+    GroupDraftMember,
     InitiativeMember,
     LedgerEntry,
     OutcomeSubscription,
     Petition,
     PetitionDataKey,
+    PetitionJob,
     PetitionState,
     PetitionTransition,
     Signature,
     Voter,
 )
 from recall.services import ledger, lifecycle, signing, verification
+from recall.services.jobs import petition_jobs
 from recall.services.notices import outcome_notices
 from recall.services.privacy import retention
 from recall.services.signing import codes, eds
@@ -434,3 +441,44 @@ def test_the_independent_verifier_still_verifies_a_purged_petition(ended, live_s
     # A signer's receipt still finds its entries: the ledger holds commitments, not people.
     status = verify_ledger.main([live_server.url, str(petition.pk), "--receipt", outsider.receipt])
     assert status == 0, capsys.readouterr().out
+
+
+def test_the_purge_deletes_the_petitions_export_files_at_once(
+    ended, alice, settings, django_capture_on_commit_callbacks
+):
+    petition, _signers, _outsider = ended
+    with django_capture_on_commit_callbacks(execute=True):
+        job = petition_jobs.request_signatures_pdf(petition, actor=alice)
+    job.refresh_from_db()
+    assert job.file and Path(job.file.path).is_file()
+    files_before = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert files_before
+
+    retention.purge(petition.pk, as_of=after_retention())
+
+    # Not a day later, with the daily job: at once, and nothing the petition's jobs made is left on disk.
+    assert not Path(job.file.path).exists()
+    assert PetitionJob.objects.get(pk=job.pk).file == ""
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+
+
+def test_an_application_never_submitted_expires_with_its_phones_and_expired_sessions_are_cleared(
+    collecting, voters, settings
+):
+    settings.RECALL_GROUP_DRAFT_DAYS = 30
+    old = GroupDraft.objects.create(deputy=collecting.deputy, grounds_category="lost_trust", grounds={"kk": "x"})
+    GroupDraft.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    GroupDraftMember.objects.create(draft=old, voter=voters[0], is_leader=True, contact={"phone": "+77011234567"})
+    fresh = GroupDraft.objects.create(deputy=collecting.deputy, grounds_category="lost_trust", grounds={"kk": "y"})
+    GroupDraftMember.objects.create(draft=fresh, voter=voters[1], is_leader=True, contact={"phone": "+77017654321"})
+    store = SessionStore()
+    store["recall_receipt"] = "ABCD-EFGH-JKLM"
+    store.set_expiry(-1)
+    store.save()
+
+    result = tasks.purge_expired()
+
+    assert result["group_drafts"] == 1
+    assert list(GroupDraft.objects.all()) == [fresh]
+    assert list(GroupDraftMember.objects.values_list("draft_id", flat=True)) == [fresh.pk]
+    assert not Session.objects.filter(session_key=store.session_key).exists()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -277,6 +277,22 @@ def confirm_application(token: str, code: str) -> GroupDraftMember:
         )
         audit.record("group.started", actor=None, obj=draft, deputy_id=deputy.pk)
     return leader
+
+
+def purge_abandoned(now: dt.datetime | None = None) -> dict[str, int]:
+    """Daily (beat): an application never submitted within RECALL_GROUP_DRAFT_DAYS is deleted
+    with its members (their phones), invitations and code requests; code requests older than a
+    day (what a voter typed) go whatever their draft."""
+    now = now or timezone.now()
+    abandoned = GroupDraft.objects.filter(
+        submitted_at__isnull=True, created_at__lt=now - dt.timedelta(days=settings.RECALL_GROUP_DRAFT_DAYS)
+    )
+    codes_deleted, _rows = GroupCode.objects.filter(
+        Q(created_at__lt=now - dt.timedelta(days=1)) | Q(draft__in=abandoned) | Q(invitation__draft__in=abandoned)
+    ).delete()
+    members, _rows = GroupDraftMember.objects.filter(draft__in=abandoned).delete()
+    drafts, _rows = abandoned.delete()
+    return {"drafts": drafts, "members": members, "codes": codes_deleted}
 
 
 def invite(draft: GroupDraft) -> GroupInvitation:

@@ -175,6 +175,17 @@ def _finish(job: PetitionJob, *, state: str, **fields: Any) -> PetitionJob:
     return job
 
 
+def purge_petition_files(petition_id: int) -> int:
+    """Delete every file the petition's jobs made (its purge: the PDFs hold names and masked
+    IINs), whatever their age or state."""
+    purged = 0
+    for job in PetitionJob.objects.filter(petition_id=petition_id).exclude(file=""):
+        job.file.delete(save=False)
+        PetitionJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    return purged
+
+
 def purge_files(older_than: Any) -> int:
     """Delete the PDFs of jobs that ended before ``older_than`` (they hold IINs)."""
     purged = 0

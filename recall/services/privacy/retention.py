@@ -25,8 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -54,6 +56,7 @@ from ...models import (
     policy_for,
 )
 from .. import audit
+from ..jobs import petition_jobs
 from . import keys
 
 logger = logging.getLogger(__name__)
@@ -196,7 +199,16 @@ def purge(
             purge_date=day.isoformat(),
         )
     keys.forget_data_keys()
+    # Files last, once the rows are gone: a background export's PDF holds names and masked IINs.
+    petition_jobs.purge_petition_files(petition_id)
     return signatures
+
+
+def clear_expired_sessions() -> None:
+    """Daily (beat): expired sessions hold receipts and group member ids; Django keeps them
+    until ``clearsessions`` runs (the session engine's own clean-up)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()
 
 
 @dataclass(frozen=True)
