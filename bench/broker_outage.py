@@ -69,7 +69,8 @@ class Redis:
 
 
 def celery(*args: str) -> subprocess.Popen:
-    log = open(RESULTS / f"broker_outage-{args[0]}.log", "w")  # noqa: SIM115 - closed with the process
+    # Appended: a restarted process must not overwrite the traceback of the one that exited.
+    log = open(RESULTS / f"broker_outage-{args[0]}.log", "a")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", *args, "-l", "warning"],
         cwd=ROOT,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError, InvalidInput
+from ..iin import mask as mask_iin
 from ..models import GroupCodePurpose, GroupDraftMember, PetitionState, SeedCommitment, SeedRound, SheetBatch
 from ..services.groups import initiative, sheets
 from ..services.ledger import sampling
@@ -175,9 +176,11 @@ def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
         "member": member,
         "draft": draft,
         "petition": petition,
-        # Names of the group's members only: nobody else's personal data reaches this page.
+        # The members by the last digits of their IINs: no name from the register reaches the
+        # page (whoever typed an IIN would read its owner's legal name here).
         "members": [
-            m.voter.full_name for m in draft.members.select_related("voter").order_by("-is_leader", "joined_at")
+            (mask_iin(m.voter.personal["iin"]), m.is_leader)
+            for m in draft.members.select_related("voter").order_by("-is_leader", "joined_at")
         ],
         "minimum": initiative.minimum(draft),
         "eligible": initiative.eligible_members(draft),

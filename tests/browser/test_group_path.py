@@ -79,7 +79,9 @@ def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, liv
         member.get_by_role("button").last.click()
         member.wait_for_url("**/group/code/**")
         confirm_code(member)
-        assert voter.personal["full_name"] in member.content()
+        # Listed by the last digits of the IIN: the register's name is shown to nobody.
+        assert voter.personal["iin"][-4:] in member.content()
+        assert voter.personal["full_name"] not in member.content()
         member.context.close()
 
     # 3. The initiator submits: the application reaches the commission.

@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from ... import task_names
 from ...calendar import add_months, local_date, local_midnight
@@ -100,20 +100,28 @@ def check_deputy(deputy: Deputy, *, on: dt.date | None = None) -> None:
             )
 
 
-def eligible_voter(iin: str, *, district_id: int) -> Voter:
-    """The register's row for this IIN if it is in the district with the right to vote."""
-    number = signing.check_iin(iin)
+# One refusal for every reason an IIN cannot be in a group (not in the register, another
+# district, no right to vote), given only after a code was confirmed: before it, every IIN gets
+# the same answer, so typing an IIN tells nobody what the register holds about it.
+NOT_ELIGIBLE = gettext_lazy(
+    "This IIN cannot be a member of this initiative group. If you think the voter register is wrong, "
+    "contact the district's election commission."
+)
+
+
+def _register_row(number: str, *, district_id: int) -> Voter | None:
+    """The register's row for this (well-formed) IIN if it may be in the district's group;
+    None for every other case, alike."""
     voter = Voter.objects.filter(iin_digest=iin_digest(number)).first()
-    if voter is None:
-        raise InvalidInput(_("This IIN is not in the voter register."), field="iin", code="not_in_register")
-    if voter.district_id != district_id:
-        raise InvalidInput(
-            _("This IIN is registered in another district: only the district's voters may form its group."),
-            field="iin",
-            code="other_district",
-        )
-    if voter.status != VoterStatus.ACTIVE:
-        raise InvalidInput(_("The register shows no right to vote for this IIN."), field="iin", code="no_right_to_vote")
+    if voter is None or voter.district_id != district_id or voter.status != VoterStatus.ACTIVE:
+        return None
+    return voter
+
+
+def _still_eligible(voter_id: int | None, *, district_id: int) -> Voter:
+    voter = Voter.objects.filter(pk=voter_id).first() if voter_id else None
+    if voter is None or voter.district_id != district_id or voter.status != VoterStatus.ACTIVE:
+        raise PolicyViolation(str(NOT_ELIGIBLE), field="iin", code="not_eligible")
     return voter
 
 
@@ -144,17 +152,22 @@ def _check_limit(voter_digest: str, phone_digest: str) -> None:
         raise CodeFailed(str(refusal), field="phone", code="too_many_requests")
 
 
-def _create_code(*, purpose: str, voter: Voter, phone: str, payload: dict, **links: object) -> Started:
+def _create_code(
+    *, purpose: str, voter: Voter | None, number: str, phone: str, payload: dict, **links: object
+) -> Started:
+    """``voter``: the IIN's register row if it may be in the group, else None; the request is
+    the same either way (the confirmation decides, recall.services.groups.initiative.NOT_ELIGIBLE)."""
     phone_digest = digest_of_phone(phone)
-    _check_limit(voter.iin_digest, phone_digest)
+    voter_digest = iin_digest(number)
+    _check_limit(voter_digest, phone_digest)
     now = timezone.now()
     with transaction.atomic():
         code = GroupCode.objects.create(
             token=secrets.token_urlsafe(32),
             purpose=purpose,
-            voter_digest=voter.iin_digest,
+            voter_digest=voter_digest,
             phone_digest=phone_digest,
-            payload={**payload, "phone": phone, "voter_id": voter.pk},
+            payload={**payload, "phone": phone, "voter_id": voter.pk if voter else None},
             phone_masked=mask_phone(phone),
             language=translation.get_language() or settings.LANGUAGE_CODE,
             expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
@@ -251,9 +264,10 @@ def start_application(
     check_deputy(deputy)
     texts = clean_grounds(grounds)
     phone = normalize_phone(phone)
-    voter = eligible_voter(iin, district_id=deputy.district_id)
+    number = signing.check_iin(iin)  # its form only: what the register holds is told after the code
+    voter = _register_row(number, district_id=deputy.district_id)
     payload = {"deputy_id": deputy.pk, "category": grounds_category, "grounds": texts, "email": contact_email}
-    return _create_code(purpose=GroupCodePurpose.START, voter=voter, phone=phone, payload=payload)
+    return _create_code(purpose=GroupCodePurpose.START, voter=voter, number=number, phone=phone, payload=payload)
 
 
 def confirm_application(token: str, code: str) -> GroupDraftMember:
@@ -262,8 +276,7 @@ def confirm_application(token: str, code: str) -> GroupDraftMember:
     data = record.payload
     deputy = Deputy.objects.get(pk=data["deputy_id"])
     check_deputy(deputy)
-    voter = Voter.objects.get(pk=data["voter_id"])
-    eligible_voter(voter.personal["iin"], district_id=deputy.district_id)
+    voter = _still_eligible(data["voter_id"], district_id=deputy.district_id)
     with transaction.atomic():
         draft = GroupDraft.objects.create(
             deputy=deputy,
@@ -324,12 +337,12 @@ def open_invitation(token: str) -> GroupInvitation:
 def start_joining(invitation_token: str, *, iin: str, phone: str) -> Started:
     invitation = open_invitation(invitation_token)
     phone = normalize_phone(phone)
-    voter = eligible_voter(iin, district_id=invitation.draft.deputy.district_id)
-    if GroupDraftMember.objects.filter(draft=invitation.draft_id, voter=voter).exists():
-        raise InvalidInput(_("You are already a member of this group."), field="iin", code="already_member")
+    number = signing.check_iin(iin)  # its form only: what the register holds is told after the code
+    voter = _register_row(number, district_id=invitation.draft.deputy.district_id)
     return _create_code(
         purpose=GroupCodePurpose.JOIN,
         voter=voter,
+        number=number,
         phone=phone,
         payload={},
         draft=invitation.draft,
@@ -341,8 +354,9 @@ def confirm_joining(token: str, code: str) -> GroupDraftMember:
     record = _confirm(token, GroupCodePurpose.JOIN, code)
     # Checked again: the link may have expired, or the group been submitted, since the code was sent.
     invitation = open_invitation(record.invitation.token)
-    voter = Voter.objects.get(pk=record.payload["voter_id"])
-    eligible_voter(voter.personal["iin"], district_id=invitation.draft.deputy.district_id)
+    voter = _still_eligible(record.payload["voter_id"], district_id=invitation.draft.deputy.district_id)
+    if GroupDraftMember.objects.filter(draft=invitation.draft_id, voter=voter).exists():
+        raise InvalidInput(_("You are already a member of this group."), field="iin", code="already_member")
     try:
         with transaction.atomic():
             # A link admits one voter: of two who confirm at once, the second finds it used.
@@ -376,7 +390,9 @@ def start_entering(*, iin: str, phone: str) -> Started:
     if membership is None or membership.contact.get("phone") != phone:
         # One answer for "no such member" and "another phone": the page reveals nothing.
         raise NotFound(_("No initiative group member has this IIN and phone number."), field="iin")
-    return _create_code(purpose=GroupCodePurpose.ENTER, voter=voter, phone=phone, payload={}, draft=membership.draft)
+    return _create_code(
+        purpose=GroupCodePurpose.ENTER, voter=voter, number=number, phone=phone, payload={}, draft=membership.draft
+    )
 
 
 def confirm_entering(token: str, code: str) -> GroupDraftMember:
