@@ -3,13 +3,18 @@ import os
 from celery import Celery, signals
 from django.conf import settings
 
-from config import metrics
+from config import celery_patches, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# A worker must outlive its broker (config.celery_patches says why this is needed).
+celery_patches.apply()
 
 app = Celery("recall")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+if settings.RECALL_WORKER_HEARTBEAT_FILE:
+    app.steps["consumer"].add(celery_patches.Heartbeat)
 
 
 # --- Request ids and metrics in the workers (config.metrics) ---------------------------------------

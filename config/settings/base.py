@@ -426,6 +426,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The worker touches this file every RECALL_WORKER_HEARTBEAT_SECONDS from its event loop
+# (config.celery_patches.Heartbeat); ``manage.py worker_alive`` is the supervisor's probe. Empty: off.
+RECALL_WORKER_HEARTBEAT_FILE = env("RECALL_WORKER_HEARTBEAT_FILE", default="")
+RECALL_WORKER_HEARTBEAT_SECONDS = env.int("RECALL_WORKER_HEARTBEAT_SECONDS", default=10)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
