@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+from django import db
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
@@ -96,3 +98,14 @@ class MissingScope(DomainError):
     code = "missing_scope"
     status = 403
     default_message = _("This client has no registered witness key.")
+
+
+# The database's transient errors, wherever they arise: Django's (the ORM) and psycopg's own
+# (a raw cursor or a COPY raises psycopg.errors.AdminShutdown and the like unwrapped). A task
+# retries on them; a job goes back to pending for that retry.
+TRANSIENT_DATABASE_ERRORS = (
+    db.OperationalError,
+    db.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)

@@ -15,10 +15,10 @@ import time
 import requests
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import task_names as names
+from .errors import TRANSIENT_DATABASE_ERRORS
 from .notifications.sms import SmsError
 from .services import ledger, lifecycle, queue, verification
 from .services.groups import deputies, group_notices, initiative
@@ -32,7 +32,7 @@ from .services.verification import counts, paper_import
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+TRANSIENT = (*TRANSIENT_DATABASE_ERRORS, ConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 5}
 # A verification task hands over to a fresh one after this long, so it never hits its time limit.
 VERIFY_SLICE_SECONDS = 120

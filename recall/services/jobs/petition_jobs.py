@@ -16,12 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ... import jurisdiction, task_names
-from ...errors import DomainError, IllegalTransition, OutsideJurisdiction
+from ...errors import TRANSIENT_DATABASE_ERRORS, DomainError, IllegalTransition, OutsideJurisdiction
 from ...models import Petition, PetitionJob, PetitionJobKind, PetitionJobState
 from .. import audit, queue
 from ..verification import review
@@ -124,7 +123,7 @@ def run(job_id: int) -> PetitionJob | None:
         return _finish(job, state=PetitionJobState.FAILED, error=str(error.message), total=reported[1])
     except ImproperlyConfigured as error:  # no font with Kazakh letters on the worker
         return _finish(job, state=PetitionJobState.FAILED, error=str(error))
-    except (OperationalError, InterfaceError):
+    except TRANSIENT_DATABASE_ERRORS:
         PetitionJob.objects.filter(pk=job_id).update(state=PetitionJobState.PENDING, started_at=None)
         raise
     except Exception:

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from typing import IO, Any
 
-from django.db import InterfaceError, OperationalError, models
+from django.db import models
 from django.utils import timezone
 
-from ...errors import DomainError
+from ...errors import TRANSIENT_DATABASE_ERRORS, DomainError
 from ...models import JobState
 from . import job_progress
 
@@ -42,7 +42,7 @@ def run(model: type[models.Model], job_id: int, work: Work) -> Any | None:
     except DomainError as error:
         errors = getattr(error, "errors", None) or [{"line": 0, "error": str(error.message)}]
         outcome = {"state": JobState.FAILED, "errors": errors}
-    except (OperationalError, InterfaceError):
+    except TRANSIENT_DATABASE_ERRORS:
         model.objects.filter(pk=job_id).update(state=JobState.PENDING, started_at=None)
         raise
     except Exception:

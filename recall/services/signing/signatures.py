@@ -192,6 +192,11 @@ def _execute(sql: str, params: list) -> tuple | None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
+    # Django's own cursor() checks a reused connection before its first query of a request
+    # (CONN_HEALTH_CHECKS); this path takes the raw connection, so it asks for the same check: a
+    # connection the server dropped while idle (a failover, an idle timeout) is replaced here
+    # instead of failing the voter's request.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
