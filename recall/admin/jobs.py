@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,21 @@ class JobAdmin(ScopedAdmin):
     def create_job(self, request: HttpRequest, data: dict[str, Any]) -> Any:
         """The service that stores the upload and queues its job."""
         raise NotImplementedError
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
+        """To the job's page, with the banner of its outcome: an import that ran at once and
+        failed is an error, not Django's green "added successfully"."""
+        obj.refresh_from_db()
+        if obj.state == JobState.FAILED:
+            messages.error(
+                request, _("The file was not imported: nothing was changed. Every wrong line is listed below.")
+            )
+        elif obj.state == JobState.DONE:
+            messages.success(request, _("The file was imported."))
+        else:
+            messages.info(request, _("The file is being imported in the background; this page shows its progress."))
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> Any:
         obj = context.get("original")

@@ -7,6 +7,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from recall import crypto
@@ -86,6 +88,29 @@ def test_a_malformed_file_is_rejected_with_line_numbers_and_nothing_imported(kar
     assert "too many fields" in errors[9]
     assert Voter.objects.count() == 0
     assert not AuditEntry.objects.filter(action="register.imported").exists()
+
+
+def test_a_line_with_several_problems_reports_every_one(karaganda):
+    rows = [line(1) + ",M", f"{make_iin(2)},Name,31.02.1980,addr,Z-9,sleeping,X"]
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(*rows, header=HEADER.rstrip("\n") + ",sex\n"))
+    (error,) = rejected.value.errors
+    assert error["line"] == 3
+    for problem in ("invalid birth date", "unknown district 'Z-9'", "unknown status 'sleeping'", "unknown sex 'X'"):
+        assert problem in error["error"], error
+
+
+def test_a_failed_import_in_the_admin_says_so_in_red_and_lists_every_line(client, bob, karaganda):
+    upload = csv_file(line(1), f"{make_iin(2)},Name,31.02.1980,addr,K-1,sleeping")
+    upload.name = "register.csv"
+    client.force_login(bob)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+        response = client.post(reverse("admin:recall_registerimport_add"), {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "was not imported" in page and "added successfully" not in page
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert "invalid birth date" in page and "unknown status" in page
 
 
 def test_the_same_iin_twice_in_a_file_is_rejected(karaganda):

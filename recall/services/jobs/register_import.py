@@ -101,39 +101,49 @@ class _RowBuilder:
         self.array = _pg_array if connection.vendor == "postgresql" else _json_array
 
     def build(self, record: dict[str, str | None]) -> tuple:
+        """The row, or ValueError naming every problem of the line (not only its first)."""
         if None in record:
             raise ValueError(_("too many fields"))
         values = {k: (record.get(k) or "").strip() for k in COLUMNS}
+        problems: list[str] = []
         empty = [k for k in REQUIRED if not values[k]]
         if empty:
-            raise ValueError(_("empty %(cols)s") % {"cols": ", ".join(empty)})
+            problems.append(_("empty %(cols)s") % {"cols": ", ".join(empty)})
         for column in SPEC:
             if len(values[column.name]) > column.max_length:
-                raise ValueError(
+                problems.append(
                     _("%(col)s is too long (%(n)s characters, at most %(max)s)")
                     % {"col": column.name, "n": len(values[column.name]), "max": column.max_length}
                 )
-        try:
-            iin = iin_module.validate(values["iin"])
-        except iin_module.InvalidIIN as exc:
-            raise ValueError(_("invalid IIN (%(code)s)") % {"code": exc.code}) from exc
-        try:
-            birth_date = parse_date(values["birth_date"])
-        except ValueError as exc:
-            raise ValueError(_("invalid birth date %(value)r") % {"value": values["birth_date"]}) from exc
-        if birth_date > self.now.date():
-            raise ValueError(_("birth date in the future"))
-        district_id = self.districts.get(values["district"])
-        if district_id is None:
-            raise ValueError(
-                _("unknown district %(code)r (or outside your jurisdiction)") % {"code": values["district"]}
-            )
+        iin = birth_date = district_id = sex = None
+        if values["iin"]:
+            try:
+                iin = iin_module.validate(values["iin"])
+            except iin_module.InvalidIIN as exc:
+                problems.append(_("invalid IIN (%(code)s)") % {"code": exc.code})
+        if values["birth_date"]:
+            try:
+                birth_date = parse_date(values["birth_date"])
+            except ValueError:
+                problems.append(_("invalid birth date %(value)r") % {"value": values["birth_date"]})
+            else:
+                if birth_date > self.now.date():
+                    problems.append(_("birth date in the future"))
+        if values["district"]:
+            district_id = self.districts.get(values["district"])
+            if district_id is None:
+                problems.append(
+                    _("unknown district %(code)r (or outside your jurisdiction)") % {"code": values["district"]}
+                )
         status = values["status"].lower() or VoterStatus.ACTIVE
         if status not in self.statuses:
-            raise ValueError(_("unknown status %(status)r") % {"status": values["status"]})
-        sex = SEXES.get(values["sex"][:1].lower()) if values["sex"] else None
-        if values["sex"] and sex is None:
-            raise ValueError(_("unknown sex %(sex)r (M or F)") % {"sex": values["sex"]})
+            problems.append(_("unknown status %(status)r") % {"status": values["status"]})
+        if values["sex"]:
+            sex = SEXES.get(values["sex"][:1].lower())
+            if sex is None:
+                problems.append(_("unknown sex %(sex)r (M or F)") % {"sex": values["sex"]})
+        if problems:
+            raise ValueError("; ".join(problems))
         station = " ".join(values["polling_station"].split())  # the length is SPEC's
         adult_on = eighteenth_birthday(birth_date)
         adult_from = local_midnight(adult_on) if adult_on > self.adult_cutoff else None
