@@ -13,6 +13,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from .. import jurisdiction
 from ..errors import DomainError
@@ -27,7 +30,22 @@ def is_central(request: HttpRequest) -> bool:
     return jurisdiction.sees_everything(request.user)
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class NotFoundHere:
+    """A record an official cannot open: nothing is ever deleted here, so say what is true (it
+    is outside their commission's jurisdiction, or there is no such record), not Django's
+    "doesn't exist. Perhaps it was deleted?"."""
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            _("%(name)s No. %(key)s is outside your commission's jurisdiction, or there is no such record.")
+            % {"name": capfirst(opts.verbose_name), "key": object_id},
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse("admin:index"))
+
+
+class ScopedAdmin(NotFoundHere, admin.ModelAdmin):
     """Rows are limited to the districts of the user's jurisdiction."""
 
     # Path from the model to its District, e.g. "district" or "petition__district".
@@ -95,7 +113,7 @@ def scope_queryset(queryset: models.QuerySet, request: HttpRequest, district_pat
     return jurisdiction.scope(queryset, request.user, district_path)
 
 
-class CentralCommissionOnly:
+class CentralCommissionOnly(NotFoundHere):
     """Records the central commission alone adds and changes, never deletes (commissions,
     officials, partners, national rules), each change in the audit log where the admin says so.
     ``readable_by_members``: every official reads them too (the rules); otherwise the central
