@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 
+from django.contrib import admin as django_admin
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -84,6 +85,11 @@ def _page(request: HttpRequest, status: int, message: str, reason: str) -> str:
         "reason": reason,
         "base_template": "admin/base_site.html" if admin else "recall/base.html",
     }
+    if admin:
+        # The service's name in the admin's header (not Django's default), without
+        # each_context's queries: this page may be answering a lost database.
+        site = django_admin.site
+        context.update(site_header=site.site_header, site_title=site.site_title, site_url=site.site_url)
     try:
         context["home_url"] = reverse("admin:index") if admin else reverse("recall:home")
         return loader.select_template(names).render(context, request)
