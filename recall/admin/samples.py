@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -61,6 +62,12 @@ class FindingsForm(forms.Form):
         return found
 
 
+def whole(value: Any) -> str:
+    """A projected count of signatures as people count them: a whole number in the page's
+    format ("66", "1 204"), not the stored estimate's decimals ("66,00")."""
+    return number_format(round(value), decimal_pos=0, force_grouping=True)
+
+
 @admin.register(SampleRun)
 class SampleRunAdmin(ReadOnlyAdmin):
     """Random samples: the seed, the findings so far, and the projection once closed."""
@@ -73,7 +80,7 @@ class SampleRunAdmin(ReadOnlyAdmin):
         "population_size",
         "sample_size",
         "decided",
-        "projected_valid",
+        "projected",
         "outcome",
         "closed_at",
     ]
@@ -93,7 +100,7 @@ class SampleRunAdmin(ReadOnlyAdmin):
         "started_at",
         "valid_in_sample",
         "duplicates_in_sample",
-        "projected_valid",
+        "projected",
         "outcome",
         "closed_at",
         "reproduce",
@@ -104,6 +111,10 @@ class SampleRunAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return super().get_queryset(request).annotate(found=Count("items", filter=~Q(items__decision="")))
+
+    @admin.display(description=_("projected valid signatures"), ordering="projected_valid")
+    def projected(self, run: SampleRun) -> str:
+        return whole(run.projected_valid) if run.projected_valid is not None else "—"
 
     @admin.display(description=_("drawn by"))
     def started_by_name(self, obj: SampleRun) -> str:
@@ -172,7 +183,7 @@ class SampleRunAdmin(ReadOnlyAdmin):
                 messages.success(
                     request,
                     _("Sample closed: projected valid %(p)s, %(outcome)s.")
-                    % {"p": run.projected_valid, "outcome": run.get_outcome_display()},
+                    % {"p": whole(run.projected_valid), "outcome": run.get_outcome_display()},
                 )
             except DomainError as error:
                 messages.error(request, str(error.message))

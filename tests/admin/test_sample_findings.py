@@ -109,3 +109,16 @@ def test_a_partial_sample_has_no_whole_population_note(client, alice, bob, sampl
     run = _run(collecting, voters, policy, by=alice)
     client.force_login(bob)
     assert "whole population" not in client.get(_url(run)).content.decode()
+
+
+def test_a_closed_samples_projection_reads_as_a_whole_number(client, alice, bob, samples_of_3, collecting, voters, policy):
+    run = _run(collecting, voters, policy, by=alice)
+    for item in run.items.all():
+        sampling.decide_item(item.pk, actor=bob, valid=True)
+    run = sampling.close_sample(run.pk, actor=bob)
+    assert run.projected_valid is not None
+    client.force_login(bob)
+    page = client.get(reverse("admin:recall_samplerun_change", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="ru")
+    text = page.content.decode()
+    assert f"{run.projected_valid:.2f}".replace(".", ",") not in text
+    assert f">{round(run.projected_valid)}<" in text.replace("\u00a0", "").replace(" ", "")
