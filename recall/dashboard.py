@@ -50,6 +50,8 @@ class Dashboard:
     near_threshold_or_end: list[Petition] = field(default_factory=list)
     awaiting_verification: list[Petition] = field(default_factory=list)
     samples_awaiting_findings: list[SampleRun] = field(default_factory=list)
+    # Certified sufficient: the next step is the recall vote, its date and then its result.
+    awaiting_vote: list[Petition] = field(default_factory=list)
     jobs: list[tuple[Any, str]] = field(default_factory=list)  # (job, its admin page)
     # Petitions past a running deadline (recall.services.lifecycle.deadlines), all of them, not a section's 20.
     overdue_count: int = 0
@@ -87,6 +89,12 @@ class Dashboard:
                 (_("random sample"), _("sample size"), _("drawn at")),
                 self.samples_awaiting_findings,
                 _rows("samples_awaiting_findings"),
+            ),
+            Section(
+                _("Recall votes to enter"),
+                (*PETITION_COLUMNS, _("state"), _("next step")),
+                self.awaiting_vote,
+                _rows("awaiting_vote"),
             ),
             Section(_("Running and failed jobs"), (_("file"), _("state"), _("uploaded at")), self.jobs, _rows("jobs")),
         ]
@@ -135,6 +143,11 @@ def for_user(user: Any, now: dt.datetime | None = None) -> Dashboard:
         )
         .filter(closed_at__isnull=True)
         .order_by("started_at")[:SECTION_LIMIT]
+    )
+    board.awaiting_vote = list(
+        petitions.filter(state__in=[PetitionState.SUFFICIENT, PetitionState.RECALL_VOTE]).order_by("updated_at")[
+            :SECTION_LIMIT
+        ]
     )
     unfinished = [JobState.PENDING, JobState.RUNNING, JobState.FAILED]
     paper = jurisdiction.scope(PaperImport.objects.select_related("petition__deputy"), user, "petition__district")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from recall import dashboard
 from recall.models import Petition
 from tests.factories import SignatureFactory
-from tests.helpers import application, populate
+from tests.helpers import application, populate, walk
 
 
 def _index(client, user):
@@ -61,3 +61,16 @@ def test_a_petition_near_its_threshold_is_listed(bob, collecting):
 def test_a_petition_whose_window_ends_within_a_week_is_listed(bob, collecting):
     Petition.objects.filter(pk=collecting.pk).update(window_end=timezone.now() + dt.timedelta(days=3))
     assert dashboard.for_user(bob).near_threshold_or_end == [collecting]
+
+
+def test_after_certification_the_dashboard_offers_the_recall_vote_as_the_next_step(client, bob, collecting):
+    certified = walk(collecting, "sufficient")
+    board = _index(client, bob).context["board"]
+    assert board.awaiting_vote == [certified] and not board.is_empty
+    html = _index(client, bob).content.decode()
+    assert "Nothing awaits your commission's action" not in html
+    assert reverse("admin:recall_petition_change", args=[certified.pk]) in html
+    scheduled = walk(certified, "recall_vote")
+    assert _index(client, bob).context["board"].awaiting_vote == [scheduled]
+    walk(scheduled, "retained")
+    assert _index(client, bob).context["board"].awaiting_vote == []

@@ -111,7 +111,9 @@ def test_a_partial_sample_has_no_whole_population_note(client, alice, bob, sampl
     assert "whole population" not in client.get(_url(run)).content.decode()
 
 
-def test_a_closed_samples_projection_reads_as_a_whole_number(client, alice, bob, samples_of_3, collecting, voters, policy):
+def test_a_closed_samples_projection_reads_as_a_whole_number(
+    client, alice, bob, samples_of_3, collecting, voters, policy
+):
     run = _run(collecting, voters, policy, by=alice)
     for item in run.items.all():
         sampling.decide_item(item.pk, actor=bob, valid=True)
