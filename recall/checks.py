@@ -125,3 +125,25 @@ def metrics_need_a_token(app_configs: Any = None, **kwargs: Any) -> list[checks.
             id="recall.W002",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def eds_has_trust_roots(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The built-in verifier trusts only RECALL_EDS_TRUST_ROOTS: without them every EDS
+    signature would be refused (or, misconfigured, trusted from nowhere). NCANode carries the
+    NCA's certificates itself."""
+    if settings.RECALL_EDS_BACKEND == "builtin" and not settings.RECALL_EDS_TRUST_ROOTS:
+        return [
+            checks.Error(
+                "RECALL_EDS_BACKEND is builtin but RECALL_EDS_TRUST_ROOTS names no root certificate: "
+                "set the NCA's roots, use ncanode, or switch EDS off explicitly (RECALL_EDS_BACKEND=off).",
+                id="recall.E009",
+            )
+        ]
+    if settings.RECALL_EDS_BACKEND not in ("", "builtin", "ncanode"):
+        return [
+            checks.Error(
+                f"RECALL_EDS_BACKEND {settings.RECALL_EDS_BACKEND!r}: builtin, ncanode or off.", id="recall.E009"
+            )
+        ]
+    return []

@@ -21,6 +21,13 @@ RECALL_LEDGER_SIGNING_KEY = env("RECALL_LEDGER_SIGNING_KEY")
 # The certified summary is issued only signed and timestamped (checks: recall.checks).
 RECALL_SUMMARY_REQUIRE_SIGNATURE = env.bool("RECALL_SUMMARY_REQUIRE_SIGNATURE", default=True)
 
+# EDS is on unless switched off explicitly (RECALL_EDS_BACKEND=off): NCANode verifies GOST and
+# RSA with the NCA's certificates (README, "Two ways to sign"); "builtin" needs
+# RECALL_EDS_TRUST_ROOTS, or the deploy check refuses to start (recall.E009).
+RECALL_EDS_BACKEND = env("RECALL_EDS_BACKEND", default="ncanode")
+if RECALL_EDS_BACKEND.lower() in ("off", "none"):
+    RECALL_EDS_BACKEND = ""
+
 # Text messages carry one-time codes: production names its gateway backend explicitly.
 RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND")
 RECALL_ADMIN_TWO_FACTOR = env.bool("RECALL_ADMIN_TWO_FACTOR", default=True)

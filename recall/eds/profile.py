@@ -23,7 +23,7 @@ from asn1crypto import x509 as ax509
 from cryptography import x509
 
 from .subject import Subject, parse_subject
-from .verify import EXPIRED, NOT_INDIVIDUAL, WRONG_KEY_USAGE, EdsError, SignerInfo
+from .verify import EXPIRED, NOT_INDIVIDUAL, NOT_SIGNING_CERTIFICATE, WRONG_KEY_USAGE, EdsError, SignerInfo
 
 EKU_EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4"
 EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
@@ -71,24 +71,41 @@ def check_individual(cert: ax509.Certificate) -> Subject:
 
 
 def check_signing_key(cert: ax509.Certificate) -> None:
-    """Refuse authentication keys: a petition is signed with the signing (RSA/GOST) key."""
+    """A profile, not a list of known-bad shapes: the certificate must be the NCA's signing
+    certificate of an individual, as the module's text describes it: keyUsage with
+    digitalSignature or nonRepudiation, extendedKeyUsage with emailProtection and the NCA's
+    individual holder (1.2.398.3.3.4.1.1), and the individuals' signing policy
+    (1.2.398.3.3.2.3). An authentication key is refused as such (``wrong_key_usage``: the voter
+    picked the wrong key of their pair); any other shape (no key usage, no extended key usage,
+    serverAuth only, no policy) as ``not_signing_certificate``."""
     usages = key_usages(cert)
     ekus = extended_key_usages(cert)
-    reasons = []
-    if usages is not None and not usages & {"digital_signature", "non_repudiation"}:
-        reasons.append(f"keyUsage {sorted(usages)}")
-    if usages is not None and "key_encipherment" in usages and "non_repudiation" not in usages:
-        reasons.append("keyUsage of an authentication key")  # NCANode's CertificateKeyUsage.AUTH
-    if ekus is not None and not ekus & {EKU_EMAIL_PROTECTION, EKU_ANY} and EKU_CLIENT_AUTH in ekus:
-        reasons.append("extendedKeyUsage clientAuth only")
     cert_policies = policies(cert)
+    auth_shaped = []
+    if ekus is not None and EKU_CLIENT_AUTH in ekus and not ekus & {EKU_EMAIL_PROTECTION, EKU_ANY}:
+        auth_shaped.append("extendedKeyUsage clientAuth only")
     if cert_policies & AUTH_POLICIES and not cert_policies & SIGN_POLICIES:
-        reasons.append("authentication certificate policy")
-    if reasons:
+        auth_shaped.append("authentication certificate policy")
+    if auth_shaped:
         raise EdsError(
             WRONG_KEY_USAGE,
             "This is an authentication key (AUTH); sign with your signing key (RSA or GOST).",
-            detail="; ".join(reasons),
+            detail="; ".join(auth_shaped),
+        )
+    missing = []
+    if usages is None or not usages & {"digital_signature", "non_repudiation"}:
+        missing.append("keyUsage digitalSignature or nonRepudiation")
+    if ekus is None or EKU_EMAIL_PROTECTION not in ekus:
+        missing.append("extendedKeyUsage emailProtection")
+    if ekus is None or NCA_INDIVIDUAL not in ekus:
+        missing.append("the NCA's individual holder in extendedKeyUsage")
+    if POLICY_SIGN_INDIVIDUAL not in cert_policies:
+        missing.append("the individuals' signing policy")
+    if missing:
+        raise EdsError(
+            NOT_SIGNING_CERTIFICATE,
+            "This certificate is not an individual's signing certificate of the National Certification Authority.",
+            detail="missing: " + ", ".join(missing),
         )
 
 

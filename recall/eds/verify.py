@@ -18,6 +18,9 @@ CONTENT_MISMATCH = "content_mismatch"  # the signed content is not exactly the s
 BAD_SIGNATURE = "bad_signature"  # the signature does not verify
 NOT_INDIVIDUAL = "not_individual"  # an organisation's certificate, or no IIN in it
 WRONG_KEY_USAGE = "wrong_key_usage"  # an authentication key, not a signing key
+# Not the NCA's profile of an individual's signing certificate (no key usage, no extended key
+# usage, serverAuth only, no individual's signing policy, ...): refused whatever else it holds.
+NOT_SIGNING_CERTIFICATE = "not_signing_certificate"
 EXPIRED = "expired"  # not valid at the signing time or now (also: not yet valid)
 REVOKED = "revoked"
 UNTRUSTED_CHAIN = "untrusted_chain"  # does not chain to a configured root
@@ -32,6 +35,7 @@ ERROR_CODES = frozenset(
         BAD_SIGNATURE,
         NOT_INDIVIDUAL,
         WRONG_KEY_USAGE,
+        NOT_SIGNING_CERTIFICATE,
         EXPIRED,
         REVOKED,
         UNTRUSTED_CHAIN,

@@ -202,18 +202,26 @@ class TestCA:
     def _end_entity_extensions(
         self, key: PrivateKey, kind: str, organisation: tuple[str, str] | None, *, ocsp: bool, crl: bool
     ) -> Iterable[tuple[x509.ExtensionType, bool]]:
-        signing = kind == "sign"
-        yield _key_usage(digital_signature=True, non_repudiation=signing, key_encipherment=not signing), True
-        holder = [NCA_ORGANISATION, NCA_CEO] if organisation else [NCA_INDIVIDUAL]
-        purpose = ExtendedKeyUsageOID.EMAIL_PROTECTION if signing else ExtendedKeyUsageOID.CLIENT_AUTH
-        yield x509.ExtendedKeyUsage([purpose, *holder]), False
-        policy = {
-            (True, False): profile.POLICY_SIGN_INDIVIDUAL,
-            (False, False): profile.POLICY_AUTH_INDIVIDUAL,
-            (True, True): profile.POLICY_SIGN_LEGAL,
-            (False, True): profile.POLICY_AUTH_LEGAL,
-        }[(signing, organisation is not None)]
-        yield x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]), False
+        # "bare": chained to the root with no key usage, no extended key usage and no policy;
+        # "server": a TLS server's (serverAuth only); "no_policy": a signing key without the
+        # individuals' signing policy. Shapes the NCA never issues to sign with.
+        if kind == "server":
+            yield _key_usage(digital_signature=True, non_repudiation=False, key_encipherment=True), True
+            yield x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False
+        elif kind in ("sign", "auth", "no_policy"):
+            signing = kind != "auth"
+            yield _key_usage(digital_signature=True, non_repudiation=signing, key_encipherment=not signing), True
+            holder = [NCA_ORGANISATION, NCA_CEO] if organisation else [NCA_INDIVIDUAL]
+            purpose = ExtendedKeyUsageOID.EMAIL_PROTECTION if signing else ExtendedKeyUsageOID.CLIENT_AUTH
+            yield x509.ExtendedKeyUsage([purpose, *holder]), False
+            policy = {
+                (True, False): profile.POLICY_SIGN_INDIVIDUAL,
+                (False, False): profile.POLICY_AUTH_INDIVIDUAL,
+                (True, True): profile.POLICY_SIGN_LEGAL,
+                (False, True): profile.POLICY_AUTH_LEGAL,
+            }[(signing, organisation is not None)]
+            if kind != "no_policy":
+                yield x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]), False
         yield x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False
         yield x509.AuthorityKeyIdentifier.from_issuer_public_key(self.intermediate_key.public_key()), False
         access = [

@@ -224,6 +224,11 @@ def test_garbage_is_refused_as_unreadable(collecting):
 
 # --- refusals: the certificate ------------------------------------------------------------------
 
+NOT_A_SIGNING_CERTIFICATE = (
+    "This certificate is not a personal signing certificate of the National Certification Authority. "
+    "Sign with your personal signing key (RSA or GOST)."
+)
+
 
 @pytest.mark.parametrize(
     ("case", "message"),
@@ -238,10 +243,23 @@ def test_garbage_is_refused_as_unreadable(collecting):
             "This is not a personal certificate with an IIN (it may be an organisation's). "
             "Sign with your personal key.",
         ),
+        *[(case, NOT_A_SIGNING_CERTIFICATE) for case in ("bare", "server", "no_policy")],
     ],
 )
 def test_a_certificate_that_cannot_sign_is_refused(collecting, certs, case, message):
     assert refused(collecting, lambda c: signed(c, certs[case])) == message
+
+
+@pytest.mark.parametrize("case", ["bare", "server", "no_policy"])
+def test_a_certificate_outside_the_profile_is_refused_with_its_own_code_and_nothing_is_counted(collecting, certs, case):
+    # Chained to the configured root and valid, with an IIN: still not what the NCA issues to sign.
+    with translation.override("en"), pytest.raises(eds.EdsRefused) as caught:
+        challenge = eds.issue(collecting)
+        eds.sign_with_eds(
+            challenge.challenge, signed(challenge, certs[case]), petition_id=collecting.pk, address=ADDRESS
+        )
+    assert caught.value.code == "eds_not_signing_certificate"
+    assert not Signature.objects.exists()
 
 
 def test_a_certificate_not_chained_to_the_configured_root_is_refused(collecting, untrusted, caplog):

@@ -122,6 +122,19 @@ def test_a_rate_that_cannot_be_read_stops_the_checks(settings):
         call_command("check")
 
 
+def test_production_verifies_eds_unless_switched_off_and_refuses_builtin_without_roots():
+    shown = "from django.conf import settings; print('eds', repr(settings.RECALL_EDS_BACKEND))"
+    assert "eds 'ncanode'" in manage("shell", "-c", shown, env=PRODUCTION_ENV).stdout
+    assert "eds ''" in manage("shell", "-c", shown, env={**PRODUCTION_ENV, "RECALL_EDS_BACKEND": "off"}).stdout
+    builtin = manage("check", "--deploy", env={**PRODUCTION_ENV, "RECALL_EDS_BACKEND": "builtin"})
+    assert builtin.returncode != 0 and "recall.E009" in builtin.stderr, builtin.stderr
+    roots = manage(
+        "check", "--deploy", "--fail-level", "ERROR",
+        env={**PRODUCTION_ENV, "RECALL_EDS_BACKEND": "builtin", "RECALL_EDS_TRUST_ROOTS": "/etc/recall/nca-root.pem"},
+    )  # fmt: skip
+    assert "recall.E009" not in roots.stderr, roots.stderr
+
+
 def test_production_refuses_a_ledger_switched_off():
     result = manage("check", env={**PRODUCTION_ENV, "RECALL_LEDGER_ENABLED": "False"})
     assert result.returncode != 0

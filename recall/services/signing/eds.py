@@ -60,6 +60,10 @@ MESSAGES = {
     eds_codes.WRONG_KEY_USAGE: gettext_lazy(
         "This is an authentication key (AUTH). Sign with your signing key (RSA or GOST)."
     ),
+    eds_codes.NOT_SIGNING_CERTIFICATE: gettext_lazy(
+        "This certificate is not a personal signing certificate of the National Certification Authority. "
+        "Sign with your personal signing key (RSA or GOST)."
+    ),
     eds_codes.EXPIRED: gettext_lazy("Your certificate is expired or not yet valid. Renew your key at pki.gov.kz."),
     eds_codes.REVOKED: gettext_lazy("Your certificate has been revoked. Get a new key at pki.gov.kz."),
     eds_codes.UNTRUSTED_CHAIN: gettext_lazy(
