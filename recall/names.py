@@ -216,7 +216,9 @@ _DIGRAPHS = re.compile(r"shch|şh|shh|zh|kh|ch|sh")
 # A name written with the 2021 alphabet's own letters spells ш as ş, so its "sh" is с + х
 # (Ashat = Асхат); without them "sh" is ш, as everyone types it.
 _KAZAKH_2021 = re.compile(r"[şğūüöäıñŋŞĞŪÜÖÄİÑŊ]")  # not IGNORECASE: ı would match I and i
-_DIGRAPHS_2021 = re.compile(r"şh|shh|zh|kh|ch")
+# ... but only before a vowel: before a consonant or at the end of a word с + х is not Kazakh,
+# and people write the 2021 alphabet's ş as "sh" there too (Quanyshbaev = Қуанышбаев).
+_DIGRAPHS_2021 = re.compile(r"şh|shh|zh|kh|ch|sh(?![aeiouyäöüūıáéíóú])")
 _DIGRAPH_LETTERS = {"shch": "шч", "şh": "шч", "shh": "шч", "zh": "ж", "kh": "х", "ch": "ч", "sh": "ш"}
 
 

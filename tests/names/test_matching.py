@@ -182,6 +182,13 @@ def test_kazakh_2021_sh_is_s_and_h():
     assert names.typed_words("Shalabaev") == names.typed_words("Шалабаев")
 
 
+def test_kazakh_2021_sh_before_a_consonant_or_at_the_end_is_sh():
+    """с + х never stands before a consonant in a Kazakh name: there "sh" is the ş people type."""
+    assert names.typed_words("Quanyshbaev Erğali Hamitūly") == names.typed_words("Қуанышбаев Ерғали Хамитұлы")
+    assert names.typed_words("Erğali Quanysh") == names.typed_words("Ерғали Қуаныш")
+    assert check("Қуанышбаев Ерғали Хамитұлы", "Quanyshbaev Erğali Hamitūly").matched
+
+
 DIFFERENT_SKELETON = [
     ("Есенов", "Есенова"),
     ("Арман", "Арсен"),
