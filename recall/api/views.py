@@ -26,6 +26,7 @@ from ..selectors import (
 from ..services import signing
 from ..services.notices import webhooks
 from ..services.public import public_cache
+from ..services.signing import codes as signing_codes
 from ..services.signing import eds
 from ..services.verification import review
 from . import idempotency, inputs
@@ -304,7 +305,9 @@ class SignatureDetail(APIView):
         signature = signing.partner_signature(receipt, client_id=request.auth.client_id)
         if signature is None:
             raise Http404
-        return Response(PartnerSignatureSerializer(signature).data)
+        # A repeat of someone's signature reads like a first until an official decides it, as
+        # on the web: the partner learns nothing of who else signed.
+        return Response(PartnerSignatureSerializer(signing_codes.as_seen_by_signer(signature)).data)
 
 
 @extend_schema(
@@ -321,7 +324,7 @@ class SignatureWithdraw(APIView):
 
     def post(self, request: Request, receipt: str) -> Response:
         signature = review.withdraw_for_partner(receipt, client_id=request.auth.client_id)
-        return Response(PartnerSignatureSerializer(signature).data)
+        return Response(PartnerSignatureSerializer(signing_codes.as_seen_by_signer(signature)).data)
 
 
 class WebhookList(APIView):

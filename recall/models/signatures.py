@@ -252,13 +252,14 @@ class Signature(models.Model):
 
     @property
     def hidden_repeat(self) -> bool:
-        """A repeat made with a code on the web: its signer sees it like a first signature
-        (recall.services.signing.codes), so nobody learns from it that the IIN had signed."""
+        """A repeat made with a code on the web, or submitted by a partner: whoever made it sees
+        it like a first signature (recall.services.signing.codes.as_seen_by_signer), so nobody
+        learns from it that the IIN had signed (until an official decides it)."""
         return self.is_hidden_repeat(self.channel, self.duplicate_of_id)
 
     @staticmethod
     def is_hidden_repeat(channel: str, duplicate_of_id: int | None) -> bool:
-        return channel == Channel.WEB and duplicate_of_id is not None
+        return channel in (Channel.WEB, Channel.PARTNER) and duplicate_of_id is not None
 
     def withdrawable_by_signer(self) -> bool:
         return self.state in WITHDRAWABLE_STATES or (self.hidden_repeat and self.state == SignatureState.INVALID)

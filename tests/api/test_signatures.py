@@ -83,9 +83,15 @@ def test_a_partner_is_told_only_about_its_own_repeats(partner, collecting, voter
     other = partner_client(scopes=("read", "sign"))
     theirs = other.post(sign_url(collecting), body_of(voters[10]), format="json")
     assert theirs.status_code == 202 and theirs.json()["receipt"] != first.json()["receipt"]
+    fresh = other.post(sign_url(collecting), body_of(voters[11]), format="json")
     verification.verify_all()
+    # The repeat reads exactly as a first signature of a voter nobody else signed for: the
+    # partner learns nothing of the web's or another partner's signer (it is stored, and
+    # counted, as a duplicate).
     seen = other.get(f"/api/v1/signatures/{theirs.json()['receipt']}/").json()
-    assert (seen["state"], seen["ground"]) == ("invalid", "not_counted")
+    first_seen = other.get(f"/api/v1/signatures/{fresh.json()['receipt']}/").json()
+    assert (seen["state"], seen["ground"]) == (first_seen["state"], first_seen["ground"]) == ("valid", None)
+    assert Signature.objects.get(receipt=theirs.json()["receipt"].replace("-", "")).state == "invalid"
 
 
 def test_a_partner_cannot_read_another_partners_signature(partner, collecting, voters):

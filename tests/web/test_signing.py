@@ -9,6 +9,7 @@ import time_machine
 from recall.models import PetitionState, Signature
 from recall.notifications import sms
 from recall.services import signing, verification
+from recall.services.signing import codes
 from tests.helpers import body_of, code_from_outbox, form_of, partner_client, sign_url, signer_of, walk
 
 
@@ -135,4 +136,8 @@ def test_the_check_page_hides_what_the_partner_api_hides(client, collecting, vot
     receipt = partner_client().post(sign_url(collecting), body_of(voters[10]), format="json").json()["receipt"]
     verification.verify_all()
     page = client.post("/en/check/", {"receipt": receipt, "iin": voters[10].personal["iin"]}).content.decode()
-    assert "signed more than once" not in page and "not counted" in page
+    # A partner's repeat of a web signature reads like a first one, as the partner API shows it.
+    assert "signed more than once" not in page and "not counted" not in page
+    partner_view = codes.as_seen_by_signer(Signature.objects.get(receipt=receipt.replace("-", "")))
+    assert (partner_view.state, partner_view.ground) == ("valid", "")
+    assert 'data-testid="signature-state"' in page and "valid" in page
