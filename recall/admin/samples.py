@@ -201,7 +201,16 @@ class SampleRunAdmin(ReadOnlyAdmin):
             for i in items
             if i.decision
         }
-        form = FindingsForm(request.POST or None, items=items, initial=initial)
+        data = request.POST or None
+        if data is not None and "rest_valid" in data:
+            # "Save, the rest as valid": the official marks the exceptions and every row still
+            # without a finding is recorded valid (a 67-signature sample: a few clicks, not 67).
+            data = data.copy()
+            for item in items:
+                name = FindingsForm.name_of(item)
+                if not data.get(name) and not item.decision:
+                    data[name] = SampleDecision.VALID
+        form = FindingsForm(data, items=items, initial=initial)
         if request.method == "POST" and form.is_valid():
             changed = [f for f in form.findings() if _changes(f, {i.pk: i for i in items}[f.item_id])]
             try:

@@ -124,3 +124,24 @@ def test_a_closed_samples_projection_reads_as_a_whole_number(
     text = page.content.decode()
     assert f"{run.projected_valid:.2f}".replace(".", ",") not in text
     assert f">{round(run.projected_valid)}<" in text.replace("\u00a0", "").replace(" ", "")
+
+
+def test_the_exceptions_are_marked_and_the_rest_recorded_valid_in_one_save(
+    client, alice, bob, samples_of_3, collecting, voters, policy
+):
+    run = _run(collecting, voters, policy, by=alice)
+    first, second, third = run.items.order_by("position")
+    client.force_login(bob)
+    page = client.get(_url(run)).content.decode()
+    assert 'name="rest_valid"' in page and page.index('name="rest_valid"') < page.index("<table")
+    response = client.post(
+        _url(run),
+        {f"item_{first.pk}": "", f"item_{second.pk}": "invalid:forgery", f"item_{third.pk}": "", "rest_valid": "1"},
+    )
+    assert response.status_code == 302
+    decided = {i.pk: (i.decision, i.ground) for i in run.items.all()}
+    assert decided == {
+        first.pk: (SampleDecision.VALID, ""),
+        second.pk: (SampleDecision.INVALID, "forgery"),
+        third.pk: (SampleDecision.VALID, ""),
+    }
