@@ -188,6 +188,15 @@ def import_register_file(job_id: int) -> str | None:
     return job.state if job else None
 
 
+@shared_task(name=names.RECOVER_JOBS, **RETRY)
+def recover_jobs() -> dict[str, dict[str, int]]:
+    """Every minute: upload jobs whose worker died (their lease ran out) are taken over or failed."""
+    return {
+        "register": register_import.recover_stale_jobs(),
+        "paper": paper_import.recover_stale_jobs(),
+    }
+
+
 @shared_task(name=names.IMPORT_PAPER_SHEET, soft_time_limit=1800, time_limit=1900, **RETRY)
 def import_paper_sheet(job_id: int) -> str | None:
     job = paper_import.run_job(job_id)

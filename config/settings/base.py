@@ -331,6 +331,10 @@ RECALL_OTP_PHONE_RATE_PER_ADDRESS = env("RECALL_OTP_PHONE_RATE_PER_ADDRESS", def
 RECALL_OTP_PHONE_RATE = env("RECALL_OTP_PHONE_RATE", default="8/hour")
 # Per IIN and number pair, never per IIN alone (a stranger could lock the voter out).
 RECALL_OTP_PER_PAIR_PER_DAY = env.int("RECALL_OTP_PER_PAIR_PER_DAY", default=5)
+# A running upload job's lease (renewed by its worker every third of it) and how many runs it
+# gets when its worker dies before beat fails it (recall.services.jobs.uploads).
+RECALL_JOB_LEASE_SECONDS = env.int("RECALL_JOB_LEASE_SECONDS", default=90)
+RECALL_JOB_ATTEMPTS = env.int("RECALL_JOB_ATTEMPTS", default=2)
 # An initiative group's application never submitted is deleted (members' phones, invitations,
 # codes) this many days after it was started.
 RECALL_GROUP_DRAFT_DAYS = env.int("RECALL_GROUP_DRAFT_DAYS", default=30)
@@ -483,6 +487,7 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 s: after a broker outage, what was stored meanwhile is verified within a minute.
     "requeue-unverified": {"task": task_names.REQUEUE_UNVERIFIED, "schedule": 15.0},
     "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
+    "recover-jobs": {"task": task_names.RECOVER_JOBS, "schedule": 60.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
     # Petitions past their retention period (recall.services.privacy.retention).

@@ -101,6 +101,10 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The running worker renews this while it works (recall.services.jobs.uploads): a job whose
+    # lease ran out lost its worker, and beat takes it over or fails it.
+    leased_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         abstract = True

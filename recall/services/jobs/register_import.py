@@ -466,3 +466,8 @@ def run_job(job_id: int) -> RegisterImport | None:
         }
 
     return uploads.run(RegisterImport, job_id, work)
+
+
+def recover_stale_jobs() -> dict[str, int]:
+    """Beat: register imports whose worker died are taken over or failed (uploads.recover_stale)."""
+    return uploads.recover_stale(RegisterImport, task_names.IMPORT_REGISTER_FILE)

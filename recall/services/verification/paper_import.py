@@ -222,3 +222,8 @@ def run_job(job_id: int) -> PaperImport | None:
         return {"total_rows": stored, "processed_rows": stored, "imported_count": stored, "duplicate_count": repeats}
 
     return uploads.run(PaperImport, job_id, work)
+
+
+def recover_stale_jobs() -> dict[str, int]:
+    """Beat: paper imports whose worker died are taken over or failed (uploads.recover_stale)."""
+    return uploads.recover_stale(PaperImport, task_names.IMPORT_PAPER_SHEET)
