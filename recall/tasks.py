@@ -190,10 +190,11 @@ def import_register_file(job_id: int) -> str | None:
 
 @shared_task(name=names.RECOVER_JOBS, **RETRY)
 def recover_jobs() -> dict[str, dict[str, int]]:
-    """Every minute: upload jobs whose worker died (their lease ran out) are taken over or failed."""
+    """Every minute: jobs whose worker died (their lease ran out) are taken over or failed."""
     return {
         "register": register_import.recover_stale_jobs(),
         "paper": paper_import.recover_stale_jobs(),
+        "petition_jobs": petition_jobs.recover_stale_jobs(),
     }
 
 

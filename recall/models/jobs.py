@@ -44,6 +44,10 @@ class PetitionJob(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Renewed by the running worker (recall.services.jobs.uploads.Lease); beat takes over a job
+    # whose lease ran out (its worker died), then fails it.
+    leased_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     total = models.PositiveIntegerField(_("rows"), default=0)
     processed = models.PositiveIntegerField(_("rows processed"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)

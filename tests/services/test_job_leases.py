@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from recall import tasks
-from recall.models import JobState, RegisterImport
-from recall.services.jobs import uploads
+from recall.models import JobState, PetitionJob, RegisterImport
+from recall.services.jobs import petition_jobs, uploads
 
 CSV = b"iin,full_name,birth_date,address,district\n"
 
@@ -75,3 +75,24 @@ def test_the_worker_renews_the_lease_while_the_work_runs(bob, settings):
     uploads.run(RegisterImport, job.pk, work)
     assert seen[1] > seen[0] + dt.timedelta(seconds=0.5)
     assert RegisterImport.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def test_a_petition_job_whose_worker_died_is_taken_over_then_failed(
+    alice, collecting, settings, django_capture_on_commit_callbacks
+):
+    # A PDF export claimed by a worker that died: beat runs it again; past its runs, it fails.
+    with django_capture_on_commit_callbacks(execute=False):
+        job = petition_jobs.request_signatures_pdf(collecting, actor=alice)
+    PetitionJob.objects.filter(pk=job.pk).update(
+        state="running", leased_until=timezone.now() - dt.timedelta(seconds=1), attempts=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.recover_jobs()["petition_jobs"] == {"taken_over": 1, "failed": 0}
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == ("done", 2) and job.file
+    PetitionJob.objects.filter(pk=job.pk).update(
+        state="running", leased_until=timezone.now() - dt.timedelta(seconds=1), attempts=settings.RECALL_JOB_ATTEMPTS
+    )
+    assert tasks.recover_jobs()["petition_jobs"] == {"taken_over": 0, "failed": 1}
+    job.refresh_from_db()
+    assert job.state == "failed" and "stopped 2 times" in job.error

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from ...models import Petition, PetitionJob, PetitionJobKind, PetitionJobState
 from .. import audit, queue
 from ..verification import review
 from . import exports, job_progress
+from .uploads import Lease, lease_end
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +101,19 @@ def progress_of(job: PetitionJob) -> tuple[int, int]:
 def run(job_id: int) -> PetitionJob | None:
     """The worker's side: claim the job, do it, record the outcome. Safe to run twice."""
     if not PetitionJob.objects.filter(pk=job_id, state=PetitionJobState.PENDING).update(
-        state=PetitionJobState.RUNNING, started_at=timezone.now()
+        state=PetitionJobState.RUNNING, started_at=timezone.now(), leased_until=lease_end(), attempts=F("attempts") + 1
     ):
         return None  # cancelled, already run, or running in another worker
+    lease = Lease(PetitionJob, job_id)
+    lease.start()
+    try:
+        return _run(job_id)
+    finally:
+        lease.done.set()
+        lease.join(timeout=5)
+
+
+def _run(job_id: int) -> PetitionJob | None:
     job = PetitionJob.objects.select_related("petition__deputy", "petition__district", "requested_by").get(pk=job_id)
     last_poll = 0.0
     reported = [0, 0]
@@ -124,7 +136,7 @@ def run(job_id: int) -> PetitionJob | None:
     except ImproperlyConfigured as error:  # no font with Kazakh letters on the worker
         return _finish(job, state=PetitionJobState.FAILED, error=str(error))
     except TRANSIENT_DATABASE_ERRORS:
-        PetitionJob.objects.filter(pk=job_id).update(state=PetitionJobState.PENDING, started_at=None)
+        PetitionJob.objects.filter(pk=job_id).update(state=PetitionJobState.PENDING, started_at=None, leased_until=None)
         raise
     except Exception:
         _finish(job, state=PetitionJobState.FAILED, error=_("Internal error; see the log."))
@@ -193,3 +205,23 @@ def purge_files(older_than: Any) -> int:
         PetitionJob.objects.filter(pk=job.pk).update(file="")
         purged += 1
     return purged
+
+
+def recover_stale_jobs(now: Any | None = None) -> dict[str, int]:
+    """Beat: a running job whose lease ran out lost its worker (uploads.Lease). Put it back to
+    pending and queue it again while it has runs left; else fail it, saying why. A bulk
+    invalidation is one transaction, so a dead worker's run changed nothing."""
+    now = now or timezone.now()
+    taken, failed = 0, 0
+    stale = PetitionJob.objects.filter(state=PetitionJobState.RUNNING, leased_until__lt=now)
+    for job in stale.select_related("petition__deputy", "petition__district", "requested_by"):
+        claim = PetitionJob.objects.filter(pk=job.pk, state=PetitionJobState.RUNNING, leased_until__lt=now)
+        if job.attempts < settings.RECALL_JOB_ATTEMPTS:
+            if claim.update(state=PetitionJobState.PENDING, started_at=None, leased_until=None):
+                queue.after_commit(task_names.RUN_PETITION_JOB, job.pk)
+                taken += 1
+        elif claim.exists():
+            message = _("The worker running this job stopped %(n)s times; nothing was changed. Request it again.")
+            _finish(job, state=PetitionJobState.FAILED, error=message % {"n": job.attempts})
+            failed += 1
+    return {"taken_over": taken, "failed": failed}

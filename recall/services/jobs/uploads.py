@@ -37,11 +37,11 @@ logger = logging.getLogger(__name__)
 Work = Callable[[Any, IO[bytes], Callable[[int, int], None]], dict[str, Any]]
 
 
-def _lease_end() -> Any:
+def lease_end() -> Any:
     return timezone.now() + dt.timedelta(seconds=settings.RECALL_JOB_LEASE_SECONDS)
 
 
-class _Lease(threading.Thread):
+class Lease(threading.Thread):
     """Renews the job's lease from the worker while the work runs (on a connection of its own)."""
 
     def __init__(self, model: type[models.Model], job_id: int) -> None:
@@ -52,7 +52,7 @@ class _Lease(threading.Thread):
     def run(self) -> None:
         try:
             while not self.done.wait(settings.RECALL_JOB_LEASE_SECONDS / 3):
-                self.model.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(leased_until=_lease_end())
+                self.model.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(leased_until=lease_end())
         except Exception:
             logger.warning("could not renew the lease of %s #%s", self.model.__name__, self.job_id, exc_info=True)
         finally:
@@ -61,7 +61,7 @@ class _Lease(threading.Thread):
 
 def run(model: type[models.Model], job_id: int, work: Work) -> Any | None:
     claimed = model.objects.filter(pk=job_id, state=JobState.PENDING).update(
-        state=JobState.RUNNING, started_at=timezone.now(), leased_until=_lease_end(), attempts=F("attempts") + 1
+        state=JobState.RUNNING, started_at=timezone.now(), leased_until=lease_end(), attempts=F("attempts") + 1
     )
     if not claimed:
         return None  # already run, or running in another worker
@@ -71,7 +71,7 @@ def run(model: type[models.Model], job_id: int, work: Work) -> Any | None:
         job_progress.set(job, done, total)
 
     outcome: dict[str, Any]
-    lease = _Lease(model, job_id)
+    lease = Lease(model, job_id)
     lease.start()
     try:
         with job.file.open("rb") as stream:
