@@ -215,12 +215,14 @@ def recover_stale_jobs(now: Any | None = None) -> dict[str, int]:
     taken, failed = 0, 0
     stale = PetitionJob.objects.filter(state=PetitionJobState.RUNNING, leased_until__lt=now)
     for job in stale.select_related("petition__deputy", "petition__district", "requested_by"):
-        claim = PetitionJob.objects.filter(pk=job.pk, state=PetitionJobState.RUNNING, leased_until__lt=now)
+        still_stale = {"pk": job.pk, "state": PetitionJobState.RUNNING, "leased_until__lt": now}
         if job.attempts < settings.RECALL_JOB_ATTEMPTS:
-            if claim.update(state=PetitionJobState.PENDING, started_at=None, leased_until=None):
+            if PetitionJob.objects.filter(**still_stale).update(
+                state=PetitionJobState.PENDING, started_at=None, leased_until=None
+            ):
                 queue.after_commit(task_names.RUN_PETITION_JOB, job.pk)
                 taken += 1
-        elif claim.exists():
+        elif PetitionJob.objects.filter(**still_stale).exists():
             message = _("The worker running this job stopped %(n)s times; nothing was changed. Request it again.")
             _finish(job, state=PetitionJobState.FAILED, error=message % {"n": job.attempts})
             failed += 1

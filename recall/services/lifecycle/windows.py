@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +29,17 @@ def close_due_windows(now: dt.datetime | None = None) -> int:
         state__in=[PetitionState.COLLECTING, PetitionState.THRESHOLD_REACHED], window_end__lte=now
     )
     reached = [p for p in ended if p.state == PetitionState.THRESHOLD_REACHED]
-    short = [p for p in ended if p.state == PetitionState.COLLECTING and not could_still_reach(p)]
     submitted = move_each(reached, "submit", actor=None, reason=_("window closed"))
-    expired = move_each(short, "expire", actor=None, reason=_("window closed"))
-    return len(submitted) + len(expired)
+    expired = 0
+    for candidate in (p for p in ended if p.state == PetitionState.COLLECTING):
+        with transaction.atomic():
+            # FOR UPDATE waits for the sign inserts in flight (they hold the row FOR KEY SHARE,
+            # recall.services.signing.signatures): one accepted just before the window's end and
+            # committed after this check began is seen, never left in an expired petition.
+            petition = Petition.objects.select_for_update().get(pk=candidate.pk)
+            if petition.state == PetitionState.COLLECTING and not could_still_reach(petition):
+                expired += len(move_each([petition], "expire", actor=None, reason=_("window closed")))
+    return len(submitted) + expired
 
 
 def could_still_reach(petition: Petition) -> bool:

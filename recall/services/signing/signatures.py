@@ -173,10 +173,15 @@ def _conditional_insert(vendor: str) -> tuple[str, tuple[tuple[Field, bool], ...
     cast = "::bigint[]" if vendor == "postgresql" else ""
     placeholders = ", ".join("%s" + cast if isinstance(f, DigestArrayField) else "%s" for f in fields)
     states = ", ".join(f"'{state}'" for state in SIGNABLE_STATES)
+    # FOR KEY SHARE: an insert in flight holds the petition row (as the foreign key's check
+    # does), so closing the window (recall.services.lifecycle.windows, FOR UPDATE) waits for it
+    # and sees it; and an insert that waited for a closing re-reads the petition after it, so it
+    # cannot land in a petition that has just expired.
+    lock = " FOR KEY SHARE" if vendor == "postgresql" else ""
     sql = (
         f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) SELECT {placeholders} "
         f"WHERE EXISTS (SELECT 1 FROM {quote(Petition._meta.db_table)} WHERE id = %s "
-        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s) RETURNING id"
+        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s{lock}) RETURNING id"
     )
     plain = (models.CharField, models.BooleanField, models.IntegerField, models.DateTimeField, models.ForeignKey)
     prepared = (EncryptedJSONField, models.JSONField)

@@ -1,14 +1,17 @@
 """Collection windows opened and closed by beat (recall.services.lifecycle.windows)."""
 
 import datetime as dt
+import threading
 
+import pytest
 import time_machine
+from django.db import connection, transaction
 
 from recall.models import Petition, PetitionState, Signature
-from recall.services import lifecycle, verification
+from recall.services import lifecycle, signing, verification
 from recall.services.verification import review
 from tests.factories import SignatureFactory
-from tests.helpers import walk
+from tests.helpers import signer_of, walk
 
 
 def test_a_window_starting_later_opens_on_time(applied):
@@ -60,3 +63,44 @@ def test_a_window_short_even_with_every_review_waits_only_if_reviews_could_reach
         review.decide(Signature.objects.filter(state="review").first().pk, actor=bob, valid=False, ground="forgery")
         assert lifecycle.close_due_windows() == 1
     assert Petition.objects.get(pk=collecting.pk).state == PetitionState.EXPIRED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signature_accepted_just_before_the_end_and_committed_during_the_close_is_never_left_expired(
+    collecting, voters
+):
+    # The sign insert is in flight (accepted inside the window, not yet committed) when beat
+    # closes the window: the close waits for it and sees it, instead of expiring the petition
+    # under it.
+    inserted, commit = threading.Event(), threading.Event()
+    closed: list[int] = []
+
+    def sign() -> None:
+        try:
+            with transaction.atomic():
+                signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+                inserted.set()
+                commit.wait(10)
+        finally:
+            connection.close()
+
+    def close() -> None:
+        try:
+            closed.append(lifecycle.close_due_windows(collecting.window_end + dt.timedelta(minutes=1)))
+        finally:
+            connection.close()
+
+    signer = threading.Thread(target=sign)
+    signer.start()
+    assert inserted.wait(10)
+    closer = threading.Thread(target=close)
+    closer.start()
+    closer.join(1.0)
+    blocked = closer.is_alive()  # waiting for the insert's transaction
+    commit.set()
+    signer.join(10)
+    closer.join(10)
+    assert blocked
+    collecting.refresh_from_db()
+    assert closed == [0] and collecting.state == PetitionState.COLLECTING
+    assert Signature.objects.filter(petition=collecting).count() == 1
