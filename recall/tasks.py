@@ -21,11 +21,11 @@ from . import task_names as names
 from .errors import TRANSIENT_DATABASE_ERRORS
 from .notifications.sms import SmsError
 from .services import ledger, lifecycle, queue, verification
-from .services.groups import deputies, group_notices, initiative
+from .services.groups import initiative
 from .services.jobs import exports, petition_jobs, register_import
 from .services.ledger import sampling, witnesses
 from .services.lifecycle import deadlines
-from .services.notices import follow, outcome_notices, progress, webhooks
+from .services.notices import follow, outbox, webhooks
 from .services.privacy import retention
 from .services.signing import codes, eds
 from .services.verification import counts, paper_import
@@ -116,23 +116,6 @@ def send_receipt(signature_id: int, language: str) -> str:
     return codes.send_receipt(signature_id, language)
 
 
-# A petition's messages to many people (each told once: the services claim each one first).
-MANY_TEXT_MESSAGES = {
-    "soft_time_limit": 300,
-    "time_limit": 360,
-    "autoretry_for": (*TRANSIENT, SmsError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "max_retries": 3,
-}
-
-
-@shared_task(name=names.SEND_OUTCOME_NOTICES, **MANY_TEXT_MESSAGES)
-def send_outcome_notices(petition_id: int, event: str) -> int:
-    """Text the signers who asked to hear of this outcome; each is texted once per event."""
-    return outcome_notices.send(petition_id, event)
-
-
 @shared_task(
     name=names.SEND_GROUP_CODE,
     **ONE_TEXT_MESSAGE,
@@ -142,44 +125,24 @@ def send_group_code(code_id: int) -> str:
     return initiative.send_code(code_id)
 
 
-@shared_task(name=names.SEND_GROUP_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
-def send_group_notice(petition_id: int, transition_id: int) -> int:
-    """The initiative group's text messages and e-mail about a change of its petition's state."""
-    return group_notices.state_changed(petition_id, transition_id)
-
-
-@shared_task(name=names.SEND_ANSWER_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
-def send_answer_notice(petition_id: int, answer_id: int) -> int:
-    """The initiative group's text messages and e-mail about the deputy's answer."""
-    return group_notices.answer_published(petition_id, answer_id)
-
-
-@shared_task(name=names.SEND_DEPUTY_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
-def send_deputy_notice(petition_id: int, state: str) -> int:
-    """The deputy's e-mail about the group's submission or the registration."""
-    return deputies.tell_deputy(petition_id, state)
-
-
 @shared_task(name=names.SEND_FOLLOW_NOTICE, **ONE_TEXT_MESSAGE)
 def send_follow_notice(follower_id: int) -> str:
     """A follower's confirmation link (or link to stop); retried if the gateway fails."""
     return follow.send_confirmation(follower_id)
 
 
-@shared_task(name=names.SEND_FOLLOW_NOTICES, **MANY_TEXT_MESSAGES)
-def send_follow_notices(petition_id: int, state: str) -> int:
-    """Tell the petition's followers of its new state; each is told once per state."""
-    return follow.state_changed(petition_id, state)
+@shared_task(name=names.SEND_NOTICES, soft_time_limit=300, time_limit=360, **RETRY)
+def send_notices(notice_id: int) -> int:
+    """A notice from the outbox (recall.services.notices.outbox): its messages written, then sent;
+    what fails is tried again by the sweep. How many messages this run sent."""
+    return outbox.process(notice_id)
 
 
-@shared_task(name=names.SEND_THRESHOLD_NOTICES, soft_time_limit=60, time_limit=90, **RETRY)
-def send_threshold_notices(petition_id: int) -> int:
-    return progress.send_threshold_notices(petition_id)
-
-
-@shared_task(name=names.SEND_MILESTONE_NOTICE, soft_time_limit=60, time_limit=90, **RETRY)
-def send_milestone_notice(petition_id: int, percent: int) -> int:
-    return progress.send_milestone_notice(petition_id, percent)
+@shared_task(name=names.SWEEP_NOTICES, soft_time_limit=120, time_limit=150, **RETRY)
+def sweep_notices() -> dict[str, int]:
+    """Beat, every 15 s: notices whose task was lost (the broker was down) or whose worker died,
+    and messages due again, are written and sent."""
+    return outbox.sweep()
 
 
 @shared_task(name=names.IMPORT_REGISTER_FILE, soft_time_limit=1800, time_limit=1900, **RETRY)

@@ -247,3 +247,18 @@ def run_together(target: Callable[[], Any], threads: int, *, timeout: float = 60
         raise AssertionError(f"{len(errors)} of {threads} threads raised: {errors!r}") from errors[0]
     assert len(answers) == threads
     return answers
+
+
+def mails_in(directory: Path) -> list[dict[str, str]]:
+    """The e-mails a worker wrote with Django's file-based backend (EMAIL_FILE_PATH): each one's
+    headers and body, however many messages a file holds."""
+    separator = "-" * 79
+    messages = []
+    for path in sorted(directory.glob("*.log")) if directory.exists() else []:
+        for raw in path.read_text().split(separator):
+            head, _blank, body = raw.strip().partition("\n\n")
+            if not head:
+                continue
+            headers = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line and line[0] != " ")
+            messages.append({**headers, "Body": body})
+    return messages

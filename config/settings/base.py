@@ -376,6 +376,10 @@ RECALL_VERIFY_BATCH_SIZE = env.int("RECALL_VERIFY_BATCH_SIZE", default=5000)
 RECALL_REQUEUE_AFTER_SECONDS = env.int("RECALL_REQUEUE_AFTER_SECONDS", default=15)
 RECALL_WEBHOOK_TIMEOUT_SECONDS = env.float("RECALL_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 RECALL_WEBHOOK_MAX_ATTEMPTS = env.int("RECALL_WEBHOOK_MAX_ATTEMPTS", default=8)
+# The notice outbox (recall.services.notices.outbox): a worker holds a notice or a message this
+# long (one that died is taken over after it); a message failing this many times is given up.
+RECALL_NOTICE_LEASE_SECONDS = env.int("RECALL_NOTICE_LEASE_SECONDS", default=120)
+RECALL_NOTICE_MAX_ATTEMPTS = env.int("RECALL_NOTICE_MAX_ATTEMPTS", default=8)
 # Webhook targets must be HTTPS to public addresses. Development may allow plain HTTP, and
 # separately private addresses (its own receiver on localhost); production allows neither.
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=False)
@@ -487,6 +491,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 s: after a broker outage, what was stored meanwhile is verified within a minute.
     "requeue-unverified": {"task": task_names.REQUEUE_UNVERIFIED, "schedule": 15.0},
     "retry-webhooks": {"task": task_names.RETRY_WEBHOOKS, "schedule": 60.0},
+    # Every 15 s: notices written while the broker was down, or held by a worker that died.
+    "sweep-notices": {"task": task_names.SWEEP_NOTICES, "schedule": 15.0},
     "recover-jobs": {"task": task_names.RECOVER_JOBS, "schedule": 60.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},

@@ -5,6 +5,7 @@ from .follow import FollowChannel, PetitionFollower
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
 from .ledger import CertifiedSummary, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerGroupCount, LedgerNode
+from .notices import Notice, NoticeMessage, NoticeState
 from .partners import (
     DeliveryState,
     WebhookAttempt,
@@ -92,6 +93,9 @@ __all__ = [
     "PublicHoliday",
     "DayCount",
     "DeliveryState",
+    "Notice",
+    "NoticeMessage",
+    "NoticeState",
     "Deputy",
     "DeputyStatus",
     "District",

@@ -10,9 +10,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from recall.calendar import add_days, local_midnight, working_days_before
-from recall.models import AuditEntry, DayCount, DeadlineKind, DeadlineReminder, Petition, PetitionState, PublicHoliday
+from recall.models import (
+    AuditEntry,
+    DayCount,
+    DeadlineKind,
+    DeadlineReminder,
+    NoticeMessage,
+    NoticeState,
+    Petition,
+    PetitionState,
+    PublicHoliday,
+)
 from recall.services import lifecycle
 from recall.services.lifecycle import deadlines
+from recall.services.notices import outbox
 from tests.helpers import application, walk
 
 CALENDAR, WORKING = DayCount.CALENDAR, DayCount.WORKING
@@ -150,42 +161,53 @@ def test_overdue_lists_only_petitions_past_a_running_deadline(karaganda, voters,
 # --- Reminders ------------------------------------------------------------------------------
 
 
-def test_the_commission_is_reminded_once_before_the_deadline(karaganda, voters, bob, policy, settings):
+def _remind(today, capture):
+    """Beat's task: the reminders' e-mails go through the notice outbox after commit."""
+    with capture(execute=True):
+        return deadlines.send_reminders(today=today)
+
+
+def test_the_commission_is_reminded_once_before_the_deadline(
+    karaganda, voters, bob, policy, settings, django_capture_on_commit_callbacks
+):
     settings.LANGUAGE_CODE = "en"  # the notices' language, to read them here
     petition = application(karaganda, voters[:3], applied_at=at("2026-12-01"))  # due Friday 11 December
     mail.outbox.clear()
-    assert deadlines.send_reminders(today=d("2026-12-08")) == 0  # three working days before: not yet
-    assert deadlines.send_reminders(today=d("2026-12-09")) == 1  # two working days before
-    assert deadlines.send_reminders(today=d("2026-12-10")) == 0  # once only
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert bob.email in message.to
-    assert f"No. {petition.pk}" in message.subject and "11.12.2026" in message.subject
+    capture = django_capture_on_commit_callbacks
+    assert _remind(d("2026-12-08"), capture) == 0  # three working days before: not yet
+    assert _remind(d("2026-12-09"), capture) == 1  # two working days before
+    assert _remind(d("2026-12-10"), capture) == 0  # once only
+    assert len(mail.outbox) == 2  # bob and his commission's address, one e-mail each
+    assert bob.email in [m.to[0] for m in mail.outbox]
+    for message in mail.outbox:
+        assert f"No. {petition.pk}" in message.subject and "11.12.2026" in message.subject
     reminder = DeadlineReminder.objects.get(petition=petition)
     assert (reminder.kind, reminder.due) == (DeadlineKind.REGISTRATION, d("2026-12-11"))
-    assert reminder.recipients == len(message.to) == 2  # bob and his commission's address
+    assert reminder.recipients == 2
     assert reminder.sent_at is not None
 
 
-def test_the_verification_deadline_gets_its_own_reminder(collecting, bob, policy, settings):
+def test_the_verification_deadline_gets_its_own_reminder(
+    collecting, bob, policy, settings, django_capture_on_commit_callbacks
+):
     settings.LANGUAGE_CODE = "en"
     collecting = walk(collecting, PetitionState.SUBMITTED)
     Petition.objects.filter(pk=collecting.pk).update(verification_due=d("2026-12-17"))  # a given due date
     DeadlineReminder.objects.create(petition=collecting, kind=DeadlineKind.REGISTRATION, due=d("2026-12-01"))
     mail.outbox.clear()
     # Two working days before Thursday 17 December is Monday 14 (Wednesday 16 is a holiday).
-    assert deadlines.send_reminders(today=d("2026-12-11")) == 0
-    assert deadlines.send_reminders(today=d("2026-12-14")) == 1
+    assert _remind(d("2026-12-11"), django_capture_on_commit_callbacks) == 0
+    assert _remind(d("2026-12-14"), django_capture_on_commit_callbacks) == 1
     assert "certify" in mail.outbox[0].subject
 
 
 def test_a_deadline_missed_without_a_reminder_is_still_reminded_in_the_officials_language(
-    karaganda, voters, bob, policy, settings
+    karaganda, voters, bob, policy, settings, django_capture_on_commit_callbacks
 ):
     settings.LANGUAGE_CODE = "kk"
     application(karaganda, voters[:3], applied_at=at("2026-12-01"))
     mail.outbox.clear()
-    assert deadlines.send_reminders(today=d("2026-12-20")) == 1
+    assert _remind(d("2026-12-20"), django_capture_on_commit_callbacks) == 1
     assert "11.12.2026 дейін тіркеңіз" in mail.outbox[0].subject
 
 
@@ -195,13 +217,18 @@ def test_no_reminder_for_a_decided_application(karaganda, voters, bob, policy):
     assert deadlines.send_reminders(today=d("2026-12-10")) == 0
 
 
-def test_a_failed_reminder_is_tried_again(karaganda, voters, bob, policy, settings):
+def test_a_failed_reminder_is_tried_again(karaganda, voters, bob, policy, settings, django_capture_on_commit_callbacks):
     application(karaganda, voters[:3], applied_at=at("2026-12-01"))
     settings.EMAIL_BACKEND = "tests.services.test_deadlines.FailingBackend"
-    assert deadlines.send_reminders(today=d("2026-12-10")) == 0
-    assert not DeadlineReminder.objects.exists()
+    assert _remind(d("2026-12-10"), django_capture_on_commit_callbacks) == 1  # claimed, its e-mails in the outbox
+    assert mail.outbox == [] and DeadlineReminder.objects.count() == 1
+    pending = NoticeMessage.objects.filter(state=NoticeState.PENDING)
+    assert pending.count() == 2 and all("smtp down" in m.error for m in pending)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert deadlines.send_reminders(today=d("2026-12-10")) == 1
+    assert _remind(d("2026-12-10"), django_capture_on_commit_callbacks) == 0  # not claimed twice
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):  # the first backoff is 30 s
+        assert outbox.sweep() == {"expanded": 0, "sent": 2}
+    assert len(mail.outbox) == 2 and not NoticeMessage.objects.filter(state=NoticeState.PENDING).exists()
 
 
 class FailingBackend:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Role, User
 from recall.errors import IllegalTransition, InvalidInput, OutsideJurisdiction, PolicyViolation
 from recall.i18n_text import pick
-from recall.models import AuditEntry, DeputyAnswer, GroupDraft, GroupDraftMember, Mandate
+from recall.models import AuditEntry, DeputyAnswer, GroupDraft, GroupDraftMember, Mandate, Notice
 from recall.notifications import sms
 from recall.services import lifecycle
 from recall.services.groups import deputies
@@ -178,7 +178,8 @@ def test_the_deputy_is_told_of_an_application_and_of_its_registration(
 def test_a_deputy_without_an_account_is_not_written_to(applied, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.register(applied, actor=alice)
-    assert deputies.tell_deputy(applied.pk, "registered") == 0
+    assert deputies.deputy_messages(applied.pk, "registered") == []
+    assert not Notice.objects.filter(kind="deputy").exists()
 
 
 def test_the_group_is_told_of_the_deputys_answer(collecting, voters, account, django_capture_on_commit_callbacks):

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -32,11 +31,12 @@ from django.utils.translation import gettext as _
 from accounts import two_factor
 from accounts.models import Role, User
 
-from ... import jurisdiction, task_names
+from ... import jurisdiction
 from ...errors import IllegalTransition, InvalidInput, OutsideJurisdiction, PolicyViolation
 from ...models import PUBLIC_STATES, Deputy, DeputyAnswer, GroupDraft, Mandate, OutcomeEvent, Petition, PetitionState
-from .. import audit, queue
-from ..notices import outcome_notices
+from .. import audit
+from ..notices import outbox, outcome_notices
+from ..notices.outbox import Outgoing
 from ..public import public_cache
 
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
@@ -105,8 +105,8 @@ def create_account(deputy: Deputy, *, actor: Any | None, email: str) -> Invitati
         user.set_unusable_password()
         user.save()
         audit.record("deputy.account_created", actor=actor, obj=user, deputy_id=deputy.pk)
-    invitation = Invitation(user, password_link(user))
-    transaction.on_commit(lambda: _send_invitation(invitation))
+        invitation = Invitation(user, password_link(user))
+        _invite(invitation)
     return invitation
 
 
@@ -131,23 +131,21 @@ def reset_access(deputy: Deputy, *, actor: Any | None) -> Invitation:
         user.save(update_fields=["password"])
         two_factor.reset(user, actor=actor)
         audit.record("deputy.access_reset", actor=actor, obj=user, deputy_id=deputy.pk)
-    invitation = Invitation(user, password_link(user))
-    transaction.on_commit(lambda: _send_invitation(invitation))
+        invitation = Invitation(user, password_link(user))
+        _invite(invitation)
     return invitation
 
 
-def _send_invitation(invitation: Invitation) -> None:
+def _invite(invitation: Invitation) -> None:
+    """The link by e-mail, through the notice outbox in the account's transaction (the message,
+    link included, is stored encrypted until it is sent)."""
     with translation.override(language_of(invitation.user)):
-        send_mail(
-            _("Your account on the recall petitions service"),
-            _(
-                "The election commission has created your account on the recall petitions service. Set your "
-                "password with this link (it works once), then set up an authenticator app:\n\n%(link)s\n"
-            )
-            % {"link": invitation.link},
-            None,
-            [invitation.user.email],
-        )
+        subject = _("Your account on the recall petitions service")
+        text = _(
+            "The election commission has created your account on the recall petitions service. Set your "
+            "password with this link (it works once), then set up an authenticator app:\n\n%(link)s\n"
+        ) % {"link": invitation.link}
+    outbox.announce("invitation", messages=[Outgoing("email", invitation.user.email, text, subject)])
 
 
 def petitions_of(user: Any):
@@ -230,7 +228,7 @@ def publish_answer(petition: Petition, *, actor: Any, texts: dict[str, str]) -> 
         if last is None:  # signers who asked to hear the outcome are told of the first answer
             outcome_notices.after_event(petition.pk, OutcomeEvent.ANSWER)
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
-            queue.after_commit(task_names.SEND_ANSWER_NOTICE, petition.pk, answer.pk)
+            outbox.announce("group_answer", petition.pk, answer.pk, petition_id=petition.pk)
     return answer
 
 
@@ -253,12 +251,12 @@ def _told(petition_id: int) -> tuple[Petition, User] | None:
 TOLD_STATES = (PetitionState.APPLIED, PetitionState.REGISTERED)
 
 
-def tell_deputy(petition_id: int, state: str) -> int:
-    """E-mail the deputy (if they have an account) that the group submitted a petition against
-    them, or that the commission registered it. How many e-mails were sent."""
+def deputy_messages(petition_id: int, state: str) -> list[Outgoing]:
+    """The deputy's e-mail (if they have an account) that the group submitted a petition against
+    them, or that the commission registered it."""
     found = _told(petition_id)
     if found is None or state not in TOLD_STATES:
-        return 0
+        return []
     petition, user = found
     with translation.override(language_of(user)):
         values = {"id": petition.pk, "district": petition.district.code}
@@ -275,4 +273,4 @@ def tell_deputy(petition_id: int, state: str) -> int:
                 "You may publish an answer in your workspace."
             ) % {"start": formats.date_format(timezone.localtime(petition.window_start), "DATE_FORMAT")}
         link = f"{settings.SITE_URL}{reverse('recall:deputy_home')}"
-    return send_mail(subject, f"{body}\n\n{link}\n", None, [user.email])
+    return [Outgoing("email", user.email, f"{body}\n\n{link}\n", subject)]

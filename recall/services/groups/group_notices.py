@@ -1,19 +1,19 @@
 """What the initiative group is told, by text message to each member and by e-mail to the
 group's address: every change of its petition's state (with the commission's reason for a
-refusal), each milestone, and the deputy's answer. Run by the notification workers after
-commit; only groups that formed on the web have members' phones. See docs/domain.md."""
+refusal), each milestone, and the deputy's answer. Written to the notice outbox with the change
+(recall.services.notices.outbox) and sent by the notification workers; only groups that formed
+on the web have members' phones. See docs/domain.md."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ...models import DeputyAnswer, GroupDraft, PetitionState, PetitionTransition
-from ...notifications import sms
+from ..notices.outbox import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -22,18 +22,21 @@ def _draft(petition_id: int) -> GroupDraft | None:
     return GroupDraft.objects.select_related("petition__deputy").filter(petition_id=petition_id).first()
 
 
-def tell_group(draft: GroupDraft, text: str, *, email: bool = True) -> int:
-    """Text ``text`` to every member (and e-mail it to the group's address); how many were sent."""
-    sent = 0
+def tell_group(draft: GroupDraft, text: str, *, email: bool = True) -> list[Outgoing]:
+    """``text`` to every member by text message (and by e-mail to the group's address)."""
+    messages = []
     for member in draft.members.all():
         phone = (member.contact or {}).get("phone")
         if phone:
-            sms.send(phone, text)
-            sent += 1
+            messages.append(Outgoing("sms", phone, text, recipient=f"member:{member.pk}"))
     if email and draft.contact_email:
         subject = _("Recall petition No. %(id)s") % {"id": draft.petition_id}
-        sent += send_mail(subject, f"{text}\n\n{settings.SITE_URL}/group/\n", None, [draft.contact_email])
-    return sent
+        messages.append(
+            Outgoing(
+                "email", draft.contact_email, f"{text}\n\n{settings.SITE_URL}/group/\n", subject, recipient="group"
+            )
+        )
+    return messages
 
 
 def state_message(transition: PetitionTransition) -> str:
@@ -57,11 +60,11 @@ def state_message(transition: PetitionTransition) -> str:
     return text
 
 
-def state_changed(petition_id: int, transition_id: int) -> int:
+def state_messages(petition_id: int, transition_id: int) -> list[Outgoing]:
     draft = _draft(petition_id)
     transition = PetitionTransition.objects.select_related("petition__deputy").filter(pk=transition_id).first()
     if draft is None or transition is None:
-        return 0
+        return []
     with translation.override(draft.language):
         # The threshold already has its own e-mail to the group's address (recall.services.notices.progress).
         return tell_group(
@@ -69,10 +72,10 @@ def state_changed(petition_id: int, transition_id: int) -> int:
         )
 
 
-def milestone(petition_id: int, percent: int) -> int:
+def milestone(petition_id: int, percent: int) -> list[Outgoing]:
     draft = _draft(petition_id)
     if draft is None:
-        return 0
+        return []
     with translation.override(draft.language):
         text = _("Recall petition No. %(id)s: %(percent)s%% of the required signatures are valid.") % {
             "id": petition_id,
@@ -82,12 +85,12 @@ def milestone(petition_id: int, percent: int) -> int:
         return tell_group(draft, text, email=False)
 
 
-def answer_published(petition_id: int, answer_id: int) -> int:
+def answer_messages(petition_id: int, answer_id: int) -> list[Outgoing]:
     """The deputy published (a new version of) an answer to the group's petition."""
     draft = _draft(petition_id)
     answer = DeputyAnswer.objects.filter(pk=answer_id, petition_id=petition_id).first()
     if draft is None or answer is None:
-        return 0
+        return []
     with translation.override(draft.language):
         deputy = draft.petition.deputy
         values = {

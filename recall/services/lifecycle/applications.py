@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from ... import iin as iin_module
-from ... import jurisdiction, task_names
+from ... import jurisdiction
 from ...calendar import add_months, local_date, local_midnight
 from ...constraints import violated
 from ...crypto import iin_digest
@@ -37,7 +37,8 @@ from ...models import (
     VoterStatus,
     policy_for,
 )
-from .. import audit, ledger, queue
+from .. import audit, ledger
+from ..notices import outbox
 from . import deadlines
 from .transitions import move
 
@@ -95,7 +96,7 @@ def apply(
             )
             audit.record("petition.applied", actor=actor, petition_id=petition.pk, obj=petition, members=len(members))
             if User.objects.filter(deputy_id=deputy.pk).exists():
-                queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, PetitionState.APPLIED)
+                outbox.announce("deputy", petition.pk, PetitionState.APPLIED, petition_id=petition.pk)
     except IntegrityError as exc:
         if violated(exc, Petition, "one_open_petition_per_deputy"):
             raise PolicyViolation(

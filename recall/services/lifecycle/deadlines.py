@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
@@ -24,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from ...calendar import add_days, local_date, working_days_before
 from ...models import DeadlineKind, DeadlineReminder, Petition, PetitionState, RecallPolicy, policy_for
+from ..notices import outbox
+from ..notices.outbox import Outgoing
 from ..notices.progress import officials_of
 
 logger = logging.getLogger(__name__)
@@ -132,23 +133,24 @@ def send_reminders(today: dt.date | None = None) -> int:
 
 
 def _remind(petition: Petition, deadline: Deadline, due: dt.date) -> int:
+    """Claim the reminder (its row) and write its e-mails to the notice outbox in one
+    transaction: both or neither, and the outbox sends them (recall.services.notices.outbox)."""
+    recipients = officials_of(petition)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = _reminder_text(petition, deadline, due)
     try:
         with transaction.atomic():
-            reminder = DeadlineReminder.objects.create(petition=petition, kind=deadline.kind, due=due)
+            DeadlineReminder.objects.create(
+                petition=petition, kind=deadline.kind, due=due, sent_at=timezone.now(), recipients=len(recipients)
+            )
+            if recipients:
+                outbox.announce(
+                    "reminder",
+                    petition_id=petition.pk,
+                    messages=[Outgoing("email", address, body, subject) for address in recipients],
+                )
     except IntegrityError:
         return 0  # another run claimed it
-    recipients = officials_of(petition)
-    if recipients:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject, body = _reminder_text(petition, deadline, due)
-        try:
-            send_mail(subject, body, None, recipients)
-        except Exception:
-            # Give the claim back so that the next beat run tries again; the others still go.
-            logger.exception("deadline reminder for petition %s not sent", petition.pk)
-            reminder.delete()
-            return 0
-    DeadlineReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now(), recipients=len(recipients))
     logger.info(
         "deadline reminder %s for petition %s due %s: %s addresses", deadline.kind, petition.pk, due, len(recipients)
     )

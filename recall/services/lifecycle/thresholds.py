@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from ... import task_names
 from ...models import Petition, PetitionState, WebhookEvent
-from .. import audit, queue
-from ..notices import webhooks
+from .. import audit
+from ..notices import outbox, webhooks
 from .transitions import move_each
 
 MILESTONES = (25, 50, 75)
@@ -40,10 +39,10 @@ def after_counts_changed(petition_ids: Iterable[int]) -> list[int]:
     )
     for petition in moved:
         webhooks.enqueue_event(WebhookEvent.THRESHOLD_REACHED, petition)
-        queue.after_commit(task_names.SEND_THRESHOLD_NOTICES, petition.pk)
+        outbox.announce("threshold", petition.pk, petition_id=petition.pk)
     for petition_id, percent in reached_milestones(petition_ids):
         audit.record("petition.milestone", system_label="verification", petition_id=petition_id, percent=percent)
-        queue.after_commit(task_names.SEND_MILESTONE_NOTICE, petition_id, percent)
+        outbox.announce("milestone", petition_id, percent, petition_id=petition_id)
     return [p.pk for p in moved]
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from ... import jurisdiction, task_names
+from ... import jurisdiction
 from ...calendar import local_date
 from ...errors import IllegalTransition, InvalidInput
 from ...models import (
@@ -36,8 +36,8 @@ from ...models import (
     policy_for,
 )
 from ...states import TRANSITIONS, By
-from .. import audit, ledger, queue
-from ..notices import follow, outcome_notices, webhooks
+from .. import audit, ledger
+from ..notices import follow, outbox, outcome_notices, webhooks
 from ..public import public_cache
 from . import deadlines
 
@@ -124,12 +124,12 @@ def move(
         webhooks.enqueue_event(WebhookEvent.STATE_CHANGED, petition, previous_state=from_state)
         public_cache.changed(petition.pk, content=True)
         # A group that formed on the web is told of every change (recall.services.groups.group_notices);
-        # only such groups have members' phones, so no task is queued for the others.
+        # only such groups have members' phones, so no notice is written for the others.
         if GroupDraft.objects.filter(petition_id=petition.pk).exists():
-            queue.after_commit(task_names.SEND_GROUP_NOTICE, petition.pk, transition.pk)
+            outbox.announce("group_state", petition.pk, transition.pk, petition_id=petition.pk)
         # The deputy is told of the registration (and, in apply(), of the application).
         if target == PetitionState.REGISTERED and User.objects.filter(deputy_id=petition.deputy_id).exists():
-            queue.after_commit(task_names.SEND_DEPUTY_NOTICE, petition.pk, target)
+            outbox.announce("deputy", petition.pk, target, petition_id=petition.pk)
         # Signers who asked to hear the outcome (recall.services.notices.outcome_notices).
         outcome_notices.after_state_change(petition.pk, target)
         # Anyone who follows the petition (recall.services.notices.follow).

@@ -8,11 +8,12 @@ message.
   that follows already is sent its link to stop instead. At most
   RECALL_FOLLOW_MESSAGES_PER_DAY confirmation messages go to one address in a day, whoever asks.
 - ``confirm`` and ``stop``: by the token of the links, each once.
-- ``state_changed``: every confirmed follower is told of a new state once (``told_state`` is
-  claimed by a conditional UPDATE before sending, so a retried task tells nobody twice).
+- ``after_state_change`` announces the new state in the notice outbox with the change
+  (recall.services.notices.outbox); ``next_messages`` writes each confirmed follower's message,
+  page by page, claiming ``told_state`` in the same transaction, so nobody is told twice.
 
-Every message leaves through ``deliver``, the one place that sends a follower's notice (what a
-durable outbox would take over).
+The confirmation links leave through ``deliver`` (a person is waiting for them: run in the
+request's process when the broker is down).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from ...notifications import sms
 from ...notifications.wording import petition_short
 from ...phones import normalize_phone
 from .. import queue
+from . import outbox
+from .outbox import Outgoing
 
 # States a follower is told of: every public one after the application.
 TOLD_STATES = tuple(s for s in PUBLIC_STATES if s != PetitionState.APPLIED)
@@ -145,36 +148,35 @@ def stop(token: str) -> PetitionFollower:
 
 
 def after_state_change(petition_id: int, state: str) -> None:
-    """Called in the transaction of a change of state (lifecycle.transitions.move): a task only
+    """Called in the transaction of a change of state (lifecycle.transitions.move): a notice only
     for a petition that someone follows (one indexed lookup otherwise)."""
     if state in TOLD_STATES and _active(petition_id).exists():
-        queue.after_commit(task_names.SEND_FOLLOW_NOTICES, petition_id, state)
+        outbox.announce("follow", petition_id, state, petition_id=petition_id)
 
 
 def _active(petition_id: int):
     return PetitionFollower.objects.filter(petition_id=petition_id, confirmed_at__isnull=False, stopped_at__isnull=True)
 
 
-def state_changed(petition_id: int, state: str) -> int:
-    """Run by the notification worker: tell every confirmed follower of ``state``, once each."""
+def next_messages(petition_id: int, state: str) -> list[Outgoing] | None:
+    """The next page of followers' messages (the outbox's composer, in its transaction), each
+    follower's ``told_state`` claimed with its message written; None once all are told."""
     petition = Petition.objects.select_related("deputy", "district").filter(pk=petition_id, state=state).first()
-    if petition is None:  # moved on meanwhile: the next task tells of the new state
-        return 0
-    sent, last = 0, 0
-    while True:
-        page = list(_active(petition_id).filter(pk__gt=last).exclude(told_state=state).order_by("pk")[:BATCH])
-        if not page:
-            return sent
-        last = page[-1].pk
-        for follower in page:
-            claimed = (
-                PetitionFollower.objects.filter(pk=follower.pk, stopped_at__isnull=True)
-                .exclude(told_state=state)
-                .update(told_state=state)
-            )
-            if claimed:
-                deliver(_notice(follower, petition))
-                sent += 1
+    if petition is None:  # moved on meanwhile: the next notice tells of the new state
+        return None
+    page = list(
+        _active(petition_id).exclude(told_state=state).select_for_update(skip_locked=True).order_by("pk")[:BATCH]
+    )
+    if not page:
+        return None
+    PetitionFollower.objects.filter(pk__in=[f.pk for f in page]).update(told_state=state)
+    messages = []
+    for follower in page:
+        notice = _notice(follower, petition)
+        messages.append(
+            Outgoing(notice.channel, notice.address, notice.text, notice.subject, f"follower:{follower.pk}")
+        )
+    return messages
 
 
 def send_confirmation(follower_id: int) -> str:

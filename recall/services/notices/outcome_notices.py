@@ -1,21 +1,20 @@
 """The signers who asked, on signing, to hear how the petition ends are texted its outcome: the
 deputy's answer, the threshold reached, the certification of the signatures and the recall
 vote's result, each once. The request is kept with the signature (recall.models.OutcomeSubscription),
-the number in the signature's encrypted data; a withdrawal cancels it. Run by the notification
-workers after commit (recall.tasks.send_outcome_notices). See docs/domain.md."""
+the number in the signature's encrypted data; a withdrawal cancels it. Announced in the notice
+outbox with the change (recall.services.notices.outbox), whose workers write the texts page by
+page and send them. See docs/domain.md."""
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ... import task_names
 from ...models import OutcomeEvent, OutcomeSubscription, Petition, PetitionState, Signature, SignatureState
-from ...notifications import sms
-from .. import queue
+from . import outbox
+from .outbox import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +46,11 @@ def cancel(signature_id: int) -> None:
 
 
 def after_event(petition_id: int, event: str) -> None:
-    """Queue the texts after commit, if anyone asked for them."""
+    """Announce the texts in the transaction of the event, if anyone asked for them."""
+    if event not in OutcomeEvent.values:
+        raise ValueError(f"unknown outcome event {event!r}")
     if OutcomeSubscription.objects.filter(petition_id=petition_id).exists():
-        queue.after_commit(task_names.SEND_OUTCOME_NOTICES, petition_id, str(event))
+        outbox.announce("outcome", petition_id, str(event), petition_id=petition_id)
 
 
 def after_state_change(petition_id: int, to_state: str) -> None:
@@ -82,39 +83,33 @@ def message(petition: Petition, event: str) -> str:
     return text % values
 
 
-def send(petition_id: int, event: str) -> int:
-    """Text every subscriber not yet told of ``event``: each one's column is claimed first, so
-    a retried or repeated run texts nobody twice. A withdrawn signature's subscriber is skipped
-    (its request was deleted on withdrawal; this guards the race)."""
+def next_messages(petition_id: int, event: str) -> list[Outgoing] | None:
+    """The next page of texts (the outbox's composer, in its transaction): each subscriber's
+    ``<event>_sent_at`` is claimed with the text written, so whatever runs again tells nobody
+    twice. A withdrawn signature's subscriber is skipped (its request was deleted on
+    withdrawal; this guards the race); one without a number is claimed and skipped. None once
+    every subscriber is claimed."""
     if event not in OutcomeEvent.values:
         raise ValueError(f"unknown outcome event {event!r}")
     petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
     column = f"{event}_sent_at"
-    pending = OutcomeSubscription.objects.filter(petition_id=petition_id, **{f"{column}__isnull": True})
-    sent = 0
-    last = None
-    while True:
-        page = pending.order_by("signature_id")
-        if last is not None:
-            page = page.filter(signature_id__gt=last)
-        rows = list(page.select_related("signature")[:BATCH])
-        if not rows:
-            break
-        for row in rows:
-            last = row.signature_id
-            if row.signature.state == SignatureState.WITHDRAWN:
-                continue
-            phone = (row.signature.personal or {}).get("phone", "")
-            if not phone:
-                continue
-            with transaction.atomic():
-                claimed = OutcomeSubscription.objects.filter(
-                    signature_id=row.signature_id, **{f"{column}__isnull": True}
-                ).update(**{column: timezone.now()})
-            if not claimed:
-                continue
-            with translation.override(row.language):
-                sms.send(phone, message(petition, event))
-            sent += 1
-    logger.info("outcome notices %s for petition %s: %s texts", event, petition_id, sent)
-    return sent
+    rows = list(
+        OutcomeSubscription.objects.filter(petition_id=petition_id, **{f"{column}__isnull": True})
+        .select_related("signature")
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("signature_id")[:BATCH]
+    )
+    if not rows:
+        return None
+    OutcomeSubscription.objects.filter(signature_id__in=[r.signature_id for r in rows]).update(
+        **{column: timezone.now()}
+    )
+    messages = []
+    for row in rows:
+        phone = (row.signature.personal or {}).get("phone", "")
+        if row.signature.state == SignatureState.WITHDRAWN or not phone:
+            continue
+        with translation.override(row.language):
+            messages.append(Outgoing("sms", phone, message(petition, event), recipient=f"signature:{row.signature_id}"))
+    logger.info("outcome notices %s for petition %s: %s texts written", event, petition_id, len(messages))
+    return messages

@@ -1,11 +1,11 @@
-"""E-mails about a petition's progress, sent by the notification workers after commit."""
+"""E-mails about a petition's progress, written to the notice outbox with the change that
+reached them (recall.services.notices.outbox) and sent by the notification workers."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from accounts.models import Commission, User
 
 from ...models import Petition
 from ..groups import group_notices
+from .outbox import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -34,44 +35,40 @@ def _url(petition: Petition) -> str:
     return f"{settings.SITE_URL}/admin/recall/petition/{petition.pk}/change/"
 
 
-def send_threshold_notices(petition_id: int) -> int:
+def threshold_messages(petition_id: int) -> list[Outgoing]:
+    """The commissions' and officials' e-mails, and the group's, about the threshold reached."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _threshold_notices(petition_id)
-
-
-def _threshold_notices(petition_id: int) -> int:
-    petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
-    subject = _("Recall petition No. %(id)s reached its threshold (%(district)s)") % {
-        "id": petition.pk,
-        "district": petition.district.code,
-    }
-    body = _(
-        "The petition to recall %(deputy)s (%(district)s) has %(valid)s valid signatures of the %(required)s "
-        "required.\n\nThe collection window closes on %(end)s; the initiative group may submit the "
-        "signatures earlier.\n\n%(url)s\n"
-    ) % {
-        "deputy": petition.deputy.name_as_object,
-        "district": petition.district,
-        "valid": petition.valid_count,
-        "required": petition.required_signatures,
-        "end": f"{timezone.localtime(petition.window_end):%Y-%m-%d %H:%M}",
-        "url": _url(petition),
-    }
-    recipients = officials_of(petition)
-    sent = 0
-    if recipients:
-        sent += send_mail(subject, body, None, recipients)
+        petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
+        subject = _("Recall petition No. %(id)s reached its threshold (%(district)s)") % {
+            "id": petition.pk,
+            "district": petition.district.code,
+        }
+        body = _(
+            "The petition to recall %(deputy)s (%(district)s) has %(valid)s valid signatures of the %(required)s "
+            "required.\n\nThe collection window closes on %(end)s; the initiative group may submit the "
+            "signatures earlier.\n\n%(url)s\n"
+        ) % {
+            "deputy": petition.deputy.name_as_object,
+            "district": petition.district,
+            "valid": petition.valid_count,
+            "required": petition.required_signatures,
+            "end": f"{timezone.localtime(petition.window_end):%Y-%m-%d %H:%M}",
+            "url": _url(petition),
+        }
+    messages = [Outgoing("email", address, body, subject) for address in officials_of(petition)]
     if petition.contact_email:
-        sent += send_mail(subject, body.replace(_url(petition), settings.SITE_URL), None, [petition.contact_email])
-    logger.info("threshold notices for petition %s: %s e-mails", petition_id, sent)
-    return sent
+        group_body = body.replace(_url(petition), settings.SITE_URL)
+        messages.append(Outgoing("email", petition.contact_email, group_body, subject, recipient="group"))
+    logger.info("threshold notices for petition %s: %s e-mails", petition_id, len(messages))
+    return messages
 
 
-def send_milestone_notice(petition_id: int, percent: int) -> int:
-    texted = group_notices.milestone(petition_id, percent)
+def milestone_messages(petition_id: int, percent: int) -> list[Outgoing]:
+    """The group's texts and the e-mail to its address about a 25/50/75 % milestone."""
+    messages = group_notices.milestone(petition_id, percent)
     petition = Petition.objects.select_related("deputy", "district").get(pk=petition_id)
     if not petition.contact_email:
-        return texted
+        return messages
     with translation.override(settings.LANGUAGE_CODE):
         values = {
             "id": petition.pk,
@@ -90,4 +87,4 @@ def send_milestone_notice(petition_id: int, percent: int) -> int:
             )
             % values
         )
-    return send_mail(subject, body, None, [petition.contact_email])
+    return [*messages, Outgoing("email", petition.contact_email, body, subject, recipient="group")]

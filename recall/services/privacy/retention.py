@@ -44,6 +44,8 @@ from ...models import (
     GroupDraftMember,
     GroupInvitation,
     InitiativeMember,
+    Notice,
+    NoticeMessage,
     OutcomeSubscription,
     PaperImport,
     Petition,
@@ -170,6 +172,9 @@ def purge(
         OutcomeSubscription.objects.filter(petition_id=petition_id).delete()
         # Those who followed the petition without signing: their addresses and digests.
         PetitionFollower.objects.filter(petition_id=petition_id).delete()
+        # The notice outbox's messages (addresses and texts) and their announcements.
+        NoticeMessage.objects.filter(petition_id=petition_id).delete()
+        Notice.objects.filter(petition_id=petition_id).delete()
         drafts = GroupDraft.objects.filter(petition_id=petition_id)
         GroupCode.objects.filter(Q(draft__in=drafts) | Q(invitation__draft__in=drafts)).delete()
         GroupInvitation.objects.filter(draft__in=drafts).delete()
