@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -16,14 +17,23 @@ from django.utils import timezone, translation
 
 from accounts.models import Commission, Role
 from recall import ratelimit
-from recall.models import Petition, RecallPolicy, Voter
+from recall.models import (
+    FollowChannel,
+    OutcomeSubscription,
+    Petition,
+    PetitionFollower,
+    PetitionState,
+    RecallPolicy,
+    Voter,
+)
 from recall.models.policy import policy_for
 from recall.notifications import sms
 from recall.services import lifecycle
+from recall.services.notices import follow
 from recall.services.privacy import keys
 from recall.services.public import public_cache
 
-from .factories import CommissionFactory, DistrictFactory, UserFactory
+from .factories import CommissionFactory, DistrictFactory, SignatureFactory, UserFactory
 from .helpers import application, populate
 from .servers import Receiver
 
@@ -170,3 +180,31 @@ def collecting(applied) -> Petition:
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+@pytest.fixture
+def crossing(collecting, voters, bob):
+    """A petition one verification run away from its threshold, with a group address, a signer
+    who asked to hear the outcome and a confirmed follower."""
+    Petition.objects.filter(pk=collecting.pk).update(contact_email="group@example.kz")
+    signature = SignatureFactory(
+        petition=collecting,
+        voter_row=voters[10],
+        personal={**SignatureFactory.build(voter_row=voters[10]).personal, "phone": "+77011234567"},
+    )
+    OutcomeSubscription.objects.create(signature_id=signature.pk, petition_id=collecting.pk, language="en")
+    for voter in voters[11:22]:
+        SignatureFactory(petition=collecting, voter_row=voter)
+    PetitionFollower.objects.create(
+        petition=collecting,
+        channel=FollowChannel.EMAIL,
+        contact={"address": "follower@example.kz"},
+        contact_digest=follow._contact_digest(FollowChannel.EMAIL, "follower@example.kz"),
+        language="en",
+        token=secrets.token_urlsafe(32),
+        confirm_sent_at=timezone.now(),
+        confirmed_at=timezone.now(),
+        told_state=PetitionState.COLLECTING,
+    )
+    collecting.refresh_from_db()
+    return collecting

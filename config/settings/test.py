@@ -26,7 +26,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if env("EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
-RECALL_SMS_BACKEND = "recall.notifications.sms.LocmemBackend"
+# The real workers of tests/workers may send texts as e-mails to read them (EmailBackend).
+RECALL_SMS_BACKEND = env("RECALL_SMS_BACKEND", default="recall.notifications.sms.LocmemBackend")
+RECALL_SMS_EMAIL_TO = env("RECALL_SMS_EMAIL_TO", default="sms@example.kz")
 # The in-process tier of the public cache is off here (real workers are other processes; tests
 # that exercise it turn it on): tests/web/test_public_cache.py.
 RECALL_PUBLIC_LOCAL_SECONDS = 0

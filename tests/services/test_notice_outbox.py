@@ -5,7 +5,6 @@ down) is tests/workers/test_notice_outbox.py."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import pytest
 import time_machine
@@ -14,52 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from recall.models import (
-    FollowChannel,
     Notice,
     NoticeMessage,
     NoticeState,
-    OutcomeSubscription,
-    PetitionFollower,
     PetitionState,
 )
 from recall.notifications import sms
 from recall.services import verification
-from recall.services.notices import follow, outbox, progress
+from recall.services.notices import outbox, progress
 from recall.services.privacy import retention
-from tests.factories import SignatureFactory
 from tests.helpers import walk
 
-PHONE = "+77011234567"
-
-
-@pytest.fixture
-def crossing(collecting, voters, bob):
-    """A petition one verification run away from its threshold, with a group address, a signer
-    who asked to hear the outcome and a confirmed follower."""
-    from recall.models import Petition
-
-    Petition.objects.filter(pk=collecting.pk).update(contact_email="group@example.kz")
-    signature = SignatureFactory(
-        petition=collecting,
-        voter_row=voters[10],
-        personal={**SignatureFactory.build(voter_row=voters[10]).personal, "phone": PHONE},
-    )
-    OutcomeSubscription.objects.create(signature_id=signature.pk, petition_id=collecting.pk, language="en")
-    for voter in voters[11:22]:
-        SignatureFactory(petition=collecting, voter_row=voter)
-    PetitionFollower.objects.create(
-        petition=collecting,
-        channel=FollowChannel.EMAIL,
-        contact={"address": "follower@example.kz"},
-        contact_digest=follow._contact_digest(FollowChannel.EMAIL, "follower@example.kz"),
-        language="en",
-        token=secrets.token_urlsafe(32),
-        confirm_sent_at=timezone.now(),
-        confirmed_at=timezone.now(),
-        told_state=PetitionState.COLLECTING,
-    )
-    collecting.refresh_from_db()
-    return collecting
+PHONE = "+77011234567"  # the signer's who asked to hear the outcome (the crossing fixture)
 
 
 def _expected_addresses(petition):
