@@ -4,7 +4,7 @@ Tasks are named by recall.task_names, never imported: recall.tasks imports the s
 the services must not import it. Publishing must never lose the write it follows nor hold the
 request: if the broker is unreachable the failure is logged, a circuit breaker
 (config.breaker) makes the next publishes of this process skip the broker for a few seconds,
-and the periodic jobs (requeue_unverified, retry_webhooks) pick the work up. Only a broker
+and the periodic jobs (requeue_unverified, retry_webhooks, sweep_notices) pick the work up. Only a broker
 that cannot be reached counts as "down": an error raised by a task run in this process (the
 embedded default runs tasks in-process) is that task's failure, reported as such and never
 run a second time.
