@@ -20,7 +20,10 @@ may be missing. A typed name matches when both of these hold:
      -ұлы/-улы/-uly, -қызы/-кызы/-kyzy, also "Серік ұлы" in two words);
    - its initial ("Д.");
    - one slip away from it: a letter missing, extra or wrong, or two neighbouring letters
-     swapped.
+     swapped, unless the typed patronymic is made of another father's name. Болатович and
+     Булатович, Маратовна and Муратовна are one letter apart and two fathers: a typed
+     patronymic whose father's name is a known given name (``recall.given_names``) is compared
+     exactly, never as a slip, so a guessed patronymic goes to review.
 
 Case, spacing, word order, hyphens, apostrophes, the script (Cyrillic or Latin) and the letter
 folding below never count.
@@ -52,6 +55,9 @@ register                               typed                           result
 Есенов Арман Даниярович                Есенова Арман                   review: surname
 Есенов Арман Даниярович                Есенов Арсен                    review: given name
 Есенов Арман Даниярович                Есенов Арман Болатович          review: patronymic
+Ахметов Серик Болатович                Ахметов Серик Булатович         review: another father
+Жанибекова Марал Муратовна             Жанибекова Марал Маратовна      review: another father
+Қуанышбаев Ерғали Хамитұлы             Quanyshbaev Erğali Hamitūly     valid (sh is ш)
 Есенов Арман Даниярович                Есенов Арман Даниярович Болат   review: extra word
 Мухамеджанова-Ахметова Алия Сериковна  Ахметова Алия                   review: surname partial
 =====================================  ==============================  =======================
@@ -70,8 +76,9 @@ rendering of names in Russian.
   and zh kh ch sh shch from the passports. y and i are both и.
 - и before е is dropped at the start of a word and after a vowel (Yesenov, Tokayev).
 - y between a consonant and e/o is dropped (Vasilyev is Vasilev, Fyodor is Fedor).
-- A name written with the 2021 alphabet's own letters reads "sh" as с + х, because that
-  alphabet spells ш as ş.
+- "sh" is ш, also in a name typed with other letters of the 2021 alphabet (Quanyshbaev Erğali
+  Hamitūly = Қуанышбаев Ерғали Хамитұлы). Only a name that spells ш as ş elsewhere reads "sh"
+  before a vowel as с + х (Ashat Şalabaev = Асхат Шалабаев).
 - Doubled letters collapse: Kassymov = Касымов, Dmitriy = Дмитрий.
 - In a word that mixes scripts, Latin look-alike letters are read as Cyrillic (Eсенов with a
   Latin E).
@@ -79,6 +86,11 @@ rendering of names in Russian.
 A word with a patronymic ending is compared by its root plus a marker, with trailing vowels cut.
 So Даниярович, Даниярұлы and Daniyaruly share one key, and so do Абаевна and Абайқызы. A plain
 word never carries the marker, so the given name Серик never equals the patronymic Серикұлы.
+
+A typed word that is a patronymic of a known father's name (its root is the root of a name in
+``recall.given_names``) has no neighbourhood: it matches by its key only, so a slip that turns
+one father into another (Болат/Булат, Марат/Мурат) is not forgiven. The register side is
+unchanged: the rule is applied where the clear typed word is, on the sign path.
 
 Slips are found through deletion neighbourhoods. A word's neighbourhood is the word itself plus
 the word with each single letter deleted. Two words one slip apart always share an entry, so
@@ -154,7 +166,9 @@ These honest variants still go to review:
   "io", which is и + о (Rodionov, Larionov); ICAO writes ё as e, which does match.
 - A spelling that is not a transliteration of the register's: Ляззат for Ләззат, Букейханов for
   Бөкейханов, Джанибеков for Жанибеков, Alexander for Александр.
-- "sh" for с + х typed without any 2021 letter (Ashatovich for Асхатович).
+- "sh" for с + х typed without ş elsewhere in the name (Ashatovich, Ashat Botagöz for Асхат).
+- A slip in the patronymic that spells another father's name (Булатович for Болатович): such a
+  patronymic is compared exactly, see below.
 - A slip beside the и-before-е rule (Айебкқызы), a slip in a patronymic of four letters or fewer,
   a slip combined with the other ending, a hyphenated two-word patronymic.
 - Initials of the given name, or only one part of a double surname.
@@ -171,6 +185,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
+
+from . import given_names
 
 Digest = Callable[[str, str], str | bytes]
 
@@ -213,11 +229,12 @@ _CONSONANTS = "bcdfghjklmnpqrstvwxzçşğñŋ"
 # "yo" at the start is ё (Yolkin = Ёлкин).
 _LATIN_Y = re.compile(rf"(?<=[{_CONSONANTS}])y[eo]|^yo")
 _DIGRAPHS = re.compile(r"shch|şh|shh|zh|kh|ch|sh")
-# A name written with the 2021 alphabet's own letters spells ш as ş, so its "sh" is с + х
-# (Ashat = Асхат); without them "sh" is ш, as everyone types it.
-_KAZAKH_2021 = re.compile(r"[şğūüöäıñŋŞĞŪÜÖÄİÑŊ]")  # not IGNORECASE: ı would match I and i
-# ... but only before a vowel: before a consonant or at the end of a word с + х is not Kazakh,
-# and people write the 2021 alphabet's ş as "sh" there too (Quanyshbaev = Қуанышбаев).
+# "sh" is ш, as everyone types it, also in a name written with the 2021 alphabet's other letters:
+# a keyboard or a phone that offers ğ and ū rarely offers ş, so "Quanyshbaev Erğali Hamitūly"
+# is Қуанышбаев. Only a name that spells ш as ş elsewhere shows that its writer keeps "sh" for
+# с + х (Ashat Şalabaev = Асхат Шалабаев), and then only before a vowel: before a consonant or
+# at the end of a word с + х is not Kazakh (Quanyshbaev Şalabaev).
+_SH_IS_S_H = re.compile(r"[şŞ]")
 _DIGRAPHS_2021 = re.compile(r"şh|shh|zh|kh|ch|sh(?![aeiouyäöüūıáéíóú])")
 _DIGRAPH_LETTERS = {"shch": "шч", "şh": "шч", "shh": "шч", "zh": "ж", "kh": "х", "ch": "ч", "sh": "ш"}
 
@@ -284,22 +301,22 @@ def _digraph(match: re.Match[str]) -> str:
 
 
 @functools.lru_cache(maxsize=_CACHE)
-def skeleton(word: str, kazakh_2021: bool = False) -> str:
+def skeleton(word: str, sh_is_s_h: bool = False) -> str:
     """The folded form of one word, the same for its Kazakh, Russian and Latin spellings."""
-    return _collapse(fold(word, kazakh_2021))
+    return _collapse(fold(word, sh_is_s_h))
 
 
 @functools.lru_cache(maxsize=_CACHE)
-def fold(word: str, kazakh_2021: bool = False) -> str:
+def fold(word: str, sh_is_s_h: bool = False) -> str:
     """The skeleton before doubled letters are collapsed (a patronymic's ending is found on it:
-    Өмірзаққызы is Өмірзақ + қызы, not Өмірза + қызы). ``kazakh_2021``: the name is written
-    with letters of the 2021 Kazakh Latin alphabet, where "sh" is с + х."""
+    Өмірзаққызы is Өмірзақ + қызы, not Өмірза + қызы). ``sh_is_s_h``: the name spells ш as
+    the 2021 alphabet's ş, so its "sh" before a vowel is с + х."""
     if _LATIN.search(word):
         if _CYRILLIC.search(word):
             word = word.translate(_HOMOGLYPHS)
         word = word.casefold()
         if _LATIN.search(word):
-            digraphs = _DIGRAPHS_2021 if kazakh_2021 else _DIGRAPHS
+            digraphs = _DIGRAPHS_2021 if sh_is_s_h else _DIGRAPHS
             word = digraphs.sub(_digraph, _LATIN_Y.sub("e", word))
     else:
         word = word.casefold()
@@ -329,13 +346,13 @@ def token_key(folded: str) -> str:
 
 def clear_caches() -> None:
     """Forget the cached clear words (e.g. at the end of a register import)."""
-    for cached in (skeleton, fold, token_key, neighbourhood, _is_particle):
+    for cached in (skeleton, fold, token_key, neighbourhood, _is_particle, names_a_known_father):
         cached.cache_clear()
 
 
 def word_key(word: str) -> str:
     """The key of one word as typed: Даниярович, Даниярұлы and Daniyaruly give one key."""
-    return token_key(fold(word, _KAZAKH_2021.search(word) is not None))
+    return token_key(fold(word, _SH_IS_S_H.search(word) is not None))
 
 
 # One symbol for what the skeleton spells with two letters, so that a slip on ц, щ, ю or я is
@@ -381,14 +398,14 @@ def _words(text: str) -> list[list[str]]:
     text = unicodedata.normalize("NFKC", text)
     if _DROP.search(text):
         text = _DROP.sub("", text)
-    kazakh_2021 = _KAZAKH_2021.search(text) is not None
+    sh_is_s_h = _SH_IS_S_H.search(text) is not None
     # Most names are letters and spaces only: no need to split words on hyphens and the like.
     split = _SEPARATORS.split if _NOT_LETTER_OR_SPACE.search(text) else _alone
     words: list[list[str]] = []
     for raw in text.split():
         parts: list[str] = []
         for piece in split(raw):
-            folded = fold(piece, kazakh_2021) if piece else ""
+            folded = fold(piece, sh_is_s_h) if piece else ""
             if not folded:
                 continue
             if _is_particle(folded) and (parts or words):
@@ -575,8 +592,25 @@ def typed_keys(text: str) -> tuple[list[str], set[str]]:
         return keys[: MAX_WORDS + 1], set()
     near: set[str] = set()
     for word in words:
-        near |= neighbourhood(word)
+        if not names_a_known_father(word):
+            near |= neighbourhood(word)
     return keys, near
+
+
+@functools.cache
+def _father_roots() -> frozenset[str]:
+    """The roots of the patronymics made of the names in ``recall.given_names``."""
+    made = [name + "ұлы" for name in given_names.all_names()]
+    roots = (patronymic_root(fold(word)) for word in (*made, *given_names.IRREGULAR_PATRONYMICS.split()))
+    return frozenset(root for root in roots if root)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def names_a_known_father(folded: str) -> bool:
+    """A folded word that is a patronymic of a known given name (Булатович, Маратовна,
+    Серікұлы): it is somebody's father's name as it stands, not a slip of another one."""
+    root = patronymic_root(folded)
+    return root is not None and root in _father_roots()
 
 
 def typed_digests(text: str, digest: Digest, scope: str = "") -> TypedDigests:

@@ -7,14 +7,15 @@ Russian-style -ович/-овна, double surnames, no patronymic. Each is typed
 
 same person: word order, patronymic left out, case and spacing, Kazakh letters folded onto Russian
 ones or the reverse, Latin (ICAO 9303, GOST R 52535.1-2006, Kazakh passport practice, the 2021
-Kazakh Latin alphabet with and without its diacritics), a one-letter slip in the patronymic, the
+Kazakh Latin alphabet with and without its diacritics, and with "sh" for its ş), a one-letter slip in the patronymic, the
 patronymic's other ending (-ович for -ұлы), its initial, a double surname with a space, Latin
 look-alike letters in a Cyrillic word, and combinations.
 
 another person: another surname or given name, a surname or given name one letter away (Арман /
 Арсен, Алия / Алина), the surname of the other sex (Есенов / Есенова), each typed in one of the
-same-person ways. Also another patronymic (reported apart: a patronymic one letter away from the
-register's is accepted as a slip on purpose).
+same-person ways; a patronymic made of a father's name one letter away from the register's
+father (Болатович / Булатович, Маратовна / Муратовна). Also another patronymic altogether
+(reported apart).
 
 A difference that is only folding or transliteration is never another person (see ``plain``).
 The transliterations here follow the official tables independently of recall.names.
@@ -124,6 +125,31 @@ NEAR_GIVEN = [
     ("Болат", "Болот"),
     ("Камила", "Камиля"),
     ("Самат", "Санат"),
+]
+
+# Fathers' names one letter apart: a patronymic made of the other is another father's child,
+# never a slip (Болатович / Булатович, Маратовна / Муратовна).
+NEAR_FATHERS = [
+    ("Болат", "Бұлат"),
+    ("Марат", "Мұрат"),
+    ("Дулат", "Бұлат"),
+    ("Серік", "Берік"),
+    ("Самат", "Санат"),
+    ("Қанат", "Санат"),
+    ("Самат", "Сағат"),
+    ("Арман", "Арлан"),
+    ("Ерлан", "Арлан"),
+    ("Нұрлан", "Нұржан"),
+    ("Алмас", "Алмат"),
+    ("Мақсат", "Мақсұт"),
+    ("Асхат", "Ахат"),
+    ("Ақан", "Асан"),
+    ("Есен", "Есет"),
+    ("Ринат", "Ренат"),
+    ("Рашид", "Рашит"),
+    ("Фарид", "Фарит"),
+    ("Рустам", "Рустем"),
+    ("Тимур", "Темір"),
 ]
 
 _FOLD_RU = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
@@ -351,6 +377,12 @@ def kz_2021(word: str) -> str:
     return _transliterate(word, KZ_2021)
 
 
+def kz_2021_sh(word: str) -> str:
+    """The 2021 alphabet typed on a keyboard that offers ğ, ū, ö but not ş: "sh" for ш
+    (Quanyshbaev Erğali Hamitūly)."""
+    return kz_2021(word).replace("ş", "sh")
+
+
 def kz_2021_ascii(word: str) -> str:
     """The 2021 alphabet typed without its diacritics (Abilqasymov)."""
     return kz_2021(word).translate(_KZ_2021_ASCII)
@@ -458,6 +490,7 @@ LATIN_STYLES: dict[str, Callable[[str], str]] = {
     "latin_kz_passport": kz_passport,
     "latin_kz2021": kz_2021,
     "latin_kz2021_ascii": kz_2021_ascii,
+    "latin_kz2021_sh": kz_2021_sh,
 }
 
 
@@ -624,6 +657,9 @@ def another_person(person: Person, people: People, rng: random.Random) -> Iterat
     yield "given_near", replace(person, given=_near_given(person.given, rng))
     if person.patronymic:
         yield "patronymic_other", replace(person, patronymic=_other_patronymic(person, people, rng))
+        near = _near_father_patronymic(person)
+        if near:
+            yield "patronymic_near", replace(person, patronymic=near)
 
 
 def _other_surname(person: Person, people: People, rng: random.Random) -> str:
@@ -669,6 +705,21 @@ def _other_patronymic(person: Person, people: People, rng: random.Random) -> str
         return fold_ru(patronymic) if person.script == "ru" else patronymic
 
 
+def _near_father_patronymic(person: Person) -> str | None:
+    """The patronymic of a father whose name is one letter away from this person's father's."""
+    father = plain(person.father_kz or person.father_ru or "")
+    for a, b in NEAR_FATHERS:
+        if father not in (plain(a), plain(b)):
+            continue
+        other_kz = b if father == plain(a) else a
+        if person.style in ("kz", "kz_separate"):
+            patronymic = kazakh_patronymic(other_kz, person.sex, person.style == "kz_separate")
+        else:
+            patronymic = russian_patronymic(fold_ru(other_kz), person.sex)
+        return fold_ru(patronymic) if person.script == "ru" else patronymic
+    return None
+
+
 def generate(people_count: int = 900, seed: int = SEED) -> list[Variant]:
     """The corpus: every same-person way for each register entry, and each kind of another person."""
     rng = random.Random(seed)
@@ -683,7 +734,7 @@ def generate(people_count: int = 900, seed: int = SEED) -> list[Variant]:
                 seen.add(typed)
                 variants.append(Variant(register, typed, True, kind))
         for kind, other in another_person(person, people, rng):
-            style, typed = render(other, rng, keep_patronymic=kind == "patronymic_other")
+            style, typed = render(other, rng, keep_patronymic=kind.startswith("patronymic_"))
             variants.append(Variant(register, typed, False, kind, style))
     return variants
 

@@ -175,11 +175,19 @@ def test_same_skeleton(a, b):
     assert names.skeleton(a) == names.skeleton(b)
 
 
-def test_kazakh_2021_sh_is_s_and_h():
-    """In a name written with the 2021 alphabet's own letters, ш is ş and "sh" is с + х."""
+def test_kazakh_2021_sh_is_s_and_h_only_in_a_name_that_spells_sh_as_s_cedilla():
+    """A writer who spells ш as ş keeps "sh" for с + х; anyone else's "sh" is ш, also beside
+    other letters of the 2021 alphabet (then Ashat for Асхат goes to review: a known limit)."""
     assert names.typed_words("Ashat Şalabaev") == names.typed_words("Асхат Шалабаев")
-    assert names.typed_words("Ashat Jaqsybekova Botagöz") == names.typed_words("Асхат Жақсыбекова Ботагөз")
+    assert names.typed_words("Ashat Jaqsybekova Botagöz") == names.typed_words("Ашат Жақсыбекова Ботагөз")
     assert names.typed_words("Shalabaev") == names.typed_words("Шалабаев")
+
+
+def test_kazakh_2021_sh_before_a_vowel_is_sh_without_s_cedilla():
+    """ğ and ū on the keyboard, ş typed as "sh": Shynar, Quanyshev are Шынар, Қуанышев."""
+    assert names.typed_words("Shynar Erğalieva") == names.typed_words("Шынар Ерғалиева")
+    assert names.typed_words("Quanyshev Erğali Hamitūly") == names.typed_words("Қуанышев Ерғали Хамитұлы")
+    assert check("Қуанышев Ерғали Хамитұлы", "Quanyshev Erğali Hamitūly").matched
 
 
 def test_kazakh_2021_sh_before_a_consonant_or_at_the_end_is_sh():
@@ -187,6 +195,42 @@ def test_kazakh_2021_sh_before_a_consonant_or_at_the_end_is_sh():
     assert names.typed_words("Quanyshbaev Erğali Hamitūly") == names.typed_words("Қуанышбаев Ерғали Хамитұлы")
     assert names.typed_words("Erğali Quanysh") == names.typed_words("Ерғали Қуаныш")
     assert check("Қуанышбаев Ерғали Хамитұлы", "Quanyshbaev Erğali Hamitūly").matched
+
+
+# (register, typed): a father's name one letter from the register's father's, in the ways people
+# write it. Each is another father: never a slip.
+ANOTHER_FATHER = [
+    ("Ахметов Серик Болатович", "Ахметов Серик Булатович"),
+    ("Ахметов Серик Булатович", "Ахметов Серик Болатович"),
+    ("Жанибекова Марал Муратовна", "Жанибекова Марал Маратовна"),
+    ("Жанибекова Марал Маратовна", "Жанибекова Марал Муратовна"),
+    ("Жанибекова Марал Мұратқызы", "Жанибекова Марал Маратқызы"),
+    ("Жанибекова Марал Мұратқызы", "Zhanibekova Maral Maratqyzy"),
+    ("Ахметов Серик Болатович", "Akhmetov Serik Bulatovich"),
+    ("Ахметов Серик Болатұлы", "Серик Ахметов Бұлат ұлы"),
+    ("Ахметов Серик Болатович", "АХМЕТОВ СЕРИК БУЛАТОВИЧ"),
+    ("Есенов Арман Серикович", "Есенов Арман Берикович"),
+    ("Есенов Арман Ринатович", "Есенов Арман Ренатович"),
+    ("Есенова Алия Рустамовна", "Есенова Алия Рустемовна"),
+]
+
+
+@pytest.mark.parametrize(("register", "typed"), ANOTHER_FATHER)
+def test_another_fathers_name_one_letter_away_is_no_slip(register, typed):
+    result = check(register, typed)
+    assert not result.matched, result
+    assert (result.surname, result.given, result.patronymic) == ("exact", "exact", "different")
+
+
+def test_a_slip_that_spells_no_known_name_is_still_forgiven():
+    assert check("Ахметов Серик Болатович", "Ахметов Серик Балатович").patronymic == "slip"
+    assert check("Ахметов Серик Болатович", "Ахметов Серик Болатовч").matched
+    assert check("Жанибекова Марал Муратовна", "Жанибекова Марал Муратона").matched
+
+
+def test_the_same_fathers_name_in_any_form_still_matches():
+    assert check("Ахметов Серик Болатович", "Ахметов Серик Болатұлы").patronymic == "exact"
+    assert check("Ахметов Серик Бұлатұлы", "Akhmetov Serik Bulatovich").patronymic == "exact"
 
 
 DIFFERENT_SKELETON = [
@@ -402,7 +446,14 @@ def test_postgresql_rule_and_reasons_agree_with_python(variants):
 # --- the corpus -------------------------------------------------------------------------------
 
 # Kinds of another person that must never match (the target: every one of them sent to review).
-NEVER_VALID = {"surname_other", "surname_near", "surname_sex", "given_other", "given_near"}
+NEVER_VALID = {
+    "surname_other",
+    "surname_near",
+    "surname_sex",
+    "given_other",
+    "given_near",
+    "patronymic_near",  # another father's name one letter away: Болатович / Булатович
+}
 
 
 def _evaluate(variants: list[corpus.Variant]) -> dict[tuple[bool, str], Counter]:
