@@ -25,6 +25,9 @@ class Channel(models.TextChoices):
     # Signed with the voter's own NCA RK key (recall.services.signing.eds); the IIN and the name
     # come from the certificate.
     EDS = "eds", _("digital signature (EDS)")
+    # Signed in the eGov Mobile app (QR code or deep link) with the voter's NCA key; the CMS that
+    # comes back is verified like an EDS signature, and the IIN and name come from its certificate.
+    EGOV_MOBILE = "egov_mobile", _("eGov Mobile")
 
 
 class Ground(models.TextChoices):
