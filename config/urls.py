@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from recall.demo import views as demo_views
+
 from .converters import IdConverter
 from .errors import database_down
 from .metrics import metrics_view
@@ -56,6 +58,8 @@ urlpatterns = [
     path("livez", livez),
     path("readyz", readyz),
     path("metrics", metrics_view, name="metrics"),
+    # The demo's stand-in for NCALayer: 404 unless DEBUG and RECALL_DEMO are both on.
+    path("demo/ncalayer/sign/", demo_views.sign, name="demo_ncalayer_sign"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("recall.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

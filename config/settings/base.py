@@ -358,6 +358,10 @@ RECALL_EDS_INTERMEDIATES = env.list("RECALL_EDS_INTERMEDIATES", default=[])
 RECALL_EDS_CHECK_REVOCATION = env.bool("RECALL_EDS_CHECK_REVOCATION", default=True)
 RECALL_EDS_TIMEOUT_SECONDS = env.float("RECALL_EDS_TIMEOUT_SECONDS", default=10.0)
 # How long an issued statement can be signed: the voter reads it and picks a key in NCALayer.
+# The demo of `make run` (config.settings.local): a CA made by load_demo, its voters' keys, and a
+# dialog that plays NCALayer on the EDS page. Served only when DEBUG is on too; never in production.
+RECALL_DEMO = env.bool("RECALL_DEMO", default=False)
+RECALL_DEMO_CA_DIR = env("RECALL_DEMO_CA_DIR", default=str(BASE_DIR / "var" / "demo-ca"))
 RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", default=900)
 
 # --- Verification and webhooks --------------------------------------------------------------

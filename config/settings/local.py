@@ -23,4 +23,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT = env.bool("RECALL_LEDGER_CHECKPOINT_AFTER_COMMIT", default=True)
 RECALL_WEBHOOK_ALLOW_HTTP = env.bool("RECALL_WEBHOOK_ALLOW_HTTP", default=True)
 RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("RECALL_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)
+# The demo's strong path: EDS verified in-process against the CA that load_demo makes, whose
+# voters' keys a dialog on the EDS page uses in place of NCALayer. No OCSP responder runs here.
+RECALL_DEMO = env.bool("RECALL_DEMO", default=True)
+RECALL_DEMO_CA_DIR = env("RECALL_DEMO_CA_DIR", default=str(BASE_DIR / "var" / "demo-ca"))  # noqa: F405
+RECALL_EDS_BACKEND = env("RECALL_EDS_BACKEND", default="builtin")
+RECALL_EDS_TRUST_ROOTS = env.list("RECALL_EDS_TRUST_ROOTS", default=[f"{RECALL_DEMO_CA_DIR}/root.pem"])
+RECALL_EDS_INTERMEDIATES = env.list("RECALL_EDS_INTERMEDIATES", default=[f"{RECALL_DEMO_CA_DIR}/intermediate.pem"])
+RECALL_EDS_CHECK_REVOCATION = env.bool("RECALL_EDS_CHECK_REVOCATION", default=False)
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..demo import keys as demo_keys
 from ..errors import DomainError
 from ..models import (
     BodyLevel,
@@ -378,6 +379,8 @@ def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
         "form": form,
         "gone": gone,
         "statement_b64": eds.statement_base64(issued),
+        # The demo of `make run` has no NCALayer: a dialog of its key holders plays it.
+        "demo_holders": demo_keys.holders() if demo_keys.enabled() else [],
     }
     return render(request, "recall/eds.html", context)
 

@@ -87,11 +87,15 @@ def demo(tmp_path_factory):
         **clean,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": f"sqlite:///{Path(tmp_path_factory.mktemp('demo')) / 'demo.sqlite3'}",
+        "RECALL_DEMO_CA_DIR": str(tmp_path_factory.mktemp("demo-ca")),
         "PYTHONUNBUFFERED": "1",
     }
     for args in (["migrate", "--noinput", "-v0"], ["load_demo", "--voters", "2000"]):
         done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+    # load_demo lists the demo voters who hold an EDS key of the demo's CA.
+    holders = re.findall(r"^  (\d{12})  (.+)$", done.stdout, re.MULTILINE)
+    assert len(holders) == 5, done.stdout
     shown = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", VOTER], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -100,7 +104,17 @@ def demo(tmp_path_factory):
     line = found[0]
     _tag, petition, iin, birth, name, _bar, address = line.split("\t")
     server = Server(env)
-    yield server, {"petition": int(petition), "iin": iin, "birth": birth, "name": name, "address": address}
+    yield (
+        server,
+        {
+            "petition": int(petition),
+            "iin": iin,
+            "birth": birth,
+            "name": name,
+            "address": address,
+            "holders": holders,
+        },
+    )
     server.stop()
 
 
@@ -152,6 +166,50 @@ def test_a_voter_searches_signs_checks_and_sees_their_data_on_sqlite(demo, brows
             assert_accessible(page, f"the own-data page on SQLite ({language})")
             assert_in_language(page, language, f"the own-data page on SQLite ({language})")
             shot(page, f"demo-sqlite-own-data-{language}-390")
+    finally:
+        context.close()
+    assert "Traceback" not in "".join(server.lines), "".join(server.lines)[-3000:]
+
+
+@pytest.mark.parametrize(("language", "width", "key"), [("kk", 390, 0), ("ru", 1280, 1)])
+def test_a_demo_voter_signs_with_eds_through_the_dialog_that_plays_ncalayer(demo, browser, shot, language, width, key):
+    server, voter = demo
+    iin, name = voter["holders"][key]
+    context = browser.new_context(locale=language, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{server.url}/{language}/petitions/{voter['petition']}/sign/")
+        page.locator("form[action$='/sign/eds/'] button[type=submit]").click()
+        page.wait_for_url("**/eds/**")
+        page.locator("#id_address").fill(voter["address"])
+        page.locator("#id_consent").check()
+        page.locator("form[data-eds] button[type=submit]").click()
+        dialog = page.locator("dialog#demo-ncalayer")
+        dialog.wait_for(state="visible")
+        assert name in dialog.inner_text() and iin in dialog.inner_text()
+        assert_accessible(page, f"the demo's NCALayer dialog ({language}, {width} px)")
+        assert_in_language(page, language, f"the demo's NCALayer dialog ({language})")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(page, f"demo-sqlite-eds-dialog-{language}-{width}")
+        dialog.locator(f"input[value='{iin}']").check()
+        dialog.locator("button[value=sign]").click()
+        page.wait_for_url(f"**/{language}/receipt/")
+        receipt = page.get_by_test_id("receipt").inner_text()
+        assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt.strip()), receipt
+        shot(page, f"demo-sqlite-eds-receipt-{language}-{width}")
+
+        # Cancelling in the dialog signs nothing and says so, as NCALayer's own cancel does.
+        page.goto(f"{server.url}/{language}/petitions/{voter['petition']}/sign/")
+        page.locator("form[action$='/sign/eds/'] button[type=submit]").click()
+        page.wait_for_url("**/eds/**")
+        page.locator("#id_address").fill(voter["address"])
+        page.locator("#id_consent").check()
+        page.locator("form[data-eds] button[type=submit]").click()
+        dialog.wait_for(state="visible")
+        dialog.locator("button[value=cancel]").click()
+        page.wait_for_function("document.querySelector('form[data-eds]').dataset.edsState === 'cancelled'")
+        assert page.locator("[data-eds-message]").is_visible()
     finally:
         context.close()
     assert "Traceback" not in "".join(server.lines), "".join(server.lines)[-3000:]

@@ -9,6 +9,7 @@ import io
 import random
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from accounts.models import ApiClient, ApiKey, Commission, Role, User
 from recall import demo_data
 from recall.crypto import iin_digest
+from recall.demo import keys as demo_keys
 from recall.ledger import sampling_draw
 from recall.models import (
     Deputy,
@@ -134,6 +136,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo data is already loaded.")
         else:
             self.load(voters)
+        if settings.RECALL_DEMO and (force or not demo_keys.exists()):
+            self.eds_keys()
         self.print_logins()
 
     def print_logins(self) -> None:
@@ -141,6 +145,37 @@ class Command(BaseCommand):
         for username, password, _commission, _role, description in LOGINS:
             self.stdout.write(f"  {username:<10} {password:<15} {description}")
         self.stdout.write(f"Demo partner API key (scopes read, sign, webhooks): {DEMO_KEY}")
+        holders = demo_keys.holders() if settings.RECALL_DEMO else []
+        if holders:
+            self.stdout.write('Demo EDS keys ("Sign with EDS" offers them in place of NCALayer):')
+            for holder in holders:
+                self.stdout.write(f"  {holder.iin}  {holder.full_name}")
+
+    def eds_keys(self) -> None:
+        """A demo CA and signing keys for voters of the collecting district who have not signed."""
+        people = [p for p, district in self.register_people() if district == "MZ-09"][100:]
+        active = set(
+            Voter.objects.filter(
+                iin_digest__in=[iin_digest(p.iin) for p in people], status="active", district__code="MZ-09"
+            ).values_list("iin_digest", flat=True)
+        )
+        holders = [demo_keys.DemoKey(p.iin, p.full_name) for p in people if iin_digest(p.iin) in active][:5]
+        demo_keys.create(holders)
+        self.stdout.write(f"Demo EDS: a CA and {len(holders)} voters' keys in {demo_keys.directory()}.")
+
+    def register_people(self) -> list[tuple[demo_data.Person, str]]:
+        """The demo register's people and districts, as ``register`` made them (the same seed)."""
+        if not hasattr(self, "people"):
+            self.people = list(demo_data.people(Voter.objects.count(), self.spread(), seed=7))
+        return self.people
+
+    @staticmethod
+    def spread() -> list[tuple[str, str]]:
+        """Half the voters in the featured districts, the rest spread over all of them."""
+        rows = demo_data.district_rows()
+        weighted = [(r["code"], r["centre"]) for r in rows]
+        featured = [(r["code"], r["centre"]) for r in rows if r["code"] in FEATURED]
+        return weighted + featured * max(1, len(weighted) // len(featured))
 
     def load(self, voters: int) -> None:
         rng = random.Random(2026)
@@ -224,12 +259,7 @@ class Command(BaseCommand):
             User.objects.create_superuser("admin", "admin@example.kz", "demo-admin-2026")
 
     def register(self, voters: int) -> None:
-        rows = demo_data.district_rows()
-        weighted = [(r["code"], r["centre"]) for r in rows]
-        featured = [(r["code"], r["centre"]) for r in rows if r["code"] in FEATURED]
-        # Half the voters in the featured districts, the rest spread over all of them.
-        spread = weighted + featured * max(1, len(weighted) // len(featured))
-        people = list(demo_data.people(voters, spread, seed=7))
+        people = list(demo_data.people(voters, self.spread(), seed=7))
         statuses = dict.fromkeys(range(5, len(people), 97), "deceased")
         statuses.update(dict.fromkeys(range(11, len(people), 211), "imprisoned"))
         self.people = people

@@ -9,6 +9,7 @@
  *         data-eds-url="wss://127.0.0.1:13579"                   (optional; tests point it elsewhere)
  *         data-eds-locale="kk"                                   (NCALayer's window language)
  *         data-eds-cms-field="cms"                               (hidden input that receives the CMS)
+ *         data-eds-demo="<dialog id>"                            (the demo only: recall/demo-ncalayer.js)
  *         data-eds-msg-unavailable="…" data-eds-msg-cancelled="…"
  *         data-eds-msg-wrong-key="…" data-eds-msg-error="…" data-eds-msg-signing="…">
  *     <input type="hidden" name="cms">
@@ -56,6 +57,7 @@
       iin: (d.edsIin || "").replace(/\D/g, ""),
       locale: d.edsLocale || document.documentElement.lang || "ru",
       cmsField: d.edsCmsField || "cms",
+      demo: d.edsDemo || "",
       eku,
     };
   }
@@ -223,7 +225,9 @@
     throw new EdsFailure("error", `${answer.code}: ${message}`);
   }
 
-  async function sign(options) {
+  async function sign(options, form) {
+    // The demo of `make run` plays NCALayer with its own keys (recall/static/recall/demo-ncalayer.js).
+    if (options.demo && window.RecallDemoNCALayer) return window.RecallDemoNCALayer.sign(options, form);
     const connection = new Connection(options.url);
     await connection.open();
     try {
@@ -286,7 +290,7 @@
     setBusy(form, true);
     show(form, "connecting");
     try {
-      const pending = sign(options);
+      const pending = sign(options, form);
       show(form, "signing");
       const cms = await pending;
       field.value = cms.replace(/\s+/g, "");
@@ -296,7 +300,8 @@
       else form.submit();
     } catch (err) {
       setBusy(form, false);
-      show(form, err instanceof EdsFailure ? err.kind : "error", String(err && err.message));
+      const known = err instanceof EdsFailure || (err && Object.prototype.hasOwnProperty.call(FAILURES, err.kind));
+      show(form, known ? err.kind : "error", String(err && err.message));
     }
   }
 
