@@ -13,8 +13,7 @@ celery_patches.apply()
 app = Celery("recall")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-if settings.RECALL_WORKER_HEARTBEAT_FILE:
-    app.steps["consumer"].add(celery_patches.Heartbeat)
+app.steps["consumer"].add(celery_patches.Heartbeat)
 
 
 # --- Request ids and metrics in the workers (config.metrics) ---------------------------------------

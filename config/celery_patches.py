@@ -50,9 +50,14 @@ class Heartbeat(bootsteps.StartStopStep):
     """A consumer bootstep that touches RECALL_WORKER_HEARTBEAT_FILE every
     RECALL_WORKER_HEARTBEAT_SECONDS from the worker's event loop: a supervisor's probe
     (``manage.py worker_alive``) sees a worker whose loop has stopped, or that exited, by the
-    file's age. Registered by config.celery when the setting names a file."""
+    file's age. Always registered (config.celery); it runs only when the setting names a file,
+    decided when the worker starts, not when the module is imported (the settings may still be
+    loading then)."""
 
     requires = ("celery.worker.consumer.connection:Connection",)
+
+    def include_if(self, parent: Any) -> bool:
+        return bool(settings.RECALL_WORKER_HEARTBEAT_FILE)
 
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)

@@ -94,12 +94,17 @@ print("demo-grounds", bool(p.grounds_text_kk and p.grounds_text_ru), bool(p.grou
 
 
 def test_the_embedded_default_migrates_and_loads_the_demo(tmp_path):
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "RECALL_DEMO_CA_DIR": str(tmp_path / "demo-ca"),
+    }
     assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
     result = manage("load_demo", "--voters", "3000", env=env)
     assert result.returncode == 0, result.stderr
     assert "Register: 3000 voters." in result.stdout
     assert "karaganda  demo-krg-2026" in result.stdout
+    assert "Demo EDS: a CA and 5 voters' keys" in result.stdout and (tmp_path / "demo-ca" / "root.pem").is_file()
     # The name rule on SQLite: every signature has its word digests, and each one its name sent
     # to review says which parts matched.
     names = manage("shell", "-c", NAME_CHECK, env=env)
@@ -139,3 +144,10 @@ def test_production_refuses_a_ledger_switched_off():
     result = manage("check", env={**PRODUCTION_ENV, "RECALL_LEDGER_ENABLED": "False"})
     assert result.returncode != 0
     assert "the public ledger cannot be switched off" in result.stderr
+
+
+def test_the_benchmark_settings_load_as_the_benchmarks_load_them():
+    """bench/settings.py imports config before Django's settings exist: nothing config loads then
+    may read a setting (the worker's heartbeat step once did, and every benchmark stopped)."""
+    result = manage("check", env={"DJANGO_SETTINGS_MODULE": "bench.settings"})
+    assert result.returncode == 0, result.stderr
