@@ -40,6 +40,7 @@ ACTIONS: dict[str, Promise] = {
     "register.imported": _("voter register imported"),
     "sample.closed": _("sample closed"),
     "sample.decided": _("finding on a sampled signature"),
+    "sample.findings_recorded": _("findings on sampled signatures"),
     "sample.seed_committed": _("sample seed committed"),
     "sample.round_fixed": _("sample beacon round fixed"),
     "sample.seed_revealed": _("sample seed revealed"),
@@ -95,6 +96,9 @@ ACTION_SENTENCES: dict[str, Promise] = {
     "recall_vote.recorded": _("%(who)s entered the result of the recall vote on petition No. %(petition)s"),
     "sample.started": _("%(who)s drew a random sample of the signatures of petition No. %(petition)s"),
     "sample.decided": _("%(who)s recorded a finding on a sampled signature of petition No. %(petition)s"),
+    "sample.findings_recorded": _(
+        "%(who)s recorded findings on %(count)s sampled signatures of petition No. %(petition)s"
+    ),
     "sample.closed": _("%(who)s closed the random sample of petition No. %(petition)s"),
     "signature.decided": _("%(who)s decided on a signature of petition No. %(petition)s"),
     "signature.withdrawn": _("%(who)s withdrew a signature from petition No. %(petition)s"),
@@ -120,8 +124,13 @@ def entry_actor(entry: Any) -> str:
 
 def sentence(entry: Any) -> str:
     """The entry as one sentence in the active language (the audit log's list, its CSV)."""
-    values = {"who": entry_actor(entry), "petition": entry.petition_id, "action": action_name(entry.action)}
     details = entry.details or {}
+    values = {
+        "who": entry_actor(entry),
+        "petition": entry.petition_id,
+        "action": action_name(entry.action),
+        "count": details.get("count", ""),
+    }
     template: Promise | None = None
     if entry.petition_id is not None:
         if entry.action == "petition.state_changed":

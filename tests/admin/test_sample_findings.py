@@ -3,6 +3,7 @@ recall.services.ledger.sampling.decide_items), and the note when the sample is t
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from recall.models import AuditEntry, SampleDecision, SampleRun, SignatureState
 from recall.services import verification
@@ -43,7 +44,29 @@ def test_findings_for_every_sampled_signature_are_saved_at_once(
     }
     second.signature.refresh_from_db()
     assert second.signature.state == SignatureState.INVALID
-    assert AuditEntry.objects.filter(action="sample.decided", actor=bob).count() == 2
+    # One action of the official, one entry in the audit log, with each finding in it.
+    assert not AuditEntry.objects.filter(action="sample.decided").exists()
+    entry = AuditEntry.objects.get(action="sample.findings_recorded", actor=bob)
+    assert (entry.details["count"], entry.details["valid"], entry.details["invalid"]) == (2, 1, 1)
+    assert [(f["position"], f["valid"], f["ground"]) for f in entry.details["findings"]] == [
+        (first.position, True, ""),
+        (second.position, False, "forgery"),
+    ]
+    assert entry.reason == ""  # nothing the official did not write, in no language
+
+
+def test_the_audit_log_reads_one_sentence_for_many_findings_in_the_officials_language(
+    client, alice, bob, samples_of_3, collecting, voters, policy
+):
+    run = _run(collecting, voters, policy, by=alice)
+    findings = [sampling.Finding(item.pk, valid=True) for item in run.items.all()]
+    with translation.override("kk"):  # recorded from a Kazakh page ...
+        sampling.decide_items(run.pk, findings, actor=bob)
+    client.force_login(bob)
+    page = client.get(reverse("admin:recall_auditentry_changelist"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    # ... and read on a Russian one: one row, in Russian, with the count.
+    assert f"записал(а) заключения по 3 подписям из выборки петиции № {collecting.pk}" in page
+    assert "кездейсоқ" not in page.lower()
 
 
 def test_one_refused_finding_saves_none(client, alice, bob, samples_of_3, collecting, voters, policy):
@@ -69,12 +92,12 @@ def test_a_row_left_as_recorded_is_not_recorded_again(client, alice, bob, sample
     run = _run(collecting, voters, policy, by=alice)
     first = run.items.order_by("position").first()
     sampling.decide_item(first.pk, actor=bob, valid=True)
-    before = AuditEntry.objects.filter(action="sample.decided").count()
+    before = AuditEntry.objects.filter(action__startswith="sample.").count()
     client.force_login(bob)
     page = client.get(_url(run)).content.decode()
     assert 'value="valid" selected' in page  # the recorded finding is shown
     client.post(_url(run), {f"item_{first.pk}": "valid"})
-    assert AuditEntry.objects.filter(action="sample.decided").count() == before
+    assert AuditEntry.objects.filter(action__startswith="sample.").count() == before
 
 
 def test_a_finding_outside_the_sample_is_refused(alice, bob, samples_of_3, collecting, voters, policy):

@@ -393,9 +393,12 @@ def _signatures_by_commitment(petition: Petition) -> dict[str, int]:
     return {ledger.commitment(petition.pk, pk, receipt, key=key): pk for pk, receipt in rows.iterator()}
 
 
-def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note: str = "") -> SampleItem:
+def decide_item(
+    item_id: int, *, actor: Any, valid: bool, ground: str = "", note: str = "", audited: bool = True
+) -> SampleItem:
     """The official's finding on a sampled signature. It is also the signature's decision when
-    it differs from the machine's (or the signature waited for review)."""
+    it differs from the machine's (or the signature waited for review). ``audited=False``: the
+    caller records its findings as one audit entry (``decide_items``)."""
     if not valid and ground not in Ground.values:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
     with transaction.atomic():
@@ -439,8 +442,10 @@ def decide_item(item_id: int, *, actor: Any, valid: bool, ground: str = "", note
                 note=note or _("finding of random sample #%(run)s") % {"run": run.pk},
                 action="sample.decided",
                 grounds=tuple(Ground.values),  # a finding may confirm one of the machine's grounds
+                audit_reason=note,  # only what the official wrote, never a text made in some language
+                audited=audited,
             )
-        else:
+        elif audited:
             audit.record(
                 "sample.decided",
                 actor=actor,
@@ -472,7 +477,9 @@ def decide_items(run_id: int, findings: list[Finding], *, actor: Any, note: str 
     with transaction.atomic():
         for finding in findings:
             try:
-                decide_item(finding.item_id, actor=actor, valid=finding.valid, ground=finding.ground, note=note)
+                decide_item(
+                    finding.item_id, actor=actor, valid=finding.valid, ground=finding.ground, note=note, audited=False
+                )
             except InvalidInput as error:
                 raise InvalidInput(
                     _("Signature at position %(position)s: %(error)s")
@@ -480,6 +487,28 @@ def decide_items(run_id: int, findings: list[Finding], *, actor: Any, note: str 
                     field=error.field,
                     code=error.code,
                 ) from error
+        if findings:
+            # One entry for the official's one action, with what it decided signature by signature.
+            run = SampleRun.objects.only("petition_id").get(pk=run_id)
+            audit.record(
+                "sample.findings_recorded",
+                actor=actor,
+                petition_id=run.petition_id,
+                obj=run,
+                reason=note,
+                count=len(findings),
+                valid=sum(f.valid for f in findings),
+                invalid=sum(not f.valid for f in findings),
+                findings=[
+                    {
+                        "position": items[f.item_id].position,
+                        "signature": items[f.item_id].signature_id,
+                        "valid": f.valid,
+                        "ground": "" if f.valid else f.ground,
+                    }
+                    for f in findings
+                ],
+            )
     return len(findings)
 
 

@@ -152,9 +152,14 @@ def decide(
     note: str = "",
     action: str = "signature.decided",
     grounds: tuple[str, ...] = OFFICIAL_GROUNDS,
+    audit_reason: str | None = None,
+    audited: bool = True,
 ) -> Signature:
     """An official's decision: valid, or invalid with one of ``grounds`` (the commission's nine).
-    Overturning an earlier decision (valid -> invalid, invalid -> valid) needs a note saying why."""
+    Overturning an earlier decision (valid -> invalid, invalid -> valid) needs a note saying why.
+    ``audit_reason``: what the audit log says the reason was, if not the note (a note the
+    system wrote is not the official's reason); ``audited=False`` when the caller records the
+    whole action as one entry."""
     new = SignatureState.VALID if valid else SignatureState.INVALID
     if not valid and ground not in grounds:
         raise InvalidInput(_("Choose the ground for an invalid signature."), field="ground", code="ground_required")
@@ -190,16 +195,17 @@ def decide(
         moves.move([signature.pk], step.name, to=new, by=By.OFFICIAL, seen=old, **decision)
         _count(signature, old, new)
         lifecycle.after_counts_changed([signature.petition_id])
-        audit.record(
-            action,
-            actor=actor,
-            petition_id=signature.petition_id,
-            obj=signature,
-            reason=note,
-            previous=old,
-            state=new,
-            ground=ground,
-        )
+        if audited:
+            audit.record(
+                action,
+                actor=actor,
+                petition_id=signature.petition_id,
+                obj=signature,
+                reason=note if audit_reason is None else audit_reason,
+                previous=old,
+                state=new,
+                ground=ground,
+            )
     signature.refresh_from_db()
     return signature
 
