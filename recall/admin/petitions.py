@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from ..audit_labels import actor_name
@@ -25,6 +26,7 @@ from ..models import (
     PetitionState,
     PetitionTransition,
     RecallVote,
+    policy_for,
 )
 from ..services import lifecycle
 from ..services.lifecycle import deadlines
@@ -388,7 +390,11 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             "title": step.label,
             "step": step,
             "step_name": name,
+            # A step that ends a petition's way (refusal, withdrawal, a mandate ended) is red;
+            # the others are the ordinary next step.
+            "grave": step.reason_required,
             "petitions": petitions,
+            "with_details": [(p, self.step_details(p)) for p in petitions],
             "not_applicable": [p for p in petitions if not step.allows(p.state)],
             "form": form,
             "single": single,
@@ -396,6 +402,36 @@ class PetitionAdmin(PetitionToolsMixin, ScopedAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/recall/petition/confirm_step.html", context)
+
+    @staticmethod
+    def step_details(petition: Petition) -> list[tuple[Any, Any]]:
+        """What the official confirms a step on: the application as filed, and where it stands."""
+        petition = Petition.objects.select_related("deputy", "district").get(pk=petition.pk)
+        rows: list[tuple[Any, Any]] = [
+            (_("deputy"), petition.deputy),
+            (_("district"), petition.district),
+            (_("state"), petition.get_state_display()),
+            (_("grounds"), petition.get_grounds_category_display()),
+            (_("statement of grounds"), Truncator(str(petition.grounds)).chars(400)),
+            (_("application received"), petition.applied_at),
+        ]
+        if petition.state == PetitionState.APPLIED:
+            minimum = policy_for(petition.district.level).initiative_group_min
+            rows += [
+                (_("registration due"), petition.registration_due or "—"),
+                (
+                    _("initiative group"),
+                    _("%(members)s members (at least %(minimum)s required)")
+                    % {"members": petition.initiative_group.count(), "minimum": minimum},
+                ),
+            ]
+        else:
+            rows += [
+                (_("valid"), petition.valid_count),
+                (_("required signatures"), petition.required_signatures or "—"),
+                (_("collection ends"), petition.window_end or "—"),
+            ]
+        return rows
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None

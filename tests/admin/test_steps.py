@@ -186,3 +186,15 @@ def test_a_step_of_the_system_cannot_be_taken_in_the_admin(client, alice, applie
     assert "No such petition or step." in page.content.decode()
     assert Petition.objects.get(pk=petition.pk).state == source
     assert petition.transitions.count() == transitions
+
+
+def test_the_confirmation_shows_the_application_and_only_a_grave_step_is_red(client, alice, applied):
+    client.force_login(alice)
+    url = reverse("admin:recall_petition_step", args=[applied.pk, "register"])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    # What the official confirms: the deputy, the grounds as filed, the group against its minimum.
+    assert str(applied.deputy) in page and applied.grounds_text[:40] in page
+    assert "членов группы: 3 (требуется не менее" in page
+    assert "delete-confirmation" not in page  # registering is the ordinary next step, not a deletion
+    refuse = client.get(reverse("admin:recall_petition_step", args=[applied.pk, "refuse"])).content.decode()
+    assert "delete-confirmation" in refuse
