@@ -10,6 +10,7 @@ SECRET_KEY = "benchmark-only"
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall_bench")}
 DATABASES["default"]["CONN_MAX_AGE"] = 600
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as config.settings.production
 # DATABASE_REPLICA_URLS: public reads on streaming replicas (bench/replica.py starts one).
 DATABASES = with_replicas(DATABASES)
 CACHES = caches_config(env.cache("BENCH_CACHE_URL", default="redis://127.0.0.1:6379/12"))
