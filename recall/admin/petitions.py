@@ -26,6 +26,7 @@ from ..models import (
     PetitionState,
     PetitionTransition,
     RecallVote,
+    VoterStatus,
     policy_for,
 )
 from ..services import lifecycle
@@ -131,12 +132,24 @@ class InitiativeInline(admin.TabularInline):
     model = InitiativeMember
     extra = 0
     can_delete = False
-    fields = ["member", "is_leader"]
+    fields = ["member", "is_leader", "standing"]
     readonly_fields = fields
 
     @admin.display(description=_("member"))
     def member(self, obj: InitiativeMember) -> str:
-        return obj.voter.full_name
+        return str(obj)
+
+    @admin.display(description=_("in the voter register"))
+    def standing(self, obj: InitiativeMember) -> str:
+        """What registration checks (the commission sees it; the group never does)."""
+        voter = obj.voter
+        if voter is None:
+            return str(_("not in the voter register"))
+        if voter.district_id != obj.petition.district_id:
+            return str(_("registered in another district"))
+        if voter.status != VoterStatus.ACTIVE:
+            return str(_("no right to vote"))
+        return str(_("may be a member"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -42,18 +42,30 @@ class GroupDraft(models.Model):
 
 
 class GroupDraftMember(models.Model):
+    """A voter who confirmed a code to be in the group. Anyone with a phone may join: whether
+    the register gives the IIN a place in the group is decided by the commission when it
+    registers the application, never told to whoever typed the IIN."""
+
     draft = models.ForeignKey(GroupDraft, on_delete=models.CASCADE, related_name="members")
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="+")
+    iin_digest = models.CharField(max_length=DIGEST_LENGTH, default="")
+    # The register's row of the IIN, if it has one (whatever the row says).
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     is_leader = models.BooleanField(default=False)
-    # The member's phone (encrypted): where the group's notices go.
+    # The member's phone and IIN (encrypted): where the group's notices go, what is submitted.
     contact = EncryptedJSONField(default=dict)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["draft", "voter"], name="one_draft_membership_per_voter"),
+            models.UniqueConstraint(fields=["draft", "iin_digest"], name="one_draft_membership_per_iin"),
             models.UniqueConstraint(fields=["draft"], condition=Q(is_leader=True), name="one_leader_per_draft"),
         ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A member given by their register row is known by its IIN's digest.
+        if not self.iin_digest and self.voter_id:
+            self.iin_digest = self.voter.iin_digest
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class GroupInvitation(models.Model):

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..crypto import DIGEST_LENGTH
 from ..i18n_text import Picked, pick
 from .places import Deputy, District, Mandate
 from .register import Voter
@@ -188,8 +189,14 @@ class Petition(models.Model):
 
 
 class InitiativeMember(models.Model):
+    """A member of the group as the application names them. ``voter`` is the register's row of
+    the IIN (None: not in the register); the commission checks each one at registration."""
+
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="initiative_group")
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="+", verbose_name=_("voter"))
+    iin_digest = models.CharField(max_length=DIGEST_LENGTH, default="", editable=False)
+    voter = models.ForeignKey(
+        Voter, on_delete=models.PROTECT, related_name="+", verbose_name=_("voter"), null=True, blank=True
+    )
     is_leader = models.BooleanField(_("leader"), default=False)
 
     class Meta:
@@ -200,7 +207,7 @@ class InitiativeMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.voter.full_name
+        return self.voter.full_name if self.voter else str(_("not in the voter register"))
 
 
 class PetitionTransition(models.Model):

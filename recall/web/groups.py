@@ -179,12 +179,13 @@ def dashboard(request: HttpRequest, member: GroupDraftMember) -> HttpResponse:
         # The members by the last digits of their IINs: no name from the register reaches the
         # page (whoever typed an IIN would read its owner's legal name here).
         "members": [
-            (mask_iin(m.voter.personal["iin"]), m.is_leader)
+            (mask_iin(initiative.member_iin(m)), m.is_leader)
             for m in draft.members.select_related("voter").order_by("-is_leader", "joined_at")
         ],
         "minimum": initiative.minimum(draft),
-        "eligible": initiative.eligible_members(draft),
-        "missing": max(0, initiative.minimum(draft) - initiative.eligible_members(draft)),
+        # Members who confirmed a code; their right to vote is the commission's to check.
+        "joined": initiative.member_count(draft),
+        "missing": max(0, initiative.minimum(draft) - initiative.member_count(draft)),
         "invitation_url": invitation_url,
         "error": request.session.pop(ERROR_SESSION_KEY, ""),
     }

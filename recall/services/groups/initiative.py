@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from ... import task_names
 from ...calendar import add_months, local_date, local_midnight
@@ -44,7 +44,6 @@ from ...models import (
     PetitionTransition,
     Signature,
     Voter,
-    VoterStatus,
     policy_for,
 )
 from ...notifications import sms
@@ -100,29 +99,16 @@ def check_deputy(deputy: Deputy, *, on: dt.date | None = None) -> None:
             )
 
 
-# One refusal for every reason an IIN cannot be in a group (not in the register, another
-# district, no right to vote), given only after a code was confirmed: before it, every IIN gets
-# the same answer, so typing an IIN tells nobody what the register holds about it.
-NOT_ELIGIBLE = gettext_lazy(
-    "This IIN cannot be a member of this initiative group. If you think the voter register is wrong, "
-    "contact the district's election commission."
-)
+def _register_row(number: str) -> Voter | None:
+    """The register's row of this (well-formed) IIN, whatever it says, or None. Nothing in the
+    group's pages or answers depends on it: the commission checks each member's right to vote
+    in the district when it registers the application (``applications.registration_problems``),
+    so typing an IIN, with or without a code, tells nobody what the register holds about it."""
+    return Voter.objects.filter(iin_digest=iin_digest(number)).first()
 
 
-def _register_row(number: str, *, district_id: int) -> Voter | None:
-    """The register's row for this (well-formed) IIN if it may be in the district's group;
-    None for every other case, alike."""
-    voter = Voter.objects.filter(iin_digest=iin_digest(number)).first()
-    if voter is None or voter.district_id != district_id or voter.status != VoterStatus.ACTIVE:
-        return None
-    return voter
-
-
-def _still_eligible(voter_id: int | None, *, district_id: int) -> Voter:
-    voter = Voter.objects.filter(pk=voter_id).first() if voter_id else None
-    if voter is None or voter.district_id != district_id or voter.status != VoterStatus.ACTIVE:
-        raise PolicyViolation(str(NOT_ELIGIBLE), field="iin", code="not_eligible")
-    return voter
+def _member_voter(voter_id: int | None) -> Voter | None:
+    return Voter.objects.filter(pk=voter_id).first() if voter_id else None
 
 
 def clean_grounds(grounds: dict[str, str]) -> dict[str, str]:
@@ -155,8 +141,7 @@ def _check_limit(voter_digest: str, phone_digest: str) -> None:
 def _create_code(
     *, purpose: str, voter: Voter | None, number: str, phone: str, payload: dict, **links: object
 ) -> Started:
-    """``voter``: the IIN's register row if it may be in the group, else None; the request is
-    the same either way (the confirmation decides, recall.services.groups.initiative.NOT_ELIGIBLE)."""
+    """``voter``: the IIN's register row, if any; the request is the same either way."""
     phone_digest = digest_of_phone(phone)
     voter_digest = iin_digest(number)
     _check_limit(voter_digest, phone_digest)
@@ -167,7 +152,7 @@ def _create_code(
             purpose=purpose,
             voter_digest=voter_digest,
             phone_digest=phone_digest,
-            payload={**payload, "phone": phone, "voter_id": voter.pk if voter else None},
+            payload={**payload, "phone": phone, "iin": number, "voter_id": voter.pk if voter else None},
             phone_masked=mask_phone(phone),
             language=translation.get_language() or settings.LANGUAGE_CODE,
             expires_at=now + dt.timedelta(seconds=settings.RECALL_OTP_TTL_SECONDS),
@@ -264,8 +249,8 @@ def start_application(
     check_deputy(deputy)
     texts = clean_grounds(grounds)
     phone = normalize_phone(phone)
-    number = signing.check_iin(iin)  # its form only: what the register holds is told after the code
-    voter = _register_row(number, district_id=deputy.district_id)
+    number = signing.check_iin(iin)  # its form only: the register is the commission's to check
+    voter = _register_row(number)
     payload = {"deputy_id": deputy.pk, "category": grounds_category, "grounds": texts, "email": contact_email}
     return _create_code(purpose=GroupCodePurpose.START, voter=voter, number=number, phone=phone, payload=payload)
 
@@ -276,7 +261,6 @@ def confirm_application(token: str, code: str) -> GroupDraftMember:
     data = record.payload
     deputy = Deputy.objects.get(pk=data["deputy_id"])
     check_deputy(deputy)
-    voter = _still_eligible(data["voter_id"], district_id=deputy.district_id)
     with transaction.atomic():
         draft = GroupDraft.objects.create(
             deputy=deputy,
@@ -286,7 +270,11 @@ def confirm_application(token: str, code: str) -> GroupDraftMember:
             language=record.language,
         )
         leader = GroupDraftMember.objects.create(
-            draft=draft, voter=voter, is_leader=True, contact={"phone": data["phone"]}
+            draft=draft,
+            iin_digest=record.voter_digest,
+            voter=_member_voter(data["voter_id"]),
+            is_leader=True,
+            contact={"phone": data["phone"], "iin": data["iin"]},
         )
         audit.record("group.started", actor=None, obj=draft, deputy_id=deputy.pk)
     return leader
@@ -337,8 +325,8 @@ def open_invitation(token: str) -> GroupInvitation:
 def start_joining(invitation_token: str, *, iin: str, phone: str) -> Started:
     invitation = open_invitation(invitation_token)
     phone = normalize_phone(phone)
-    number = signing.check_iin(iin)  # its form only: what the register holds is told after the code
-    voter = _register_row(number, district_id=invitation.draft.deputy.district_id)
+    number = signing.check_iin(iin)  # its form only: the register is the commission's to check
+    voter = _register_row(number)
     return _create_code(
         purpose=GroupCodePurpose.JOIN,
         voter=voter,
@@ -354,8 +342,7 @@ def confirm_joining(token: str, code: str) -> GroupDraftMember:
     record = _confirm(token, GroupCodePurpose.JOIN, code)
     # Checked again: the link may have expired, or the group been submitted, since the code was sent.
     invitation = open_invitation(record.invitation.token)
-    voter = _still_eligible(record.payload["voter_id"], district_id=invitation.draft.deputy.district_id)
-    if GroupDraftMember.objects.filter(draft=invitation.draft_id, voter=voter).exists():
+    if GroupDraftMember.objects.filter(draft=invitation.draft_id, iin_digest=record.voter_digest).exists():
         raise InvalidInput(_("You are already a member of this group."), field="iin", code="already_member")
     try:
         with transaction.atomic():
@@ -369,7 +356,10 @@ def confirm_joining(token: str, code: str) -> GroupDraftMember:
                     code="invitation_used",
                 )
             member = GroupDraftMember.objects.create(
-                draft=invitation.draft, voter=voter, contact={"phone": record.payload["phone"]}
+                draft=invitation.draft,
+                iin_digest=record.voter_digest,
+                voter=_member_voter(record.payload["voter_id"]),
+                contact={"phone": record.payload["phone"], "iin": record.payload["iin"]},
             )
             audit.record("group.joined", actor=None, obj=invitation.draft)
     except IntegrityError as exc:
@@ -381,12 +371,13 @@ def start_entering(*, iin: str, phone: str) -> Started:
     """A member asks for a code to open their group's dashboard (no passwords)."""
     number = signing.check_iin(iin)
     phone = normalize_phone(phone)
-    voter = Voter.objects.filter(iin_digest=iin_digest(number)).first()
-    membership = None
-    if voter is not None:
-        membership = (
-            GroupDraftMember.objects.filter(voter=voter).select_related("draft").order_by("-draft__created_at").first()
-        )
+    membership = (
+        GroupDraftMember.objects.filter(iin_digest=iin_digest(number))
+        .select_related("draft")
+        .order_by("-draft__created_at")
+        .first()
+    )
+    voter = membership.voter if membership else None
     if membership is None or membership.contact.get("phone") != phone:
         # One answer for "no such member" and "another phone": the page reveals nothing.
         raise NotFound(_("No initiative group member has this IIN and phone number."), field="iin")
@@ -397,17 +388,22 @@ def start_entering(*, iin: str, phone: str) -> Started:
 
 def confirm_entering(token: str, code: str) -> GroupDraftMember:
     record = _confirm(token, GroupCodePurpose.ENTER, code)
-    return GroupDraftMember.objects.select_related("draft").get(draft=record.draft_id, voter=record.payload["voter_id"])
+    return GroupDraftMember.objects.select_related("draft").get(draft=record.draft_id, iin_digest=record.voter_digest)
 
 
 def minimum(draft: GroupDraft) -> int:
     return policy_for(draft.deputy.level).initiative_group_min
 
 
-def eligible_members(draft: GroupDraft) -> int:
-    return GroupDraftMember.objects.filter(
-        draft=draft, voter__district=draft.deputy.district_id, voter__status=VoterStatus.ACTIVE
-    ).count()
+def member_iin(member: GroupDraftMember) -> str:
+    """The IIN the member confirmed (members who joined before it was kept: their register row's)."""
+    return member.contact.get("iin") or member.voter.personal["iin"]
+
+
+def member_count(draft: GroupDraft) -> int:
+    """Members who confirmed their code. Their right to vote in the district is not counted
+    here: the group's page would tell whoever joined with another's IIN what the register says."""
+    return GroupDraftMember.objects.filter(draft=draft).count()
 
 
 def submit(member: GroupDraftMember) -> Petition:
@@ -416,14 +412,13 @@ def submit(member: GroupDraftMember) -> Petition:
         raise PolicyViolation(_("Only the initiator may submit the application."), code="not_leader")
     draft = member.draft
     policy = policy_for(draft.deputy.level)
-    if eligible_members(draft) < policy.initiative_group_min:
+    if member_count(draft) < policy.initiative_group_min:
         raise PolicyViolation(
-            _("The group needs at least %(min)s members with the right to vote in the district.")
-            % {"min": policy.initiative_group_min},
+            _("The group needs at least %(min)s members.") % {"min": policy.initiative_group_min},
             code="group_too_small",
         )
     check_deputy(draft.deputy)
-    members = list(draft.members.select_related("voter").order_by("-is_leader", "joined_at"))
+    joined = list(draft.members.order_by("-is_leader", "joined_at"))
     first_language = next(lang for lang in LANGUAGES if lang in draft.grounds)
     with transaction.atomic():
         # The conditional UPDATE claims the draft: a double click submits once.
@@ -438,7 +433,9 @@ def submit(member: GroupDraftMember) -> Petition:
             ),
             # Each language travels on as it was given: the page shows the voter's.
             grounds_translations={lang: text for lang, text in draft.grounds.items() if text},
-            initiative_iins=[m.voter.personal["iin"] for m in members],
+            initiative_iins=[member_iin(m) for m in joined],
+            # The commission checks each member's right to vote when it registers the application.
+            check_members=False,
             contact_email=draft.contact_email,
             actor=None,
         )

@@ -71,12 +71,16 @@ def apply(
     actor: Any | None,
     applied_at: dt.datetime | None = None,
     grounds_translations: Mapping[str, str] | None = None,
+    check_members: bool = True,
 ) -> Petition:
     """Record an initiative group's application (the commission then registers or refuses it).
     ``grounds_translations``: the statement in each language it was given in ({"kk": ...}),
-    shown in the page's language; ``grounds_text`` is the statement as applied."""
+    shown in the page's language; ``grounds_text`` is the statement as applied.
+    ``check_members=False`` (a group's own submission): members the register gives no place in
+    the group are recorded as named, for the commission to see at registration; an official's
+    entry is refused at once instead."""
     jurisdiction.authorize(actor, deputy.district_id)
-    members = check_application(deputy=deputy, initiative_iins=initiative_iins)
+    members = check_application(deputy=deputy, initiative_iins=initiative_iins, check_members=check_members)
     policy = policy_for(deputy.level)
     applied_at = applied_at or timezone.now()
     try:
@@ -92,7 +96,8 @@ def apply(
                 registration_due=deadlines.due_date(policy, DeadlineKind.REGISTRATION, local_date(applied_at)),
             )
             InitiativeMember.objects.bulk_create(
-                InitiativeMember(petition=petition, voter=voter, is_leader=(i == 0)) for i, voter in enumerate(members)
+                InitiativeMember(petition=petition, iin_digest=digest, voter=voter, is_leader=(i == 0))
+                for i, (digest, voter) in enumerate(members)
             )
             audit.record("petition.applied", actor=actor, petition_id=petition.pk, obj=petition, members=len(members))
             if User.objects.filter(deputy_id=deputy.pk).exists():
@@ -106,10 +111,13 @@ def apply(
     return petition
 
 
-def check_application(*, deputy: Deputy, initiative_iins: Iterable[str]) -> list[Voter]:
-    """Raise if the application cannot be recorded; return the initiative group's voters."""
+def check_application(
+    *, deputy: Deputy, initiative_iins: Iterable[str], check_members: bool = True
+) -> list[tuple[str, Voter | None]]:
+    """Raise if the application cannot be recorded; return the initiative group's members as
+    (IIN digest, register row or None), the first the leader."""
     check_application_deputy(deputy)
-    return _initiative_voters(initiative_iins, district_id=deputy.district_id)
+    return _initiative_voters(initiative_iins, district_id=deputy.district_id, strict=check_members)
 
 
 def check_application_deputy(deputy: Deputy) -> None:
@@ -128,7 +136,7 @@ def check_application_deputy(deputy: Deputy) -> None:
         )
 
 
-def _initiative_voters(iins: Iterable[str], *, district_id: int) -> list[Voter]:
+def _initiative_voters(iins: Iterable[str], *, district_id: int, strict: bool) -> list[tuple[str, Voter | None]]:
     digests: list[str] = []
     for raw in iins:
         raw = raw.strip()
@@ -154,13 +162,13 @@ def _initiative_voters(iins: Iterable[str], *, district_id: int) -> list[Voter]:
             problems.append(_("a member is registered in another district"))
         elif voter.status != VoterStatus.ACTIVE:
             problems.append(_("a member has no right to vote"))
-    if problems:
+    if problems and strict:
         raise InvalidInput(
             _("Initiative group: %(problems)s.") % {"problems": "; ".join(sorted(set(map(str, problems))))},
             field="initiative_iins",
             code="invalid_initiative_group",
         )
-    return [found[d] for d in dict.fromkeys(digests)]
+    return [(d, found.get(d)) for d in dict.fromkeys(digests)]
 
 
 def registration_problems(petition: Petition, *, window_start: dt.datetime) -> list[str]:
