@@ -193,6 +193,10 @@ class SignatureMove:
 
 SIGNER = frozenset({By.SIGNER})
 _SIGNATURE_TABLE = (
+    # An EDS signature held for its certificate's revocation status: the worker asks again and
+    # passes it on to verification, or refuses it (revoked, or no longer valid).
+    SignatureMove("revocation_known", (SignatureState.REVOCATION_PENDING,), (SignatureState.RECEIVED,)),
+    SignatureMove("revocation_refused", (SignatureState.REVOCATION_PENDING,), (SignatureState.INVALID,)),
     # The workers judge a received signature against the register (set-based, in batches).
     SignatureMove(
         "verify",

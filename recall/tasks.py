@@ -27,7 +27,7 @@ from .services.ledger import sampling, witnesses
 from .services.lifecycle import deadlines
 from .services.notices import follow, outbox, webhooks
 from .services.privacy import retention
-from .services.signing import codes, eds
+from .services.signing import codes, eds, held
 from .services.verification import counts, paper_import
 
 logger = logging.getLogger(__name__)
@@ -149,6 +149,20 @@ def sweep_notices() -> dict[str, int]:
 def import_register_file(job_id: int) -> str | None:
     job = register_import.run_job(job_id)
     return job.state if job else None
+
+
+@shared_task(name=names.DECIDE_HELD_SIGNATURES, soft_time_limit=240, time_limit=300, **RETRY)
+def decide_held_signatures() -> dict[str, int]:
+    """Beat, every minute: EDS signatures held while a revocation responder was down are
+    verified again, and passed on or refused once their status is known."""
+    return held.decide_held()
+
+
+@shared_task(name=names.REFRESH_CRLS, soft_time_limit=120, time_limit=150, **RETRY)
+def refresh_crls() -> dict[str, bool]:
+    """Beat, every 10 minutes: the CRLs certificates have named, fetched again before they
+    expire, so no signing request has to fetch one."""
+    return eds.refresh_crls()
 
 
 @shared_task(name=names.RECOVER_JOBS, **RETRY)

@@ -357,6 +357,12 @@ RECALL_EDS_INTERMEDIATES = env.list("RECALL_EDS_INTERMEDIATES", default=[])
 # Off only on a development machine without OCSP/CRL access: revocation is then not checked.
 RECALL_EDS_CHECK_REVOCATION = env.bool("RECALL_EDS_CHECK_REVOCATION", default=True)
 RECALL_EDS_TIMEOUT_SECONDS = env.float("RECALL_EDS_TIMEOUT_SECONDS", default=10.0)
+# Revocation answers (recall.eds.revocation): each OCSP/CRL request waits at most this long; an
+# answer is kept until its nextUpdate (at most the max age); a responder that did not answer is
+# skipped by every process for the down period, and signatures are then held for the worker.
+RECALL_EDS_REVOCATION_TIMEOUT_SECONDS = env.float("RECALL_EDS_REVOCATION_TIMEOUT_SECONDS", default=2.0)
+RECALL_EDS_REVOCATION_MAX_AGE_SECONDS = env.float("RECALL_EDS_REVOCATION_MAX_AGE_SECONDS", default=3600.0)
+RECALL_EDS_RESPONDER_DOWN_SECONDS = env.float("RECALL_EDS_RESPONDER_DOWN_SECONDS", default=30.0)
 # How long an issued statement can be signed: the voter reads it and picks a key in NCALayer.
 # The demo of `make run` (config.settings.local): a CA made by load_demo, its voters' keys, and a
 # dialog that plays NCALayer on the EDS page. Served only when DEBUG is on too; never in production.
@@ -498,6 +504,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 s: notices written while the broker was down, or held by a worker that died.
     "sweep-notices": {"task": task_names.SWEEP_NOTICES, "schedule": 15.0},
     "recover-jobs": {"task": task_names.RECOVER_JOBS, "schedule": 60.0},
+    "decide-held-signatures": {"task": task_names.DECIDE_HELD_SIGNATURES, "schedule": 60.0},
+    "refresh-crls": {"task": task_names.REFRESH_CRLS, "schedule": 600.0},
     "reconcile-counts": {"task": task_names.RECONCILE_COUNTS, "schedule": crontab(hour=3, minute=15)},
     "purge-expired": {"task": task_names.PURGE_EXPIRED, "schedule": crontab(hour=4, minute=0)},
     # Petitions past their retention period (recall.services.privacy.retention).

@@ -20,13 +20,17 @@ Checks, in order (the first failure is reported):
    certificates declare both (http://ocsp.pki.gov.kz/, crl.pki.gov.kz); pyhanko asks only the
    responders a certificate declares, so there is no OCSP URL override here (NCANode has one).
    Path building and revocation are pyhanko-certvalidator's (``untrusted_chain``, ``expired``,
-   ``revoked``, and ``revocation_unknown`` when no responder answers: fail closed).
+   ``revoked``, and ``revocation_unknown`` when no answer decides it: fail closed). Answers come
+   through ``recall.eds.revocation``: kept until they expire, asked with a short timeout, and not
+   asked while their responder is down; when only a down responder kept the status from being
+   known, the signer is returned with ``revocation_pending`` (everything else verified).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import AsyncGenerator, Coroutine, Iterable
@@ -41,10 +45,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko_certvalidator import CertificateValidator, ValidationContext, errors
 from pyhanko_certvalidator.fetchers.api import CertificateFetcher, Fetchers
-from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
 
-from . import profile
+from . import profile, revocation
 from .parse import ParsedCms, decode_cms, parse_cms, signed_attributes_der
 from .verify import (
     BAD_SIGNATURE,
@@ -88,6 +91,8 @@ class BuiltinVerifier:
         intermediates: Iterable[str | Path | bytes] = (),
         timeout: float = 5.0,
         check_revocation: bool = True,
+        revocation_store: revocation.Store | None = None,
+        revocation_policy: revocation.Policy | None = None,
     ) -> None:
         self.trust_roots = load_certificates(trust_roots)
         if not self.trust_roots:
@@ -95,6 +100,8 @@ class BuiltinVerifier:
         self.intermediates = load_certificates(intermediates)
         self.timeout = timeout
         self.check_revocation = check_revocation
+        self.store = revocation_store if revocation_store is not None else revocation.MemoryStore()
+        self.revocation_policy = revocation_policy or revocation.Policy(timeout=timeout)
 
     def verify(self, cms: bytes, *, expected_content: bytes, at: dt.datetime) -> SignerInfo:
         at = require_aware(at)
@@ -105,17 +112,21 @@ class BuiltinVerifier:
         subject = profile.check_individual(parsed.certificate)
         profile.check_signing_key(parsed.certificate)
         profile.check_validity(parsed.certificate, at=at, signing_time=parsed.signing_time)
-        run_sync(self._validate_path(parsed, at))
-        return profile.signer_info(parsed.certificate, subject, signing_time=parsed.signing_time, backend=self.name)
+        pending = run_sync(self._validate_path(parsed, at))
+        info = profile.signer_info(parsed.certificate, subject, signing_time=parsed.signing_time, backend=self.name)
+        return dataclasses.replace(info, revocation_pending=True) if pending else info
 
-    async def _validate_path(self, parsed: ParsedCms, at: dt.datetime) -> None:
+    async def _validate_path(self, parsed: ParsedCms, at: dt.datetime) -> bool:
+        """Validate the chain and the revocation status; True: valid but for a status that only a
+        responder now down could give (the signature is then held, not refused)."""
+        probe = revocation.Probe()
         context = ValidationContext(
             trust_roots=self.trust_roots,
             other_certs=[*parsed.certificates, *self.intermediates],
             moment=at,
             allow_fetching=self.check_revocation,
             revinfo_policy=self._revocation_policy(),
-            fetchers=_revocation_fetchers(self.timeout) if self.check_revocation else None,
+            fetchers=self._fetchers(probe) if self.check_revocation else None,
         )
         validator = CertificateValidator(parsed.certificate, validation_context=context)
         try:
@@ -125,6 +136,8 @@ class BuiltinVerifier:
         except (errors.ExpiredError, errors.NotYetValidError) as exc:
             raise EdsError(EXPIRED, "A certificate in the chain is not valid now.", detail=str(exc))
         except errors.InsufficientRevinfoError as exc:
+            if probe.unreachable:
+                return True
             raise EdsError(
                 REVOCATION_UNKNOWN,
                 "The certificate's revocation status could not be checked; try again later.",
@@ -135,6 +148,16 @@ class BuiltinVerifier:
         except (ValueError, TypeError, KeyError) as exc:
             # A crafted chain can upset the parser deep inside path validation: refuse it.
             raise EdsError(UNTRUSTED_CHAIN, "The certificate chain could not be validated.", detail=repr(exc))
+        return False
+
+    def _fetchers(self, probe: revocation.Probe) -> Fetchers:
+        """OCSP and CRL through recall.eds.revocation; never the caIssuers URLs of certificates
+        not yet trusted (an address an attacker chooses): the chain is in the CMS or configured."""
+        return Fetchers(
+            ocsp_fetcher=revocation.CachedOCSPFetcher(self.store, self.revocation_policy, probe),
+            crl_fetcher=revocation.CachedCRLFetcher(self.store, self.revocation_policy, probe),
+            cert_fetcher=_NoIssuerFetching(),
+        )
 
     def _revocation_policy(self) -> CertRevTrustPolicy:
         if not self.check_revocation:
@@ -228,15 +251,6 @@ class _NoIssuerFetching(CertificateFetcher):
 
     def fetched_certs(self) -> Iterable[ax509.Certificate]:
         return ()
-
-
-def _revocation_fetchers(timeout: float) -> Fetchers:
-    """OCSP and CRL over requests (no event-loop resources to close) with our timeout. They are
-    only used for certificates already chained to a trusted root."""
-    fetchers = RequestsFetcherBackend(per_request_timeout=timeout).get_fetchers()
-    return Fetchers(
-        ocsp_fetcher=fetchers.ocsp_fetcher, crl_fetcher=fetchers.crl_fetcher, cert_fetcher=_NoIssuerFetching()
-    )
 
 
 def load_certificates(sources: Iterable[str | Path | bytes]) -> list[ax509.Certificate]:

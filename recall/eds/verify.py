@@ -82,6 +82,9 @@ class SignerInfo:
     signing_time: dt.datetime | None  # the signingTime attribute; claimed by the signer's clock
     certificate: bytes  # DER of the signer's certificate
     backend: str = ""
+    # Everything verified but the certificate's revocation status: its responder is down. The
+    # signature is held (received, not counted) until the worker can ask (recall.eds.revocation).
+    revocation_pending: bool = False
 
 
 @runtime_checkable

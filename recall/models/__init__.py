@@ -34,6 +34,7 @@ from .privacy import PetitionDataKey
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment, SeedRound
 from .signatures import (
+    AWAITING_WORKERS,
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
     WITHDRAWABLE_STATES,
@@ -71,6 +72,7 @@ __all__ = [
     "OFFICIAL_GROUNDS",
     "OFFICIAL_GROUND_CHOICES",
     "WITHDRAWABLE_STATES",
+    "AWAITING_WORKERS",
     "COUNTING_STATES",
     "FINAL_STATES",
     "AuditEntry",

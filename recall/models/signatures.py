@@ -16,6 +16,9 @@ class SignatureState(models.TextChoices):
     INVALID = "invalid", _("invalid")
     REVIEW = "review", _("awaiting review by an official")
     WITHDRAWN = "withdrawn", _("withdrawn by the signer")
+    # An EDS signature verified but for its certificate's revocation status, whose responder
+    # did not answer: received, not counted, until a worker asks again (recall.eds.revocation).
+    REVOCATION_PENDING = "pending", _("received; the certificate's revocation status is being checked")
 
 
 class Channel(models.TextChoices):
@@ -47,6 +50,7 @@ class Ground(models.TextChoices):
     OUTSIDE_DISTRICT = "outside_district", _("registered in another district")
     UNDER_18 = "under_18", _("under 18 on the day of signing")
     OUTSIDE_WINDOW = "outside_window", _("signed outside the collection window")
+    CERTIFICATE_NOT_VALID = "certificate_not_valid", _("the signing certificate was revoked or is not valid")
 
 
 # What a partner may be told, and a voter checking a partner's signature (the partner holds its
@@ -61,6 +65,7 @@ DISCLOSED_FOR_PARTNERS = (
     Ground.SIGNED_BY_OTHER,
     Ground.ONE_FOR_MANY,
     Ground.WITHDRAWN_IN_WRITING,
+    Ground.CERTIFICATE_NOT_VALID,
 )
 # The commission's nine grounds: what an official records (a sample finding may also confirm
 # one of the machine's).
@@ -70,6 +75,8 @@ OFFICIAL_GROUND_CHOICES = [(g.value, g.label) for g in OFFICIAL_GROUNDS]
 
 # A signer may withdraw a signature in these states (while the window is open).
 WITHDRAWABLE_STATES = (SignatureState.RECEIVED, SignatureState.REVIEW, SignatureState.VALID)
+# Stored, not yet decided by the workers (nor counted): what they still have to do.
+AWAITING_WORKERS = (SignatureState.RECEIVED, SignatureState.REVOCATION_PENDING)
 
 
 class ReviewReason(models.TextChoices):

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..demo import keys as demo_keys
 from ..errors import DomainError
 from ..models import (
+    AWAITING_WORKERS,
     BodyLevel,
     ConfirmPurpose,
     SignatureState,
@@ -438,7 +439,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
             "receipt": signing.format_receipt(data["receipt"]),
             "petition": petition,
             "state_label": SignatureState(shown.state).label,
-            "decided": shown.state != SignatureState.RECEIVED,
+            "decided": shown.state not in AWAITING_WORKERS,
             "outcome_notices": shown.outcome_notices,
             "texted": shown.texted,
         },

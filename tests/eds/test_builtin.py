@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import socket
+import threading
+import time
 
 import pytest
+import time_machine
 
 from recall import iin as iin_module
-from recall.eds import EdsError, make_verifier, parse_statement
+from recall.eds import EdsError, make_verifier, parse_statement, revocation
 from recall.eds.builtin import BuiltinVerifier
 from recall.eds.verify import ERROR_CODES, TRANSIENT_CODES
 
@@ -16,6 +20,43 @@ from .ca import flip_signature_byte, replace_content, sign_cms
 from .conftest import make_statement
 
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def hung_server():
+    """A responder that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def ca_with_responder(ca, url: str):
+    """A certificate of the test CA whose OCSP and CRL addresses are ``url``'s."""
+    base = ca.base_url
+    ca.base_url = url
+    try:
+        return ca.issue(iin="850615400026", surname="ИВАНОВА", given_name="АННА", patronymic="")
+    finally:
+        ca.base_url = base
 
 
 def verify(verifier, cms: bytes, content: bytes, at: dt.datetime | None = None):
@@ -188,11 +229,15 @@ def test_a_certificate_with_only_a_crl_is_accepted_when_not_listed(builtin, cert
     assert verify(builtin, sign_cms(statement, certs["crl_only"]), statement).iin
 
 
-def test_an_unreachable_responder_fails_closed(builtin, certs, statement, responder):
+def test_an_unreachable_responder_holds_the_signature_instead_of_refusing_it(builtin, certs, statement, responder):
+    """Everything but the status verified, and only a responder that does not answer kept it
+    unknown: the signer is returned, marked pending, for the worker to decide later."""
     responder.mode = "down"
-    error = refused(builtin, sign_cms(statement, certs["rsa"]), statement)
-    assert error.code == "revocation_unknown"
-    assert error.code in TRANSIENT_CODES
+    info = verify(builtin, sign_cms(statement, certs["rsa"]), statement)
+    assert info.revocation_pending and info.iin == "900101300017"
+    # A tampered signature is still refused at once: the status is the last thing asked.
+    assert refused(builtin, flip_signature_byte(sign_cms(statement, certs["rsa"])), statement).code == "bad_signature"
+    assert "revocation_unknown" in TRANSIENT_CODES
 
 
 def test_a_broken_responder_fails_closed(builtin, certs, statement, responder):
@@ -257,3 +302,60 @@ def test_ca_issuers_urls_are_never_followed(builtin, certs, statement, responder
     cms = sign_cms(statement, certs["rsa"], include_chain=False)
     assert refused(builtin, cms, statement).code == "untrusted_chain"
     assert not [path for path in responder.requests if path.startswith("/cert/")]
+
+
+# --- revocation answers kept, short timeouts, responders marked down ------------------------------
+
+
+def test_an_ocsp_answer_is_kept_until_its_next_update(ca, certs, statement, responder):
+    verifier = BuiltinVerifier([ca.root_pem()], timeout=2)
+    responder.requests.clear()
+    verify(verifier, sign_cms(statement, certs["rsa"]), statement)
+    asked = responder.requests.count("/ocsp")
+    assert asked == 1
+    verify(verifier, sign_cms(statement, certs["rsa"]), statement)  # the same key signs again
+    assert responder.requests.count("/ocsp") == 1
+    # The responder's answers name a nextUpdate an hour away: after it, asked again.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=61)):
+        verify(verifier, sign_cms(statement, certs["rsa"]), statement, at=dt.datetime.now(dt.UTC))
+    assert responder.requests.count("/ocsp") == 2
+
+
+def test_a_revoked_answer_is_kept_too(ca, certs, statement, responder):
+    verifier = BuiltinVerifier([ca.root_pem()], timeout=2)
+    assert refused(verifier, sign_cms(statement, certs["revoked_ocsp"]), statement).code == "revoked"
+    responder.mode = "down"
+    assert refused(verifier, sign_cms(statement, certs["revoked_ocsp"]), statement).code == "revoked"
+
+
+def test_beat_refreshes_the_crls_a_request_would_need(ca, certs, statement, responder):
+    store = revocation.MemoryStore()
+    verifier = BuiltinVerifier([ca.root_pem()], timeout=2, revocation_store=store)
+    verify(verifier, sign_cms(statement, certs["crl_only"]), statement)  # names its CRL once
+    refreshed = revocation.refresh_crls(store, revocation.Policy(timeout=2))
+    assert refreshed and all(refreshed.values())
+    responder.requests.clear()
+    verify(verifier, sign_cms(statement, certs["crl_only"]), statement)
+    assert not [p for p in responder.requests if p.startswith("/crl/")]  # the request fetched none
+
+
+def test_a_hung_responder_costs_one_short_timeout_then_none(ca, certs, statement, responder, hung_server):
+    """A responder that accepts and never answers: the first signature waits the short timeout
+    and is held; the next ones skip the responder, marked down in the shared store."""
+    store = revocation.MemoryStore()
+    policy = revocation.Policy(timeout=0.5, down_seconds=30)
+    verifier = BuiltinVerifier([ca.root_pem()], revocation_store=store, revocation_policy=policy)
+    hung = ca_with_responder(ca, hung_server)
+    started = time.monotonic()
+    assert verify(verifier, sign_cms(statement, hung), statement).revocation_pending
+    first = time.monotonic() - started
+    started = time.monotonic()
+    assert verify(verifier, sign_cms(statement, hung), statement).revocation_pending
+    second = time.monotonic() - started
+    assert 0.4 < first < 2.5, first
+    assert second < 0.4, second
+    # Another process reading the same store skips it too.
+    other = BuiltinVerifier([ca.root_pem()], revocation_store=store, revocation_policy=policy)
+    started = time.monotonic()
+    assert verify(other, sign_cms(statement, hung), statement).revocation_pending
+    assert time.monotonic() - started < 0.4

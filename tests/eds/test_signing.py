@@ -9,12 +9,14 @@ import logging
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone, translation
 
 from recall import crypto
 from recall.errors import AlreadySigned
 from recall.models import Channel, EdsStatement, Ground, Signature, SignatureState
-from recall.services.signing import codes, eds
+from recall.services.signing import codes, eds, held
+from recall.services.verification import counts
 from recall.services.verification.batches import verify_all
 from tests.factories import VoterFactory
 
@@ -273,16 +275,59 @@ def test_a_certificate_not_chained_to_the_configured_root_is_refused(collecting,
     assert names and not any(name in logged for name in names), logged
 
 
-def test_an_unreachable_responder_refuses_as_unknown_and_stores_nothing(collecting, certs, responder):
+def test_an_unreachable_responder_holds_the_signature_with_a_receipt_and_counts_nothing(
+    collecting, certs, responder, ahmetov
+):
+    """Everything but the certificate's status verified: stored as held, with a receipt, not
+    counted and out of the verification batches until the worker knows the status."""
     responder.mode = "down"
-    with translation.override("en"), pytest.raises(eds.EdsRefused) as caught:
-        challenge = eds.issue(collecting)
-        eds.sign_with_eds(
-            challenge.challenge, signed(challenge, certs["rsa"]), petition_id=collecting.pk, address=ADDRESS
-        )
+    signature = sign(collecting, certs["rsa"])
+    assert signature.state == SignatureState.REVOCATION_PENDING and signature.receipt
+    assert verify_all() == 0  # the batches leave it alone
+    collecting.refresh_from_db()
+    assert (collecting.received_count, collecting.valid_count) == (0, 0)
+    assert counts.refresh_queued() == 1  # waiting, as beat shows it on the public pages
+    assert counts.reconcile([collecting.pk]) == {}
+    # Still down: the worker leaves it held.
+    assert held.decide_held() == {"passed": 0, "refused": 0, "held": 1}
+    # Back: passed on, verified and counted.
+    responder.mode = "up"
+    cache.clear()  # the responder's "down" mark would otherwise last its 30 s
+    assert held.decide_held() == {"passed": 1, "refused": 0, "held": 0}
+    verify_all()
+    signature.refresh_from_db()
+    collecting.refresh_from_db()
+    assert signature.state == SignatureState.VALID and collecting.valid_count == 1
+    assert counts.reconcile([collecting.pk]) == {}
+
+
+def test_a_held_signature_whose_certificate_was_revoked_is_refused_when_the_responder_returns(
+    collecting, certs, responder
+):
+    VoterFactory(iin=certs["revoked_ocsp"].iin, full_name="Тестов Тест Тестович", district=collecting.district)
+    responder.mode = "down"
+    signature = sign(collecting, certs["revoked_ocsp"])
+    assert signature.state == SignatureState.REVOCATION_PENDING
+    responder.mode = "up"
+    cache.clear()
+    assert held.decide_held()["refused"] == 1
+    signature.refresh_from_db()
+    collecting.refresh_from_db()
+    assert (signature.state, signature.ground) == (SignatureState.INVALID, Ground.CERTIFICATE_NOT_VALID)
+    assert (collecting.received_count, collecting.invalid_count) == (1, 1)
+    assert counts.reconcile([collecting.pk]) == {}
+
+
+def test_withdrawing_is_not_held_an_unknown_status_refuses_it(collecting, certs, responder, ahmetov):
+    signature = sign(collecting, certs["rsa"])
+    verify_all()
+    cache.clear()  # no answer kept from the signing (one kept until its nextUpdate would do)
+    responder.mode = "down"
+    with translation.override("en"):
+        challenge = eds.start_withdrawal(signature.receipt, "900101300017")
+        with pytest.raises(eds.EdsRefused) as caught:
+            eds.withdraw_with_eds(challenge.challenge, signed(challenge, certs["rsa"]))
     assert caught.value.status == 503
-    assert "could not be checked just now" in str(caught.value.message)
-    assert not Signature.objects.exists()
 
 
 @pytest.mark.parametrize(

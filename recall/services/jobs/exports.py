@@ -35,6 +35,7 @@ from ... import iin
 from ...errors import PolicyViolation
 from ...ledger import entries, sampling_draw
 from ...models import (
+    AWAITING_WORKERS,
     CertifiedSummary,
     Ground,
     LedgerCheckpoint,
@@ -293,7 +294,7 @@ def summary_pdf(petition: Petition, *, printed_by: Any) -> tuple[bytes, LedgerCh
         raise PolicyViolation(_("The ledger grew meanwhile; issue the summary again."), code="ledger_moved")
     figures = ledger_figures(petition, checkpoint)
     table = _table_counts(petition)
-    if Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).exists():
+    if Signature.objects.filter(petition=petition, state__in=AWAITING_WORKERS).exists():
         raise PolicyViolation(
             _("Signatures still wait for the machine check; issue the summary after it."), code="verification_backlog"
         )

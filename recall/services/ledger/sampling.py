@@ -49,6 +49,7 @@ from ...constraints import violated
 from ...errors import IllegalTransition, InvalidInput, MissingScope, PolicyViolation
 from ...ledger import beacon, entries, note, sampling_draw
 from ...models import (
+    AWAITING_WORKERS,
     Ground,
     LedgerCosignature,
     Petition,
@@ -324,7 +325,7 @@ def start_sample(petition: Petition, *, actor: Any, procedure: dict[str, Any]) -
         seed = sampling_draw.seed_from_procedure(procedure)
     except ValueError as error:
         raise InvalidInput(str(error), field="procedure") from error
-    waiting = Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).count()
+    waiting = Signature.objects.filter(petition=petition, state__in=AWAITING_WORKERS).count()
     if waiting:
         raise PolicyViolation(
             _("%(n)s signatures still wait for the machine check; draw the sample after it.") % {"n": waiting},

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ... import jurisdiction
 from ...errors import IllegalTransition, PolicyViolation
-from ...models import Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState
+from ...models import AWAITING_WORKERS, Petition, PetitionState, SampleOutcome, SampleRun, Signature, SignatureState
 from . import deadlines
 from .transitions import move
 
@@ -39,7 +39,7 @@ def certification_result(petition: Petition) -> PetitionState:
     if run is not None and run.outcome in (SampleOutcome.SUFFICIENT, SampleOutcome.INSUFFICIENT):
         return PetitionState.SUFFICIENT if run.outcome == SampleOutcome.SUFFICIENT else PetitionState.INSUFFICIENT
     undecided = Signature.objects.filter(
-        petition=petition, state__in=[SignatureState.RECEIVED, SignatureState.REVIEW]
+        petition=petition, state__in=[*AWAITING_WORKERS, SignatureState.REVIEW]
     ).count()
     if undecided:
         raise PolicyViolation(

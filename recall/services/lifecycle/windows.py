@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ...models import Petition, PetitionState, Signature, SignatureState
+from ...models import AWAITING_WORKERS, Petition, PetitionState, Signature
 from .transitions import move_each
 
 
@@ -43,6 +43,6 @@ def close_due_windows(now: dt.datetime | None = None) -> int:
 
 
 def could_still_reach(petition: Petition) -> bool:
-    if Signature.objects.filter(petition=petition, state=SignatureState.RECEIVED).exists():
+    if Signature.objects.filter(petition=petition, state__in=AWAITING_WORKERS).exists():
         return True  # the workers have not counted everything yet
     return petition.valid_count + petition.review_count >= (petition.required_signatures or 0)

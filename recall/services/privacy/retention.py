@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from ...errors import InvalidInput
 from ...models import (
+    AWAITING_WORKERS,
     FINAL_STATES,
     CodeRequest,
     EdsStatement,
@@ -54,7 +55,6 @@ from ...models import (
     PetitionTransition,
     SheetBatch,
     Signature,
-    SignatureState,
     policy_for,
 )
 from .. import audit
@@ -155,7 +155,7 @@ def purge(
             raise InvalidInput(
                 _("The personal data of this petition is kept until %(date)s.") % {"date": day}, code="not_due"
             )
-        if Signature.objects.filter(petition_id=petition_id, state=SignatureState.RECEIVED).exists():
+        if Signature.objects.filter(petition_id=petition_id, state__in=AWAITING_WORKERS).exists():
             # Verification would judge them without the data (and change the counts after the purge).
             raise InvalidInput(
                 _("Some signatures of this petition still await verification: its personal data is kept until then."),

@@ -23,7 +23,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
+from ...models import AWAITING_WORKERS, PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
 from ...selectors import public_petitions
 from ..jobs.csv_files import CsvLines
 from . import stations as station_counts
@@ -118,7 +118,7 @@ def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
             received=Count("id"),
             valid=Count("id", filter=Q(state=SignatureState.VALID)),
             invalid=Count("id", filter=Q(state=SignatureState.INVALID)),
-            awaiting=Count("id", filter=Q(state__in=[SignatureState.RECEIVED, SignatureState.REVIEW])),
+            awaiting=Count("id", filter=Q(state__in=[*AWAITING_WORKERS, SignatureState.REVIEW])),
             withdrawn=Count("id", filter=Q(state=SignatureState.WITHDRAWN)),
         )
         .order_by("petition_id", "day", "channel")

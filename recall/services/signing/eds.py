@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
@@ -33,10 +34,28 @@ from django.utils.translation import gettext_lazy
 
 from ... import crypto
 from ... import iin as iin_module
-from ...eds import DEFAULT_LABELS, EdsError, SignerInfo, Verifier, build_statement, make_verifier, new_challenge
+from ...eds import (
+    DEFAULT_LABELS,
+    EdsError,
+    SignerInfo,
+    Verifier,
+    build_statement,
+    make_verifier,
+    new_challenge,
+    revocation,
+)
 from ...eds import verify as eds_codes
+from ...eds.parse import decode_cms, parse_cms
 from ...errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ...models import WITHDRAWABLE_STATES, Channel, ConfirmPurpose, EdsStatement, Petition, Signature
+from ...models import (
+    WITHDRAWABLE_STATES,
+    Channel,
+    ConfirmPurpose,
+    EdsStatement,
+    Petition,
+    Signature,
+    SignatureState,
+)
 from .. import queue, signing
 from ..verification import review
 from . import codes, signatures
@@ -111,10 +130,44 @@ def verifier() -> Verifier:
             intermediates=settings.RECALL_EDS_INTERMEDIATES,
             timeout=timeout,
             check_revocation=settings.RECALL_EDS_CHECK_REVOCATION,
+            revocation_store=SharedStore(),
+            revocation_policy=revocation_policy(),
         )
     if backend == "ncanode":
         return make_verifier("ncanode", base_url=settings.RECALL_EDS_NCANODE_URL, timeout=timeout)
     raise EdsRefused(eds_codes.BACKEND_UNAVAILABLE)
+
+
+class SharedStore:
+    """Revocation answers and down responders in the Django cache, shared by every process: one
+    process's timeout spares the others the wait. A cache that cannot be reached is a miss."""
+
+    def get(self, key: str) -> object | None:
+        try:
+            return cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache is an optimisation: without it, ask again
+            return None
+
+    def set(self, key: str, value: object, timeout: float) -> None:
+        try:
+            cache.set(key, value, timeout=max(1, int(timeout)))
+        except Exception:  # noqa: BLE001
+            logger.warning("revocation answer not kept: the cache is unavailable")
+
+
+def revocation_policy() -> revocation.Policy:
+    return revocation.Policy(
+        timeout=settings.RECALL_EDS_REVOCATION_TIMEOUT_SECONDS,
+        max_age=settings.RECALL_EDS_REVOCATION_MAX_AGE_SECONDS,
+        down_seconds=settings.RECALL_EDS_RESPONDER_DOWN_SECONDS,
+    )
+
+
+def refresh_crls() -> dict[str, bool]:
+    """Beat: every CRL a certificate has named, fetched again before it expires."""
+    if settings.RECALL_EDS_BACKEND != "builtin" or not settings.RECALL_EDS_CHECK_REVOCATION:
+        return {}
+    return revocation.refresh_crls(SharedStore(), revocation_policy())
 
 
 @receiver(setting_changed)
@@ -220,8 +273,14 @@ def _cms_bytes(cms: str) -> bytes:
         raise EdsRefused(eds_codes.MALFORMED, field="cms") from exc
 
 
-def verify(challenge: EdsStatement, cms: str, *, at: dt.datetime | None = None) -> tuple[SignerInfo, str]:
-    """Who signed exactly this statement, and the CMS as stored (base64); EdsRefused otherwise."""
+def verify(
+    challenge: EdsStatement, cms: str, *, at: dt.datetime | None = None, may_hold: bool = False
+) -> tuple[SignerInfo, str]:
+    """Who signed exactly this statement, and the CMS as stored (base64); EdsRefused otherwise.
+    ``may_hold``: a signature whose certificate's status only a responder now down could give
+    comes back marked ``revocation_pending`` (a new signature, held for the worker, which
+    verifies the stored CMS again: so only one that carries its statement); otherwise, and
+    for any proof of identity (withdrawing, one's own data), it is refused as unknown."""
     der = _cms_bytes(cms)
     try:
         info = verifier().verify(der, expected_content=challenge.statement.encode("utf-8"), at=at or timezone.now())
@@ -233,6 +292,9 @@ def verify(challenge: EdsStatement, cms: str, *, at: dt.datetime | None = None) 
         iin_module.validate(info.iin)
     except iin_module.InvalidIIN as exc:
         raise EdsRefused(eds_codes.NOT_INDIVIDUAL) from exc
+    if info.revocation_pending and not (may_hold and parse_cms(decode_cms(der)).content is not None):
+        logger.info("EDS signature refused: %s", eds_codes.REVOCATION_UNKNOWN)
+        raise EdsRefused(eds_codes.REVOCATION_UNKNOWN)
     return info, base64.b64encode(der).decode("ascii")
 
 
@@ -313,9 +375,13 @@ def sign_with_eds(
     if challenge.petition_id != petition_id:
         raise EdsRefused("other_petition", _("This statement belongs to another petition."))
     address = check_address(address)
-    info, stored_cms = verify(challenge, cms)
+    info, stored_cms = verify(challenge, cms, may_hold=True)
     now = timezone.now()
     signature = _row(challenge.petition_id, EdsSigner(info, address), stored_cms, signed_at=now, client_id=client_id)
+    if info.revocation_pending:
+        # Everything verified but the certificate's status, whose responder is down: held with a
+        # receipt, not counted, until the worker asks again (recall.services.signing.held).
+        signature.state = SignatureState.REVOCATION_PENDING
     for _attempt in range(3):
         try:
             with transaction.atomic():

@@ -7,7 +7,8 @@ seconds a batch takes. A nightly reconciliation recomputes everything from the s
 repairs drift and logs it, and compares the signatures with the public ledger's tally: a
 difference is an alarm to the commission (audit entry and e-mail), never repaired.
 
-Invariant: received = valid + invalid + review + withdrawn = signatures not in state "received".
+Invariant: received = valid + invalid + review + withdrawn = signatures not in state "received"
+(nor "revocation_pending": held before the workers, like "received").
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...ledger import entries
-from ...models import DailyTally, Petition, Signature, SignatureState
+from ...models import AWAITING_WORKERS, DailyTally, Petition, Signature, SignatureState
 from .. import audit, ledger
 from ..ledger.alerts import raise_alarm
 from ..public import public_cache
 
 logger = logging.getLogger(__name__)
+
+# Stored but not yet reached by the workers: not in received_count, in queued_count.
+WAITING = AWAITING_WORKERS
 
 COUNTED = {
     SignatureState.VALID: "valid_count",
@@ -98,8 +102,8 @@ def truth(petition_id: int) -> dict[str, int]:
         Signature.objects.filter(petition_id=petition_id).values_list("state").annotate(n=Count("id")).order_by()
     )
     counts = {column: by_state.get(state, 0) for state, column in COUNTED.items()}
-    counts["received_count"] = sum(n for state, n in by_state.items() if state != SignatureState.RECEIVED)
-    counts["queued_count"] = by_state.get(SignatureState.RECEIVED, 0)
+    counts["received_count"] = sum(n for state, n in by_state.items() if state not in WAITING)
+    counts["queued_count"] = sum(by_state.get(state, 0) for state in WAITING)
     return counts
 
 
@@ -120,7 +124,7 @@ def refresh_queued() -> int:
     before it waited for the row, and count a batch's signatures the batch had already
     subtracted.
     """
-    received = Signature.objects.filter(state=SignatureState.RECEIVED)
+    received = Signature.objects.filter(state__in=WAITING)
     waiting = set(received.values_list("petition_id", flat=True).distinct())
     stale = set(Petition.objects.filter(queued_count__gt=0).values_list("pk", flat=True))
     total = 0

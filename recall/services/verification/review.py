@@ -98,6 +98,13 @@ def _lock(signature_id: int) -> Signature:
     return Signature.objects.select_for_update(of=("self",)).select_related("petition").get(pk=signature_id)
 
 
+def count_decision(signature: Signature, new: str) -> None:
+    """The first decision of a signature the batches never took (an EDS signature held for its
+    certificate's status, recall.services.signing.held): counted and in the public ledger as a
+    batch would have done it."""
+    _count(signature, SignatureState.RECEIVED, new)
+
+
 def _count(signature: Signature, old: str, new: str) -> None:
     delta = counts.Delta()
     delta.move(None if old == SignatureState.RECEIVED else old, new, signature.signed_at)
