@@ -273,7 +273,7 @@ def start_signing(petition_id: int, signer: signing.Signer, *, notify_outcome: b
     """The first step on the web: check the petition, then have a code sent. The same work
     and the same answer whether this IIN has signed or not: the worker tells a signer.
     ``notify_outcome``: the signer asks to be texted the petition's outcome once signed."""
-    signing.signable_petition(petition_id)
+    signing.signable_petition(petition_id, channel=Channel.WEB)
     with transaction.atomic():
         code_request = _create(
             purpose=ConfirmPurpose.SIGN,

@@ -36,7 +36,15 @@ from ... import iin as iin_module
 from ...eds import DEFAULT_LABELS, EdsError, SignerInfo, Verifier, build_statement, make_verifier, new_challenge
 from ...eds import verify as eds_codes
 from ...errors import AlreadySigned, DomainError, InvalidInput, NotFound, PetitionNotCollecting
-from ...models import WITHDRAWABLE_STATES, Channel, ConfirmPurpose, EdsStatement, Petition, Signature
+from ...models import (
+    WITHDRAWABLE_STATES,
+    Channel,
+    ConfirmPurpose,
+    EdsStatement,
+    IdentityStrength,
+    Petition,
+    Signature,
+)
 from .. import queue, signing
 from ..verification import review
 from . import codes, signatures
@@ -144,6 +152,8 @@ def issue(
     ``client_id``: issued to a partner through the API, and accepted only from it."""
     if not enabled():
         raise NotFound(_("Signing with EDS is not available on this site."))
+    if purpose == ConfirmPurpose.SIGN:
+        signatures.signable_petition(petition.pk, channel=Channel.EDS)
     if not petition.accepts_signatures():
         raise PetitionNotCollecting()
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
@@ -280,6 +290,7 @@ def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetim
         petition_id=petition_id,
         voter_id=signer.digest,
         channel=Channel.EDS,
+        identity_strength=IdentityStrength.CERTIFICATE,
         signed_at=signed_at,
         received_at=timezone.now(),
         iin_checksum_ok=True,
