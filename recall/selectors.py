@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .calendar import add_months, local_date
@@ -22,11 +22,14 @@ from .models import (
     DeputyAnswer,
     DeputyStatus,
     District,
+    IdentityStrength,
     Petition,
     PetitionState,
     PetitionTransition,
     RecallVote,
     SampleRun,
+    Signature,
+    SignatureState,
     policy_for,
 )
 from .states import TRANSITIONS, vote_outcome
@@ -376,3 +379,23 @@ def region_names() -> list[str]:
 
 def district_codes() -> list[str]:
     return list(District.objects.values_list("code", flat=True))
+
+
+def accepted_channels(petition: Petition) -> list[str]:
+    """The channels the petition's level accepts (its policy, strongest proof first): what the
+    sign page offers and the petition page lists."""
+    return policy_for(petition.district.level).accepted_channels()
+
+
+def valid_by_identity(petition: Petition) -> dict[str, int]:
+    """The petition's valid signatures by what their channel proved of the signer
+    (IdentityStrength, every one named, zero included). One GROUP BY over its valid
+    signatures, through the (petition, state) index; the pages and the API that read it are
+    shared copies (public_cache), so it runs once a copy, not once a reader."""
+    found = dict(
+        Signature.objects.filter(petition_id=petition.pk, state=SignatureState.VALID)
+        .values_list("identity_strength")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {strength: found.get(strength, 0) for strength in IdentityStrength.values}

@@ -16,18 +16,21 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..errors import DomainError
+from ..errors import ChannelNotAccepted, DomainError
 from ..models import (
     BodyLevel,
+    Channel,
     ConfirmPurpose,
+    IdentityStrength,
     SignatureState,
 )
 from ..selectors import (
     BROWSE_GROUPS,
+    accepted_channels,
     browse_choices,
     browse_petitions,
     by_election,
@@ -50,6 +53,7 @@ from ..selectors import (
     region_names,
     regions_with_collections,
     serving_deputy,
+    valid_by_identity,
     vote_result,
 )
 from ..services import ledger, signing
@@ -169,6 +173,15 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
 # The page's live parts (recall/petition/_live.html), in order, and where the shell has them:
 # what changes with the counts (the description shared links show, the counts and chart, the
 # ledger's size and witnesses, the polling stations, the daily series).
+# The ways of signing as the public pages name them (RecallPolicy's accepted channels).
+CHANNEL_NAMES = {
+    Channel.EDS: gettext_lazy("a digital signature (EDS) on this site"),
+    Channel.EGOV_MOBILE: gettext_lazy("the eGov Mobile app"),
+    Channel.WEB: gettext_lazy("a code by text message on this site"),
+    Channel.PARTNER: gettext_lazy("the services of accredited partners"),
+    Channel.PAPER: gettext_lazy("paper signature sheets of the initiative group"),
+}
+IDENTITY_NAMES = dict(IdentityStrength.choices)
 LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
 LIVE_SEPARATOR = "<!--live-part-->"
 _LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
@@ -224,6 +237,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series[-14:],
             "witnesses": len(cosigned),
             "witness_names": cosigned,
+            "accepted": [CHANNEL_NAMES[c] for c in accepted_channels(petition)],
+            "by_identity": [(IDENTITY_NAMES[k], n) for k, n in valid_by_identity(petition).items() if n],
         },
         request,
     )
@@ -296,6 +311,10 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if ratelimit.exceeded(request, "sign"):
             return _too_many(request)
+        if Channel.WEB not in accepted_channels(petition):
+            # Not offered on the page: a direct POST is told why, before its fields are read
+            # (the service refuses it too: recall.services.signing.channels).
+            return _sign_page(request, petition, SignForm(), refused=str(ChannelNotAccepted().message), status=403)
         if form.is_valid():
             try:
                 started = codes.start_signing(
@@ -308,15 +327,23 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     return _sign_page(request, petition, form)
 
 
-def _sign_page(request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "") -> HttpResponse:
+def _sign_page(
+    request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "", refused: str = "", status: int = 200
+) -> HttpResponse:
+    accepted = accepted_channels(petition)
     context = {
         "petition": petition,
         "form": form,
         "signable": petition.accepts_signatures(),
-        "eds_enabled": eds.enabled(),
+        # Only the ways the level's policy accepts are offered (a POST to another is refused by
+        # the service: recall.services.signing.channels).
+        "eds_enabled": eds.enabled() and Channel.EDS in accepted,
+        "web_accepted": Channel.WEB in accepted,
+        "accepted": [CHANNEL_NAMES[c] for c in accepted],
         "eds_error": eds_error,
+        "refused": refused,
     }
-    return render(request, "recall/sign.html", context)
+    return render(request, "recall/sign.html", context, status=status)
 
 
 @require_POST

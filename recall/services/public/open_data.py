@@ -3,8 +3,10 @@
 Three tables, each as CSV and as JSON (recall.api.open_data), under the licence below:
 - ``petitions``: every public petition with the counts the petition page shows (the stored
   counts kept by the workers, so the same figures as the pages);
-- ``daily``: per petition, per day of signing (Almaty time, as the page's daily series) and per
-  channel, signatures received and how they stand (valid, invalid, awaiting, withdrawn);
+- ``daily``: per petition, per day of signing (Almaty time, as the page's daily series), per
+  channel and per identity the channel proved (``identity_strength``: certificate, phone_of_iin,
+  phone, partner, paper), signatures received and how they stand (valid, invalid, awaiting,
+  withdrawn);
 - ``districts``: per district, its registered voters and its petitions' totals.
 
 And each petition's own: its daily series with its counts, and its valid signatures by polling
@@ -54,7 +56,17 @@ PETITION_COLUMNS = [
     "withdrawn",
     *NAME_COLUMNS,
 ]
-DAILY_COLUMNS = ["petition", "day", "channel", "received", "valid", "invalid", "awaiting", "withdrawn"]
+DAILY_COLUMNS = [
+    "petition",
+    "day",
+    "channel",
+    "received",
+    "valid",
+    "invalid",
+    "awaiting",
+    "withdrawn",
+    "identity_strength",
+]
 DISTRICT_COLUMNS = [
     "district_code",
     "district",
@@ -113,7 +125,7 @@ def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
         signatures = signatures.filter(petition_id=petition_id)
     grouped = (
         signatures.annotate(day=TruncDate("signed_at", tzinfo=timezone.get_current_timezone()))
-        .values("petition_id", "day", "channel")
+        .values("petition_id", "day", "channel", "identity_strength")
         .annotate(
             received=Count("id"),
             valid=Count("id", filter=Q(state=SignatureState.VALID)),
@@ -121,7 +133,7 @@ def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
             awaiting=Count("id", filter=Q(state__in=[SignatureState.RECEIVED, SignatureState.REVIEW])),
             withdrawn=Count("id", filter=Q(state=SignatureState.WITHDRAWN)),
         )
-        .order_by("petition_id", "day", "channel")
+        .order_by("petition_id", "day", "channel", "identity_strength")
     )
     return [
         {"petition": row.pop("petition_id"), **row, "day": row["day"].isoformat() if row["day"] else None}
