@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..errors import DomainError
-from ..models import Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
+from ..models import CHANNEL_ORDER, Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
 from ..services.groups import deputies
 from ..services.public import public_cache
 from .base import AuditedChanges, CentralCommissionOnly, ScopedAdmin
@@ -156,6 +156,18 @@ class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
         (
             _("After the vote"),
             {"fields": ["by_election_days"]},
+        ),
+        (
+            _("Signature channels"),
+            {
+                "description": _(
+                    "Which ways of signing the commission accepts for this level, and which ones an official "
+                    "confirms signature by signature. A signature through a channel not accepted is refused "
+                    "before anything is stored; a confirmed channel's signatures wait in the review queue where "
+                    "the machine would have counted them."
+                ),
+                "fields": [(f"accept_{c}", f"confirm_{c}") for c in CHANNEL_ORDER],
+            },
         ),
         (
             _("Random-sample verification"),
