@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .calendar import add_months, local_date
@@ -28,8 +28,6 @@ from .models import (
     PetitionTransition,
     RecallVote,
     SampleRun,
-    Signature,
-    SignatureState,
     policy_for,
 )
 from .states import TRANSITIONS, vote_outcome
@@ -389,13 +387,6 @@ def accepted_channels(petition: Petition) -> list[str]:
 
 def valid_by_identity(petition: Petition) -> dict[str, int]:
     """The petition's valid signatures by what their channel proved of the signer
-    (IdentityStrength, every one named, zero included). One GROUP BY over its valid
-    signatures, through the (petition, state) index; the pages and the API that read it are
-    shared copies (public_cache), so it runs once a copy, not once a reader."""
-    found = dict(
-        Signature.objects.filter(petition_id=petition.pk, state=SignatureState.VALID)
-        .values_list("identity_strength")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {strength: found.get(strength, 0) for strength in IdentityStrength.values}
+    (IdentityStrength, every one named, zero included): the counters the workers keep on the
+    petition row with valid_count (recall.services.verification.counts.IDENTITY_COLUMNS)."""
+    return {strength: getattr(petition, f"valid_{strength}_count") for strength in IdentityStrength.values}

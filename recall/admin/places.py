@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..errors import DomainError
-from ..models import CHANNEL_ORDER, Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
+from ..models import CHANNEL_ORDER, Deputy, DeputyStatus, District, Mandate, Petition, PublicHoliday, RecallPolicy
 from ..services.groups import deputies
 from ..services.public import public_cache
 from .base import AuditedChanges, CentralCommissionOnly, ScopedAdmin
@@ -190,6 +190,13 @@ class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request) and RecallPolicy.objects.count() < 4
+
+    def save_model(self, request: HttpRequest, obj: RecallPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The petition pages and the API detail show the accepted channels as content: their
+        # kept copies of this level's petitions go.
+        ids = Petition.objects.filter(district__level=obj.level).values_list("pk", flat=True)
+        public_cache.changed(*ids, content=True)
 
 
 @admin.register(PublicHoliday)

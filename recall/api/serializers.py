@@ -272,6 +272,7 @@ class NextAttemptSerializer(serializers.Serializer):
 # fragment (recall.services.public.public_cache, "Fragments"); the others are read on every build.
 CONTENT_FIELDS = frozenset(
     {
+        "accepted_channels",
         "grounds_text",
         "grounds",
         "deputy_answer",

@@ -132,7 +132,6 @@ class PetitionDetail(generics.RetrieveAPIView):
         petition.daily_valid = daily_valid(petition)
         petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
         petition.valid_by_identity = valid_by_identity(petition)
-        petition.accepted_channels = accepted_channels(petition)
         key = "api:" + public_cache.fragment_key(request, petition)
         kept = public_cache.fragments()
         content = kept.get(key)
@@ -140,6 +139,7 @@ class PetitionDetail(generics.RetrieveAPIView):
             petition.history = public_history(petition)
             petition.projection = latest_projection(petition)
             petition.next_steps = next_steps(petition)
+            petition.accepted_channels = accepted_channels(petition)
             content = dict(PetitionDetailSerializer(petition, content=True, context=self.get_serializer_context()).data)
             kept.set(key, content, public_cache.fragment_seconds())
         live = PetitionDetailSerializer(petition, content=False, context=self.get_serializer_context()).data

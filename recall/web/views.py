@@ -214,6 +214,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "answers": _once(lambda: public_answers(petition, get_language())),
                 "by_election": _once(lambda: by_election(petition)),
                 "next_attempt": _once(lambda: next_attempt(petition)),
+                # Content: a policy edit bumps the content version of its level's petitions.
+                "accepted": [CHANNEL_NAMES[c] for c in accepted_channels(petition)],
                 "live": _LIVE_PLACES,
             },
             request,
@@ -237,7 +239,6 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series[-14:],
             "witnesses": len(cosigned),
             "witness_names": cosigned,
-            "accepted": [CHANNEL_NAMES[c] for c in accepted_channels(petition)],
             "by_identity": [(IDENTITY_NAMES[k], n) for k, n in valid_by_identity(petition).items() if n],
         },
         request,

@@ -52,3 +52,16 @@ def test_a_regional_commission_cannot_change_the_channels(client, bob, policy):
     response = client.post(reverse("admin:recall_recallpolicy_change", args=[policy.pk]), {"level": "mazhilis"})
     assert response.status_code == 403
     assert RecallPolicy.objects.get(pk=policy.pk).accept_web
+
+
+def test_the_petition_page_shows_the_edited_channels_at_once(client, alice, policy, collecting):
+    page = f"/en/petitions/{collecting.pk}/"
+    assert "a code by text message on this site" in client.get(page).content.decode()
+    client.force_login(alice)
+    data = form_data(client, policy)
+    data.pop("accept_web")
+    client.post(reverse("admin:recall_recallpolicy_change", args=[policy.pk]), data)
+    client.logout()
+    assert "a code by text message on this site" not in client.get(page).content.decode()
+    api = client.get(f"/api/v1/petitions/{collecting.pk}/").json()
+    assert "web" not in api["accepted_channels"]

@@ -140,3 +140,28 @@ def test_the_strength_is_stored_at_the_insert(collecting, voters):
 def test_the_database_refuses_a_strength_the_channel_cannot_prove(collecting, voters):
     with pytest.raises(IntegrityError), transaction.atomic():
         SignatureFactory(petition=collecting, voter_row=voters[10], channel="web", identity_strength="certificate")
+
+
+def test_the_valid_counts_by_identity_follow_verification_and_review(collecting, voters, bob):
+    from recall.services.verification import counts
+
+    set_policy(collecting, confirm_partner=True)
+    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    partner = signing.sign_for_partner(collecting.pk, signer_of(voters[11]), client_id=ApiClientFactory().pk)
+    verification.verify_all()
+    collecting.refresh_from_db()
+    assert (collecting.valid_phone_count, collecting.valid_partner_count) == (1, 0)
+    review.decide(partner.pk, valid=True, actor=bob)
+    collecting.refresh_from_db()
+    assert (collecting.valid_count, collecting.valid_phone_count, collecting.valid_partner_count) == (2, 1, 1)
+    assert counts.reconcile([collecting.pk]) == {}
+
+
+def test_reconciliation_repairs_the_counts_by_identity(collecting, voters):
+    from recall.models import Petition
+    from recall.services.verification import counts
+
+    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    verification.verify_all()
+    Petition.objects.filter(pk=collecting.pk).update(valid_phone_count=7)
+    assert counts.reconcile([collecting.pk])[collecting.pk] == {"valid_phone_count": (7, 1)}

@@ -159,7 +159,7 @@ def statement(vendor: str) -> str:
     return f"""
     WITH decided AS ({update})
     SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt,
-           duplicate_of_id
+           duplicate_of_id, identity_strength
     FROM decided
     """
 
@@ -214,7 +214,7 @@ def _update(vendor: str) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt, duplicate_of_id
+    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt, duplicate_of_id, identity_strength
     """
 
 
@@ -237,24 +237,27 @@ def verify_batch(limit: int | None = None) -> BatchResult:
             return BatchResult(0, 0, [])
         if vendor == "postgresql":
             deltas = counts.group_sums(_sums(rows))
-            ledger.append_verified(rows)
+            ledger.append_verified(row[:7] for row in rows)
             metrics.signatures_decided((row[4], row[1]) for row in rows)
         else:
             metrics.signatures_decided((row[4], row[1]) for row in rows)
-            deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
+            deltas = counts.group_by_petition(
+                (pid, None, state, _aware(signed), identity) for pid, state, signed, *_, identity in rows
+            )
             ledger.append_signatures(
                 (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed), repeat_of)), None, state)
-                for pid, state, signed, sid, channel, receipt, repeat_of in rows
+                for pid, state, signed, sid, channel, receipt, repeat_of, _identity in rows
             )
         counts.apply(deltas)
         moved = lifecycle.after_counts_changed(deltas.keys())
     return BatchResult(sum(d.received for d in deltas.values()), len(deltas), moved)
 
 
-def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, int]]:
-    """The per-petition, state and day sums of a batch's rows (their day as YYYY-MM-DD text)."""
-    totals = Counter((pid, state, day) for pid, state, day, *_ in rows)
-    return [(pid, state, dt.date.fromisoformat(day), n) for (pid, state, day), n in totals.items()]
+def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, str, int]]:
+    """The per-petition, state, day and identity sums of a batch's rows (their day as
+    YYYY-MM-DD text, the identity last)."""
+    totals = Counter((row[0], row[1], row[2], row[-1]) for row in rows)
+    return [(pid, state, dt.date.fromisoformat(day), identity, n) for (pid, state, day, identity), n in totals.items()]
 
 
 @dataclass(frozen=True)
