@@ -182,6 +182,15 @@ CHANNEL_NAMES = {
     Channel.PAPER: gettext_lazy("paper signature sheets of the initiative group"),
 }
 IDENTITY_NAMES = dict(IdentityStrength.choices)
+
+
+def _offered(petition: Any) -> list[str]:
+    """The ways of signing the level's policy accepts that this site can take: EDS and eGov
+    Mobile need the EDS verification backend (RECALL_EDS_BACKEND)."""
+    needs_eds = (Channel.EDS, Channel.EGOV_MOBILE)
+    return [str(CHANNEL_NAMES[c]) for c in accepted_channels(petition) if eds.enabled() or c not in needs_eds]
+
+
 LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
 LIVE_SEPARATOR = "<!--live-part-->"
 _LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
@@ -215,7 +224,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "by_election": _once(lambda: by_election(petition)),
                 "next_attempt": _once(lambda: next_attempt(petition)),
                 # Content: a policy edit bumps the content version of its level's petitions.
-                "accepted": [CHANNEL_NAMES[c] for c in accepted_channels(petition)],
+                "accepted": _offered(petition),
                 "live": _LIVE_PLACES,
             },
             request,
@@ -340,7 +349,7 @@ def _sign_page(
         # the service: recall.services.signing.channels).
         "eds_enabled": eds.enabled() and Channel.EDS in accepted,
         "web_accepted": Channel.WEB in accepted,
-        "accepted": [CHANNEL_NAMES[c] for c in accepted],
+        "accepted": _offered(petition),
         "eds_error": eds_error,
         "refused": refused,
     }

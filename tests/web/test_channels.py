@@ -58,3 +58,11 @@ def test_the_petition_page_counts_valid_signatures_by_identity(client, collectin
     shown = html.split('data-testid="by-identity">')[1].split("</p>")[0]
     assert "phone number (text-message code): 1" in shown
     assert "handwritten signature on a sheet: 1" in shown
+
+
+def test_the_petition_page_lists_eds_only_where_the_site_can_verify_it(client, collecting, settings):
+    settings.RECALL_EDS_BACKEND = ""
+    html = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    accepted = html.split('data-testid="accepted-channels">')[1].split("</p>")[0]
+    assert "EDS" not in accepted and "eGov Mobile" not in accepted
+    assert "a code by text message on this site" in accepted and "paper signature sheets" in accepted
