@@ -34,11 +34,11 @@ def test_the_petition_lists_accepted_channels_and_valid_signatures_by_identity(a
     assert data["valid_by_identity"] == {"certificate": 1, "phone_of_iin": 0, "phone": 1, "partner": 0, "paper": 0}
 
 
-def test_open_data_splits_the_daily_table_by_identity(api, collecting, voters):
+def test_open_data_counts_each_petitions_valid_signatures_by_identity(api, collecting, voters):
     SignatureFactory(petition=collecting, voter_row=voters[10], channel="web")
     SignatureFactory(petition=collecting, voter_row=voters[11], channel="web", identity_strength="phone_of_iin")
     verification.verify_all()
-    rows = api.get("/api/v1/open-data/daily.json").json()["rows"]
-    by_identity = {r["identity_strength"]: r["valid"] for r in rows}
-    assert by_identity == {"phone": 1, "phone_of_iin": 1}
-    assert {r["channel"] for r in rows} == {"web"}
+    row = api.get("/api/v1/open-data/petitions.json").json()["rows"][0]
+    assert (row["valid"], row["valid_phone"], row["valid_phone_of_iin"], row["valid_certificate"]) == (2, 1, 1, 0)
+    header = api.get("/api/v1/open-data/petitions.csv").content.decode().splitlines()[0]
+    assert header.endswith("valid_certificate,valid_phone_of_iin,valid_phone,valid_partner,valid_paper")

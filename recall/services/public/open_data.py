@@ -2,11 +2,11 @@
 
 Three tables, each as CSV and as JSON (recall.api.open_data), under the licence below:
 - ``petitions``: every public petition with the counts the petition page shows (the stored
-  counts kept by the workers, so the same figures as the pages);
-- ``daily``: per petition, per day of signing (Almaty time, as the page's daily series), per
-  channel and per identity the channel proved (``identity_strength``: certificate, phone_of_iin,
-  phone, partner, paper), signatures received and how they stand (valid, invalid, awaiting,
-  withdrawn);
+  counts kept by the workers, so the same figures as the pages), the valid ones also by the
+  identity their channel proved (``valid_certificate``, ``valid_phone_of_iin``, ``valid_phone``,
+  ``valid_partner``, ``valid_paper``: recall.models.IdentityStrength);
+- ``daily``: per petition, per day of signing (Almaty time, as the page's daily series) and per
+  channel, signatures received and how they stand (valid, invalid, awaiting, withdrawn);
 - ``districts``: per district, its registered voters and its petitions' totals.
 
 And each petition's own: its daily series with its counts, and its valid signatures by polling
@@ -25,7 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
+from ...models import PUBLIC_STATES, SIGNABLE_STATES, District, IdentityStrength, Petition, Signature, SignatureState
 from ...selectors import public_petitions
 from ..jobs.csv_files import CsvLines
 from . import stations as station_counts
@@ -35,6 +35,7 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 ATTRIBUTION = "Deputy recall petitions service"
 
 # The Kazakh and Russian names beside the English ones (empty: not given in that language).
+IDENTITY_COLUMNS = [f"valid_{strength}" for strength in IdentityStrength.values]
 NAME_COLUMNS = ["district_kk", "district_ru", "region_kk", "region_ru", "party_kk", "party_ru"]
 PETITION_COLUMNS = [
     "petition",
@@ -55,18 +56,10 @@ PETITION_COLUMNS = [
     "awaiting",
     "withdrawn",
     *NAME_COLUMNS,
+    # Added last, so that readers of the columns before keep their places.
+    *IDENTITY_COLUMNS,
 ]
-DAILY_COLUMNS = [
-    "petition",
-    "day",
-    "channel",
-    "received",
-    "valid",
-    "invalid",
-    "awaiting",
-    "withdrawn",
-    "identity_strength",
-]
+DAILY_COLUMNS = ["petition", "day", "channel", "received", "valid", "invalid", "awaiting", "withdrawn"]
 DISTRICT_COLUMNS = [
     "district_code",
     "district",
@@ -114,6 +107,7 @@ def petition_row(p: Petition) -> dict[str, Any]:
         "region_ru": p.district.region_ru,
         "party_kk": p.deputy.party_kk,
         "party_ru": p.deputy.party_ru,
+        **{f"valid_{strength}": getattr(p, f"valid_{strength}_count") for strength in IdentityStrength.values},
     }
 
 
@@ -125,7 +119,7 @@ def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
         signatures = signatures.filter(petition_id=petition_id)
     grouped = (
         signatures.annotate(day=TruncDate("signed_at", tzinfo=timezone.get_current_timezone()))
-        .values("petition_id", "day", "channel", "identity_strength")
+        .values("petition_id", "day", "channel")
         .annotate(
             received=Count("id"),
             valid=Count("id", filter=Q(state=SignatureState.VALID)),
@@ -133,7 +127,7 @@ def daily(petition_id: int | None = None) -> list[dict[str, Any]]:
             awaiting=Count("id", filter=Q(state__in=[SignatureState.RECEIVED, SignatureState.REVIEW])),
             withdrawn=Count("id", filter=Q(state=SignatureState.WITHDRAWN)),
         )
-        .order_by("petition_id", "day", "channel", "identity_strength")
+        .order_by("petition_id", "day", "channel")
     )
     return [
         {"petition": row.pop("petition_id"), **row, "day": row["day"].isoformat() if row["day"] else None}
