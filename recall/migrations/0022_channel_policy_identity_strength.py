@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+import recall.models.signatures
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -70,7 +72,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="signature",
             name="identity_strength",
-            field=models.CharField(
+            field=recall.models.signatures.IdentityStrengthField(
                 choices=[
                     ("certificate", "NCA certificate of the signer"),
                     ("phone_of_iin", "phone registered to the IIN"),

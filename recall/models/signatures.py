@@ -60,6 +60,18 @@ STRENGTH_OF_CHANNEL = {
 }
 
 
+class IdentityStrengthField(models.CharField):
+    """``identity_strength``: a row saved without one (an ORM ``save`` or ``bulk_create``) takes
+    its channel's own (STRENGTH_OF_CHANNEL); the sign path sets it explicitly."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = getattr(model_instance, self.attname)
+        if not value and model_instance.channel in STRENGTH_OF_CHANNEL:
+            value = STRENGTH_OF_CHANNEL[model_instance.channel]
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 class Ground(models.TextChoices):
     """Grounds for an invalid signature: the commission's nine, then those the machine finds."""
 
@@ -142,7 +154,7 @@ class Signature(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
     # What the channel proved about the signer (IdentityStrength), fixed at the INSERT.
-    identity_strength = models.CharField(_("identity proven by"), max_length=16, choices=IdentityStrength)
+    identity_strength = IdentityStrengthField(_("identity proven by"), max_length=16, choices=IdentityStrength)
     client = models.ForeignKey(
         "accounts.ApiClient",
         on_delete=models.PROTECT,
