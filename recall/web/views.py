@@ -366,6 +366,8 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
         return _too_many(request)
     try:
         challenge = eds.issue(petition)
+    except ChannelNotAccepted as error:
+        return _sign_page(request, petition, SignForm(), refused=str(error.message), status=error.status)
     except DomainError as error:
         return _sign_page(request, petition, SignForm(), eds_error=str(error.message))
     return redirect("recall:eds", challenge=challenge.challenge)
