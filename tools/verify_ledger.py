@@ -36,6 +36,9 @@ What it checks, printing one line per check (``ok ...``), or the first discrepan
 5. the counts (received, valid = counted, invalid = not counted, withdrawn, awaiting)
    recomputed from the entries and compared with the petition's public counts, the public state
    with the log's last state change, and the small-group rule of the entries' channel and day;
+   it prints the valid ones by the identity their channel proved (``certificate`` for eds and
+   egov_mobile, ``phone`` for web, ``partner``, ``paper``, ``withheld``: API.md, "Channels and
+   identity");
 6. the random sample, if one was drawn: the policy recorded at registration (percentage,
    minimum), the population cut at the ``submitted`` entry, every party's commitment published
    before the beacon round was fixed, the drand round's BLS signature (quicknet's key is built

@@ -65,3 +65,20 @@ def test_the_petition_page_shows_the_edited_channels_at_once(client, alice, poli
     assert "a code by text message on this site" not in client.get(page).content.decode()
     api = client.get(f"/api/v1/petitions/{collecting.pk}/").json()
     assert "web" not in api["accepted_channels"]
+
+
+def test_a_signature_of_a_channel_to_confirm_waits_in_the_queue_with_its_reason(
+    client, bob, policy, collecting, voters
+):
+    from recall.services import verification
+
+    RecallPolicy.objects.filter(pk=policy.pk).update(confirm_web=True)
+    signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    verification.verify_all()
+    client.force_login(bob)
+    queue = client.get(reverse("admin:recall_reviewqueue_changelist")).content.decode()
+    assert "the policy has an official confirm this channel" in queue
+    response = client.post(reverse("admin:recall_signature_decide", args=[signature.pk]), {"decision": "valid"})
+    assert response.status_code == 302
+    collecting.refresh_from_db()
+    assert (collecting.valid_count, collecting.valid_phone_count) == (1, 1)
