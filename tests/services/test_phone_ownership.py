@@ -104,3 +104,22 @@ def test_withdrawal_codes_go_to_the_number_on_record_without_asking(
     with django_capture_on_commit_callbacks(execute=True):
         codes.start_withdrawal(signature.receipt, voters[10].personal["iin"])
     assert "WITHDRAW" in sms.outbox[-1].text
+
+
+def test_a_resend_after_the_number_was_registered_sends_a_code_that_confirms(
+    collecting, voters, listed, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import time_machine
+
+    refused = start(collecting, signer_of(voters[10], phone=OTHER), django_capture_on_commit_callbacks)
+    listed.write_text(f"iin,phone\n{voters[10].personal['iin']},{OTHER}\n", encoding="utf-8")
+    from recall import phone_ownership
+
+    phone_ownership.backend.cache_clear()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            codes.resend(refused.token)
+        signature = codes.confirm_signing(refused.token, code_from_outbox())
+    assert signature.identity_strength == "phone_of_iin"

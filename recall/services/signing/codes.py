@@ -182,13 +182,15 @@ def _phone_checked(code_request: CodeRequest, phone: str) -> bool:
     """Ask the phone ownership backend, if one is configured (recall.phone_ownership), before a
     signing code leaves. A number that is not the IIN's gets no code, and the request can never
     be confirmed; the number is texted why (only its holder reads it: the page said what it
-    says for any request). PhoneOwnershipUnavailable reaches the task, which retries."""
+    says for any request). PhoneOwnershipUnavailable reaches the task, which retries (the
+    backend's own timeout must stay well under the task's 30-second limit)."""
     ownership = phone_ownership.backend()
     if ownership is None:
         return True
     owned = bool(ownership.owns(iin=code_request.payload["iin"], phone=phone))
+    # A resend asks again: a number registered to the IIN since the first answer gets its code.
     changed = CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
-        phone_of_iin=owned, **({} if owned else {"can_confirm": False, "code_hash": ""})
+        phone_of_iin=owned, can_confirm=owned, **({} if owned else {"code_hash": ""})
     )
     if changed and not owned:
         sms.send(phone, not_owner_message(code_request))
