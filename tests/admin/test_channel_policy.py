@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from recall.errors import ChannelNotAccepted
 from recall.models import RecallPolicy
-from recall.services import signing
+from recall.services import signing, verification
 from tests.helpers import signer_of
 
 
@@ -70,8 +70,6 @@ def test_the_petition_page_shows_the_edited_channels_at_once(client, alice, poli
 def test_a_signature_of_a_channel_to_confirm_waits_in_the_queue_with_its_reason(
     client, bob, policy, collecting, voters
 ):
-    from recall.services import verification
-
     RecallPolicy.objects.filter(pk=policy.pk).update(confirm_web=True)
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     verification.verify_all()

@@ -11,13 +11,14 @@ from recall.models import (
     Channel,
     IdentityStrength,
     JobState,
+    Petition,
     RecallPolicy,
     Signature,
     policy_for,
 )
 from recall.services import signing, verification
 from recall.services.signing import channels
-from recall.services.verification import paper_import, review
+from recall.services.verification import counts, paper_import, review
 from tests.factories import ApiClientFactory, SignatureFactory
 from tests.helpers import paper_row, signer_of
 from tests.services.test_paper_import import job_for
@@ -143,8 +144,6 @@ def test_the_database_refuses_a_strength_the_channel_cannot_prove(collecting, vo
 
 
 def test_the_valid_counts_by_identity_follow_verification_and_review(collecting, voters, bob):
-    from recall.services.verification import counts
-
     set_policy(collecting, confirm_partner=True)
     signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     partner = signing.sign_for_partner(collecting.pk, signer_of(voters[11]), client_id=ApiClientFactory().pk)
@@ -158,9 +157,6 @@ def test_the_valid_counts_by_identity_follow_verification_and_review(collecting,
 
 
 def test_reconciliation_repairs_the_counts_by_identity(collecting, voters):
-    from recall.models import Petition
-    from recall.services.verification import counts
-
     signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     verification.verify_all()
     Petition.objects.filter(pk=collecting.pk).update(valid_phone_count=7)

@@ -2,9 +2,12 @@
 a number that is not the IIN's gets no code and the page cannot tell; an owned number makes the
 signature PHONE_OF_IIN. The example backend (ListedPhones) is the one these tests configure."""
 
-import pytest
+import datetime as dt
 
-from recall import tasks
+import pytest
+import time_machine
+
+from recall import phone_ownership, tasks
 from recall.models import CodeRequest, Signature
 from recall.notifications import sms
 from recall.phone_ownership import ListedPhones, PhoneOwnershipUnavailable
@@ -109,14 +112,8 @@ def test_withdrawal_codes_go_to_the_number_on_record_without_asking(
 def test_a_resend_after_the_number_was_registered_sends_a_code_that_confirms(
     collecting, voters, listed, django_capture_on_commit_callbacks
 ):
-    import datetime as dt
-
-    import time_machine
-
     refused = start(collecting, signer_of(voters[10], phone=OTHER), django_capture_on_commit_callbacks)
     listed.write_text(f"iin,phone\n{voters[10].personal['iin']},{OTHER}\n", encoding="utf-8")
-    from recall import phone_ownership
-
     phone_ownership.backend.cache_clear()
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)):
         with django_capture_on_commit_callbacks(execute=True):
