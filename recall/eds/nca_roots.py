@@ -38,8 +38,8 @@ class NcaCertificate:
 # root_*_20xx roots sign. (The older nca_rsa.crt and nca_gost.crt, under the 2015 roots, issued
 # certificates that have all expired by now.)
 CERTIFICATES = (
-    NcaCertificate("root_rsa_2020.cer", True, "root, RSA (ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ RSA 2020)"),
-    NcaCertificate("root_gost_2022.cer", True, "root, GOST 34.10-2015 (НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) 2022)"),
+    NcaCertificate("root_rsa_2020.cer", True, "the root CA of Kazakhstan, RSA, 2020"),
+    NcaCertificate("root_gost_2022.cer", True, "the root CA of Kazakhstan, GOST 34.10-2015, 2022"),
     NcaCertificate("nca_rsa_2022.cer", False, "issuing CA of personal certificates, RSA, 2022"),
     NcaCertificate("nca_gost_2022.cer", False, "issuing CA of personal certificates, GOST, 2022"),
 )
