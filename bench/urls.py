@@ -35,6 +35,7 @@ class OrmBaselineSign(Baseline):
             petition_id=pk,
             voter_id=crypto.iin_digest(data["iin"]),
             channel="partner",
+            identity_strength="partner",
             signed_at=now,
             received_at=now,
             receipt=new_receipt(),  # the same row as a partner's signature: it has a receipt
@@ -49,10 +50,10 @@ class OrmBaselineSign(Baseline):
 
 # The signature table's columns a bare INSERT fills (the others have no database default).
 BARE_SQL = """
-INSERT INTO recall_signature (petition_id, voter_digest, channel, signed_at, received_at, state, ground,
+INSERT INTO recall_signature (petition_id, voter_digest, channel, identity_strength, signed_at, received_at, state, ground,
     review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch, name_digest, birth_digest, personal,
     collector, request_hash, decision_note)
-VALUES (%s, %s, 'partner', %s, %s, 'received', '', '[]', true, true, false, %s, %s, %s, '', '', '')
+VALUES (%s, %s, 'partner', 'partner', %s, %s, 'received', '', '[]', true, true, false, %s, %s, %s, '', '', '')
 RETURNING id
 """
 

@@ -160,7 +160,7 @@ def build(voters: int, signatures: int) -> None:
 def plain_statement() -> str:
     """The same rules and join as the workers (recall.services.verification.batches), for every received
     signature at once: no batches, no claims, no counts."""
-    from recall.services.verification.batches import GROUND_SQL, STATE_SQL, mismatch_sql
+    from recall.services.verification.batches import _POLICY_JOIN, GROUND_SQL, STATE_SQL, mismatch_sql
 
     return f"""
     UPDATE recall_signature t SET
@@ -170,7 +170,7 @@ def plain_statement() -> str:
         SELECT s.id, {GROUND_SQL} AS ground, {mismatch_sql("postgresql")} AS mismatch
         FROM recall_signature s
         JOIN recall_petition p ON p.id = s.petition_id
-        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest{_POLICY_JOIN}
         WHERE s.state = 'received'
     ) j
     WHERE t.id = j.id

@@ -136,7 +136,7 @@ def eds_has_trust_roots(app_configs: Any = None, **kwargs: Any) -> list[checks.C
         return [
             checks.Error(
                 "RECALL_EDS_BACKEND is builtin but RECALL_EDS_TRUST_ROOTS names no root certificate: "
-                "set the NCA's roots, use ncanode, or switch EDS off explicitly (RECALL_EDS_BACKEND=off).",
+                "set the NCA's roots (manage.py install_nca_roots), use ncanode, or switch EDS off explicitly (RECALL_EDS_BACKEND=off).",
                 id="recall.E009",
             )
         ]

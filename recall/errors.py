@@ -46,6 +46,15 @@ class PetitionNotCollecting(DomainError):
     default_message = _("This petition is not collecting signatures.")
 
 
+class ChannelNotAccepted(DomainError):
+    """The petition's level does not accept signatures through this channel (its policy,
+    recall.models.policy.RecallPolicy.accept_<channel>): nothing was stored."""
+
+    code = "channel_not_accepted"
+    status = 403
+    default_message = _("The election commission does not accept signatures made this way for this petition.")
+
+
 class AlreadySigned(DomainError):
     code = "already_signed"
     status = 409

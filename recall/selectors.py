@@ -22,6 +22,7 @@ from .models import (
     DeputyAnswer,
     DeputyStatus,
     District,
+    IdentityStrength,
     Petition,
     PetitionState,
     PetitionTransition,
@@ -376,3 +377,16 @@ def region_names() -> list[str]:
 
 def district_codes() -> list[str]:
     return list(District.objects.values_list("code", flat=True))
+
+
+def accepted_channels(petition: Petition) -> list[str]:
+    """The channels the petition's level accepts (its policy, strongest proof first): what the
+    sign page offers and the petition page lists."""
+    return policy_for(petition.district.level).accepted_channels()
+
+
+def valid_by_identity(petition: Petition) -> dict[str, int]:
+    """The petition's valid signatures by what their channel proved of the signer
+    (IdentityStrength, every one named, zero included): the counters the workers keep on the
+    petition row with valid_count (recall.services.verification.counts.IDENTITY_COLUMNS)."""
+    return {strength: getattr(petition, f"valid_{strength}_count") for strength in IdentityStrength.values}

@@ -20,6 +20,7 @@ from django.utils import timezone
 from . import task_names as names
 from .errors import TRANSIENT_DATABASE_ERRORS
 from .notifications.sms import SmsError
+from .phone_ownership import PhoneOwnershipUnavailable
 from .services import ledger, lifecycle, queue, verification
 from .services.groups import initiative
 from .services.jobs import exports, petition_jobs, register_import
@@ -97,7 +98,7 @@ ONE_TEXT_MESSAGE = {
     name=names.SEND_CHALLENGE_CODE,
     soft_time_limit=30,
     time_limit=45,
-    autoretry_for=(*TRANSIENT, SmsError),
+    autoretry_for=(*TRANSIENT, SmsError, PhoneOwnershipUnavailable),
     retry_backoff=2,
     retry_backoff_max=30,
     max_retries=3,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import ApiClient, ApiKey, Commission, Role, User
 from recall import crypto, iin
-from recall.models import Deputy, District, Mandate, Petition, Voter, VoterStatus
+from recall.models import STRENGTH_OF_CHANNEL, Deputy, District, Mandate, Petition, Voter, VoterStatus
 
 TERM_START = dt.date(2023, 3, 29)
 TERM_END = dt.date(2028, 3, 29)
@@ -139,6 +139,7 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     petition = factory.SubFactory(PetitionFactory)
     voter_id = factory.LazyAttribute(lambda o: crypto.iin_digest(o.iin))
     channel = "web"
+    identity_strength = factory.LazyAttribute(lambda o: STRENGTH_OF_CHANNEL[o.channel])
     signed_at = factory.LazyFunction(timezone.now)
     receipt = factory.Sequence(lambda n: f"R{n:011d}")
     name_digest = factory.LazyAttribute(lambda o: crypto.name_digest(o.full_name))

@@ -36,6 +36,9 @@ What it checks, printing one line per check (``ok ...``), or the first discrepan
 5. the counts (received, valid = counted, invalid = not counted, withdrawn, awaiting)
    recomputed from the entries and compared with the petition's public counts, the public state
    with the log's last state change, and the small-group rule of the entries' channel and day;
+   it prints the valid ones by the identity their channel proved (``certificate`` for eds and
+   egov_mobile, ``phone`` for web, ``partner``, ``paper``, ``withheld``: API.md, "Channels and
+   identity");
 6. the random sample, if one was drawn: the policy recorded at registration (percentage,
    minimum), the population cut at the ``submitted`` entry, every party's commitment published
    before the beacon round was fixed, the drand round's BLS signature (quicknet's key is built
@@ -114,8 +117,17 @@ DASH = "\u2014"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_EQUIVOCATION, EXIT_ANSWERABLE = 0, 1, 2, 3, 4
 EVIDENCE_FORMAT = "recall-ledger-evidence/v1"
 GROUP_MIN = 10  # k of the small-group rule
-CHANNELS = ("web", "paper", "partner", "eds")
+CHANNELS = ("web", "paper", "partner", "eds", "egov_mobile")
 WITHHELD = "withheld"
+# What an entry's channel proved of the signer (recall/ledger/API.md, "Identity").
+STRENGTH_OF_CHANNEL = {
+    "eds": "certificate",
+    "egov_mobile": "certificate",
+    "web": "phone",
+    "partner": "partner",
+    "paper": "paper",
+    WITHHELD: WITHHELD,
+}
 
 # drand "quicknet" (League of Entropy): bls-unchained-g1-rfc9380, pinned here, never fetched.
 QUICKNET = {
@@ -1152,6 +1164,16 @@ def tally(events: Sequence[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def counted_by_identity(events: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """The counted signatures by what their entry's channel proved of the signer."""
+    channel_of = {e["commitment"]: e["channel"] for e in events if e["type"] in ("received", "verified")}
+    found: Counter = Counter()
+    for commitment, state in signature_states(events).items():
+        if state == "counted":
+            found[STRENGTH_OF_CHANNEL[channel_of[commitment]]] += 1
+    return dict(sorted(found.items()))
+
+
 def check_counts(ledger: Ledger) -> None:
     size = ledger.detail["ledger"]["size"]
     signature_states(ledger.events)  # every entry read must make sense, not only the counted ones
@@ -1170,6 +1192,7 @@ def check_counts(ledger: Ledger) -> None:
                 f"but the first {size} entries of its ledger give {value}"
             )
     ok(f"counts over the first {size} entries equal the petition's: {mine} (+{queued} queued, not yet in the log)")
+    ok(f"valid signatures by the identity their channel proved: {counted_by_identity(ledger.events[:size])}")
     assert ledger.latest is not None
     if size > ledger.latest.size:
         ok(f"entries {ledger.latest.size} to {size - 1} wait for the next checkpoint (counted, not yet signed)")

@@ -345,6 +345,12 @@ RECALL_WEB_FORM_RATE = env("RECALL_WEB_FORM_RATE", default="30/hour")
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.
 RECALL_BEHIND_PROXY = env.bool("RECALL_BEHIND_PROXY", default=False)
 
+# Whether a typed phone belongs to the IIN (recall.phone_ownership): "" asks nothing (a code then
+# proves only the phone); else the dotted path of a backend class, made with the keyword
+# arguments of RECALL_PHONE_OWNERSHIP_OPTIONS (a JSON object). See README, "Phone ownership".
+RECALL_PHONE_OWNERSHIP_BACKEND = env("RECALL_PHONE_OWNERSHIP_BACKEND", default="")
+RECALL_PHONE_OWNERSHIP_OPTIONS = env.json("RECALL_PHONE_OWNERSHIP_OPTIONS", default={})
+
 # --- Signing with EDS (NCALayer on the voter's machine, verified here) -------------------------
 # "" hides the EDS path; "builtin" verifies RSA/ECDSA in-process against RECALL_EDS_TRUST_ROOTS
 # (development, tests, any RSA CA); "ncanode" asks NCANode (GOST and RSA, the NCA's own SDK)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..errors import DomainError
-from ..models import Deputy, DeputyStatus, District, Mandate, PublicHoliday, RecallPolicy
+from ..models import CHANNEL_ORDER, Deputy, DeputyStatus, District, Mandate, Petition, PublicHoliday, RecallPolicy
 from ..services.groups import deputies
 from ..services.public import public_cache
 from .base import AuditedChanges, CentralCommissionOnly, ScopedAdmin
@@ -158,6 +158,18 @@ class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
             {"fields": ["by_election_days"]},
         ),
         (
+            _("Signature channels"),
+            {
+                "description": _(
+                    "Which ways of signing the commission accepts for this level, and which ones an official "
+                    "confirms signature by signature. A signature through a channel not accepted is refused "
+                    "before anything is stored; a confirmed channel's signatures wait in the review queue where "
+                    "the machine would have counted them."
+                ),
+                "fields": [(f"accept_{c}", f"confirm_{c}") for c in CHANNEL_ORDER],
+            },
+        ),
+        (
             _("Random-sample verification"),
             {
                 "fields": [
@@ -178,6 +190,13 @@ class RecallPolicyAdmin(CentralReferenceData, AuditedChanges, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request) and RecallPolicy.objects.count() < 4
+
+    def save_model(self, request: HttpRequest, obj: RecallPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The petition pages and the API detail show the accepted channels as content: their
+        # kept copies of this level's petitions go.
+        ids = Petition.objects.filter(district__level=obj.level).values_list("pk", flat=True)
+        public_cache.changed(*ids, content=True)
 
 
 @admin.register(PublicHoliday)

@@ -20,8 +20,18 @@ class SignatureAdmin(IINSearchMixin, ReadOnlyAdmin):
     """All signatures of the jurisdiction; the IIN is shown masked, the name as entered."""
 
     district_path = "petition__district"
-    list_display = ["id", "petition", "masked_iin", "signer", "channel", "signed_at", "state", "ground"]
-    list_filter = ["state", "channel", "ground"]
+    list_display = [
+        "id",
+        "petition",
+        "masked_iin",
+        "signer",
+        "channel",
+        "identity_strength",
+        "signed_at",
+        "state",
+        "ground",
+    ]
+    list_filter = ["state", "channel", "identity_strength", "ground"]
     list_select_related = ["petition__deputy", "petition__district"]
     search_fields = ["receipt"]
     search_help_text = _("A receipt code, or a full IIN.")
@@ -34,6 +44,7 @@ class SignatureAdmin(IINSearchMixin, ReadOnlyAdmin):
         "entered_birth_date",
         "entered_address",
         "channel",
+        "identity_strength",
         "client",
         "receipt",
         "sheet_number",

@@ -63,12 +63,21 @@ class PetitionRow(serializers.Serializer):
     region_ru = serializers.CharField(allow_blank=True)
     party_kk = serializers.CharField(allow_blank=True)
     party_ru = serializers.CharField(allow_blank=True)
+    valid_certificate = serializers.IntegerField(
+        help_text="Valid, signed with the signer's NCA key (EDS, eGov Mobile)."
+    )
+    valid_phone_of_iin = serializers.IntegerField(
+        help_text="Valid, by a text-message code to a number the mobile-citizens database links to the IIN."
+    )
+    valid_phone = serializers.IntegerField(help_text="Valid, by a text-message code to a typed number.")
+    valid_partner = serializers.IntegerField(help_text="Valid, submitted by an accredited partner.")
+    valid_paper = serializers.IntegerField(help_text="Valid, handwritten on a paper sheet.")
 
 
 class DailyRow(serializers.Serializer):
     petition = serializers.IntegerField()
     day = serializers.DateField(help_text="Day of signing, Almaty time.")
-    channel = serializers.CharField(help_text="web, paper, partner or eds.")
+    channel = serializers.CharField(help_text="web, paper, partner, eds or egov_mobile.")
     received = serializers.IntegerField()
     valid = serializers.IntegerField()
     invalid = serializers.IntegerField()

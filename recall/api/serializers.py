@@ -13,7 +13,17 @@ from rest_framework.exceptions import ErrorDetail
 from .. import selectors
 from ..errors import InvalidInput
 from ..i18n_text import pick
-from ..models import Deputy, DeputyAnswer, District, Petition, PetitionState, Signature, SignatureState, WebhookEvent
+from ..models import (
+    Channel,
+    Deputy,
+    DeputyAnswer,
+    District,
+    Petition,
+    PetitionState,
+    Signature,
+    SignatureState,
+    WebhookEvent,
+)
 from ..selectors import days_left
 from ..services import ledger, signing
 from ..services.signing import eds, format_receipt
@@ -262,6 +272,7 @@ class NextAttemptSerializer(serializers.Serializer):
 # fragment (recall.services.public.public_cache, "Fragments"); the others are read on every build.
 CONTENT_FIELDS = frozenset(
     {
+        "accepted_channels",
         "grounds_text",
         "grounds",
         "deputy_answer",
@@ -305,6 +316,21 @@ class PetitionDetailSerializer(PetitionSerializer):
     )
     ledger = serializers.SerializerMethodField()
     next_steps = NextStepSerializer(many=True, read_only=True)
+    valid_by_identity = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Valid signatures by what their channel proved of the signer: `certificate` (EDS or eGov "
+        "Mobile, the signer's NCA key), `phone_of_iin` (a text-message code to a number the mobile-citizens "
+        "database links to the IIN), `phone` (a text-message code to a typed number), `partner` (an "
+        "accredited partner's own checks), `paper` (a handwritten signature on a sheet).",
+    )
+    accepted_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices),
+        read_only=True,
+        help_text="The channels the election commission accepts signatures through for this petition's level "
+        "(`eds`, `egov_mobile`, `web`: a text-message code, `partner`, `paper`); a signature through any "
+        "other is refused (`channel_not_accepted`).",
+    )
 
     class Meta(PetitionSerializer.Meta):
         fields = [
@@ -325,6 +351,8 @@ class PetitionDetailSerializer(PetitionSerializer):
             "forecast",
             "ledger",
             "next_steps",
+            "valid_by_identity",
+            "accepted_channels",
         ]
 
     def __init__(self, *args: Any, content: bool | None = None, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..selectors import (
+    accepted_channels,
     daily_valid,
     deputies,
     districts,
@@ -22,6 +23,7 @@ from ..selectors import (
     next_steps,
     public_history,
     public_petitions,
+    valid_by_identity,
 )
 from ..services import signing
 from ..services.notices import webhooks
@@ -59,7 +61,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         "`eds_wrong_key_usage`, `eds_not_individual`, `eds_malformed`, `eds_challenge_used`, "
         "`eds_challenge_expired`, `eds_other_petition`), `fields` the fields.",
         401: "No key, or an unknown, revoked or expired key (`not_authenticated`, `invalid_api_key`, `expired_api_key`).",
-        403: "The key lacks the scope (`missing_scope`).",
+        403: "The key lacks the scope (`missing_scope`), or the election commission does not accept signatures "
+        "through this channel for the petition's level (`channel_not_accepted`: its policy; nothing was stored).",
         404: "No such object (`not_found`).",
         409: "Conflict: `petition_not_collecting`, `already_signed` (this partner sent this voter before), "
         "`too_many_webhooks`.",
@@ -128,6 +131,7 @@ class PetitionDetail(generics.RetrieveAPIView):
         petition = self.get_object()
         petition.daily_valid = daily_valid(petition)
         petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
+        petition.valid_by_identity = valid_by_identity(petition)
         key = "api:" + public_cache.fragment_key(request, petition)
         kept = public_cache.fragments()
         content = kept.get(key)
@@ -135,6 +139,7 @@ class PetitionDetail(generics.RetrieveAPIView):
             petition.history = public_history(petition)
             petition.projection = latest_projection(petition)
             petition.next_steps = next_steps(petition)
+            petition.accepted_channels = accepted_channels(petition)
             content = dict(PetitionDetailSerializer(petition, content=True, context=self.get_serializer_context()).data)
             kept.set(key, content, public_cache.fragment_seconds())
         live = PetitionDetailSerializer(petition, content=False, context=self.get_serializer_context()).data
@@ -177,6 +182,15 @@ class PetitionDetail(generics.RetrieveAPIView):
             response_only=True,
             status_codes=["202"],
             value={"receipt": "7KQ2-M9XD-3FRA", "state": "received", "petition": 12},
+        ),
+        OpenApiExample(
+            "Channel not accepted",
+            response_only=True,
+            status_codes=["403"],
+            value={
+                "code": "channel_not_accepted",
+                "message": "The election commission does not accept signatures made this way for this petition.",
+            },
         ),
         OpenApiExample(
             "Bad IIN",

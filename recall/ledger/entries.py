@@ -18,8 +18,9 @@ Its leaf in the Merkle log is ``SHA-256(0x00 || entry bytes)``.
 Types (``c`` below is a *commitment*: 64 lowercase hex digits, see under Commitments)
 -----------------------------------------------------------------------------------
 ``received``   ``{"channel", "commitment", "day", "type", "v"}``
-    A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner`` or ``eds``,
-    or ``withheld``; ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty) or
+    A signature reached the workers. ``channel`` is ``web``, ``paper``, ``partner``, ``eds`` or
+    ``egov_mobile`` (a value added within version 1: no entry written before it changes), or
+    ``withheld``; ``day`` the local calendar day of signing (``YYYY-MM-DD``, Asia/Almaty) or
     its ISO week (``YYYY-Www``): never a time, which could be matched with an SMS gateway's or a
     partner's records. Small groups are coarsened (see "Small groups" below).
 ``verified``   ``{"channel", "commitment", "counted", "day", "type", "v"}``
@@ -121,6 +122,15 @@ Commitments
   rewritten, but cannot find their own entry unless the commission shows them their
   commitment's secret in person (the commission could, on request and identification).
 
+Identity (``counted_by_identity``)
+==================================
+What a signature's channel proved of the signer is read from its entry's channel
+(``STRENGTH_OF_CHANNEL``): ``eds`` and ``egov_mobile`` -> ``certificate`` (the signer's NCA
+key), ``web`` -> ``phone`` (a text-message code; the service's counts tell ``phone_of_iin``
+apart, a number the mobile-citizens database links to the IIN, which the entries do not),
+``partner`` -> ``partner``, ``paper`` -> ``paper``; ``withheld`` stays ``withheld`` (a group too
+small to show its channel). No field was added: the entries' bytes are those of version 1.
+
 Counts (``tally``)
 ==================
 Per commitment, the last of its ``received`` / ``verified`` / ``decided`` / ``withdrawn`` entries
@@ -147,8 +157,18 @@ from typing import Any
 from . import sampling_draw
 
 VERSION = 1
-CHANNELS = ("web", "paper", "partner", "eds")
+CHANNELS = ("web", "paper", "partner", "eds", "egov_mobile")
 WITHHELD = "withheld"  # the channel of an entry in a group too small to show it
+# What each channel proves of the signer (the docstring's "Identity"): recall.models.signatures
+# keeps the same table for the signatures, with phone_of_iin beside phone.
+STRENGTH_OF_CHANNEL = {
+    "eds": "certificate",
+    "egov_mobile": "certificate",
+    "web": "phone",
+    "partner": "partner",
+    "paper": "paper",
+    WITHHELD: WITHHELD,
+}
 GROUP_MIN = 10  # k: the smallest (channel, day) group an entry's labels may show
 DRAW_V1 = "recall-draw/v1"
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -627,6 +647,16 @@ def tally(events: Iterable[Event]) -> Counts:
         if state != "received":
             setattr(counts, state, getattr(counts, state) + 1)
     return counts
+
+
+def counted_by_identity(events: Sequence[Event]) -> Counter:
+    """The counted signatures by the identity their channel proved (the docstring's "Identity")."""
+    channel_of: dict[str, str] = {}
+    for event in events:
+        if isinstance(event, Received | Verified):
+            channel_of[event.commitment] = event.channel
+    states = signature_states(events)
+    return Counter(STRENGTH_OF_CHANNEL[channel_of[c]] for c, state in states.items() if state == "counted")
 
 
 def population(events: Sequence[Event], tree_size: int) -> list[str]:

@@ -29,7 +29,7 @@ from .petitions import (
     RecallVote,
 )
 from .places import Deputy, DeputyStatus, District, Mandate
-from .policy import BodyLevel, DayCount, RecallPolicy, policy_for
+from .policy import CHANNEL_ORDER, BodyLevel, DayCount, RecallPolicy, accept_column, confirm_column, policy_for
 from .privacy import PetitionDataKey
 from .register import JobState, RegisterImport, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment, SeedRound
@@ -37,12 +37,14 @@ from .signatures import (
     AWAITING_WORKERS,
     OFFICIAL_GROUND_CHOICES,
     OFFICIAL_GROUNDS,
+    STRENGTH_OF_CHANNEL,
     WITHDRAWABLE_STATES,
     Channel,
     CodeRequest,
     ConfirmPurpose,
     EdsStatement,
     Ground,
+    IdentityStrength,
     OutcomeEvent,
     OutcomeSubscription,
     PaperImport,
@@ -115,6 +117,11 @@ __all__ = [
     "RecallPolicy",
     "RecallVote",
     "policy_for",
+    "CHANNEL_ORDER",
+    "accept_column",
+    "confirm_column",
+    "IdentityStrength",
+    "STRENGTH_OF_CHANNEL",
     "RegisterImport",
     "ReviewQueue",
     "ReviewReason",

@@ -102,6 +102,13 @@ class Petition(models.Model):
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     review_count = models.PositiveIntegerField(_("awaiting review"), default=0)
     withdrawn_count = models.PositiveIntegerField(_("withdrawn"), default=0)
+    # The valid ones by the identity their channel proved (IdentityStrength), kept with
+    # valid_count in the same UPDATE (recall.services.verification.counts.IDENTITY_COLUMNS).
+    valid_certificate_count = models.PositiveIntegerField(_("valid, NCA certificate"), default=0)
+    valid_phone_of_iin_count = models.PositiveIntegerField(_("valid, phone registered to the IIN"), default=0)
+    valid_phone_count = models.PositiveIntegerField(_("valid, phone number"), default=0)
+    valid_partner_count = models.PositiveIntegerField(_("valid, partner"), default=0)
+    valid_paper_count = models.PositiveIntegerField(_("valid, paper"), default=0)
     # Signatures stored but not yet reached by the workers (normally a handful for seconds; a
     # backlog after a broker outage). Refreshed every minute by recall.tasks.requeue_unverified
     # and lowered by each verification batch.

@@ -81,6 +81,20 @@ class RecallPolicy(models.Model):
         default=True,
         help_text=_("Set when the retention and appeal periods are defaults, not periods taken from the law."),
     )
+    # Which channels a signature may arrive through, and which need an official's confirmation
+    # (recall.services.signing.channels). The commission's choice: the law names none. A refused
+    # channel is refused at the door (nothing is stored); a confirmed one goes to the review
+    # queue where the machine would have found it valid (recall.services.verification.batches).
+    accept_eds = models.BooleanField(_("accept signatures with EDS"), default=True)
+    accept_egov_mobile = models.BooleanField(_("accept signatures with eGov Mobile"), default=True)
+    accept_web = models.BooleanField(_("accept signatures confirmed by a text-message code"), default=True)
+    accept_partner = models.BooleanField(_("accept signatures from accredited partners"), default=True)
+    accept_paper = models.BooleanField(_("accept paper signature sheets"), default=True)
+    confirm_eds = models.BooleanField(_("an official confirms each EDS signature"), default=False)
+    confirm_egov_mobile = models.BooleanField(_("an official confirms each eGov Mobile signature"), default=False)
+    confirm_web = models.BooleanField(_("an official confirms each text-message signature"), default=False)
+    confirm_partner = models.BooleanField(_("an official confirms each partner's signature"), default=False)
+    confirm_paper = models.BooleanField(_("an official confirms each paper signature"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -104,6 +118,34 @@ class RecallPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_level_display())
+
+    def accepts(self, channel: str) -> bool:
+        return bool(getattr(self, accept_column(channel)))
+
+    def needs_confirmation(self, channel: str) -> bool:
+        return bool(getattr(self, confirm_column(channel)))
+
+    def accepted_channels(self) -> list[str]:
+        """The channels accepted, in the order of ``CHANNEL_ORDER`` (strongest proof first)."""
+        return [channel for channel in CHANNEL_ORDER if self.accepts(channel)]
+
+
+# Every signature channel (recall.models.signatures.Channel), strongest proof of identity first:
+# the order the admin and the public page list them in. A channel added there needs its two
+# columns here (tests/models/test_policy_channels.py holds the two lists together).
+CHANNEL_ORDER = ("eds", "egov_mobile", "web", "partner", "paper")
+
+
+def accept_column(channel: str) -> str:
+    if channel not in CHANNEL_ORDER:
+        raise ValueError(f"unknown channel {channel!r}")
+    return f"accept_{channel}"
+
+
+def confirm_column(channel: str) -> str:
+    if channel not in CHANNEL_ORDER:
+        raise ValueError(f"unknown channel {channel!r}")
+    return f"confirm_{channel}"
 
 
 # Defaults until the law's numbers are published. Every one is an assumption (is_assumption)

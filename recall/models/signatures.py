@@ -33,6 +33,48 @@ class Channel(models.TextChoices):
     EGOV_MOBILE = "egov_mobile", _("eGov Mobile")
 
 
+class IdentityStrength(models.TextChoices):
+    """What a signature's channel proved about who signed, set when it is stored
+    (recall.services.signing.channels.strength_of) and never changed."""
+
+    # The voter's own NCA RK key (EDS or eGov Mobile): the certificate names the IIN.
+    CERTIFICATE = "certificate", _("NCA certificate of the signer")
+    # A text-message code to a number the mobile-citizens database links to the IIN
+    # (RECALL_PHONE_OWNERSHIP_BACKEND): the phone is the voter's.
+    PHONE_OF_IIN = "phone_of_iin", _("phone registered to the IIN")
+    # A text-message code to a typed number: proves only that the signer holds that phone.
+    PHONE = "phone", _("phone number (text-message code)")
+    # An accredited partner's own identity checks: the service has the partner's word.
+    PARTNER = "partner", _("partner's identity check")
+    # A handwritten signature on a numbered sheet, seen by the collector and the commission.
+    PAPER = "paper", _("handwritten signature on a sheet")
+
+
+# The strength each channel proves by itself (the web's is raised to PHONE_OF_IIN when the
+# number's owner was checked). The public ledger records channels, not strengths; a reader
+# derives the strength from the channel with this table (recall.ledger.entries.STRENGTH_OF_CHANNEL
+# is the same table, kept apart because the ledger library imports nothing of Django).
+STRENGTH_OF_CHANNEL = {
+    Channel.EDS: IdentityStrength.CERTIFICATE,
+    Channel.EGOV_MOBILE: IdentityStrength.CERTIFICATE,
+    Channel.WEB: IdentityStrength.PHONE,
+    Channel.PARTNER: IdentityStrength.PARTNER,
+    Channel.PAPER: IdentityStrength.PAPER,
+}
+
+
+class IdentityStrengthField(models.CharField):
+    """``identity_strength``: a row saved without one (an ORM ``save`` or ``bulk_create``) takes
+    its channel's own (STRENGTH_OF_CHANNEL); the sign path sets it explicitly."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = getattr(model_instance, self.attname)
+        if not value and model_instance.channel in STRENGTH_OF_CHANNEL:
+            value = STRENGTH_OF_CHANNEL[model_instance.channel]
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 class Ground(models.TextChoices):
     """Grounds for an invalid signature: the commission's nine, then those the machine finds."""
 
@@ -86,6 +128,9 @@ class ReviewReason(models.TextChoices):
     NAME_MISMATCH = "name_mismatch", _("the name differs from the register")
     BIRTH_DATE_MISMATCH = "birth_date_mismatch", _("the birth date differs from the register")
     SAMPLED = "sampled", _("drawn in a random sample")
+    # The level's policy has an official confirm every signature of this channel
+    # (RecallPolicy.confirm_<channel>).
+    CHANNEL_CONFIRMATION = "channel_confirmation", _("the policy has an official confirm this channel's signatures")
 
 
 class Signature(models.Model):
@@ -115,6 +160,8 @@ class Signature(models.Model):
         null=True,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
+    # What the channel proved about the signer (IdentityStrength), fixed at the INSERT.
+    identity_strength = IdentityStrengthField(_("identity proven by"), max_length=16, choices=IdentityStrength)
     client = models.ForeignKey(
         "accounts.ApiClient",
         on_delete=models.PROTECT,
@@ -215,6 +262,17 @@ class Signature(models.Model):
             ),
             models.CheckConstraint(condition=Q(state__in=SignatureState.values), name="signature_state_valid"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="signature_channel_valid"),
+            # Each channel proves what it can and no more: a certificate only with a key, a
+            # phone (of the IIN or not) only with a text-message code.
+            models.CheckConstraint(
+                condition=Q(
+                    channel__in=[Channel.EDS, Channel.EGOV_MOBILE], identity_strength=IdentityStrength.CERTIFICATE
+                )
+                | Q(channel=Channel.WEB, identity_strength__in=[IdentityStrength.PHONE, IdentityStrength.PHONE_OF_IIN])
+                | Q(channel=Channel.PARTNER, identity_strength=IdentityStrength.PARTNER)
+                | Q(channel=Channel.PAPER, identity_strength=IdentityStrength.PAPER),
+                name="signature_identity_strength_of_channel",
+            ),
             models.CheckConstraint(
                 condition=(Q(state=SignatureState.INVALID) & Q(ground__in=Ground.values))
                 | (~Q(state=SignatureState.INVALID) & Q(ground="")),
@@ -356,6 +414,11 @@ class CodeRequest(models.Model):
     # False only on requests stored before every typed number got a code, for a voter who had
     # signed (such a request sent none): nothing confirms them.
     can_confirm = models.BooleanField(default=True)
+    # The phone ownership backend's answer (RECALL_PHONE_OWNERSHIP_BACKEND), written by the
+    # notification worker before it texts a code: True, the number is the IIN's (the signature
+    # is stored as PHONE_OF_IIN); False, it is not (no code is sent and nothing can confirm
+    # the request); None, not asked (no backend, or not a signing request).
+    phone_of_iin = models.BooleanField(null=True, editable=False)
     # Written by the notification worker when it sends the code (recall.tasks.send_challenge_code).
     code_hash = models.CharField(max_length=64, blank=True)
     sends = models.PositiveSmallIntegerField(default=0)

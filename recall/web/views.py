@@ -16,20 +16,23 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..demo import keys as demo_keys
-from ..errors import DomainError
+from ..errors import ChannelNotAccepted, DomainError
 from ..models import (
     AWAITING_WORKERS,
     BodyLevel,
+    Channel,
     ConfirmPurpose,
+    IdentityStrength,
     SignatureState,
 )
 from ..selectors import (
     BROWSE_GROUPS,
+    accepted_channels,
     browse_choices,
     browse_petitions,
     by_election,
@@ -52,6 +55,7 @@ from ..selectors import (
     region_names,
     regions_with_collections,
     serving_deputy,
+    valid_by_identity,
     vote_result,
 )
 from ..services import ledger, signing
@@ -171,6 +175,24 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
 # The page's live parts (recall/petition/_live.html), in order, and where the shell has them:
 # what changes with the counts (the description shared links show, the counts and chart, the
 # ledger's size and witnesses, the polling stations, the daily series).
+# The ways of signing as the public pages name them (RecallPolicy's accepted channels).
+CHANNEL_NAMES = {
+    Channel.EDS: gettext_lazy("a digital signature (EDS) on this site"),
+    Channel.EGOV_MOBILE: gettext_lazy("the eGov Mobile app"),
+    Channel.WEB: gettext_lazy("a code by text message on this site"),
+    Channel.PARTNER: gettext_lazy("the services of accredited partners"),
+    Channel.PAPER: gettext_lazy("paper signature sheets of the initiative group"),
+}
+IDENTITY_NAMES = dict(IdentityStrength.choices)
+
+
+def _offered(petition: Any) -> list[str]:
+    """The ways of signing the level's policy accepts that this site can take: EDS and eGov
+    Mobile need the EDS verification backend (RECALL_EDS_BACKEND)."""
+    needs_eds = (Channel.EDS, Channel.EGOV_MOBILE)
+    return [str(CHANNEL_NAMES[c]) for c in accepted_channels(petition) if eds.enabled() or c not in needs_eds]
+
+
 LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
 LIVE_SEPARATOR = "<!--live-part-->"
 _LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
@@ -203,6 +225,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "answers": _once(lambda: public_answers(petition, get_language())),
                 "by_election": _once(lambda: by_election(petition)),
                 "next_attempt": _once(lambda: next_attempt(petition)),
+                # Content: a policy edit bumps the content version of its level's petitions.
+                "accepted": _offered(petition),
                 "live": _LIVE_PLACES,
             },
             request,
@@ -226,6 +250,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "series": series[-14:],
             "witnesses": len(cosigned),
             "witness_names": cosigned,
+            "by_identity": [(IDENTITY_NAMES[k], n) for k, n in valid_by_identity(petition).items() if n],
         },
         request,
     )
@@ -298,6 +323,10 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if ratelimit.exceeded(request, "sign"):
             return _too_many(request)
+        if Channel.WEB not in accepted_channels(petition):
+            # Not offered on the page: a direct POST is told why, before its fields are read
+            # (the service refuses it too: recall.services.signing.channels).
+            return _sign_page(request, petition, SignForm(), refused=str(ChannelNotAccepted().message), status=403)
         if form.is_valid():
             try:
                 started = codes.start_signing(
@@ -310,15 +339,23 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     return _sign_page(request, petition, form)
 
 
-def _sign_page(request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "") -> HttpResponse:
+def _sign_page(
+    request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "", refused: str = "", status: int = 200
+) -> HttpResponse:
+    accepted = accepted_channels(petition)
     context = {
         "petition": petition,
         "form": form,
         "signable": petition.accepts_signatures(),
-        "eds_enabled": eds.enabled(),
+        # Only the ways the level's policy accepts are offered (a POST to another is refused by
+        # the service: recall.services.signing.channels).
+        "eds_enabled": eds.enabled() and Channel.EDS in accepted,
+        "web_accepted": Channel.WEB in accepted,
+        "accepted": _offered(petition),
         "eds_error": eds_error,
+        "refused": refused,
     }
-    return render(request, "recall/sign.html", context)
+    return render(request, "recall/sign.html", context, status=status)
 
 
 @require_POST
@@ -331,6 +368,8 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
         return _too_many(request)
     try:
         challenge = eds.issue(petition)
+    except ChannelNotAccepted as error:
+        return _sign_page(request, petition, SignForm(), refused=str(error.message), status=error.status)
     except DomainError as error:
         return _sign_page(request, petition, SignForm(), eds_error=str(error.message))
     return redirect("recall:eds", challenge=challenge.challenge)

@@ -240,3 +240,10 @@ def test_the_nightly_reconciliation_compares_the_signatures_with_the_ledger(bob,
     alarm = AuditEntry.objects.get(action="ledger.counts_differ", petition_id=signed.pk)
     assert alarm.details["counts"]["valid_count"] == {"signatures": 6, "ledger": 5}
     assert mailoutbox and f"petition No. {signed.pk}" in mailoutbox[-1].subject
+
+
+def test_the_csv_says_what_each_signature_proved(client, bob, signed):
+    client.force_login(bob)
+    response = client.get(reverse("admin:recall_petition_export_csv", args=[signed.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert {r["identity_strength"] for r in rows} == {"phone"}

@@ -64,13 +64,13 @@ def test_the_group_codes_name_their_act_and_the_deputy(karaganda, voters, django
 
 def test_the_eds_receipt_does_not_say_a_code_was_texted(client, collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
-    Signature.objects.filter(pk=signature.pk).update(channel=Channel.EDS)
+    Signature.objects.filter(pk=signature.pk).update(channel=Channel.EDS, identity_strength="certificate")
     session = client.session
     session["recall_receipt"] = {"receipt": signature.receipt, "petition": collecting.pk}
     session.save()
     html = client.get("/en/receipt/").content.decode()
     assert "by text message" not in html and 'data-testid="keep-receipt"' in html
-    Signature.objects.filter(pk=signature.pk).update(channel=Channel.WEB)
+    Signature.objects.filter(pk=signature.pk).update(channel=Channel.WEB, identity_strength="phone")
     assert "We have also sent the code to your phone by text message" in client.get("/en/receipt/").content.decode()
 
 

@@ -67,6 +67,8 @@ COLUMNS = [
     "review_reasons",
     "decided_by",
     "decided_at",
+    # Last, so that spreadsheets reading the columns before keep their places.
+    "identity_strength",
 ]
 
 
@@ -89,6 +91,7 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
             "review_reasons",
             "decided_by__username",
             "decided_at",
+            "identity_strength",
         )
     )
     for s in signatures.iterator(chunk_size=2000):
@@ -108,6 +111,7 @@ def _rows(petition: Petition) -> Iterator[list[str]]:
             ",".join(s.review_reasons or []),
             s.decided_by.username if s.decided_by else "",
             timezone.localtime(s.decided_at).strftime("%Y-%m-%d %H:%M") if s.decided_at else "",
+            s.identity_strength,
         ]
 
 

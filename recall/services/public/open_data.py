@@ -2,7 +2,9 @@
 
 Three tables, each as CSV and as JSON (recall.api.open_data), under the licence below:
 - ``petitions``: every public petition with the counts the petition page shows (the stored
-  counts kept by the workers, so the same figures as the pages);
+  counts kept by the workers, so the same figures as the pages), the valid ones also by the
+  identity their channel proved (``valid_certificate``, ``valid_phone_of_iin``, ``valid_phone``,
+  ``valid_partner``, ``valid_paper``: recall.models.IdentityStrength);
 - ``daily``: per petition, per day of signing (Almaty time, as the page's daily series) and per
   channel, signatures received and how they stand (valid, invalid, awaiting, withdrawn);
 - ``districts``: per district, its registered voters and its petitions' totals.
@@ -23,7 +25,16 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ...models import AWAITING_WORKERS, PUBLIC_STATES, SIGNABLE_STATES, District, Petition, Signature, SignatureState
+from ...models import (
+    AWAITING_WORKERS,
+    PUBLIC_STATES,
+    SIGNABLE_STATES,
+    District,
+    IdentityStrength,
+    Petition,
+    Signature,
+    SignatureState,
+)
 from ...selectors import public_petitions
 from ..jobs.csv_files import CsvLines
 from . import stations as station_counts
@@ -33,6 +44,7 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 ATTRIBUTION = "Deputy recall petitions service"
 
 # The Kazakh and Russian names beside the English ones (empty: not given in that language).
+IDENTITY_COLUMNS = [f"valid_{strength}" for strength in IdentityStrength.values]
 NAME_COLUMNS = ["district_kk", "district_ru", "region_kk", "region_ru", "party_kk", "party_ru"]
 PETITION_COLUMNS = [
     "petition",
@@ -53,6 +65,8 @@ PETITION_COLUMNS = [
     "awaiting",
     "withdrawn",
     *NAME_COLUMNS,
+    # Added last, so that readers of the columns before keep their places.
+    *IDENTITY_COLUMNS,
 ]
 DAILY_COLUMNS = ["petition", "day", "channel", "received", "valid", "invalid", "awaiting", "withdrawn"]
 DISTRICT_COLUMNS = [
@@ -102,6 +116,7 @@ def petition_row(p: Petition) -> dict[str, Any]:
         "region_ru": p.district.region_ru,
         "party_kk": p.deputy.party_kk,
         "party_ru": p.deputy.party_ru,
+        **{f"valid_{strength}": getattr(p, f"valid_{strength}_count") for strength in IdentityStrength.values},
     }
 
 

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ... import ratelimit, task_names
+from ... import phone_ownership, ratelimit, task_names
 from ...crypto import iin_digest, phone_digest
 from ...errors import DomainError, NotFound, PetitionNotCollecting
 from ...models import Channel, CodeRequest, ConfirmPurpose, Signature, SignatureState
@@ -163,6 +163,8 @@ def send_code(request_id: int) -> str:
 
 def _send(code_request: CodeRequest) -> str:
     phone = code_request.payload.get("phone", "")
+    if code_request.purpose == ConfirmPurpose.SIGN and not _phone_checked(code_request, phone):
+        return "not the IIN's phone"
     code = _new_code()
     changed = CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
         code_hash=_code_hash(code_request.token, code)
@@ -174,6 +176,32 @@ def _send(code_request: CodeRequest) -> str:
     if code_request.purpose == ConfirmPurpose.SIGN and _tell_signer(code_request, phone):
         return "code, signer told"
     return "code"
+
+
+def _phone_checked(code_request: CodeRequest, phone: str) -> bool:
+    """Ask the phone ownership backend, if one is configured (recall.phone_ownership), before a
+    signing code leaves. A number that is not the IIN's gets no code, and the request can never
+    be confirmed; the number is texted why (only its holder reads it: the page said what it
+    says for any request). PhoneOwnershipUnavailable reaches the task, which retries (the
+    backend's own timeout must stay well under the task's 30-second limit)."""
+    ownership = phone_ownership.backend()
+    if ownership is None:
+        return True
+    owned = bool(ownership.owns(iin=code_request.payload["iin"], phone=phone))
+    # A resend asks again: a number registered to the IIN since the first answer gets its code.
+    changed = CodeRequest.objects.filter(pk=code_request.pk, completed_at__isnull=True).update(
+        phone_of_iin=owned, can_confirm=owned, **({} if owned else {"code_hash": ""})
+    )
+    if changed and not owned:
+        sms.send(phone, not_owner_message(code_request))
+    return owned and bool(changed)
+
+
+def not_owner_message(code_request: CodeRequest) -> str:
+    return _(
+        "%(service)s: no code was sent to sign %(petition)s: the mobile-citizens database does not link this "
+        "number to the IIN that was typed. Register your number on egov.kz, or sign with EDS."
+    ) % {"service": _("Deputy recall petitions"), "petition": petition_short(code_request.petition)}
 
 
 def valid_minutes() -> int:
@@ -273,7 +301,7 @@ def start_signing(petition_id: int, signer: signing.Signer, *, notify_outcome: b
     """The first step on the web: check the petition, then have a code sent. The same work
     and the same answer whether this IIN has signed or not: the worker tells a signer.
     ``notify_outcome``: the signer asks to be texted the petition's outcome once signed."""
-    signing.signable_petition(petition_id)
+    signing.signable_petition(petition_id, channel=Channel.WEB)
     with transaction.atomic():
         code_request = _create(
             purpose=ConfirmPurpose.SIGN,
@@ -389,7 +417,12 @@ def confirm_signing(token: str, code: str) -> Signature:
     signer = signing.Signer.from_dict(code_request.payload)
     with transaction.atomic():
         _complete(code_request)
-        signature = signing.sign_on_web(code_request.petition_id, signer, repeat_as_duplicate=True)
+        signature = signing.sign_on_web(
+            code_request.petition_id,
+            signer,
+            repeat_as_duplicate=True,
+            phone_of_iin=bool(code_request.phone_of_iin),
+        )
         if code_request.payload.get("notify_outcome"):
             outcome_notices.subscribe(signature, code_request.language)
         queue.after_commit(task_names.SEND_RECEIPT, signature.pk, code_request.language)

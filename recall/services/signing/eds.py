@@ -52,6 +52,7 @@ from ...models import (
     Channel,
     ConfirmPurpose,
     EdsStatement,
+    IdentityStrength,
     Petition,
     Signature,
     SignatureState,
@@ -197,6 +198,8 @@ def issue(
     ``client_id``: issued to a partner through the API, and accepted only from it."""
     if not enabled():
         raise NotFound(_("Signing with EDS is not available on this site."))
+    if purpose == ConfirmPurpose.SIGN:
+        signatures.signable_petition(petition.pk, channel=Channel.EDS)
     if not petition.accepts_signatures():
         raise PetitionNotCollecting()
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
@@ -342,6 +345,7 @@ def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetim
         petition_id=petition_id,
         voter_id=signer.digest,
         channel=Channel.EDS,
+        identity_strength=IdentityStrength.CERTIFICATE,
         signed_at=signed_at,
         received_at=timezone.now(),
         iin_checksum_ok=True,

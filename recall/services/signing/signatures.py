@@ -31,6 +31,7 @@ from ...crypto import DigestArrayField, EncryptedJSONField
 from ...errors import AlreadySigned, InvalidInput, NotFound, PetitionNotCollecting
 from ...models import SIGNABLE_STATES, Channel, Petition, Signature
 from .. import queue
+from . import channels
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from a phone.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -130,13 +131,20 @@ def check_signer(
     return Signer(number, full_name, birth_date, address, phone)
 
 
-def signable_petition(petition_id: int, *, at: dt.datetime | None = None) -> None:
-    """Raise unless the petition accepts signatures now (one indexed read on the sign path)."""
+def signable_petition(petition_id: int, *, channel: str, at: dt.datetime | None = None) -> None:
+    """Raise unless the petition accepts signatures through ``channel`` now (one indexed read
+    on the sign path): NotFound, ChannelNotAccepted (its level's policy) or PetitionNotCollecting."""
     at = at or timezone.now()
-    row = Petition.objects.filter(pk=petition_id).values_list("state", "window_start", "window_end").first()
+    row = (
+        Petition.objects.filter(pk=petition_id)
+        .annotate(refused=channels.refusing_policies(channel))
+        .values_list("state", "window_start", "window_end", "refused")
+        .first()
+    )
     if row is None:
         raise NotFound(_("No such petition."))
-    state, start, end = row
+    state, start, end, refused = row
+    channels.check_accepted(refused)
     if state not in SIGNABLE_STATES or not (start <= at < end):
         raise PetitionNotCollecting()
 
@@ -145,11 +153,20 @@ def _is_repeat(error: IntegrityError) -> bool:
     return violated(error, Signature, "one_signature_per_voter_per_petition")
 
 
-def _row(petition_id: int, signer: Signer, *, channel: str, signed_at: dt.datetime, **fields: Any) -> Signature:
+def _row(
+    petition_id: int,
+    signer: Signer,
+    *,
+    channel: str,
+    signed_at: dt.datetime,
+    phone_of_iin: bool = False,
+    **fields: Any,
+) -> Signature:
     return Signature(
         petition_id=petition_id,
         voter_id=signer.digest,
         channel=channel,
+        identity_strength=channels.strength_of(channel, phone_of_iin=phone_of_iin),
         signed_at=signed_at,
         received_at=timezone.now(),
         iin_checksum_ok=True,
@@ -178,10 +195,18 @@ def _conditional_insert(vendor: str) -> tuple[str, tuple[tuple[Field, bool], ...
     # and sees it; and an insert that waited for a closing re-reads the petition after it, so it
     # cannot land in a petition that has just expired.
     lock = " FOR KEY SHARE" if vendor == "postgresql" else ""
+    petitions = quote(Petition._meta.db_table)
+    # The level's policy must not refuse the channel (recall.services.signing.channels): read in
+    # the same statement, so a channel refused a moment ago is refused here too.
+    refused = (
+        f"SELECT 1 FROM recall_district d JOIN recall_recallpolicy pol ON pol.level = d.level "
+        f"WHERE d.id = {petitions}.district_id AND NOT {channels.accept_sql('CAST(%s AS text)')}"
+    )
     sql = (
         f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) SELECT {placeholders} "
-        f"WHERE EXISTS (SELECT 1 FROM {quote(Petition._meta.db_table)} WHERE id = %s "
-        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s{lock}) RETURNING id"
+        f"WHERE EXISTS (SELECT 1 FROM {petitions} WHERE id = %s "
+        f"AND state IN ({states}) AND window_start <= %s AND window_end > %s "
+        f"AND NOT EXISTS ({refused}){lock}) RETURNING id"
     )
     plain = (models.CharField, models.BooleanField, models.IntegerField, models.DateTimeField, models.ForeignKey)
     prepared = (EncryptedJSONField, models.JSONField)
@@ -225,26 +250,32 @@ def _insert(signature: Signature, at: dt.datetime) -> None:
         ]
     except crypto.NoSuchPetition:
         raise NotFound(_("No such petition.")) from None
-    params += [signature.petition_id, at, at]
+    params += [signature.petition_id, at, at, signature.channel]
     savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with savepoint:
         row = _execute(sql, params)
     if row is None:
-        signable_petition(signature.petition_id, at=at)  # says why: not found, or not collecting
+        # says why: not found, the channel refused, or not collecting
+        signable_petition(signature.petition_id, channel=signature.channel, at=at)
         raise PetitionNotCollecting()
     signature.pk = row[0]
     signature._state.adding = False
     metrics.signature_received(signature.channel)  # recall_signatures_received_total{channel}
 
 
-def sign_on_web(petition_id: int, signer: Signer, *, repeat_as_duplicate: bool = False) -> Signature:
+def sign_on_web(
+    petition_id: int, signer: Signer, *, repeat_as_duplicate: bool = False, phone_of_iin: bool = False
+) -> Signature:
     """A voter confirmed the one-time code. A repeat raises AlreadySigned, or, with
     ``repeat_as_duplicate`` (the text-message path), is stored as a marked duplicate with a
     receipt of its own and answered like a first signature: whoever typed a known IIN and
     their own phone cannot tell from the answer that the IIN had signed (README, "Who signed
-    stays private"). Verification counts the duplicate invalid; the first stays as it is."""
+    stays private"). Verification counts the duplicate invalid; the first stays as it is.
+    ``phone_of_iin``: the phone ownership backend said the number is the IIN's."""
     now = timezone.now()
-    signature = _row(petition_id, signer, channel=Channel.WEB, signed_at=now, receipt=new_receipt())
+    signature = _row(
+        petition_id, signer, channel=Channel.WEB, signed_at=now, phone_of_iin=phone_of_iin, receipt=new_receipt()
+    )
     for _attempt in range(3):
         try:
             _insert(signature, now)

@@ -17,7 +17,9 @@ register by IIN digest, and writes every decision. The rules, first match wins:
     name (recall.names) or birth date (not for
       EDS) differ from the register,
       or the IIN's digits from the birth date or
-      sex (the signer's entry or the register)   -> review (an official decides)
+      sex (the signer's entry or the register),
+      or the level's policy has an official
+      confirm this channel's signatures          -> review (an official decides)
     otherwise                                    -> valid
 
 The counts, the daily series, the threshold and the milestones are updated in the same
@@ -43,6 +45,7 @@ from config import metrics
 from ... import names
 from ...models import Signature, SignatureState
 from .. import ledger, lifecycle
+from ..signing import channels
 from . import counts, moves
 
 logger = logging.getLogger(__name__)
@@ -78,6 +81,14 @@ _FULL_NAME_MISMATCH = "s.name_digest <> v.name_digest"
 # and the IIN itself comes from the certificate (recall.services.signing.eds).
 _BIRTH_MISMATCH = "(s.channel <> 'eds' AND s.birth_digest <> v.birth_digest)"
 _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
+# The level's policy has an official confirm each signature of the channel
+# (RecallPolicy.confirm_<channel>); read through _POLICY_JOIN.
+_CONFIRM = channels.confirm_sql("s.channel")
+# The petition's level's policy (none: the defaults, nothing to confirm). Four rows: the join
+# costs the batch nothing it would notice.
+_POLICY_JOIN = """
+        JOIN recall_district d ON d.id = p.district_id
+        LEFT JOIN recall_recallpolicy pol ON pol.level = d.level"""
 
 
 def name_mismatch_sql(vendor: str) -> str:
@@ -95,7 +106,7 @@ def judged_as_first(signature_id: int) -> tuple[str, str]:
         SELECT {ground}, {mismatch_sql(vendor)}
         FROM recall_signature s
         JOIN recall_petition p ON p.id = s.petition_id
-        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest{_POLICY_JOIN}
         WHERE s.id = %s
     """
     with connection.cursor() as cursor:
@@ -107,21 +118,24 @@ def judged_as_first(signature_id: int) -> tuple[str, str]:
 
 
 def mismatch_sql(vendor: str) -> str:
-    """Any reason for an official to look: the IIN's digits, the name, the birth date."""
-    return f"({_IIN_MISMATCH} OR {name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH})"
+    """Any reason for an official to look: the IIN's digits, the name, the birth date, the
+    channel's confirmation (joined through _POLICY_JOIN)."""
+    return f"({_IIN_MISMATCH} OR {name_mismatch_sql(vendor)} OR {_BIRTH_MISMATCH} OR {_CONFIRM})"
 
 
-def _reasons(vendor: str, iin_off: str, name_off: str, birth_off: str) -> str:
+def _reasons(vendor: str, iin_off: str, name_off: str, birth_off: str, confirm: str) -> str:
     if vendor == "postgresql":
         return f"""to_jsonb(array_remove(ARRAY[
         CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
         CASE WHEN {name_off} THEN 'name_mismatch' END,
-        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END,
+        CASE WHEN {confirm} THEN 'channel_confirmation' END
     ]::text[], NULL))"""
     return f"""(SELECT json_group_array(value) FROM json_each(json_array(
         CASE WHEN {iin_off} THEN 'iin_data_mismatch' END,
         CASE WHEN {name_off} THEN 'name_mismatch' END,
-        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END
+        CASE WHEN {birth_off} THEN 'birth_date_mismatch' END,
+        CASE WHEN {confirm} THEN 'channel_confirmation' END
     )) WHERE value IS NOT NULL)"""
 
 
@@ -145,7 +159,7 @@ def statement(vendor: str) -> str:
     return f"""
     WITH decided AS ({update})
     SELECT petition_id, state, to_char(signed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS day, id, channel, receipt,
-           duplicate_of_id
+           duplicate_of_id, identity_strength
     FROM decided
     """
 
@@ -172,7 +186,7 @@ def _update(vendor: str) -> str:
         ) m"""
     else:
         iin_off, name_off, birth_off, flags = _IIN_MISMATCH, name_rule, _BIRTH_MISMATCH, ""
-    mismatch = f"({iin_off} OR {name_off} OR {birth_off})"
+    mismatch = f"({iin_off} OR {name_off} OR {birth_off} OR {_CONFIRM})"
     return f"""
     WITH claimed AS (
         SELECT id FROM recall_signature
@@ -184,12 +198,12 @@ def _update(vendor: str) -> str:
     judged AS (
         SELECT s.id, {GROUND_SQL} AS ground, {mismatch} AS mismatch,
                -- the reasons are built only for the few rows an official will see
-               CASE WHEN {mismatch} THEN {_reasons(vendor, iin_off, name_off, birth_off)} END AS reasons,
+               CASE WHEN {mismatch} THEN {_reasons(vendor, iin_off, name_off, birth_off, _CONFIRM)} END AS reasons,
                CASE WHEN {name_off} THEN {parts} END AS name_parts
         FROM claimed c
         JOIN recall_signature s ON s.id = c.id
         JOIN recall_petition p ON p.id = s.petition_id
-        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest
+        LEFT JOIN recall_voter v ON v.iin_digest = s.voter_digest{_POLICY_JOIN}
         {flags}
     )
     UPDATE recall_signature AS t SET
@@ -200,7 +214,7 @@ def _update(vendor: str) -> str:
         verified_at = %(now)s
     FROM judged j
     WHERE t.id = j.id
-    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt, duplicate_of_id
+    RETURNING petition_id, state, signed_at, {_ID[vendor]}, channel, receipt, duplicate_of_id, identity_strength
     """
 
 
@@ -223,24 +237,27 @@ def verify_batch(limit: int | None = None) -> BatchResult:
             return BatchResult(0, 0, [])
         if vendor == "postgresql":
             deltas = counts.group_sums(_sums(rows))
-            ledger.append_verified(rows)
+            ledger.append_verified(row[:7] for row in rows)
             metrics.signatures_decided((row[4], row[1]) for row in rows)
         else:
             metrics.signatures_decided((row[4], row[1]) for row in rows)
-            deltas = counts.group_by_petition((pid, None, state, _aware(rest[0])) for pid, state, *rest in rows)
+            deltas = counts.group_by_petition(
+                (pid, None, state, _aware(signed), identity) for pid, state, signed, *_, identity in rows
+            )
             ledger.append_signatures(
                 (ledger.row_of(_Returned(sid, pid, receipt, channel, _aware(signed), repeat_of)), None, state)
-                for pid, state, signed, sid, channel, receipt, repeat_of in rows
+                for pid, state, signed, sid, channel, receipt, repeat_of, _identity in rows
             )
         counts.apply(deltas)
         moved = lifecycle.after_counts_changed(deltas.keys())
     return BatchResult(sum(d.received for d in deltas.values()), len(deltas), moved)
 
 
-def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, int]]:
-    """The per-petition, state and day sums of a batch's rows (their day as YYYY-MM-DD text)."""
-    totals = Counter((pid, state, day) for pid, state, day, *_ in rows)
-    return [(pid, state, dt.date.fromisoformat(day), n) for (pid, state, day), n in totals.items()]
+def _sums(rows: list[tuple]) -> list[tuple[int, str, dt.date, str, int]]:
+    """The per-petition, state, day and identity sums of a batch's rows (their day as
+    YYYY-MM-DD text, the identity last)."""
+    totals = Counter((row[0], row[1], row[2], row[-1]) for row in rows)
+    return [(pid, state, dt.date.fromisoformat(day), identity, n) for (pid, state, day, identity), n in totals.items()]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ repairs drift and logs it, and compares the signatures with the public ledger's 
 difference is an alarm to the commission (audit entry and e-mail), never repaired.
 
 Invariant: received = valid + invalid + review + withdrawn = signatures not in state "received"
-(nor "revocation_pending": held before the workers, like "received").
+(nor "pending": held before the workers, like "received"); valid = the sum of the valid counts
+by identity (IDENTITY_COLUMNS).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...ledger import entries
-from ...models import AWAITING_WORKERS, DailyTally, Petition, Signature, SignatureState
+from ...models import AWAITING_WORKERS, DailyTally, IdentityStrength, Petition, Signature, SignatureState
 from .. import audit, ledger
 from ..ledger.alerts import raise_alarm
 from ..public import public_cache
@@ -43,6 +44,9 @@ COUNTED = {
     SignatureState.WITHDRAWN: "withdrawn_count",
 }
 
+# The valid signatures by the identity their channel proved (Signature.identity_strength).
+IDENTITY_COLUMNS = {strength: f"valid_{strength}_count" for strength in IdentityStrength.values}
+
 
 @dataclass
 class Delta:
@@ -50,9 +54,12 @@ class Delta:
     states: Counter = field(default_factory=Counter)
     # Valid signatures per local day of signing (the public daily series).
     valid_by_day: Counter = field(default_factory=Counter)
+    # Valid signatures by identity (IDENTITY_COLUMNS).
+    valid_by_identity: Counter = field(default_factory=Counter)
 
-    def move(self, old: str | None, new: str, signed_at: dt.datetime) -> None:
-        """One signature went from ``old`` (None: not counted yet) to ``new``."""
+    def move(self, old: str | None, new: str, signed_at: dt.datetime, identity: str | None = None) -> None:
+        """One signature (of ``identity``) went from ``old`` (None: not counted yet) to ``new``.
+        Without ``identity`` the counts by identity are left to the nightly reconciliation."""
         if old is None:
             self.received += 1
         else:
@@ -61,8 +68,12 @@ class Delta:
         day = timezone.localtime(signed_at).date()
         if old == SignatureState.VALID:
             self.valid_by_day[day] -= 1
+            if identity:
+                self.valid_by_identity[identity] -= 1
         if new == SignatureState.VALID:
             self.valid_by_day[day] += 1
+            if identity:
+                self.valid_by_identity[identity] += 1
 
 
 def apply(deltas: dict[int, Delta]) -> None:
@@ -73,6 +84,9 @@ def apply(deltas: dict[int, Delta]) -> None:
     for petition_id in sorted(deltas):
         delta = deltas[petition_id]
         updates = {column: F(column) + delta.states[state] for state, column in COUNTED.items() if delta.states[state]}
+        for strength, n in delta.valid_by_identity.items():
+            if n:
+                updates[IDENTITY_COLUMNS[strength]] = F(IDENTITY_COLUMNS[strength]) + n
         if delta.received:
             updates["received_count"] = F("received_count") + delta.received
             # Counted now, so no longer queued (the beat's figure may lag; never below zero).
@@ -104,6 +118,13 @@ def truth(petition_id: int) -> dict[str, int]:
     counts = {column: by_state.get(state, 0) for state, column in COUNTED.items()}
     counts["received_count"] = sum(n for state, n in by_state.items() if state not in WAITING)
     counts["queued_count"] = sum(by_state.get(state, 0) for state in WAITING)
+    by_identity = dict(
+        Signature.objects.filter(petition_id=petition_id, state=SignatureState.VALID)
+        .values_list("identity_strength")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts.update({column: by_identity.get(strength, 0) for strength, column in IDENTITY_COLUMNS.items()})
     return counts
 
 
@@ -153,7 +174,7 @@ def reconcile(petition_ids: Iterable[int] | None = None) -> dict[int, dict[str, 
             stored = (
                 Petition.objects.select_for_update(no_key=True)
                 .filter(pk=petition_id)
-                .values("received_count", "queued_count", *COUNTED.values())
+                .values("received_count", "queued_count", *COUNTED.values(), *IDENTITY_COLUMNS.values())
                 .first()
             )
             if stored is None:
@@ -226,20 +247,22 @@ def _reconcile_tallies(petition_id: int) -> int:
     return len(days)
 
 
-def group_sums(rows: Iterable[tuple[int, str, dt.date, int]]) -> dict[int, Delta]:
-    """Deltas from (petition, new state, local day of signing, how many) of newly counted signatures."""
+def group_sums(rows: Iterable[tuple[int, str, dt.date, str, int]]) -> dict[int, Delta]:
+    """Deltas from (petition, new state, local day of signing, identity, how many) of newly
+    counted signatures."""
     deltas: dict[int, Delta] = defaultdict(Delta)
-    for petition_id, state, day, n in rows:
+    for petition_id, state, day, identity, n in rows:
         delta = deltas[petition_id]
         delta.received += n
         delta.states[state] += n
         if state == SignatureState.VALID:
             delta.valid_by_day[day] += n
+            delta.valid_by_identity[identity] += n
     return dict(deltas)
 
 
-def group_by_petition(rows: Iterable[tuple[int, str | None, str, dt.datetime]]) -> dict[int, Delta]:
+def group_by_petition(rows: Iterable[tuple[int, str | None, str, dt.datetime, str]]) -> dict[int, Delta]:
     deltas: dict[int, Delta] = defaultdict(Delta)
-    for petition_id, old, new, signed_at in rows:
-        deltas[petition_id].move(old, new, signed_at)
+    for petition_id, old, new, signed_at, identity in rows:
+        deltas[petition_id].move(old, new, signed_at, identity)
     return dict(deltas)

@@ -31,7 +31,7 @@ from ... import iin as iin_module
 from ...calendar import local_date, local_midnight
 from ...constraints import violated
 from ...errors import IllegalTransition, ImportRejected
-from ...models import COUNTING_STATES, Channel, PaperImport, Petition, Signature
+from ...models import COUNTING_STATES, Channel, IdentityStrength, PaperImport, Petition, Signature, policy_for
 from .. import audit, queue
 from ..groups import sheets
 from ..jobs import uploads
@@ -101,6 +101,7 @@ def _build(
         petition_id=petition.pk,
         voter_id=voter_digest,
         channel=Channel.PAPER,
+        identity_strength=IdentityStrength.PAPER,
         paper_import_id=import_id,
         sheet_number=sheet,
         sheet_line=line,
@@ -151,12 +152,17 @@ def import_sheets(job: PaperImport, stream: IO[bytes], *, progress: Any = None) 
     )
     seen: set[tuple[int, int]] = set(taken)
     issued = sheets.issued_sheets(petition.pk)
+    # The level's policy may not accept paper (RecallPolicy.accept_paper): then every line is
+    # refused, with that reason, and nothing is imported.
+    accepted = policy_for(petition.district.level).accepts(Channel.PAPER)
     rows: list[Signature] = []
     errors: list[dict] = []
     error_count = 0
     for record in reader:
         line = reader.line_num + 1
         try:
+            if not accepted:
+                raise ValueError(_("the election commission does not accept paper signatures for this petition"))
             rows.append(_build(record, petition, job.pk, seen, now, issued))
         except ValueError as exc:
             error_count += 1

@@ -107,7 +107,7 @@ def count_decision(signature: Signature, new: str) -> None:
 
 def _count(signature: Signature, old: str, new: str) -> None:
     delta = counts.Delta()
-    delta.move(None if old == SignatureState.RECEIVED else old, new, signature.signed_at)
+    delta.move(None if old == SignatureState.RECEIVED else old, new, signature.signed_at, signature.identity_strength)
     counts.apply({signature.petition_id: delta})
     # The public ledger records the change in the same transaction (never the ground).
     ledger.append_signatures([(ledger.row_of(signature), old, new)])
@@ -318,7 +318,7 @@ def bulk_invalidate(
         rows = list(
             bulk_queryset(criteria)
             .select_for_update()
-            .only("id", "petition_id", "state", "signed_at", "personal", "receipt", "channel")
+            .only("id", "petition_id", "state", "signed_at", "personal", "receipt", "channel", "identity_strength")
         )
         if criteria.address_contains:
             rows = _address_matches(rows, criteria.address_contains)
@@ -337,7 +337,7 @@ def bulk_invalidate(
             chunk = ids[start : start + BULK_CHUNK]
             moves.move(chunk, "bulk_invalidate", to=SignatureState.INVALID, by=By.OFFICIAL, **decision)
         for s in rows:
-            delta.move(s.state, SignatureState.INVALID, s.signed_at)
+            delta.move(s.state, SignatureState.INVALID, s.signed_at, s.identity_strength)
         counts.apply({petition.pk: delta})
         ledger.append_signatures((ledger.row_of(s), s.state, SignatureState.INVALID) for s in rows)
         audit.record(
