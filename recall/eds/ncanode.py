@@ -43,7 +43,7 @@ from typing import Any
 
 import requests
 
-from . import profile
+from . import outages, profile
 from .parse import ParsedCms, decode_cms, parse_cms
 from .verify import (
     BACKEND_UNAVAILABLE,
@@ -83,9 +83,15 @@ class NcaNodeVerifier:
         timeout: float = 15.0,
         revocation_checks: Iterable[str] = REVOCATION_CHECKS,
         session: requests.Session | None = None,
+        store: outages.Store | None = None,
+        down_seconds: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # NCANode that did not answer in time is skipped by every process sharing the store for
+        # ``down_seconds``: requests fail at once (503) instead of each waiting its timeout.
+        self.store = store if store is not None else outages.MemoryStore()
+        self.down = outages.Policy(down_seconds=down_seconds)
         self.revocation_checks = [check.upper() for check in revocation_checks]
         unknown = set(self.revocation_checks) - set(REVOCATION_CHECKS)
         if unknown or not self.revocation_checks:
@@ -129,9 +135,15 @@ class NcaNodeVerifier:
 
     def _post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         url = self.base_url + path
+        if outages.is_down(self.store, url):
+            raise EdsError(
+                BACKEND_UNAVAILABLE, "The signature verifier (NCANode) is not reachable.", detail="marked down"
+            )
         try:
             response = self.session.post(url, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
+            if isinstance(exc, requests.ConnectionError | requests.Timeout):
+                outages.mark_down(self.store, url, self.down, exc)
             raise EdsError(BACKEND_UNAVAILABLE, "The signature verifier (NCANode) is not reachable.", detail=repr(exc))
         body = _json(response)
         if response.status_code >= 500 or body is None:

@@ -29,9 +29,6 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Protocol
-from urllib.parse import urlsplit
 
 import requests
 from asn1crypto import cms, crl, ocsp, x509
@@ -40,70 +37,13 @@ from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.fetchers.api import CRLFetcher, OCSPFetcher
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+from .outages import MemoryStore, Policy, Probe, Store, _host, _now, is_down, mark_down
+
 logger = logging.getLogger("recall.eds.revocation")
 
 KNOWN_CRLS = "eds:crl:known"
-
-
-class Store(Protocol):
-    def get(self, key: str) -> object | None: ...
-
-    def set(self, key: str, value: object, timeout: float) -> None: ...
-
-
-class MemoryStore:
-    """A Store in a dict, with expiry (tests, and a process without a cache)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, tuple[float, object]] = {}
-
-    def get(self, key: str) -> object | None:
-        found = self.values.get(key)
-        if found is None or found[0] <= _now().timestamp():
-            return None
-        return found[1]
-
-    def set(self, key: str, value: object, timeout: float) -> None:
-        self.values[key] = (_now().timestamp() + timeout, value)
-
-
-@dataclass
-class Probe:
-    """What one validation met: responders that were down (or skipped as down)."""
-
-    unreachable: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class Policy:
-    timeout: float = 2.0
-    max_age: float = 3600.0
-    down_seconds: float = 30.0
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-
-
-def _down_key(url: str) -> str:
-    return f"eds:down:{_host(url)}"
-
-
-def is_down(store: Store, url: str) -> bool:
-    return bool(store.get(_down_key(url)))
-
-
-def mark_down(store: Store, url: str, policy: Policy, error: BaseException) -> None:
-    if not is_down(store, url):
-        logger.warning(
-            "revocation responder %s unavailable, skipped for %.0f s: %r", _host(url), policy.down_seconds, error
-        )
-    store.set(_down_key(url), True, policy.down_seconds)
+# Re-exported: the service and the tests name them from here.
+__all__ = ["MemoryStore", "Policy", "Probe", "Store", "is_down", "mark_down", "refresh_crls"]
 
 
 def _lifetime(next_update: dt.datetime | None, policy: Policy) -> float:

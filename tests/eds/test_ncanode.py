@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
+import time_machine
 
-from recall.eds import EdsError, make_verifier
+from recall.eds import EdsError, make_verifier, outages
 from recall.eds.ncanode import NcaNodeVerifier, parse_time
 
 from .ca import flip_signature_byte, replace_content, sign_cms
@@ -171,6 +173,26 @@ def test_ncanode_too_slow(fake_ncanode, certs, statement):
     fake_ncanode.mode, fake_ncanode.delay = "slow", 1.5
     verifier = NcaNodeVerifier(fake_ncanode.url, timeout=0.5)
     assert refused(verifier, sign_cms(statement, certs["rsa"]), statement).code == "backend_unavailable"
+
+
+def test_a_hung_ncanode_costs_one_timeout_then_none_for_every_process(fake_ncanode, certs, statement):
+    """NCANode that does not answer in time is marked down in the shared store: the next
+    signatures, in this process or another, are refused at once (503) instead of each waiting."""
+    fake_ncanode.mode, fake_ncanode.delay = "slow", 1.5
+    store = outages.MemoryStore()
+    first = NcaNodeVerifier(fake_ncanode.url, timeout=0.5, store=store, down_seconds=30)
+    started = time.monotonic()
+    assert refused(first, sign_cms(statement, certs["rsa"]), statement).code == "backend_unavailable"
+    assert 0.4 < time.monotonic() - started < 1.4
+    other = NcaNodeVerifier(fake_ncanode.url, timeout=0.5, store=store, down_seconds=30)
+    asked = len(fake_ncanode.requests)
+    started = time.monotonic()
+    assert refused(other, sign_cms(statement, certs["rsa"]), statement).code == "backend_unavailable"
+    assert time.monotonic() - started < 0.3 and len(fake_ncanode.requests) == asked
+    # After the down period it is asked again, and answers.
+    fake_ncanode.mode = "up"
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=31)):
+        assert verify(other, sign_cms(statement, certs["rsa"]), statement).iin
 
 
 def test_ncanode_reporting_another_certificate_is_refused(ncanode, fake_ncanode, certs, statement, monkeypatch):

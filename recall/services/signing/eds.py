@@ -135,7 +135,13 @@ def verifier() -> Verifier:
             revocation_policy=revocation_policy(),
         )
     if backend == "ncanode":
-        return make_verifier("ncanode", base_url=settings.RECALL_EDS_NCANODE_URL, timeout=timeout)
+        return make_verifier(
+            "ncanode",
+            base_url=settings.RECALL_EDS_NCANODE_URL,
+            timeout=timeout,
+            store=SharedStore(),
+            down_seconds=settings.RECALL_EDS_RESPONDER_DOWN_SECONDS,
+        )
     raise EdsRefused(eds_codes.BACKEND_UNAVAILABLE)
 
 
