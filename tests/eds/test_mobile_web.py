@@ -278,3 +278,26 @@ def test_an_egov_mobile_signature_is_not_withdrawn_by_text_message(client, colle
     receipt = Signature.objects.get().receipt
     page = client.post("/en/withdraw/", {"receipt": receipt, "iin": "900101300017", "phone": "+77011234567"})
     assert "withdraw it with your EDS key too" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "Подписание в eGov Mobile было отменено, или этот QR-код уже использован."),
+        ("kk", "eGov Mobile-да қол қою тоқтатылды немесе бұл QR код бұрын пайдаланылған."),
+    ],
+)
+def test_a_cancelled_signing_is_explained_in_the_page_s_language(client, collecting, sigex, language, text):
+    sigex.phone = "cancel"
+    challenge = begin(client, collecting, language)
+    show_qr(client, challenge, language)
+    assert text in poll(client, challenge, language)["message"]
+    page = client.post(f"/{language}/mobile/{challenge.challenge}/", {"poll": "1"}).content.decode()
+    assert "eGov Mobile" in page
+
+
+def test_the_kazakh_page_shows_the_qr_code_in_kazakh(client, collecting, sigex):
+    challenge = begin(client, collecting, "kk")
+    show_qr(client, challenge, "kk")
+    page = client.get(f"/kk/mobile/{challenge.challenge}/").content.decode()
+    assert "eGov Mobile күтілуде: QR кодты сканерлеңіз немесе сілтемені ашыңыз." in page
