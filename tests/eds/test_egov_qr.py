@@ -89,3 +89,15 @@ def test_an_unknown_procedure_is_an_http_error(client, sigex):
     with pytest.raises(QrSigningError) as caught:
         client.signatures(f"{sigex.url}/api/egovQr/nope/sign")
     assert caught.value.unavailable
+
+
+def test_the_deploy_check_wants_an_eds_backend_behind_egov_mobile(settings):
+    from recall.checks import mobile_signing_is_verified
+
+    settings.RECALL_MOBILE_SIGN_BACKEND = "sigex"
+    settings.RECALL_EDS_BACKEND = ""
+    assert [error.id for error in mobile_signing_is_verified()] == ["recall.E010"]
+    settings.RECALL_EDS_BACKEND = "ncanode"
+    assert mobile_signing_is_verified() == []
+    settings.RECALL_MOBILE_SIGN_BACKEND = "sigexx"
+    assert [error.id for error in mobile_signing_is_verified()] == ["recall.E010"]
