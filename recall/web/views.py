@@ -461,6 +461,8 @@ def mobile_page(request: HttpRequest, challenge: str) -> HttpResponse:
         "gone": gone,
         "error_text": error_text,
         "procedure": None if gone else mobile.procedure(issued),
+        # The demo of `make run` has no phone: its stand-in's phone page opens from a link.
+        "demo_phone": demo_keys.enabled(),
     }
     return render(request, "recall/mobile.html", context)
 
