@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -409,6 +410,8 @@ def sign_mobile(request: HttpRequest, pk: int) -> HttpResponse:
 
 # The address typed before the QR code is shown, kept until the signed statement comes back.
 MOBILE_ADDRESS_SESSION_KEY = "mobile_sign_address"
+# A poll's lock outlives the longest poll (one request to SIGEX) if its process dies holding it.
+POLL_LOCK_SECONDS = 10
 
 
 @require_http_methods(["GET", "POST"])
@@ -423,8 +426,14 @@ def mobile_page(request: HttpRequest, challenge: str) -> HttpResponse:
     wants_json = "application/json" in request.headers.get("Accept", "")
     gone = error_text = ""
     if request.method == "POST":
-        if ratelimit.exceeded(request, "confirm"):
+        # A poll is not a form: the page makes one every 1.5 s. What bounds it is one poll in
+        # flight per statement (each asks SIGEX once); starting, which registers, is a form.
+        if "start" in request.POST and ratelimit.exceeded(request, "confirm"):
             return _too_many(request)
+        if "start" not in request.POST and not cache.add(f"mobile-poll:{challenge}", 1, POLL_LOCK_SECONDS):
+            if wants_json:
+                return JsonResponse({"state": mobile.WAITING})
+            return redirect("recall:mobile", challenge=challenge)
         if "start" in request.POST:
             if not signing_up or form.is_valid():
                 try:
@@ -442,6 +451,8 @@ def mobile_page(request: HttpRequest, challenge: str) -> HttpResponse:
             except DomainError as error:
                 outcome = None
                 error_text = str(error.message)
+            finally:
+                cache.delete(f"mobile-poll:{challenge}")
             if isinstance(outcome, mobile.Done):
                 request.session.pop(MOBILE_ADDRESS_SESSION_KEY, None)
                 target = _mobile_done(request, outcome)

@@ -301,3 +301,23 @@ def test_the_kazakh_page_shows_the_qr_code_in_kazakh(client, collecting, sigex):
     show_qr(client, challenge, "kk")
     page = client.get(f"/kk/mobile/{challenge.challenge}/").content.decode()
     assert "eGov Mobile күтілуде: QR кодты сканерлеңіз немесе сілтемені ашыңыз." in page
+
+
+def test_polls_are_not_counted_as_forms(client, collecting, ahmetov, sigex, settings):
+    settings.RECALL_WEB_FORM_RATE = "3/hour"
+    challenge = begin(client, collecting)
+    show_qr(client, challenge)
+    answers = [poll(client, challenge)["state"] for _ in range(5)]
+    assert answers[:2] == ["scanned", "done"] and answers[2:] == ["error"] * 3
+
+
+def test_a_poll_while_another_is_in_flight_does_not_ask_sigex(client, collecting, sigex):
+    from django.core.cache import cache
+
+    challenge = begin(client, collecting)
+    show_qr(client, challenge)
+    cache.add(f"mobile-poll:{challenge.challenge}", 1, 10)
+    assert poll(client, challenge) == {"state": "waiting"}
+    assert [path for _method, path in sigex.requests if path.endswith("/data")] == []
+    cache.delete(f"mobile-poll:{challenge.challenge}")
+    assert poll(client, challenge) == {"state": "scanned"}
