@@ -277,7 +277,7 @@ def test_an_egov_mobile_signature_is_not_withdrawn_by_text_message(client, colle
     sign(client, collecting)
     receipt = Signature.objects.get().receipt
     page = client.post("/en/withdraw/", {"receipt": receipt, "iin": "900101300017", "phone": "+77011234567"})
-    assert "withdraw it with your EDS key too" in page.content.decode()
+    assert "This signature was made with eGov Mobile: withdraw it with eGov Mobile too." in page.content.decode()
 
 
 @pytest.mark.parametrize(
