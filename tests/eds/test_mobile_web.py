@@ -321,3 +321,16 @@ def test_a_poll_while_another_is_in_flight_does_not_ask_sigex(client, collecting
     assert [path for _method, path in sigex.requests if path.endswith("/data")] == []
     cache.delete(f"mobile-poll:{challenge.challenge}")
     assert poll(client, challenge) == {"state": "scanned"}
+
+
+def test_purging_old_statements_removes_their_procedures(client, collecting, sigex):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from recall.services.signing import eds
+
+    challenge = begin(client, collecting)
+    show_qr(client, challenge)
+    eds.purge_old_statements(timezone.now() + dt.timedelta(seconds=1))
+    assert not MobileSigning.objects.exists() and not EdsStatement.objects.exists()
