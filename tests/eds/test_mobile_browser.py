@@ -63,3 +63,27 @@ def test_a_voter_signs_with_egov_mobile_on_a_phone_and_on_a_laptop(
     sigex.signer = certs["ec"]  # another voter, on a laptop
     sign_at(chromium, live_server, collecting, sigex, width=1280, height=900, name="1280")
     assert sorted(Signature.objects.values_list("channel", flat=True)) == [Channel.EGOV_MOBILE] * 2
+
+
+def test_a_cancelled_signing_is_explained_and_a_new_qr_code_offered(
+    chromium,  # noqa: F811
+    live_server,
+    collecting,
+    sigex,
+):
+    sigex.phone = "cancel"
+    page = new_page(chromium, 1280, 900)
+    try:
+        page.goto(f"{live_server.url}/en/petitions/{collecting.pk}/sign/")
+        page.get_by_role("button", name="Sign with eGov Mobile").click()
+        page.get_by_label("Address of residence").fill("Караганда, ул. Абая, 1")
+        page.locator("input[name=consent]").check()
+        page.get_by_role("button", name="Show the QR code").click()
+        expect(page.get_by_role("alert")).to_contain_text("Signing was cancelled in eGov Mobile")
+        expect(page.get_by_test_id("mobile-qr")).to_be_hidden()
+        page.screenshot(path=str(SHOTS / "egov-mobile-cancelled.png"), full_page=True)
+        page.get_by_test_id("mobile-restart").click()
+        expect(page.get_by_role("button", name="Show the QR code")).to_be_visible()
+        assert not Signature.objects.exists()
+    finally:
+        page.context.close()

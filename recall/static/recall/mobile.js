@@ -38,11 +38,11 @@
         window.location.assign(answer.next);
       } else if (answer.state === "error") {
         // This QR code is spent: say why, and offer a new one over the same statement.
-        form.querySelectorAll(".mobile-qr, .mobile-link, button[name=poll]").forEach((element) => {
+        form.querySelectorAll(".mobile-qr, .mobile-link, [data-mobile-expiry], button[name=poll]").forEach((element) => {
           element.style.display = "none";
         });
         message.setAttribute("role", "alert");
-        message.classList.add("error-summary");
+        message.classList.replace("notice", "error-summary");
         message.textContent = answer.message;
         const again = document.createElement("a");
         again.className = "button";
