@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from recall.demo import sigex as demo_sigex
 from recall.demo import views as demo_views
 
 from .converters import IdConverter
@@ -60,6 +61,11 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     # The demo's stand-in for NCALayer: 404 unless DEBUG and RECALL_DEMO are both on.
     path("demo/ncalayer/sign/", demo_views.sign, name="demo_ncalayer_sign"),
+    # The demo's stand-in for SIGEX's eGov QR API and for the phone (recall/demo/sigex.py).
+    path("demo/sigex/api/egovQr", demo_sigex.register, name="demo_sigex_register"),
+    path("demo/sigex/api/egovQr/<slug:qr_id>/data", demo_sigex.data, name="demo_sigex_data"),
+    path("demo/sigex/api/egovQr/<slug:qr_id>/sign", demo_sigex.sign, name="demo_sigex_sign"),
+    path("demo/sigex/phone/<slug:qr_id>/", demo_sigex.phone, name="demo_sigex_phone"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("recall.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -147,3 +147,21 @@ def eds_has_trust_roots(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def mobile_signing_is_verified(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """eGov Mobile's CMS is verified by the EDS backend: without one the option would silently
+    not appear, and an unknown QR signing service would be a typo."""
+    backend = settings.RECALL_MOBILE_SIGN_BACKEND
+    if backend not in ("", "sigex"):
+        return [checks.Error(f"RECALL_MOBILE_SIGN_BACKEND {backend!r}: sigex or empty.", id="recall.E010")]
+    if backend and not settings.RECALL_EDS_BACKEND:
+        return [
+            checks.Error(
+                "RECALL_MOBILE_SIGN_BACKEND is set but RECALL_EDS_BACKEND is off: eGov Mobile's signatures "
+                "are verified by the EDS backend.",
+                id="recall.E010",
+            )
+        ]
+    return []

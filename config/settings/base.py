@@ -376,6 +376,15 @@ RECALL_DEMO = env.bool("RECALL_DEMO", default=False)
 RECALL_DEMO_CA_DIR = env("RECALL_DEMO_CA_DIR", default=str(BASE_DIR / "var" / "demo-ca"))
 RECALL_EDS_CHALLENGE_TTL_SECONDS = env.int("RECALL_EDS_CHALLENGE_TTL_SECONDS", default=900)
 
+# --- Signing with eGov Mobile (QR code or deep link), verified as EDS -----------------------
+# "" hides it; "sigex" registers each signing with SIGEX's public eGov QR API at
+# RECALL_MOBILE_SIGN_SIGEX_URL (recall/eds/egov_qr.py). The CMS that comes back goes through the
+# EDS backend above, so it needs RECALL_EDS_BACKEND too. Each request to SIGEX waits at most
+# RECALL_MOBILE_SIGN_TIMEOUT_SECONDS: the page polls, a worker is never held for long.
+RECALL_MOBILE_SIGN_BACKEND = env("RECALL_MOBILE_SIGN_BACKEND", default="")
+RECALL_MOBILE_SIGN_SIGEX_URL = env("RECALL_MOBILE_SIGN_SIGEX_URL", default="https://sigex.kz")
+RECALL_MOBILE_SIGN_TIMEOUT_SECONDS = env.float("RECALL_MOBILE_SIGN_TIMEOUT_SECONDS", default=3.0)
+
 # --- Verification and webhooks --------------------------------------------------------------
 # Seconds the public petition page, home page and API petition detail are shared from the cache
 # (recall/services/public/public_cache.py); also their Cache-Control max-age. 0 builds every answer.

@@ -31,4 +31,8 @@ RECALL_EDS_BACKEND = env("RECALL_EDS_BACKEND", default="builtin")
 RECALL_EDS_TRUST_ROOTS = env.list("RECALL_EDS_TRUST_ROOTS", default=[f"{RECALL_DEMO_CA_DIR}/root.pem"])
 RECALL_EDS_INTERMEDIATES = env.list("RECALL_EDS_INTERMEDIATES", default=[f"{RECALL_DEMO_CA_DIR}/intermediate.pem"])
 RECALL_EDS_CHECK_REVOCATION = env.bool("RECALL_EDS_CHECK_REVOCATION", default=False)
+# eGov Mobile in the demo: the stand-in for SIGEX's API and the phone served by this very server
+# (recall/demo/sigex.py, DEBUG and RECALL_DEMO only), at `make run`'s address.
+RECALL_MOBILE_SIGN_BACKEND = env("RECALL_MOBILE_SIGN_BACKEND", default="sigex")
+RECALL_MOBILE_SIGN_SIGEX_URL = env("RECALL_MOBILE_SIGN_SIGEX_URL", default="http://127.0.0.1:8000/demo/sigex")
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -393,6 +393,22 @@ class EdsStatement(models.Model):
         ]
 
 
+class MobileSigning(models.Model):
+    """A statement being signed in eGov Mobile through the QR signing service
+    (recall.services.signing.mobile): the procedure the service registered for it, at most one
+    per statement (starting again replaces it). ``data_sent_at``: the phone took the statement."""
+
+    statement = models.OneToOneField(EdsStatement, on_delete=models.CASCADE, related_name="mobile")
+    qr_code = models.TextField()  # PNG, base64, as the service drew it
+    mobile_link = models.TextField()
+    business_link = models.TextField(blank=True)
+    data_url = models.TextField()
+    sign_url = models.TextField()
+    expire_at = models.DateTimeField()
+    data_sent_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class CodeRequest(models.Model):
     """A one-time code sent to a voter's phone before signing or withdrawing.
 

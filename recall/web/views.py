@@ -10,10 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -62,7 +64,7 @@ from ..services import ledger, signing
 from ..services.ledger import witnesses
 from ..services.privacy import own_data
 from ..services.public import public_cache, stations
-from ..services.signing import codes, eds
+from ..services.signing import codes, eds, mobile
 from . import ratelimit, sharing
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
@@ -340,7 +342,13 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _sign_page(
-    request: HttpRequest, petition: Any, form: forms.Form, eds_error: str = "", refused: str = "", status: int = 200
+    request: HttpRequest,
+    petition: Any,
+    form: forms.Form,
+    eds_error: str = "",
+    refused: str = "",
+    status: int = 200,
+    mobile_error: str = "",
 ) -> HttpResponse:
     accepted = accepted_channels(petition)
     context = {
@@ -354,6 +362,8 @@ def _sign_page(
         "accepted": _offered(petition),
         "eds_error": eds_error,
         "refused": refused,
+        "mobile_enabled": mobile.enabled(),
+        "mobile_error": mobile_error,
     }
     return render(request, "recall/sign.html", context, status=status)
 
@@ -423,6 +433,107 @@ def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
         "demo_holders": demo_keys.holders() if demo_keys.enabled() else [],
     }
     return render(request, "recall/eds.html", context)
+
+
+@require_POST
+def sign_mobile(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue the EDS path's statement, to be signed in eGov Mobile instead of NCALayer."""
+    petition = public_petitions().filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    if ratelimit.exceeded(request, "sign"):
+        return _too_many(request)
+    if not mobile.enabled():
+        raise Http404
+    try:
+        challenge = eds.issue(petition, channel=Channel.EGOV_MOBILE)
+    except ChannelNotAccepted as error:
+        return _sign_page(request, petition, SignForm(), refused=str(error.message), status=error.status)
+    except DomainError as error:
+        return _sign_page(request, petition, SignForm(), mobile_error=str(error.message))
+    return redirect("recall:mobile", challenge=challenge.challenge)
+
+
+# The address typed before the QR code is shown, kept until the signed statement comes back.
+MOBILE_ADDRESS_SESSION_KEY = "mobile_sign_address"
+# A poll's lock outlives the longest poll (one request to SIGEX) if its process dies holding it.
+POLL_LOCK_SECONDS = 10
+
+
+@require_http_methods(["GET", "POST"])
+def mobile_page(request: HttpRequest, challenge: str) -> HttpResponse:
+    """The statement; then the QR code and the deep link of eGov Mobile, which
+    recall/static/recall/mobile.js polls here (POST "poll", JSON) until the statement is signed."""
+    issued = eds.site_statement(challenge)
+    if issued is None or not mobile.enabled():
+        raise Http404
+    signing_up = issued.purpose == ConfirmPurpose.SIGN
+    form = EdsSignForm(request.POST if request.method == "POST" and "start" in request.POST else None)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    gone = error_text = ""
+    if request.method == "POST":
+        # A poll is not a form: the page makes one every 1.5 s. What bounds it is one poll in
+        # flight per statement (each asks SIGEX once); starting, which registers, is a form.
+        if "start" in request.POST and ratelimit.exceeded(request, "confirm"):
+            return _too_many(request)
+        if "start" not in request.POST and not cache.add(f"mobile-poll:{challenge}", 1, POLL_LOCK_SECONDS):
+            if wants_json:
+                return JsonResponse({"state": mobile.WAITING})
+            return redirect("recall:mobile", challenge=challenge)
+        if "start" in request.POST:
+            if not signing_up or form.is_valid():
+                try:
+                    mobile.start(challenge)
+                except DomainError as error:
+                    error_text = str(error.message)
+                else:
+                    if signing_up:
+                        request.session[MOBILE_ADDRESS_SESSION_KEY] = {challenge: form.cleaned_data["address"]}
+                    return redirect("recall:mobile", challenge=challenge)
+        else:
+            address = request.session.get(MOBILE_ADDRESS_SESSION_KEY, {}).get(challenge, "")
+            try:
+                outcome = mobile.advance(challenge, address=address)
+            except DomainError as error:
+                outcome = None
+                error_text = str(error.message)
+            finally:
+                cache.delete(f"mobile-poll:{challenge}")
+            if isinstance(outcome, mobile.Done):
+                request.session.pop(MOBILE_ADDRESS_SESSION_KEY, None)
+                target = _mobile_done(request, outcome)
+                return JsonResponse({"state": "done", "next": target}) if wants_json else redirect(target)
+            if wants_json:
+                if error_text:
+                    return JsonResponse({"state": "error", "message": error_text})
+                return JsonResponse({"state": outcome})
+    try:
+        eds.open_challenge(challenge)
+    except DomainError as error:
+        gone = str(error.message)
+    context = {
+        "issued": issued,
+        "petition": issued.petition,
+        "form": form,
+        "gone": gone,
+        "error_text": error_text,
+        "procedure": None if gone else mobile.procedure(issued),
+        # The demo of `make run` has no phone: its stand-in's phone page opens from a link.
+        "demo_phone": demo_keys.enabled(),
+    }
+    return render(request, "recall/mobile.html", context)
+
+
+def _mobile_done(request: HttpRequest, outcome: Any) -> str:
+    if outcome.purpose == ConfirmPurpose.SIGN:
+        signature = outcome.signature
+        request.session[RECEIPT_SESSION_KEY] = {"receipt": signature.receipt, "petition": signature.petition_id}
+        return reverse("recall:receipt")
+    if outcome.purpose == ConfirmPurpose.WITHDRAW:
+        return reverse("recall:withdrawn")
+    until = timezone.now() + dt.timedelta(minutes=OWN_DATA_MINUTES)
+    request.session[OWN_DATA_SESSION_KEY] = {"signature": outcome.signature_id, "until": until.isoformat()}
+    return reverse("recall:my_data_view")
 
 
 @require_http_methods(["GET", "POST"])
@@ -514,7 +625,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if ratelimit.exceeded(request, "withdraw"):
             return _too_many(request)
-        if "eds" in request.POST:
+        if "eds" in request.POST or "mobile" in request.POST:
             return _withdraw_with_eds(request)
         if form.is_valid():
             try:
@@ -523,20 +634,26 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 _show(form, error)
             else:
                 return redirect("recall:confirm", token=started.token)
-    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds.enabled()})
+    return render(request, "recall/withdraw.html", _withdraw_context(form))
+
+
+def _withdraw_context(form: forms.Form) -> dict[str, Any]:
+    return {"form": form, "eds_enabled": eds.enabled(), "mobile_enabled": mobile.enabled()}
 
 
 def _withdraw_with_eds(request: HttpRequest) -> HttpResponse:
-    """The same form's other button: a statement to sign with the signer's key."""
+    """The same form's other buttons: a statement to sign with the signer's key, in NCALayer
+    or in eGov Mobile."""
     form = WithdrawForm(request.POST)
+    with_mobile = "mobile" in request.POST and mobile.enabled()
     if form.is_valid():
         try:
             issued = eds.start_withdrawal(form.cleaned_data["receipt"], form.cleaned_data["iin"])
         except DomainError as error:
             _show(form, error)
         else:
-            return redirect("recall:eds", challenge=issued.challenge)
-    return render(request, "recall/withdraw.html", {"form": form, "eds_enabled": eds.enabled()})
+            return redirect("recall:mobile" if with_mobile else "recall:eds", challenge=issued.challenge)
+    return render(request, "recall/withdraw.html", _withdraw_context(form))
 
 
 def withdrawn(request: HttpRequest) -> HttpResponse:
@@ -553,14 +670,21 @@ def my_data(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             gone = own_data.destroyed(form.cleaned_data["receipt"])
-            if gone is None:
+            if gone is None and "mobile" in request.POST and mobile.enabled():
+                try:
+                    issued = eds.start_data_view(form.cleaned_data["receipt"], form.cleaned_data["iin"])
+                except DomainError as error:
+                    _show(form, error)
+                else:
+                    return redirect("recall:mobile", challenge=issued.challenge)
+            elif gone is None:
                 try:
                     started = codes.start_data_view(form.cleaned_data["receipt"], form.cleaned_data["iin"])
                 except DomainError as error:
                     _show(form, error)
                 else:
                     return redirect("recall:confirm", token=started.token)
-    return render(request, "recall/my_data.html", {"form": form, "destroyed": gone})
+    return render(request, "recall/my_data.html", {"form": form, "destroyed": gone, "mobile_enabled": mobile.enabled()})
 
 
 def my_data_view(request: HttpRequest) -> HttpResponse:

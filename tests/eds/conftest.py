@@ -112,3 +112,25 @@ def make_statement(petition_id: int = 12, challenge: str | None = None, language
         language=language,
         challenge=challenge or new_challenge(),
     )
+
+
+@pytest.fixture(scope="session")
+def sigex_server():
+    from .fake_sigex import FakeSigex
+
+    server = FakeSigex().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sigex(sigex_server, settings, certs):
+    """The stand-in SIGEX, its phone signing with certs["rsa"]; the service set to use it."""
+    sigex_server.reset()
+    sigex_server.signer = certs["rsa"]
+    sigex_server.hold_seconds = 2.0
+    settings.RECALL_MOBILE_SIGN_BACKEND = "sigex"
+    settings.RECALL_MOBILE_SIGN_SIGEX_URL = sigex_server.url
+    settings.RECALL_MOBILE_SIGN_TIMEOUT_SECONDS = 0.5
+    yield sigex_server
+    sigex_server.reset()

@@ -505,8 +505,14 @@ def start_withdrawal(receipt: str, iin: str) -> Started:
         raise CodeFailed(_("This signature cannot be withdrawn any more."), code="not_withdrawable")
     if not petition.accepts_signatures():
         raise PetitionNotCollecting(_("Signatures can be withdrawn only while the collection window is open."))
-    if signature.channel == Channel.EDS:
+    if signature.channel == Channel.EGOV_MOBILE:
         # A code to a number typed now would prove less than the key that signed.
+        raise CodeFailed(
+            _("This signature was made with eGov Mobile: withdraw it with eGov Mobile too."),
+            field="receipt",
+            code="eds_only",
+        )
+    if signature.channel == Channel.EDS:
         raise CodeFailed(
             _("This signature was made with EDS: withdraw it with your EDS key too."), field="receipt", code="eds_only"
         )
@@ -538,7 +544,7 @@ def start_data_view(receipt: str, iin: str) -> Started:
     if not target:
         message = (
             _("This signature was made with EDS and has no phone number on record: ask the election commission.")
-            if signature.channel == Channel.EDS
+            if signature.channel in (Channel.EDS, Channel.EGOV_MOBILE)
             else _("No phone number is on record for this signature: ask the election commission to show you its data.")
         )
         raise CodeFailed(message, field="receipt", code="no_phone_on_record")

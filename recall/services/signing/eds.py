@@ -190,6 +190,8 @@ def _labels(purpose: str, language: str) -> dict[str, str]:
     labels = dict(DEFAULT_LABELS.get(language, DEFAULT_LABELS["en"]))
     if purpose == ConfirmPurpose.WITHDRAW:
         labels["title"] = _("Withdrawal of my signature under the petition to recall a deputy")
+    elif purpose == ConfirmPurpose.VIEW:
+        labels["title"] = _("Request to see the data kept on my signature under the petition to recall a deputy")
     return labels
 
 
@@ -199,14 +201,16 @@ def issue(
     purpose: str = ConfirmPurpose.SIGN,
     signature: Signature | None = None,
     client_id: int | None = None,
+    channel: str = Channel.EDS,
 ) -> EdsStatement:
     """A statement to sign, in the active language, valid for RECALL_EDS_CHALLENGE_TTL_SECONDS;
-    ``client_id``: issued to a partner through the API, and accepted only from it."""
+    ``client_id``: issued to a partner through the API, and accepted only from it; ``channel``:
+    the way it will be signed (NCALayer or eGov Mobile), which the level's policy must accept."""
     if not enabled():
         raise NotFound(_("Signing with EDS is not available on this site."))
     if purpose == ConfirmPurpose.SIGN:
-        signatures.signable_petition(petition.pk, channel=Channel.EDS)
-    if not petition.accepts_signatures():
+        signatures.signable_petition(petition.pk, channel=channel)
+    if purpose != ConfirmPurpose.VIEW and not petition.accepts_signatures():
         raise PetitionNotCollecting()
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     challenge = new_challenge()
@@ -346,11 +350,13 @@ def check_address(address: str) -> str:
     return address
 
 
-def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetime, **fields: object) -> Signature:
+def _row(
+    petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetime, channel: str, **fields: object
+) -> Signature:
     return Signature(
         petition_id=petition_id,
         voter_id=signer.digest,
-        channel=Channel.EDS,
+        channel=channel,
         identity_strength=IdentityStrength.CERTIFICATE,
         signed_at=signed_at,
         received_at=timezone.now(),
@@ -370,10 +376,17 @@ def _row(petition_id: int, signer: EdsSigner, cms: str, *, signed_at: dt.datetim
 
 
 def sign_with_eds(
-    challenge_value: str, cms: str, *, petition_id: int, address: str, client_id: int | None = None
+    challenge_value: str,
+    cms: str,
+    *,
+    petition_id: int,
+    address: str,
+    client_id: int | None = None,
+    channel: str = Channel.EDS,
 ) -> Signature:
     """Store a signature made with EDS over the statement ``challenge_value`` names, on the
     site (``client_id`` None) or submitted by the partner the statement was issued to.
+    ``channel``: EGOV_MOBILE when eGov Mobile made the CMS (recall.services.signing.mobile).
 
     Raises EdsRefused (the signature, the certificate or the statement), InvalidInput (the
     address), AlreadySigned (on the site: this IIN already signed the petition; for a partner:
@@ -387,7 +400,14 @@ def sign_with_eds(
     address = check_address(address)
     info, stored_cms = verify(challenge, cms, may_hold=True)
     now = timezone.now()
-    signature = _row(challenge.petition_id, EdsSigner(info, address), stored_cms, signed_at=now, client_id=client_id)
+    signature = _row(
+        challenge.petition_id,
+        EdsSigner(info, address),
+        stored_cms,
+        signed_at=now,
+        channel=channel,
+        client_id=client_id,
+    )
     if info.revocation_pending:
         # Everything verified but the certificate's status, whose responder is down: held with a
         # receipt, not counted, until the worker asks again (recall.services.signing.held).
@@ -450,15 +470,42 @@ def start_withdrawal(receipt: str, iin: str) -> EdsStatement:
     return issue(signature.petition, purpose=ConfirmPurpose.WITHDRAW, signature=signature)
 
 
-def withdraw_with_eds(challenge_value: str, cms: str) -> Signature:
-    """Withdraw the signature the statement names, if the certificate's IIN is its signer's."""
+def _signers_statement(challenge_value: str, cms: str, purpose: str) -> tuple[EdsStatement, Signature]:
+    """The statement about a signature, signed by that signature's signer; EdsRefused otherwise."""
     challenge = open_challenge(challenge_value)
-    if challenge.purpose != ConfirmPurpose.WITHDRAW or challenge.signature_id is None:
+    if challenge.purpose != purpose or challenge.signature_id is None:
         raise NotFound(_("This statement does not exist; start again."))
     info, _cms = verify(challenge, cms)
     signature = challenge.signature
-    if not hmac.compare_digest(signature.voter_id, crypto.iin_digest(info.iin)):
-        raise EdsRefused("other_signer", _("This key belongs to someone else: only the signer can withdraw."))
+    if signature.voter_id is None or not hmac.compare_digest(signature.voter_id, crypto.iin_digest(info.iin)):
+        message = (
+            _("This key belongs to someone else: only the signer can withdraw.")
+            if purpose == ConfirmPurpose.WITHDRAW
+            else _("This key belongs to someone else: only the signer can see the signature's data.")
+        )
+        raise EdsRefused("other_signer", message)
+    return challenge, signature
+
+
+def withdraw_with_eds(challenge_value: str, cms: str) -> Signature:
+    """Withdraw the signature the statement names, if the certificate's IIN is its signer's."""
+    challenge, signature = _signers_statement(challenge_value, cms, ConfirmPurpose.WITHDRAW)
     with transaction.atomic():
         _use(challenge, at=timezone.now())
         return review.withdraw_by_signer(signature.pk)
+
+
+# --- The voter's own data -----------------------------------------------------------------------
+
+
+def start_data_view(receipt: str, iin: str) -> EdsStatement:
+    """A statement asking to see the data kept on the signature with this receipt and IIN."""
+    signature = codes.find_signature(receipt, iin)
+    return issue(signature.petition, purpose=ConfirmPurpose.VIEW, signature=signature)
+
+
+def view_with_eds(challenge_value: str, cms: str) -> int:
+    """The signature's id, if the certificate's IIN is its signer's (the view opens its page)."""
+    challenge, signature = _signers_statement(challenge_value, cms, ConfirmPurpose.VIEW)
+    _use(challenge, at=timezone.now())
+    return signature.pk

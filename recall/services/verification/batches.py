@@ -78,8 +78,9 @@ _NAME_PARTS = {"postgresql": names.REASONS_SQL, "sqlite": names.REASONS_SQL_SQLI
 # Rows without word digests compare the full-name digest.
 _FULL_NAME_MISMATCH = "s.name_digest <> v.name_digest"
 # An EDS signature has no birth date to compare: the certificate carries none, nothing is typed,
-# and the IIN itself comes from the certificate (recall.services.signing.eds).
-_BIRTH_MISMATCH = "(s.channel <> 'eds' AND s.birth_digest <> v.birth_digest)"
+# and the IIN itself comes from the certificate (recall.services.signing.eds); the same for eGov
+# Mobile, which signs with a certificate too (recall.services.signing.mobile).
+_BIRTH_MISMATCH = "(s.channel NOT IN ('eds', 'egov_mobile') AND s.birth_digest <> v.birth_digest)"
 _IIN_MISMATCH = "(s.iin_data_mismatch OR v.iin_data_mismatch)"
 # The level's policy has an official confirm each signature of the channel
 # (RecallPolicy.confirm_<channel>); read through _POLICY_JOIN.
