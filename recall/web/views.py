@@ -189,10 +189,10 @@ IDENTITY_NAMES = dict(IdentityStrength.choices)
 
 
 def _offered(petition: Any) -> list[str]:
-    """The ways of signing the level's policy accepts that this site can take: EDS and eGov
-    Mobile need the EDS verification backend (RECALL_EDS_BACKEND)."""
-    needs_eds = (Channel.EDS, Channel.EGOV_MOBILE)
-    return [str(CHANNEL_NAMES[c]) for c in accepted_channels(petition) if eds.enabled() or c not in needs_eds]
+    """The ways of signing the level's policy accepts that this site can take: EDS needs the
+    EDS verification backend (RECALL_EDS_BACKEND), eGov Mobile that and a QR signing service."""
+    available = {Channel.EDS: eds.enabled(), Channel.EGOV_MOBILE: eds.enabled() and mobile.enabled()}
+    return [str(CHANNEL_NAMES[c]) for c in accepted_channels(petition) if available.get(c, True)]
 
 
 LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
@@ -362,7 +362,7 @@ def _sign_page(
         "accepted": _offered(petition),
         "eds_error": eds_error,
         "refused": refused,
-        "mobile_enabled": mobile.enabled(),
+        "mobile_enabled": mobile.enabled() and Channel.EGOV_MOBILE in accepted,
         "mobile_error": mobile_error,
     }
     return render(request, "recall/sign.html", context, status=status)
