@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from recall.models import EdsStatement, MobileSigning, Signature
+from recall.models import EdsStatement, MobileSigning, RecallPolicy, Signature
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,15 @@ def test_without_a_backend_there_is_no_egov_mobile(client, collecting, settings)
     settings.RECALL_MOBILE_SIGN_BACKEND = ""
     assert "eGov Mobile" not in client.get(f"/en/petitions/{collecting.pk}/sign/").content.decode()
     assert client.post(f"/en/petitions/{collecting.pk}/sign/mobile/").status_code == 404
+
+
+def test_where_the_policy_refuses_egov_mobile_it_is_not_offered_and_a_direct_post_is_refused(client, collecting, sigex):
+    RecallPolicy.objects.filter(level=collecting.district.level).update(accept_egov_mobile=False)
+    page = client.get(f"/en/petitions/{collecting.pk}/sign/").content.decode()
+    assert "With eGov Mobile" not in page and "With a digital signature (EDS)" in page
+    response = client.post(f"/en/petitions/{collecting.pk}/sign/mobile/")
+    assert response.status_code == 403 and 'data-testid="channel-refused"' in response.content.decode()
+    assert not EdsStatement.objects.exists()
 
 
 def test_the_page_shows_the_eds_statement_then_the_qr_code_and_the_link(client, collecting, sigex):
