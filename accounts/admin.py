@@ -59,7 +59,8 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Reset the second factor (a lost phone)"))
     def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
-        chosen = [u for u in queryset if self.has_change_permission(request, u)]
+        # A deputy's second factor is reset from the deputy's account page, which tells the deputy.
+        chosen = [u for u in queryset if self.has_change_permission(request, u) and not u.is_deputy]
         for user in chosen:
             two_factor.reset(user, actor=request.user)
         messages.success(
@@ -81,6 +82,10 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
             # A deputy's account is made from the deputy's page and stays a deputy's: no
             # commission, no admin (the database refuses it too: user_deputy_iff_deputy_role).
             fields += ["commission", "role", "is_staff"]
+            # Its address and password change only through the deputy's account page: an address
+            # takes effect once a second, central official confirms it, and the deputy is told
+            # of each change (recall.services.groups.deputies).
+            fields += ["email"]
         return list(dict.fromkeys(fields))
 
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -95,6 +100,13 @@ class UserAdmin(CentralAdmin, DjangoUserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:  # noqa: A002 - Django passes it by name
+        """No official sets a deputy's password: the deputy does, from the link sent to the
+        address a second official confirmed."""
+        if User.objects.filter(pk=id if str(id).isdigit() else None, role=Role.DEPUTY).exists():
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not request.user.is_superuser and {"is_staff", "is_superuser"} & set(form.changed_data):

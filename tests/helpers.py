@@ -262,3 +262,12 @@ def mails_in(directory: Path) -> list[dict[str, str]]:
             headers = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line and line[0] != " ")
             messages.append({**headers, "Body": body})
     return messages
+
+
+def deputy_account(deputy, *, proposer, confirmer, email: str = "deputy@mazhilis.kz"):
+    """The deputy's account with ``email`` in effect: proposed by one official, confirmed by
+    another of the central commission (recall.services.groups.deputies); the invitation sent."""
+    from recall.services.groups import deputies
+
+    proposed = deputies.create_account(deputy, actor=proposer, email=email)
+    return deputies.confirm_address(proposed.change, actor=confirmer)

@@ -7,15 +7,26 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from ..errors import DomainError
-from ..models import CHANNEL_ORDER, Deputy, DeputyStatus, District, Mandate, Petition, PublicHoliday, RecallPolicy
+from ..errors import DomainError, IllegalTransition
+from ..models import (
+    CHANNEL_ORDER,
+    Deputy,
+    DeputyAddressChange,
+    DeputyStatus,
+    District,
+    Mandate,
+    Petition,
+    PublicHoliday,
+    RecallPolicy,
+)
 from ..services.groups import deputies
 from ..services.public import public_cache
-from .base import AuditedChanges, CentralCommissionOnly, ScopedAdmin
+from .base import AuditedChanges, CentralCommissionOnly, ReadOnlyAdmin, ScopedAdmin
 
 
 @admin.register(District)
@@ -79,37 +90,63 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def account_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Create the deputy's account: the deputy is e-mailed a link to set the password and
-        then enrols an authenticator (recall.services.groups.deputies)."""
+        """The deputy's account: an official proposes its address (creating the account the first
+        time), a second official of the central commission confirms it, and only then is the
+        deputy e-mailed a link to set the password (recall.services.groups.deputies)."""
         deputy = self.get_queryset(request).filter(pk=pk).first()
         if deputy is None or not request.user.can_act:
             return HttpResponseRedirect(reverse("admin:recall_deputy_changelist"))
         form = DeputyAccountForm(request.POST or None)
         invitation = None
-        if request.method == "POST" and "reset" in request.POST:
-            form = DeputyAccountForm()
-            try:
+        pending = deputies.pending_change(deputy)
+        account = User.objects.filter(deputy=deputy).first()
+        problem = ""
+        try:
+            if request.method == "POST" and "reset" in request.POST:
+                form = DeputyAccountForm()
                 invitation = deputies.reset_access(deputy, actor=request.user)
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-            else:
                 messages.success(
                     request,
                     _("A new link is e-mailed to the deputy; the old password and authenticator no longer work."),
                 )
-        elif request.method == "POST" and form.is_valid():
-            try:
-                invitation = deputies.create_account(deputy, actor=request.user, email=form.cleaned_data["email"])
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-            else:
-                messages.success(request, _("The account is created and the link is e-mailed to the deputy."))
+            elif request.method == "POST" and ("confirm" in request.POST or "cancel" in request.POST):
+                form = DeputyAccountForm()
+                if pending is None or str(pending.pk) != request.POST.get("change"):
+                    raise IllegalTransition(_("This address is no longer awaiting confirmation."), code="not_pending")
+                if "confirm" in request.POST:
+                    invitation = deputies.confirm_address(pending, actor=request.user)
+                    messages.success(request, _("The address is confirmed; the deputy is told of the change."))
+                else:
+                    deputies.cancel_address(pending, actor=request.user)
+                    messages.success(request, _("The proposed address is cancelled."))
+            elif request.method == "POST" and form.is_valid():
+                email = form.cleaned_data["email"]
+                if account is None:
+                    deputies.create_account(deputy, actor=request.user, email=email)
+                else:
+                    deputies.propose_address(deputy, actor=request.user, email=email)
+                messages.success(
+                    request,
+                    _(
+                        "The address is proposed. It takes effect, and the link is e-mailed, once an official of "
+                        "the central commission confirms it."
+                    ),
+                )
+                form = DeputyAccountForm()
+        except DomainError as error:
+            problem = str(error.message)
+        pending = deputies.pending_change(deputy)
         context = {
             **self.admin_site.each_context(request),
             "title": _("The deputy's account"),
             "deputy": deputy,
             "account": User.objects.filter(deputy=deputy).first(),
+            "pending": pending,
+            "may_confirm": pending is not None
+            and deputies.may_confirm(request.user)
+            and pending.proposed_by_id != request.user.pk,
             "form": form,
+            "problem": problem,
             "invitation": invitation,
             "opts": Deputy._meta,
         }
@@ -118,6 +155,22 @@ class DeputyAdmin(AuditedChanges, ScopedAdmin):
 
 class DeputyAccountForm(forms.Form):
     email = forms.EmailField(label=_("The deputy's e-mail address"))
+
+
+@admin.register(DeputyAddressChange)
+class DeputyAddressChangeAdmin(ReadOnlyAdmin):
+    """Every proposed address, confirmed or not: the central commission's list of what awaits
+    its confirmation (on the deputy's account page)."""
+
+    district_path = "deputy__district"
+    list_display = ["deputy", "email", "state", "proposed_by", "proposed_at", "decided_by", "decided_at", "account"]
+    list_filter = ["state"]
+    list_select_related = ["deputy", "proposed_by", "decided_by"]
+
+    @admin.display(description=_("account"))
+    def account(self, obj: DeputyAddressChange) -> str:
+        url = reverse("admin:recall_deputy_account", args=[obj.deputy_id])
+        return format_html('<a href="{}">{}</a>', url, _("The deputy's account"))
 
 
 class CentralReferenceData(CentralCommissionOnly):

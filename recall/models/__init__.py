@@ -1,6 +1,6 @@
 from .audit import AuditEntry
 from .deadlines import DeadlineKind, DeadlineReminder, PublicHoliday
-from .deputies import ByElection, DeputyAnswer
+from .deputies import AddressChangeState, ByElection, DeputyAddressChange, DeputyAnswer
 from .follow import FollowChannel, PetitionFollower
 from .initiative import GroupCode, GroupCodePurpose, GroupDraft, GroupDraftMember, GroupInvitation, SheetBatch
 from .jobs import FINAL_JOB_STATES, PetitionJob, PetitionJobKind, PetitionJobState
@@ -56,6 +56,8 @@ from .signatures import (
 )
 
 __all__ = [
+    "AddressChangeState",
+    "DeputyAddressChange",
     "FollowChannel",
     "PetitionFollower",
     "ByElection",

@@ -4,11 +4,11 @@ kept and public) and the by-election a recall leaves to the district. See docs/d
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .petitions import Petition
-from .places import District
+from .places import Deputy, District
 
 
 class DeputyAnswer(models.Model):
@@ -71,3 +71,54 @@ class ByElection(models.Model):
 
     def __str__(self) -> str:
         return _("By-election in %(district)s by %(date)s") % {"district": self.district.code, "date": self.due_by}
+
+
+class AddressChangeState(models.TextChoices):
+    PENDING = "pending", _("awaiting confirmation")
+    CONFIRMED = "confirmed", _("confirmed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class DeputyAddressChange(models.Model):
+    """An e-mail address for a deputy's account, proposed by one official and in effect only once
+    a second official, of the central commission, confirms it (recall.services.groups.deputies):
+    no one official chooses alone where the deputy's password link goes."""
+
+    deputy = models.ForeignKey(
+        Deputy, on_delete=models.PROTECT, related_name="address_changes", verbose_name=_("deputy")
+    )
+    email = models.EmailField(_("proposed e-mail address"))
+    state = models.CharField(_("state"), max_length=16, choices=AddressChangeState, default=AddressChangeState.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed or cancelled by"),
+    )
+    decided_at = models.DateTimeField(_("confirmed or cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deputy's e-mail address change")
+        verbose_name_plural = _("deputies' e-mail address changes")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=AddressChangeState.values), name="address_change_state_valid"),
+            models.UniqueConstraint(
+                fields=["deputy"], condition=Q(state=AddressChangeState.PENDING), name="one_pending_address_change"
+            ),
+            # Four eyes: whoever proposed an address never confirms it.
+            models.CheckConstraint(
+                condition=~Q(state=AddressChangeState.CONFIRMED)
+                | (Q(decided_by__isnull=False) & ~Q(decided_by=F("proposed_by"))),
+                name="address_change_confirmed_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deputy}: {self.email}"

@@ -61,7 +61,7 @@ def password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
         return render(request, "recall/deputy/link_gone.html", status=410)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        deputies.password_set(user, form)
         return redirect("recall:deputy_login")
     return render(request, "recall/deputy/password.html", {"form": form})
 
@@ -92,7 +92,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = two_factor.SetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].replace(" ", "")):
-            codes = two_factor.enrol(user, device)
+            codes = deputies.two_factor_enrolled(user, device)
             otp_login(request, device)
             return render(request, "recall/deputy/codes.html", {"codes": codes})
         form.add_error("otp_token", _("This code is not valid. Check the phone's clock and try the next code."))

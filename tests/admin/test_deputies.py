@@ -5,11 +5,21 @@ from __future__ import annotations
 from django.core import mail
 
 from accounts.models import Role, User
-from recall.models import DeputyAnswer
+from recall.models import AddressChangeState, DeputyAddressChange, DeputyAnswer
+
+
+def confirm_in_the_admin(client, official, url, django_capture_on_commit_callbacks):
+    """``official`` confirms the address awaiting confirmation on the deputy's account page."""
+    client.force_login(official)
+    change = DeputyAddressChange.objects.get(state=AddressChangeState.PENDING)
+    page = client.get(url).content.decode()
+    assert 'name="confirm"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(url, {"confirm": "1", "change": change.pk}, follow=True).content.decode()
 
 
 def test_an_official_creates_the_deputys_account_from_the_deputy_page(
-    client, bob, collecting, django_capture_on_commit_callbacks
+    client, bob, alice, collecting, django_capture_on_commit_callbacks
 ):
     client.force_login(bob)
     page = client.get(f"/admin/recall/deputy/{collecting.deputy_id}/change/").content.decode()
@@ -19,10 +29,13 @@ def test_an_official_creates_the_deputys_account_from_the_deputy_page(
         page = client.post(url, {"email": "deputy@mazhilis.kz"}).content.decode()
     user = User.objects.get(role=Role.DEPUTY)
     assert user.deputy_id == collecting.deputy_id
+    assert mail.outbox == [] and "awaits confirmation" in page  # nothing before a central official confirms
+    confirm_in_the_admin(client, alice, url, django_capture_on_commit_callbacks)
     # Only the deputy gets the link: whoever opens it sets the password and the second factor.
     assert mail.outbox[-1].to == ["deputy@mazhilis.kz"] and "/deputy/password/" in mail.outbox[-1].body
-    assert "/deputy/password/" not in page
+    client.force_login(bob)
     again = client.post(url, {"email": "other@mazhilis.kz"}).content.decode()
+    assert "/deputy/password/" not in again
     assert "The deputy has an account (deputy@mazhilis.kz)." in again
     assert User.objects.filter(role=Role.DEPUTY).count() == 1
 
@@ -87,14 +100,60 @@ def test_answers_and_by_elections_are_listed_read_only(client, bob, collecting):
 
 
 def test_an_official_sends_a_new_link_from_the_account_page(
-    client, bob, collecting, django_capture_on_commit_callbacks
+    client, bob, alice, collecting, django_capture_on_commit_callbacks
 ):
     client.force_login(bob)
     url = f"/admin/recall/deputy/{collecting.deputy_id}/account/"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"email": "deputy@mazhilis.kz"})
+    confirm_in_the_admin(client, alice, url, django_capture_on_commit_callbacks)
+    client.force_login(bob)
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(url, {"reset": "1"}, follow=True).content.decode()
-    assert len(mail.outbox) == sent + 1 and mail.outbox[-1].to == ["deputy@mazhilis.kz"]
+    # The link, and the notice of the reset, both to the address on record.
+    assert len(mail.outbox) == sent + 2 and {m.to[0] for m in mail.outbox[sent:]} == {"deputy@mazhilis.kz"}
     assert "/deputy/password/" not in page  # the link goes to the deputy only
+
+
+def test_the_official_who_proposed_is_not_offered_the_confirmation(
+    client, bob, alice, collecting, django_capture_on_commit_callbacks
+):
+    url = f"/admin/recall/deputy/{collecting.deputy_id}/account/"
+    client.force_login(alice)
+    client.post(url, {"email": "alice@example.kz"})
+    assert 'name="confirm"' not in client.get(url).content.decode()
+    change = DeputyAddressChange.objects.get()
+    page = client.post(url, {"confirm": "1", "change": change.pk}).content.decode()
+    assert "A second official must confirm" in page
+    client.force_login(bob)  # a regional official is not offered it either, and is refused
+    assert 'name="confirm"' not in client.get(url).content.decode()
+    client.post(url, {"confirm": "1", "change": change.pk})
+    assert DeputyAddressChange.objects.get().state == AddressChangeState.PENDING and mail.outbox == []
+
+
+def test_the_user_admin_sets_neither_a_deputys_address_nor_its_password(
+    client, bob, alice, collecting, django_capture_on_commit_callbacks
+):
+    from tests.helpers import deputy_account
+
+    user = deputy_account(collecting.deputy, proposer=bob, confirmer=alice).user
+    client.force_login(alice)
+    form = client.get(f"/admin/accounts/user/{user.pk}/change/").context["adminform"].form
+    assert "email" not in form.fields
+    assert client.get(f"/admin/accounts/user/{user.pk}/password/").status_code == 403
+    response = client.post(
+        f"/admin/accounts/user/{user.pk}/password/", {"password1": "x-Long-pass-2026", "password2": "x-Long-pass-2026"}
+    )
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.email == "deputy@mazhilis.kz" and not user.has_usable_password()
+
+
+def test_the_central_commission_lists_the_addresses_awaiting_confirmation(client, bob, alice, collecting):
+    from recall.services.groups import deputies
+
+    deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+    client.force_login(alice)
+    page = client.get("/admin/recall/deputyaddresschange/").content.decode()
+    assert "deputy@mazhilis.kz" in page and f"/admin/recall/deputy/{collecting.deputy_id}/account/" in page

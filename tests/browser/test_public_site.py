@@ -313,7 +313,7 @@ def _code():
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_the_group_member_the_deputy_and_the_signers_own_data_in_each_language(
-    browser, live_server, site, karaganda2, bob, shot, language
+    browser, live_server, site, karaganda2, bob, alice, shot, language
 ):
     """The pages only a group member, a deputy or a signer opening their data sees: axe, the
     width of the screen, and no Latin word, with the names that come from data."""
@@ -355,7 +355,11 @@ def test_the_group_member_the_deputy_and_the_signers_own_data_in_each_language(
 
         # The deputy: an account made by the commission, a password and an authenticator.
         with translation.override(language):
-            user = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz").user
+            proposed = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+        # The address takes effect once an official of the central commission confirms it.
+        deputies.confirm_address(proposed.change, actor=alice)
+        user = proposed.user
+        user.refresh_from_db()
         user.set_password(DEPUTY_PASSWORD)
         user.save()
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)

@@ -14,18 +14,20 @@ from recall.notifications import sms
 from recall.services import lifecycle
 from recall.services.groups import deputies
 
-from ..factories import DeputyFactory
-from ..helpers import application, run_together
+from ..factories import DeputyFactory, UserFactory
+from ..helpers import application, deputy_account, run_together
 
 
 @pytest.fixture
-def account(collecting, bob):
-    return deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz").user
+def account(collecting, bob, alice):
+    return deputy_account(collecting.deputy, proposer=bob, confirmer=alice).user
 
 
-def test_an_official_of_the_district_creates_the_deputys_account(collecting, bob, django_capture_on_commit_callbacks):
+def test_an_official_of_the_district_creates_the_deputys_account(
+    collecting, bob, alice, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+        invitation = deputy_account(collecting.deputy, proposer=bob, confirmer=alice)
     user = invitation.user
     assert (user.role, user.deputy, user.is_staff, user.commission) == (Role.DEPUTY, collecting.deputy, False, None)
     assert not user.has_usable_password()
@@ -159,7 +161,7 @@ def test_the_deputy_is_told_of_an_application_and_of_its_registration(
 ):
     settings.LANGUAGE_CODE = "en"  # notices go out in the service's language (Kazakh by default)
     deputy = DeputyFactory(district=karaganda)
-    deputies.create_account(deputy, actor=alice, email="deputy@mazhilis.kz")
+    deputy_account(deputy, proposer=UserFactory(commission=alice.commission), confirmer=alice)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         petition = lifecycle.apply(

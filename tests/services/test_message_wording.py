@@ -76,10 +76,12 @@ def test_the_eds_receipt_does_not_say_a_code_was_texted(client, collecting, vote
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_the_deputys_invitation_is_in_the_language_of_the_official_who_made_it(
-    collecting, bob, language, django_capture_on_commit_callbacks
+    collecting, bob, alice, language, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), translation.override(language):
-        invitation = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+        proposed = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = deputies.confirm_address(proposed.change, actor=alice)
     message = mail.outbox[-1]
     expected = {"ru": "Ваша учётная запись", "kk": "есептік жазбаңыз"}[language]
     assert expected in message.subject or expected in message.body, message.subject
@@ -87,9 +89,12 @@ def test_the_deputys_invitation_is_in_the_language_of_the_official_who_made_it(
     assert invitation.user.language == language
 
 
-def test_the_deputy_signing_in_sets_the_language_of_what_they_are_sent(collecting, bob):
+def test_the_deputy_signing_in_sets_the_language_of_what_they_are_sent(collecting, bob, alice):
     with translation.override("kk"):
-        user = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz").user
+        proposed = deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+    user = proposed.user
+    deputies.confirm_address(proposed.change, actor=alice)
+    user.refresh_from_db()
     user.set_password("a long deputy passphrase 2026")
     user.save()
     Client().post("/ru/deputy/login/", {"username": "deputy@mazhilis.kz", "password": "a long deputy passphrase 2026"})

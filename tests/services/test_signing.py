@@ -2,6 +2,7 @@
 repeats, partners' submissions and receipts."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -87,6 +88,36 @@ def test_a_partner_learns_only_of_its_own_repeats(collecting, voters):
     assert repeat.duplicate_of_id == first.pk and repeat.receipt != first.receipt
     verification.verify_all()
     assert Signature.objects.get(pk=repeat.pk).ground == "duplicate"
+
+
+def _statements(run) -> list[str]:
+    """The SQL a call sends, without savepoints' names and the values SQLite's log writes in."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [re.sub(r"\"s\d+_x\d+\"|'[^']*'|X'[0-9A-F]*'|\b\d+\b|NULL", "?", q["sql"]) for q in queries.captured_queries]
+
+
+def test_a_repeat_sends_the_same_statements_as_a_first(collecting, voters):
+    """What a stopwatch sees: a repeat is stored with the same one statement as a first, on the
+    web and from a partner, so neither takes longer (bench/timing.py measures it)."""
+    signing.sign_on_web(collecting.pk, signer_of(voters[10]))
+    signing.sign_on_web(collecting.pk, signer_of(voters[11]))
+    partner = ApiClientFactory()
+    web_first = _statements(lambda: signing.sign_on_web(collecting.pk, signer_of(voters[12]), repeat_as_duplicate=True))
+    web_repeat = _statements(
+        lambda: signing.sign_on_web(collecting.pk, signer_of(voters[10]), repeat_as_duplicate=True)
+    )
+    partner_first = _statements(
+        lambda: signing.sign_for_partner(collecting.pk, signer_of(voters[13]), client_id=partner.pk)
+    )
+    partner_repeat = _statements(
+        lambda: signing.sign_for_partner(collecting.pk, signer_of(voters[11]), client_id=partner.pk)
+    )
+    assert web_first == web_repeat and partner_first == partner_repeat
+    assert [sql.split()[0] for sql in web_first + partner_first].count("INSERT") == 2
+    repeats = Signature.objects.filter(duplicate_of__isnull=False).order_by("pk")
+    assert [s.channel for s in repeats] == ["web", "partner"]
+    assert not Signature.objects.filter(pk__in=[s.duplicate_of_id for s in repeats], duplicate_of__isnull=False)
 
 
 def test_a_partner_cannot_date_a_signature_in_the_future(collecting, voters):

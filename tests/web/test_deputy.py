@@ -14,10 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recall.models import DeputyAnswer
 from recall.services import lifecycle, verification
-from recall.services.groups import deputies
 
 from ..factories import SignatureFactory
-from ..helpers import application, populate
+from ..helpers import application, deputy_account, populate
 
 PASSWORD = "a long deputy passphrase 2026"
 
@@ -27,9 +26,9 @@ def code_of(device: TOTPDevice, offset: int = 0) -> str:
 
 
 @pytest.fixture
-def invitation(collecting, bob, django_capture_on_commit_callbacks):
+def invitation(collecting, bob, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return deputies.create_account(collecting.deputy, actor=bob, email="deputy@mazhilis.kz")
+        return deputy_account(collecting.deputy, proposer=bob, confirmer=alice)
 
 
 def path_of(link: str) -> str:
@@ -179,3 +178,11 @@ def test_the_grounds_are_shown_in_the_page_language_or_noted(deputy_client, coll
     assert "Депутат не встречался." in page and 'data-testid="fallback-note"' in page
     ru = deputy_client.get(f"/ru/deputy/petitions/{collecting.pk}/").content.decode()
     assert "Депутат не встречался." in ru and 'data-testid="fallback-note"' not in ru
+
+
+def test_the_deputy_is_told_of_the_password_and_the_authenticator_at_their_address(deputy_client):
+    from recall.models import NoticeMessage
+
+    told = NoticeMessage.objects.filter(notice__kind="account").order_by("pk")
+    assert [m.message["to"] for m in told] == ["deputy@mazhilis.kz"] * 2
+    assert ["password" in told[0].message["subject"], "authenticator" in told[1].message["subject"]] == [True, True]

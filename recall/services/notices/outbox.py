@@ -70,7 +70,7 @@ COMPOSERS = {
 PAGED = frozenset({"outcome", "follow"})
 # Kinds whose messages are written with the announcement (their text is known then, and holds
 # what must not wait in the clear: a deputy's password link).
-WRITTEN = frozenset({"invitation", "reminder"})
+WRITTEN = frozenset({"invitation", "reminder", "account"})
 SWEEP_LIMIT = 500
 
 
