@@ -50,7 +50,7 @@ def district(karaganda, policy):
     return karaganda
 
 
-def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, live_server, district, bob, policy):
+def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, live_server, district, bob, alice, policy):
     voters = list(district.voters.order_by("pk"))
     deputy = DeputyFactory(district=district, full_name="Serik Akhmetov")
     new_page = lambda: browser.new_context(locale="en-GB", viewport={"width": 412, "height": 915}).new_page()  # noqa: E731
@@ -109,6 +109,17 @@ def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, liv
     official.locator("input[type=submit]").click()
     official.wait_for_load_state()
     official.context.close()
+    # A second official, of the central commission, confirms the address: only then the link.
+    assert not [m for m in mail.outbox if "/deputy/password/" in m.body]
+    central = new_page()
+    central.goto(live_server.url + "/admin/")
+    central.fill("#id_username", "alice")
+    central.fill("#id_password", "pw")
+    central.locator("input[type=submit]").click()
+    central.goto(live_server.url + f"/admin/recall/deputy/{deputy.pk}/account/")
+    central.locator('button[name="confirm"], input[name="confirm"]').first.click()
+    central.wait_for_load_state()
+    central.context.close()
 
     # 5. The group issues numbered sheets and downloads the PDF.
     initiator.reload()
