@@ -385,6 +385,15 @@ def sign_eds(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("recall:eds", challenge=challenge.challenge)
 
 
+def _gone(challenge: str) -> str:
+    """Why a statement can no longer be signed (used, expired), or "" while it can."""
+    try:
+        eds.open_challenge(challenge)
+    except DomainError as error:
+        return str(error.message)
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
     """The statement, signed in NCALayer by recall/eds.js; the CMS is posted back here."""
@@ -419,10 +428,7 @@ def eds_page(request: HttpRequest, challenge: str) -> HttpResponse:
                 form.data = form.data.copy()
                 form.data["cms"] = ""
     else:
-        try:
-            eds.open_challenge(challenge)
-        except DomainError as error:
-            gone = str(error.message)
+        gone = _gone(challenge)
     context = {
         "issued": issued,
         "petition": issued.petition,
@@ -507,10 +513,7 @@ def mobile_page(request: HttpRequest, challenge: str) -> HttpResponse:
                 if error_text:
                     return JsonResponse({"state": "error", "message": error_text})
                 return JsonResponse({"state": outcome})
-    try:
-        eds.open_challenge(challenge)
-    except DomainError as error:
-        gone = str(error.message)
+    gone = _gone(challenge)
     context = {
         "issued": issued,
         "petition": issued.petition,
