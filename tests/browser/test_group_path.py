@@ -179,6 +179,7 @@ def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, liv
     deputy_page.get_by_label("Answer in Russian").fill("Я встречаюсь с избирателями каждый месяц.")
     deputy_page.get_by_label("Answer in English").fill("I meet voters every month.")
     deputy_page.get_by_role("button", name="Publish the answer").click()
+    deputy_page.get_by_text("Version 1 of your answer is published.").wait_for()
     assert "Version 1 of your answer is published." in deputy_page.content()
     assert_accessible(deputy_page, "the deputy's answer page")
     shot(deputy_page, "path-04-deputy-answered")
@@ -191,6 +192,8 @@ def test_the_whole_path_from_the_application_to_the_threshold(browser, shot, liv
     deputy_page.get_by_label("E-mail").fill("akhmetov@mazhilis.kz")
     deputy_page.get_by_label("Password").fill(PASSWORD)
     deputy_page.get_by_role("button", name="Sign in").click()
+    # The answer to the sign-in is a new page: wait for it rather than read the one leaving.
+    deputy_page.get_by_text("Enter the code from your authenticator app").wait_for()
     assert "Enter the code from your authenticator app" in deputy_page.content()
     deputy_page.context.close()
 
