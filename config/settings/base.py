@@ -195,6 +195,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (the national register of 12 million voters is about 1.6 GB of CSV; the import streams it).
 RECALL_UPLOAD_MAX_MB = env.int("RECALL_UPLOAD_MAX_MB", default=50)
 RECALL_REGISTER_UPLOAD_MAX_MB = env.int("RECALL_REGISTER_UPLOAD_MAX_MB", default=2048)
+# A register import commits its progress every this many lines: a killed import goes on from
+# the last commit (recall.services.jobs.register_import).
+RECALL_IMPORT_COMMIT_LINES = env.int("RECALL_IMPORT_COMMIT_LINES", default=100_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 CACHES = caches_config(env.cache("CACHE_URL", default="locmemcache://"))

@@ -31,7 +31,7 @@ from .petitions import (
 from .places import Deputy, DeputyStatus, District, Mandate
 from .policy import CHANNEL_ORDER, BodyLevel, DayCount, RecallPolicy, accept_column, confirm_column, policy_for
 from .privacy import PetitionDataKey
-from .register import JobState, RegisterImport, Voter, VoterStatus
+from .register import JobState, RegisterImport, RegisterImportRun, Voter, VoterStatus
 from .sampling import SampleDecision, SampleItem, SampleOutcome, SampleRun, SeedCommitment, SeedRound
 from .signatures import (
     AWAITING_WORKERS,
@@ -127,6 +127,7 @@ __all__ = [
     "IdentityStrength",
     "STRENGTH_OF_CHANNEL",
     "RegisterImport",
+    "RegisterImportRun",
     "ReviewQueue",
     "ReviewReason",
     "SampleDecision",

@@ -53,6 +53,9 @@ class Voter(models.Model):
     # this voter's signatures go to an official rather than being accepted by the machine.
     iin_data_mismatch = models.BooleanField(default=False)
     personal = EncryptedJSONField(_("personal data"))
+    # A keyed digest of the register line this row was built from (crypto.register_source_digest):
+    # a re-import skips the lines whose digest is unchanged. Null for rows not built by an import.
+    source_digest = models.BigIntegerField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
@@ -114,6 +117,7 @@ class ImportJob(models.Model):
 class RegisterImport(ImportJob):
     created_count = models.PositiveIntegerField(_("voters added"), default=0)
     updated_count = models.PositiveIntegerField(_("voters updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("voters unchanged"), default=0)
 
     class Meta(ImportJob.Meta):
         verbose_name = _("register import")
@@ -124,3 +128,29 @@ class RegisterImport(ImportJob):
 
     def __str__(self) -> str:
         return _("Register import #%(id)s") % {"id": self.pk}
+
+
+class RegisterImportRun(models.Model):
+    """A register import under way (recall.services.jobs.register_import): how far its checking
+    got and what it staged, committed with the staged rows, so that an import whose process was
+    killed goes on from there. One per file (its SHA-256) and official; deleted when the import
+    ends, whether the file was imported or rejected."""
+
+    key = models.CharField(max_length=100, unique=True)
+    # The register held nobody when the run started: the first pass builds every line, and
+    # there is no second.
+    builds_all = models.BooleanField(default=False)
+    # The file's lines; the last line (numbered as in the file, the header being 1) through
+    # which the checking and the building of changed lines are committed.
+    total_lines = models.PositiveIntegerField(default=0)
+    checked_lines = models.PositiveIntegerField(default=0)
+    built_lines = models.PositiveIntegerField(default=0)
+    staged_keys = models.PositiveIntegerField(default=0)
+    staged_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"register import run {self.pk} ({self.checked_lines}/{self.total_lines})"

@@ -7,13 +7,13 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from recall import crypto
 from recall.errors import ImportRejected, OutsideJurisdiction
-from recall.models import AuditEntry, District, RegisterImport, Voter, VoterStatus
+from recall.models import AuditEntry, District, RegisterImport, RegisterImportRun, Voter, VoterStatus
 from recall.services.jobs import register_import
 from recall.services.jobs.register_import import import_register
 from tests.factories import VoterFactory, make_iin
@@ -152,7 +152,7 @@ def test_the_command_imports_and_reports_errors(karaganda, tmp_path, capsys):
     good = tmp_path / "good.csv"
     good.write_bytes(csv_file(line(1), line(2)).getvalue())
     call_command("import_register", str(good), "--no-progress")
-    assert "Imported 2 voters: 2 added, 0 updated." in capsys.readouterr().out
+    assert "Imported 2 voters: 2 added, 0 updated, 0 unchanged." in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_file(line(3), line(4, district="nowhere")).getvalue())
     with pytest.raises(CommandError, match="Nothing imported: 1 lines have errors"):
@@ -217,3 +217,112 @@ def test_a_windows_1251_file_is_read_as_a_stream(karaganda):
     assert (
         Voter.objects.get(iin_digest=crypto.iin_digest(make_iin(1, dt.date(1980, 5, 17)))).full_name == "Ахметов Ерлан"
     )
+
+
+def voter(n: int) -> Voter:
+    return Voter.objects.get(iin_digest=crypto.iin_digest(make_iin(n, dt.date(1980, 5, 17))))
+
+
+def token(n: int) -> str:
+    """The stored ciphertext of a voter's data (a new one each time it is encrypted)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT personal FROM recall_voter WHERE id = %s", [voter(n).pk])
+        return cursor.fetchone()[0]
+
+
+def stage_tables() -> list[str]:
+    return [t for t in connection.introspection.table_names() if t.startswith("recall_register_stage")]
+
+
+def test_a_re_import_rebuilds_only_the_lines_that_changed(karaganda, karaganda2):
+    import_register(csv_file(line(1), line(2), line(3)))
+    before = {n: (token(n), voter(n).updated_at) for n in (1, 2, 3)}
+    result = import_register(csv_file(line(1), line(2, district="K-2"), line(3), line(4)))
+    assert (result.total, result.created, result.updated, result.unchanged) == (4, 1, 1, 2)
+    for n in (1, 3):  # not encrypted again, not written
+        assert (token(n), voter(n).updated_at) == before[n]
+    assert voter(2).district == karaganda2 and token(2) != before[2][0]
+    assert District.objects.get(code="K-2").registered_voters == 1
+    entry = AuditEntry.objects.filter(action="register.imported").latest("pk")
+    assert (entry.details["created"], entry.details["updated"], entry.details["unchanged"]) == (1, 1, 2)
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(karaganda):
+    import_register(csv_file(line(1), line(2)))
+    result = import_register(csv_file(line(1), line(2)))
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+
+
+def test_a_voter_built_before_the_line_digests_is_rebuilt(karaganda):
+    import_register(csv_file(line(1)))
+    Voter.objects.update(source_digest=None)
+    assert import_register(csv_file(line(1))).updated == 1
+
+
+def test_nothing_of_an_import_is_left_behind(karaganda):
+    import_register(csv_file(line(1)))
+    with pytest.raises(ImportRejected):
+        import_register(csv_file(line(2), line(2)))
+    with pytest.raises(ImportRejected):
+        import_register(csv_file(line(3), line(4, district="nowhere")))
+    assert not RegisterImportRun.objects.exists() and stage_tables() == []
+
+
+def test_an_interrupted_import_goes_on_from_its_last_commit(karaganda, karaganda2, monkeypatch, settings):
+    """The progress is committed every RECALL_IMPORT_COMMIT_LINES lines with what was staged; an
+    import stopped after a commit (here by its progress callback; a killed process in
+    tests/workers) checks only the lines after it the next time, and writes nothing before."""
+    monkeypatch.setattr(register_import, "CHUNK", 2)
+    settings.RECALL_IMPORT_COMMIT_LINES = 4
+    import_register(csv_file(line(99)))  # a register that is not empty: two passes
+    data = csv_file(*(line(n, district="K-2" if n % 2 else "K-1") for n in range(1, 13)))
+
+    def stop(done: int, total: int) -> None:
+        if done >= 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_register(data, progress=stop)
+    run = RegisterImportRun.objects.get()
+    assert run.checked_lines in (5, 7) and run.staged_keys == run.checked_lines - 1
+    assert Voter.objects.count() == 1  # nothing written yet
+    seen: list[int] = []
+    result = import_register(data, progress=lambda done, total: seen.append(done))
+    assert seen[0] == run.checked_lines - 1 and seen[-1] == 2 * 12
+    assert (result.total, result.created, result.unchanged) == (12, 12, 0)
+    assert District.objects.get(code="K-2").registered_voters == 6
+    assert not RegisterImportRun.objects.exists() and stage_tables() == []
+
+
+def test_restart_forgets_the_interrupted_import(karaganda, monkeypatch, settings):
+    monkeypatch.setattr(register_import, "CHUNK", 2)
+    settings.RECALL_IMPORT_COMMIT_LINES = 2
+    data = csv_file(*(line(n) for n in range(1, 9)))
+
+    def stop(done: int, total: int) -> None:
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_register(data, progress=stop)
+    seen: list[int] = []
+    assert import_register(data, progress=lambda done, total: seen.append(done), restart=True).created == 8
+    assert seen[0] == 0
+
+
+def test_a_quoted_line_end_keeps_its_record_whole_across_chunks(karaganda, monkeypatch):
+    monkeypatch.setattr(register_import, "CHUNK", 2)
+    rows = [
+        f'{make_iin(n, dt.date(1980, 5, 17))},Ахметов Ерлан,1980-05-17,"Karaganda,\nAbai {n}",K-1,active'
+        for n in range(1, 6)
+    ]
+    rows.append(line(6, district="nowhere"))
+    with pytest.raises(ImportRejected) as rejected:
+        import_register(csv_file(*rows))
+    assert rejected.value.errors == [{"line": 12, "error": "unknown district 'nowhere' (or outside your jurisdiction)"}]
+    assert import_register(csv_file(*rows[:5])).created == 5
+    assert voter(3).personal["address"] == "Karaganda,\nAbai 3"
+
+
+def test_blank_lines_are_no_voters(karaganda):
+    assert import_register(csv_file(line(1), "", line(2), "")).total == 2

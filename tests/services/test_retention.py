@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from recall import crypto, names, tasks
@@ -262,8 +262,8 @@ def _digest_columns(model) -> tuple[list[str], list[str]]:
     for field in model._meta.concrete_fields:
         if isinstance(field, crypto.DigestArrayField):
             arrays.append(field.column)
-        elif field.column.endswith("_digest"):
-            scalars.append(field.column)
+        elif field.column.endswith("_digest") and not isinstance(field, models.BigIntegerField):
+            scalars.append(field.column)  # (the register's source_digest is a bigint of a whole line)
     return scalars, arrays
 
 

@@ -119,8 +119,9 @@ def count_rows(stream: IO[bytes]) -> int:
     return max(0, lines - 1)
 
 
-def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
-    """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
+def read_header(text: io.TextIOBase, required: tuple[str, ...]) -> tuple[list[str], str]:
+    """The header row (lower case) and the delimiter (comma or semicolon) of an uploaded CSV,
+    read from ``text``; ImportRejected if a required column is missing."""
     csv.field_size_limit(MAX_FIELD)
     first = text.readline()
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -128,4 +129,10 @@ def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader
     missing = [c for c in required if c not in header]
     if missing:
         raise ImportRejected([{"line": 1, "error": _("missing columns: %(cols)s") % {"cols": ", ".join(missing)}}], 1)
+    return header, delimiter
+
+
+def csv_reader(text: io.TextIOBase, required: tuple[str, ...]) -> csv.DictReader:
+    """A reader over an uploaded CSV: header row required (any case), comma or semicolon."""
+    header, delimiter = read_header(text, required)
     return csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)

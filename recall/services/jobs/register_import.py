@@ -7,26 +7,41 @@ Dates are YYYY-MM-DD or DD.MM.YYYY. A voter whose IIN digits disagree with the b
 is imported (allowed since 2013) and flagged, so their signatures go to an official.
 An IIN already in the register is updated (district, status, data), others are added.
 
-The whole file is one transaction: every line is checked, and if any is wrong nothing is
-written and the errors are reported with their line numbers. On PostgreSQL the rows go
-through COPY into a temporary table and one INSERT ... ON CONFLICT, not a query per row.
+All or nothing, resumable, and a re-import pays only for what changed:
+
+1. **Checking**, resumable. The file is read as a stream, CHUNK lines at a time, and every line
+   is checked (forked processes do the work when there are cores for it). Each line's IIN digest
+   goes, with its line number, to a keys stage table (for the repeated-IIN check). A line whose
+   voter is new, or whose values differ from those the register row was built from (a keyed
+   digest of the line, ``Voter.source_digest``), is built, the expensive part (word digests of
+   the name, encryption), into a rows stage table; an unchanged voter costs an index lookup.
+   The stage tables are UNLOGGED tables of the run's own, and the run's progress
+   (``RegisterImportRun``) is committed with them every RECALL_IMPORT_COMMIT_LINES lines: an import whose
+   process was killed goes on from there when the same official imports the same file (told by
+   its SHA-256) again, or when beat hands an uploaded job to another worker.
+2. **Writing**, one transaction. Repeated IINs and voters of other jurisdictions reject the
+   file; otherwise the staged rows go into the register in one INSERT ... ON CONFLICT, the
+   district counts are recounted, and the run and its tables are dropped. Until that commits
+   the register is as it was; a rejected file leaves it as it was too.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import logging
 import multiprocessing
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,10 +49,10 @@ from ... import crypto, jurisdiction, task_names
 from ... import iin as iin_module
 from ...calendar import add_months, eighteenth_birthday, local_midnight
 from ...errors import ImportRejected, OutsideJurisdiction
-from ...models import District, RegisterImport, VoterStatus
+from ...models import District, RegisterImport, RegisterImportRun, Voter, VoterStatus
 from .. import audit, queue
 from . import uploads
-from .csv_files import MAX_REPORTED_ERRORS, count_rows, csv_reader, open_text, parse_date
+from .csv_files import MAX_REPORTED_ERRORS, open_text, parse_date, read_header
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +67,7 @@ class Column:
     max_length: int
 
 
-# The file's columns: a new optional column is one line here (and its use in _RowBuilder.build).
+# The file's columns: a new optional column is one line here (and its use in _RowBuilder).
 SPEC = (
     Column("iin", True, 20),
     Column("full_name", True, 200),
@@ -70,6 +85,12 @@ REQUIRED = tuple(c.name for c in SPEC if c.required)
 SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
 # Voters adult longer than this before the import keep no clear age data (see Voter.adult_from).
 ADULT_MEMORY_YEARS = 5
+# Lines per piece of work (the progress is committed every RECALL_IMPORT_COMMIT_LINES).
+CHUNK = 5000
+# A run nobody went on with for this long is dropped when the next import starts.
+ABANDONED_AFTER = dt.timedelta(days=2)
+# pg_try_advisory_lock(namespace, run id): one process at a time works on a run.
+_LOCK_NAMESPACE = 0x5245  # "RE"
 
 Progress = Callable[[int, int], None]
 
@@ -79,12 +100,19 @@ class ImportResult:
     total: int
     created: int
     updated: int
+    unchanged: int = 0
+
+
+# A line checked: (line, iin, full_name, birth_date, address, district_id, status, station,
+# adult_from, iin_data_mismatch, iin_digest, source_digest).
+Checked = tuple
 
 
 class _RowBuilder:
-    """Turns one CSV record into the register row, or raises ValueError with the reason."""
+    """Checks a CSV record (ValueError naming every problem of the line) and builds its
+    register row. Made once per import and inherited by the forked processes."""
 
-    def __init__(self, now: dt.datetime, actor: Any | None) -> None:
+    def __init__(self, now: dt.datetime, actor: Any | None, header: list[str], delimiter: str, postgres: bool) -> None:
         districts = District.objects.all()
         scope = jurisdiction.district_scope(actor) if actor is not None else None
         if scope is not None:
@@ -94,84 +122,132 @@ class _RowBuilder:
         # districts, including voters already registered elsewhere (None: no limit).
         self.scope_ids = list(self.districts.values()) if scope is not None else None
         self.now = now
+        self.today = now.date()
         self.adult_cutoff = add_months(now.date(), -12 * ADULT_MEMORY_YEARS)
         self.statuses = set(VoterStatus.values)
-        # The name digests as the stage table's text, written here in the (forked) builders: the
-        # process streaming COPY is the import's bottleneck, and adapting lists there halved it.
-        self.array = _pg_array if connection.vendor == "postgresql" else _json_array
+        self.width = len(header)
+        # Where each column is in this file's lines (None: the file has no such column).
+        self.positions = [header.index(c) if c in header else None for c in COLUMNS]
+        self.delimiter = delimiter
+        self.postgres = postgres
 
-    def build(self, record: dict[str, str | None]) -> tuple:
-        """The row, or ValueError naming every problem of the line (not only its first)."""
-        if None in record:
+    def check(self, line: int, record: list[str]) -> Checked:
+        if len(record) > self.width:
             raise ValueError(_("too many fields"))
-        values = {k: (record.get(k) or "").strip() for k in COLUMNS}
+        size = len(record)
+        iin_raw, full_name, birth_raw, address, district, status_raw, sex_raw, station = values = [
+            record[i].strip() if i is not None and i < size else "" for i in self.positions
+        ]
         problems: list[str] = []
-        empty = [k for k in REQUIRED if not values[k]]
+        empty = [c for c, v in zip(COLUMNS, values, strict=True) if not v and c in REQUIRED]
         if empty:
             problems.append(_("empty %(cols)s") % {"cols": ", ".join(empty)})
-        for column in SPEC:
-            if len(values[column.name]) > column.max_length:
+        for column, value in zip(SPEC, values, strict=True):
+            if len(value) > column.max_length:
                 problems.append(
                     _("%(col)s is too long (%(n)s characters, at most %(max)s)")
-                    % {"col": column.name, "n": len(values[column.name]), "max": column.max_length}
+                    % {"col": column.name, "n": len(value), "max": column.max_length}
                 )
         iin = birth_date = district_id = sex = None
-        if values["iin"]:
+        if iin_raw:
             try:
-                iin = iin_module.validate(values["iin"])
+                iin = iin_module.validate(iin_raw)
             except iin_module.InvalidIIN as exc:
                 problems.append(_("invalid IIN (%(code)s)") % {"code": exc.code})
-        if values["birth_date"]:
+        if birth_raw:
             try:
-                birth_date = parse_date(values["birth_date"])
+                birth_date = parse_date(birth_raw)
             except ValueError:
-                problems.append(_("invalid birth date %(value)r") % {"value": values["birth_date"]})
+                problems.append(_("invalid birth date %(value)r") % {"value": birth_raw})
             else:
-                if birth_date > self.now.date():
+                if birth_date > self.today:
                     problems.append(_("birth date in the future"))
-        if values["district"]:
-            district_id = self.districts.get(values["district"])
+        if district:
+            district_id = self.districts.get(district)
             if district_id is None:
-                problems.append(
-                    _("unknown district %(code)r (or outside your jurisdiction)") % {"code": values["district"]}
-                )
-        status = values["status"].lower() or VoterStatus.ACTIVE
+                problems.append(_("unknown district %(code)r (or outside your jurisdiction)") % {"code": district})
+        status = status_raw.lower() or VoterStatus.ACTIVE
         if status not in self.statuses:
-            problems.append(_("unknown status %(status)r") % {"status": values["status"]})
-        if values["sex"]:
-            sex = SEXES.get(values["sex"][:1].lower())
+            problems.append(_("unknown status %(status)r") % {"status": status_raw})
+        if sex_raw:
+            sex = SEXES.get(sex_raw[:1].lower())
             if sex is None:
-                problems.append(_("unknown sex %(sex)r (M or F)") % {"sex": values["sex"]})
+                problems.append(_("unknown sex %(sex)r (M or F)") % {"sex": sex_raw})
         if problems:
             raise ValueError("; ".join(problems))
-        station = " ".join(values["polling_station"].split())  # the length is SPEC's
+        station = " ".join(station.split())  # the length is SPEC's
         adult_on = eighteenth_birthday(birth_date)
         adult_from = local_midnight(adult_on) if adult_on > self.adult_cutoff else None
-        personal = crypto.encrypt(
-            {
-                "iin": iin,
-                "full_name": values["full_name"],
-                "birth_date": birth_date.isoformat(),
-                "address": values["address"],
-            }
+        mismatch = bool(iin_module.data_warnings(iin, birth_date=birth_date, sex=sex))
+        born = birth_date.isoformat()
+        # What the row is built from, so a re-import can tell an unchanged line (the adult date
+        # too: it is forgotten once it is more than ADULT_MEMORY_YEARS old).
+        source = "\x1f".join(
+            (
+                iin,
+                full_name,
+                born,
+                address,
+                str(district_id),
+                status,
+                station,
+                str(adult_on > self.adult_cutoff),
+                str(mismatch),
+            )
         )
-        words = crypto.register_name_digests(values["full_name"], iin)
-        array = self.array
         return (
-            crypto.iin_digest(iin),
+            line,
+            iin,
+            full_name,
+            born,
+            address,
             district_id,
             status,
             station,
-            crypto.name_digest(values["full_name"]),
-            array(words.surname),
-            array(words.given),
-            array(words.patronymic),
-            array(words.patronymic_near),
-            crypto.birth_digest(birth_date),
             adult_from,
-            bool(iin_module.data_warnings(iin, birth_date=birth_date, sex=sex)),
-            personal,
+            mismatch,
+            crypto.iin_digest(iin),
+            crypto.register_source_digest(source),
         )
+
+    def build(self, checked: Checked) -> Any:
+        """The stage row of a checked line: COPY text on PostgreSQL, a tuple elsewhere."""
+        line, iin, full_name, born, address, district_id, status, station, adult_from, mismatch, digest, source = (
+            checked
+        )
+        personal = crypto.encrypt({"iin": iin, "full_name": full_name, "birth_date": born, "address": address})
+        words = crypto.register_name_digests(full_name, iin)
+        birth = crypto.birth_digest(dt.date.fromisoformat(born))
+        name = crypto.name_digest(full_name)
+        if self.postgres:
+            # COPY's text format: only the station is free text that could hold a backslash
+            # (tabs and line ends were folded away); the rest are digits, hex and base64.
+            return (
+                f"{line}\t{digest}\t{district_id}\t{status}\t{station.replace(chr(92), chr(92) * 2)}\t{name}\t"
+                f"{_pg_array(words.surname)}\t{_pg_array(words.given)}\t{_pg_array(words.patronymic)}\t"
+                f"{_pg_array(words.patronymic_near)}\t{birth}\t"
+                f"{adult_from.isoformat() if adult_from else NULL}\t{'t' if mismatch else 'f'}\t{personal}\t{source}\n"
+            )
+        return (
+            line,
+            digest,
+            district_id,
+            status,
+            station,
+            name,
+            _json_array(words.surname),
+            _json_array(words.given),
+            _json_array(words.patronymic),
+            _json_array(words.patronymic_near),
+            birth,
+            adult_from,
+            mismatch,
+            personal,
+            source,
+        )
+
+
+NULL = "\\N"
 
 
 def _pg_array(values: tuple[int, ...]) -> str:
@@ -182,70 +258,126 @@ def _json_array(values: tuple[int, ...]) -> str:
     return "[" + ",".join(map(str, values)) + "]"
 
 
-CHUNK = 5000
-# The builder the forked pool processes use (inherited, not pickled).
+# --- the work on a chunk of lines, in a forked process or in this one --------------------------
+
+# What to do with a chunk: check every line and build it too (the register was empty: every
+# voter is new); check every line and stage its keys (the first pass of a re-import); build the
+# lines the first pass found changed (its second pass); or only check (the file has errors
+# already: nothing more is staged).
+BUILD, CHECK, REBUILD, ONLY_CHECK = "build", "check", "rebuild", "only-check"
+
+
+@dataclass
+class ChunkResult:
+    last_line: int
+    keys: str | list | None = None  # (line, iin_digest, source_digest): COPY text, or tuples
+    rows: str | list | None = None  # stage rows: COPY text, or tuples
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    # A line the CSV reader cannot read: the file is rejected there.
+    unreadable: dict[str, Any] | None = None
+
+
+def _records(builder: _RowBuilder, first_line: int, lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(lines, delimiter=builder.delimiter)
+    for record in reader:
+        if record:  # a blank line is no voter
+            yield first_line - 1 + reader.line_num, record
+
+
+def _work(builder: _RowBuilder, mode: str, first_line: int, lines: list[str]) -> ChunkResult:
+    result = ChunkResult(first_line - 1 + len(lines))
+    checked = []
+    changed = _CHANGED
+    try:
+        for line, record in _records(builder, first_line, lines):
+            if mode == REBUILD and not (changed is not None and changed.has(line)):
+                continue
+            try:
+                checked.append(builder.check(line, record))
+            except ValueError as exc:
+                result.errors.append({"line": line, "error": str(exc)})
+    except csv.Error as exc:
+        result.unreadable = {"line": first_line - 1 + len(lines), "error": _("unreadable: %(e)s") % {"e": exc}}
+        return result
+    if mode == ONLY_CHECK or result.errors:
+        return result
+    if mode in (BUILD, CHECK):
+        if builder.postgres:
+            result.keys = "".join(f"{c[0]}\t{c[10]}\t{c[11]}\n" for c in checked)
+        else:
+            result.keys = [(c[0], c[10], c[11]) for c in checked]
+    if mode in (BUILD, REBUILD):
+        built = [builder.build(c) for c in checked]
+        result.rows = "".join(built) if builder.postgres else built
+    return result
+
+
+class _Lines:
+    """A set of line numbers as a bitmap: the changed lines of a twelve-million-line file in
+    1.5 MB."""
+
+    def __init__(self, last: int) -> None:
+        self.bits = bytearray(last // 8 + 1)
+
+    def add(self, line: int) -> None:
+        self.bits[line >> 3] |= 1 << (line & 7)
+
+    def has(self, line: int) -> bool:
+        return line >> 3 < len(self.bits) and bool(self.bits[line >> 3] & (1 << (line & 7)))
+
+
+# What the forked processes use (inherited when the pool forks, not pickled).
 _POOL_BUILDER: _RowBuilder | None = None
+_CHANGED: _Lines | None = None
 
 
-def _numbered_chunks(stream: IO[bytes]) -> Iterator[list[tuple[int, dict]]]:
-    reader = csv_reader(open_text(stream), REQUIRED)
-    chunk: list[tuple[int, dict]] = []
-    try:
-        for record in reader:
-            chunk.append((reader.line_num + 1, record))  # +1: the header was read before the reader
-            if len(chunk) == CHUNK:
-                yield chunk
-                chunk = []
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise ImportRejected([{"line": reader.line_num + 2, "error": _("unreadable: %(e)s") % {"e": exc}}], 1) from exc
-    if chunk:
-        yield chunk
-
-
-def _build(builder: _RowBuilder, chunk: list[tuple[int, dict]]) -> tuple[list[tuple], list[dict[str, Any]]]:
-    built, errors = [], []
-    for line, record in chunk:
-        try:
-            built.append((line, *builder.build(record)))
-        except ValueError as exc:
-            errors.append({"line": line, "error": str(exc)})
-    return built, errors
-
-
-def _build_in_pool(chunk: list[tuple[int, dict]]) -> tuple[list[tuple], list[dict[str, Any]]]:
+def _work_in_pool(mode: str, first_line: int, lines: list[str]) -> ChunkResult:
     assert _POOL_BUILDER is not None
-    return _build(_POOL_BUILDER, chunk)
+    return _work(_POOL_BUILDER, mode, first_line, lines)
 
 
-def _build_chunks(builder: _RowBuilder, chunks: Iterator[list]) -> Iterator[tuple[list[tuple], list[dict]]]:
-    """Digests and encryption dominate an import; with two or more cores they run in forked
-    processes while this one streams rows to the database. A daemon process (a Celery
-    prefork child) may not fork, so it builds in process."""
-    global _POOL_BUILDER
-    cores = os.cpu_count() or 1
-    if cores < 2 or multiprocessing.current_process().daemon:
-        for chunk in chunks:
-            yield _build(builder, chunk)
-        return
-    _POOL_BUILDER = builder
-    workers = min(cores, 4)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            # Chunks are read here, in this thread, so a bad file raises here too; a few
-            # are in flight at once to keep every core busy without holding the file in memory.
-            pending: deque = deque()
-            for chunk in chunks:
-                pending.append(pool.apply_async(_build_in_pool, (chunk,)))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-    finally:
-        _POOL_BUILDER = None
+class _Done:
+    """A result computed in this process, with the AsyncResult's get()."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def get(self) -> Any:
+        return self.value
 
 
-# The voter's per-word name digests (recall.names), bigint[] on PostgreSQL.
-NAME_COLUMNS = ("name_surname", "name_given", "name_patronymic", "name_patronymic_near")
+class _Workers:
+    """Checking, digests and encryption are the import's work; with two or more cores they run
+    in forked processes while this one reads the file and streams to the database. A daemon
+    process (a Celery prefork child) may not fork, so it works in process."""
+
+    def __init__(self, builder: _RowBuilder, changed: _Lines | None = None) -> None:
+        global _POOL_BUILDER, _CHANGED
+        self.builder = builder
+        _CHANGED = changed
+        cores = os.cpu_count() or 1
+        self.pool = None
+        self.size = 1
+        if cores >= 2 and not multiprocessing.current_process().daemon:
+            _POOL_BUILDER = builder
+            self.size = min(cores, 4)
+            self.pool = multiprocessing.get_context("fork").Pool(self.size)
+
+    def work(self, mode: str, first_line: int, lines: list[str]) -> Any:
+        if self.pool is None:
+            return _Done(_work(self.builder, mode, first_line, lines))
+        return self.pool.apply_async(_work_in_pool, (mode, first_line, lines))
+
+    def close(self) -> None:
+        global _POOL_BUILDER, _CHANGED
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        _POOL_BUILDER = _CHANGED = None
+
+
+# --- the run: stage tables, progress, resumption ----------------------------------------------
+
 STAGE_COLUMNS = (
     "line",
     "iin_digest",
@@ -253,140 +385,409 @@ STAGE_COLUMNS = (
     "status",
     "polling_station",
     "name_digest",
-    *NAME_COLUMNS,
+    "name_surname",
+    "name_given",
+    "name_patronymic",
+    "name_patronymic_near",
     "birth_digest",
     "adult_from",
     "iin_data_mismatch",
     "personal",
+    "source_digest",
 )
+# The voter's per-word name digests (recall.names), bigint[] on PostgreSQL.
+NAME_COLUMNS = ("name_surname", "name_given", "name_patronymic", "name_patronymic_near")
 
 
-def import_register(
-    stream: IO[bytes], *, actor: Any | None = None, progress: Progress | None = None, source: str = ""
-) -> ImportResult:
-    """Import a register CSV. Raises ImportRejected (nothing written) if any line is wrong."""
-    total = count_rows(stream)
-    now = timezone.now()
-    builder = _RowBuilder(now, actor)
-    errors: list[dict[str, Any]] = []
-    error_count = 0
+def _file_identity(stream: IO[bytes]) -> tuple[int, str]:
+    """(data rows, SHA-256) of the file, in one pass: the rows for the progress, the digest to
+    find this file's run again after a kill."""
+    stream.seek(0)
+    sha, newlines, last = hashlib.sha256(), 0, b""
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        sha.update(block)
+        newlines += block.count(b"\n")
+        last = block
+    stream.seek(0)
+    if not last:
+        return 0, sha.hexdigest()
+    lines = newlines + (0 if last.endswith(b"\n") else 1)
+    return max(0, lines - 1), sha.hexdigest()
 
-    def rows() -> Iterator[tuple]:
-        nonlocal error_count
-        processed = 0
-        for built, chunk_errors in _build_chunks(builder, _numbered_chunks(stream)):
-            processed += len(built) + len(chunk_errors)
-            for error in chunk_errors:
-                error_count += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(error)
-            if not error_count:  # once a line is wrong, only keep checking
-                yield from built
-            if progress:
-                progress(processed, total)
 
-    started = time.monotonic()
-    with transaction.atomic():
+class _Run:
+    """A run's row and its two stage tables."""
+
+    def __init__(self, row: RegisterImportRun) -> None:
+        self.row = row
+        self.keys_table = f"recall_register_stage_keys_{row.pk}"
+        self.rows_table = f"recall_register_stage_rows_{row.pk}"
+        self.postgres = connection.vendor == "postgresql"
+
+    @classmethod
+    def start(cls, key: str, total: int, *, builds_all: bool) -> _Run:
+        _drop_abandoned_runs()
+        try:
+            with transaction.atomic():
+                row, created = RegisterImportRun.objects.get_or_create(
+                    key=key, defaults={"total_lines": total, "builds_all": builds_all}
+                )
+        except IntegrityError:  # another process made it at the same moment: it is theirs
+            row, created = RegisterImportRun.objects.get(key=key), False
+        run = cls(row)
+        run.lock()
+        if created:
+            run.create_tables()
+        elif not run.tables_hold_what_was_committed():
+            # A crash of PostgreSQL empties UNLOGGED tables: the checking starts again.
+            logger.warning("register import run %s: its stage tables were lost; checking again", row.pk)
+            run.reset()
+        return run
+
+    @classmethod
+    def forget(cls, key: str) -> None:
+        row = RegisterImportRun.objects.filter(key=key).first()
+        if row is not None:
+            run = cls(row)
+            run.lock()
+            run.drop()
+            run.unlock()
+
+    def lock(self) -> None:
+        if not self.postgres:
+            return
         with connection.cursor() as cursor:
-            _create_stage(cursor)
-            _load_stage(cursor, rows())
-            if error_count:
-                raise ImportRejected(errors, error_count)
-            checked = time.monotonic()
-            _reject_repeated_iins(cursor)
-            if builder.scope_ids is not None:
-                _reject_voters_outside(cursor, builder.scope_ids)
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, self.row.pk])
+            if not cursor.fetchone()[0]:
+                raise ImportRejected(
+                    [{"line": 0, "error": _("this file is being imported already; wait for that import to end")}], 1
+                )
+
+    def unlock(self) -> None:
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, self.row.pk])
+
+    def create_tables(self) -> None:
+        unlogged = "UNLOGGED " if self.postgres else ""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.keys_table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.rows_table}")
             cursor.execute(
-                "SELECT count(*) FROM voter_stage s WHERE EXISTS "
-                "(SELECT 1 FROM recall_voter v WHERE v.iin_digest = s.iin_digest)"
+                f"CREATE {unlogged}TABLE {self.keys_table} (line integer, iin_digest varchar(64), source_digest bigint)"
             )
-            updated = cursor.fetchone()[0]
-            cursor.execute("SELECT count(*) FROM voter_stage")
-            loaded = cursor.fetchone()[0]
-            cursor.execute(
-                """
-                INSERT INTO recall_voter
-                    (iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
-                     name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
-                     updated_at)
-                SELECT iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
-                       name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, %s
-                FROM voter_stage WHERE true ORDER BY iin_digest  -- sorted: B-tree inserts in order
-                ON CONFLICT (iin_digest) DO UPDATE SET
-                    district_id = excluded.district_id, status = excluded.status,
-                    polling_station = excluded.polling_station,
-                    name_digest = excluded.name_digest, name_surname = excluded.name_surname,
-                    name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
-                    name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
-                    adult_from = excluded.adult_from, iin_data_mismatch = excluded.iin_data_mismatch,
-                    personal = excluded.personal,
-                    updated_at = excluded.updated_at
-                """,
-                [now],
-            )
-            cursor.execute("DROP TABLE voter_stage")
-            written = time.monotonic()
-        refresh_district_counts(now)
-        result = ImportResult(total=loaded, created=loaded - updated, updated=updated)
-        audit.record(
-            "register.imported",
-            actor=actor,
-            reason=source,
-            total=result.total,
-            created=result.created,
-            updated=result.updated,
+            if self.postgres:
+                cursor.execute(
+                    f"""CREATE UNLOGGED TABLE {self.rows_table} (
+                        line integer, iin_digest varchar(64), district_id bigint, status varchar(16),
+                        polling_station text, name_digest varchar(64), name_surname bigint[], name_given bigint[],
+                        name_patronymic bigint[], name_patronymic_near bigint[], birth_digest varchar(64),
+                        adult_from timestamptz, iin_data_mismatch boolean, personal text, source_digest bigint
+                    )"""
+                )
+            else:
+                cursor.execute(
+                    f"CREATE TABLE {self.rows_table} (line integer, iin_digest text, district_id integer, "
+                    "status text, polling_station text, name_digest text, name_surname text, name_given text, "
+                    "name_patronymic text, name_patronymic_near text, birth_digest text, adult_from datetime, "
+                    "iin_data_mismatch bool, personal text, source_digest bigint)"
+                )
+
+    def tables_hold_what_was_committed(self) -> bool:
+        with connection.cursor() as cursor:
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"SELECT count(*) FROM {self.keys_table}")
+                    keys = cursor.fetchone()[0]
+                    cursor.execute(f"SELECT count(*) FROM {self.rows_table}")
+                    rows = cursor.fetchone()[0]
+            except Exception:  # noqa: BLE001 - a table that is gone is a reason to start again
+                return False
+        return (keys, rows) == (self.row.staged_keys, self.row.staged_rows)
+
+    def reset(self) -> None:
+        self.create_tables()
+        RegisterImportRun.objects.filter(pk=self.row.pk).update(
+            checked_lines=0, built_lines=0, staged_keys=0, staged_rows=0, error_count=0, errors=[]
         )
-    logger.info(
-        "register import: %s rows checked and staged in %.1f s, written in %.1f s, counts in %.1f s",
-        result.total,
-        checked - started,
-        written - checked,
-        time.monotonic() - written,
+        self.row.refresh_from_db()
+
+    def stage(self, result: ChunkResult) -> None:
+        """Write a chunk's keys and built rows (inside the caller's transaction)."""
+        keys, rows = result.keys, result.rows
+        with connection.cursor() as cursor:
+            if self.postgres:
+                if keys:
+                    with cursor.cursor.copy(
+                        f"COPY {self.keys_table} (line, iin_digest, source_digest) FROM STDIN"
+                    ) as copy:
+                        copy.write(keys)
+                    self.row.staged_keys += keys.count("\n")
+                if rows:
+                    with cursor.cursor.copy(f"COPY {self.rows_table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                        copy.write(rows)
+                    self.row.staged_rows += rows.count("\n")
+                return
+            if keys:
+                cursor.executemany(f"INSERT INTO {self.keys_table} VALUES (%s, %s, %s)", keys)
+                self.row.staged_keys += len(keys)
+            if rows:
+                placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
+                cursor.executemany(f"INSERT INTO {self.rows_table} VALUES ({placeholders})", rows)
+                self.row.staged_rows += len(rows)
+
+    def note_errors(self, errors: list[dict[str, Any]]) -> None:
+        self.row.error_count += len(errors)
+        room = MAX_REPORTED_ERRORS - len(self.row.errors)
+        if room > 0:
+            self.row.errors.extend(errors[:room])
+
+    def commit_progress(self, field: str, line: int) -> None:
+        setattr(self.row, field, line)
+        self.row.save(update_fields=[field, "staged_keys", "staged_rows", "error_count", "errors", "updated_at"])
+
+    def drop(self) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.keys_table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.rows_table}")
+            RegisterImportRun.objects.filter(pk=self.row.pk).delete()
+
+
+def _drop_abandoned_runs() -> None:
+    for row in RegisterImportRun.objects.filter(updated_at__lt=timezone.now() - ABANDONED_AFTER):
+        run = _Run(row)
+        if run.postgres:
+            with connection.cursor() as cursor:  # not one a live process holds
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, row.pk])
+                if not cursor.fetchone()[0]:
+                    continue
+        run.drop()
+        run.unlock()
+        logger.info("register import run %s was abandoned at line %s; dropped", row.pk, row.checked_lines)
+
+
+# --- the import -------------------------------------------------------------------------------
+
+
+def _chunks(text: Any, skip_to: int) -> Iterator[tuple[int, list[str]]]:
+    """(number of the first line, lines) of about CHUNK lines each, after line ``skip_to``, cut
+    only where a record ends (an even count of quotes so far: a quoted field may hold a line
+    end). The lines are parsed by the workers; here they are only read and decoded."""
+    line = 1  # the header
+    lines: list[str] = []
+    first = quotes = 0
+    try:
+        for raw in text:
+            line += 1
+            if line <= skip_to:
+                continue
+            if not lines:
+                first = line
+            lines.append(raw)
+            quotes += raw.count('"')
+            # A quote never closed makes the rest of the file one field: cut anyway, and the
+            # reader reports it (a field longer than MAX_FIELD) with its line.
+            if len(lines) >= CHUNK and (not quotes % 2 or len(lines) >= 4 * CHUNK):
+                yield first, lines
+                lines, quotes = [], 0
+    except UnicodeDecodeError as exc:
+        raise ImportRejected([{"line": line + 1, "error": _("unreadable: %(e)s") % {"e": exc}}], 1) from exc
+    if lines:
+        yield first, lines
+
+
+def _pass(run: _Run, workers: _Workers, text: Any, mode: str, progress: Callable[[int], None] | None) -> None:
+    """One pass over the file after the run's committed progress in ``mode``, staging what the
+    workers return in file order and committing the progress every RECALL_IMPORT_COMMIT_LINES lines."""
+    field = "built_lines" if mode == REBUILD else "checked_lines"
+    done = getattr(run.row, field)
+    chunks = _chunks(text, done)
+    pending: deque[Any] = deque()
+    window = 2 * workers.size + 1
+    since_commit, finished = 0, False
+    while not finished:
+        with transaction.atomic():
+            while True:
+                while len(pending) < window:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    pending.append(workers.work(mode, *chunk))
+                if not pending:
+                    finished = True
+                    run.commit_progress(field, done)
+                    break
+                result: ChunkResult = pending.popleft().get()
+                if result.unreadable:
+                    raise ImportRejected([result.unreadable], 1)
+                if result.errors:
+                    run.note_errors(result.errors)
+                    if mode != ONLY_CHECK:
+                        mode = ONLY_CHECK  # the chunks already on their way are checked, not staged
+                if not run.row.error_count:
+                    run.stage(result)
+                since_commit += result.last_line - done
+                done = result.last_line
+                if progress:
+                    progress(done - 1)
+                if since_commit >= settings.RECALL_IMPORT_COMMIT_LINES:
+                    run.commit_progress(field, done)
+                    since_commit = 0
+                    break
+
+
+def _changed_lines(run: _Run) -> _Lines:
+    """The lines whose voter is new or was built from other values: a hash join of the staged
+    keys with the register, not a lookup per line."""
+    changed = _Lines(run.row.total_lines + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.line FROM {run.keys_table} k LEFT JOIN recall_voter v ON v.iin_digest = k.iin_digest "
+            "WHERE v.source_digest IS NULL OR v.source_digest <> k.source_digest"
+        )
+        while rows := cursor.fetchmany(50_000):
+            for (line,) in rows:
+                changed.add(line)
+    return changed
+
+
+def _write(run: _Run, builder: _RowBuilder, now: dt.datetime, actor: Any, source: str) -> ImportResult:
+    """The one transaction that changes the register (or rejects the file)."""
+    keys, rows = run.keys_table, run.rows_table
+    with connection.cursor() as cursor:
+        if builder.scope_ids is not None:
+            # Checked on every line after the first pass; again here on the lines that change
+            # something, since another import may have moved one of these voters since.
+            _reject_voters_outside(cursor, rows, builder.scope_ids)
+        cursor.execute(f"SELECT count(*) FROM {keys}")
+        total = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {rows}")
+        changed = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(*) FROM {rows} s WHERE EXISTS "
+            "(SELECT 1 FROM recall_voter v WHERE v.iin_digest = s.iin_digest)"
+        )
+        updated = cursor.fetchone()[0]
+        cursor.execute(
+            f"""
+            INSERT INTO recall_voter
+                (iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
+                 name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
+                 source_digest, updated_at)
+            SELECT iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
+                   name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
+                   source_digest, %s
+            FROM {rows} WHERE true ORDER BY iin_digest  -- sorted: the B-tree's pages are visited in order
+            ON CONFLICT (iin_digest) DO UPDATE SET
+                district_id = excluded.district_id, status = excluded.status,
+                polling_station = excluded.polling_station,
+                name_digest = excluded.name_digest, name_surname = excluded.name_surname,
+                name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
+                name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
+                adult_from = excluded.adult_from, iin_data_mismatch = excluded.iin_data_mismatch,
+                personal = excluded.personal, source_digest = excluded.source_digest,
+                updated_at = excluded.updated_at
+            """,
+            [now],
+        )
+    if changed:
+        refresh_district_counts(now)
+    result = ImportResult(total=total, created=changed - updated, updated=updated, unchanged=total - changed)
+    audit.record(
+        "register.imported",
+        actor=actor,
+        reason=source,
+        total=result.total,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
     )
     return result
 
 
-def _create_stage(cursor: Any) -> None:
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            """CREATE TEMPORARY TABLE voter_stage (
-                line integer, iin_digest varchar(64), district_id bigint, status varchar(16), polling_station text,
-                name_digest varchar(64), name_surname bigint[], name_given bigint[], name_patronymic bigint[],
-                name_patronymic_near bigint[], birth_digest varchar(64), adult_from timestamptz,
-                iin_data_mismatch boolean, personal text
-            ) ON COMMIT DROP"""
-        )
-    else:
-        cursor.execute("DROP TABLE IF EXISTS temp.voter_stage")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE voter_stage (line integer, iin_digest text, district_id integer, "
-            "status text, polling_station text, name_digest text, name_surname text, name_given text, name_patronymic text, "
-            "name_patronymic_near text, birth_digest text, adult_from datetime, iin_data_mismatch bool, "
-            "personal text)"
-        )
+def import_register(
+    stream: IO[bytes],
+    *,
+    actor: Any | None = None,
+    progress: Progress | None = None,
+    source: str = "",
+    restart: bool = False,
+) -> ImportResult:
+    """Import a register CSV. Raises ImportRejected (nothing written) if any line is wrong.
+    A run of the same file by the same official that was killed goes on where it stopped
+    (``restart``: from the start)."""
+    lines, sha = _file_identity(stream)
+    now = timezone.now()
+    text = open_text(stream)
+    header, delimiter = read_header(text, REQUIRED)
+    builder = _RowBuilder(now, actor, header, delimiter, connection.vendor == "postgresql")
+    key = f"{sha}:{getattr(actor, 'pk', None) or '-'}"
+    if restart:
+        _Run.forget(key)
+    # A register that holds nobody yet: every voter is new, so the first pass builds them all.
+    run = _Run.start(key, lines, builds_all=not Voter.objects.exists())
+    passes = 1 if run.row.builds_all else 2
+    resumed_at = max(run.row.checked_lines - 1, 0) + max(run.row.built_lines - 1, 0)
+    if resumed_at:
+        logger.info("register import run %s goes on after %s of %s lines", run.row.pk, resumed_at, passes * lines)
+    if progress:
+        progress(resumed_at, passes * lines)
+    started = time.monotonic()
+
+    def report(offset: int) -> Callable[[int], None] | None:
+        return (lambda done: progress(offset + done, passes * lines)) if progress else None
+
+    try:
+        first = ONLY_CHECK if run.row.error_count else BUILD if run.row.builds_all else CHECK
+        workers = _Workers(builder)
+        try:
+            _pass(run, workers, text, first, report(0))
+        finally:
+            workers.close()
+        if run.row.error_count:
+            raise ImportRejected(run.row.errors, run.row.error_count)
+        with connection.cursor() as cursor:
+            _reject_repeated_iins(cursor, run.keys_table)
+            if builder.scope_ids is not None:
+                _reject_voters_outside(cursor, run.keys_table, builder.scope_ids)
+        checked = time.monotonic()
+        if passes == 2:
+            changed = _changed_lines(run)
+            text = open_text(stream)
+            read_header(text, REQUIRED)
+            workers = _Workers(builder, changed)
+            try:
+                _pass(run, workers, text, REBUILD, report(lines))
+            finally:
+                workers.close()
+        built = time.monotonic()
+        with transaction.atomic():
+            result = _write(run, builder, now, actor, source)
+            run.drop()
+        written = time.monotonic()
+    except ImportRejected:
+        run.drop()
+        raise
+    finally:
+        try:
+            run.unlock()
+        except DatabaseError:  # the session is gone, and its lock with it
+            logger.warning("register import run %s: could not release its lock", run.row.pk, exc_info=True)
+    logger.info(
+        "register import: %s rows checked in %.1f s, %s changed rows built in %.1f s and written in %.1f s",
+        result.total,
+        checked - started,
+        result.created + result.updated,
+        built - checked,
+        written - built,
+    )
+    return result
 
 
-def _load_stage(cursor: Any, rows: Iterator[tuple]) -> None:
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY voter_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == 5000:
-            cursor.executemany(f"INSERT INTO voter_stage VALUES ({placeholders})", batch)
-            batch.clear()
-    if batch:
-        cursor.executemany(f"INSERT INTO voter_stage VALUES ({placeholders})", batch)
-
-
-def _reject_repeated_iins(cursor: Any) -> None:
+def _reject_repeated_iins(cursor: Any, keys: str) -> None:
     cursor.execute(
-        """
-        SELECT min(line), max(line), count(*) OVER () FROM voter_stage
+        f"""
+        SELECT min(line), max(line), count(*) OVER () FROM {keys}
         GROUP BY iin_digest HAVING count(*) > 1 ORDER BY min(line) LIMIT %s
         """,
         [MAX_REPORTED_ERRORS],
@@ -400,16 +801,17 @@ def _reject_repeated_iins(cursor: Any) -> None:
         raise ImportRejected(errors, repeats[0][2])
 
 
-def _reject_voters_outside(cursor: Any, district_ids: list[int]) -> None:
+def _reject_voters_outside(cursor: Any, rows: str, district_ids: list[int]) -> None:
+    # Only changed lines can move a voter: an unchanged one is in the district it names.
     cursor.execute(
-        """
-        SELECT s.line, count(*) OVER () FROM voter_stage s
+        f"""
+        SELECT s.line, count(*) OVER () FROM {rows} s
         JOIN recall_voter v ON v.iin_digest = s.iin_digest
         WHERE NOT (v.district_id = ANY(%s)) ORDER BY s.line LIMIT %s
         """
         if connection.vendor == "postgresql"
         else f"""
-        SELECT s.line, count(*) OVER () FROM voter_stage s
+        SELECT s.line, count(*) OVER () FROM {rows} s
         JOIN recall_voter v ON v.iin_digest = s.iin_digest
         WHERE v.district_id NOT IN ({", ".join(["%s"] * len(district_ids)) or "NULL"}) ORDER BY s.line LIMIT %s
         """,
@@ -417,25 +819,26 @@ def _reject_voters_outside(cursor: Any, district_ids: list[int]) -> None:
         if connection.vendor == "postgresql"
         else [*district_ids, MAX_REPORTED_ERRORS],
     )
-    rows = cursor.fetchall()
-    if rows:
+    found = cursor.fetchall()
+    if found:
         errors = [
             {"line": line, "error": _("this voter is registered in a district outside your jurisdiction")}
-            for line, _total in rows
+            for line, _total in found
         ]
-        raise ImportRejected(errors, rows[0][1])
+        raise ImportRejected(errors, found[0][1])
 
 
 def refresh_district_counts(now: dt.datetime | None = None) -> None:
-    """Registered voters per district = active voters in the register (one statement)."""
+    """Registered voters per district = active voters in the register: one statement, one pass
+    over the register grouped by district (not a count per district)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
+            WITH counted AS (
+                SELECT district_id, count(*) AS n FROM recall_voter WHERE status = 'active' GROUP BY district_id
+            )
             UPDATE recall_district SET
-                registered_voters = (
-                    SELECT count(*) FROM recall_voter v
-                    WHERE v.district_id = recall_district.id AND v.status = 'active'
-                ),
+                registered_voters = coalesce((SELECT n FROM counted WHERE counted.district_id = recall_district.id), 0),
                 register_updated_at = %s
             """,
             [now or timezone.now()],
@@ -463,6 +866,7 @@ def run_job(job_id: int) -> RegisterImport | None:
             "processed_rows": result.total,
             "created_count": result.created,
             "updated_count": result.updated,
+            "unchanged_count": result.unchanged,
         }
 
     return uploads.run(RegisterImport, job_id, work)
