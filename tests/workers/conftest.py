@@ -33,6 +33,7 @@ def workers(tmp_path, non_eager):
         "RECALL_VERIFY_BATCH_SIZE": "5",
         "LANGUAGE_CODE": "en",  # notices in English, to read them below
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "MEDIA_ROOT": str(tmp_path),  # where the test's uploads are (tests/conftest.py)
     }
     processes = [
         subprocess.Popen(

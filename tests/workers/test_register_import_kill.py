@@ -67,3 +67,33 @@ def test_a_killed_import_leaves_the_register_alone_and_goes_on_where_it_stopped(
     assert Voter.objects.count() == LINES
     assert not RegisterImportRun.objects.exists()
     assert [t for t in connection.introspection.table_names() if t.startswith("recall_register_stage")] == []
+
+
+def test_an_uploaded_register_is_imported_by_a_real_worker_with_forked_helpers(workers, karaganda, tmp_path):
+    """The admin's path: the job runs in a Celery worker's child (a daemon process), which forks
+    its own helpers to check and build the lines, and ends done."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recall.services.jobs import register_import
+
+    lines = ["iin,full_name,birth_date,address,district,status"]
+    seen: set[str] = set()
+    n = 0
+    while len(seen) < 3000:
+        n += 1
+        number = make_iin(n, dt.date(1981, 2, 3))
+        if number not in seen:
+            seen.add(number)
+            lines.append(f"{number},Ахметов Ерлан Серикович,1981-02-03,Abai {n},K-1,active")
+    upload = SimpleUploadedFile("register.csv", ("\n".join(lines) + "\n").encode())
+    job = register_import.create_job(file=upload, actor=None)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert (job.state, job.created_count, job.errors) == ("done", 3000, [])
+    assert Voter.objects.count() == 3000
+    log = "".join(p.read_text() for p in workers.glob("worker*.log"))
+    assert "daemonic processes are not allowed" not in log and "Traceback" not in log

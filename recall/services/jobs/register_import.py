@@ -31,7 +31,6 @@ import csv
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
 from collections import deque
@@ -39,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import billiard
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -87,6 +87,8 @@ SEXES = {"m": "M", "м": "M", "е": "M", "f": "F", "ж": "F", "ә": "F"}
 ADULT_MEMORY_YEARS = 5
 # Lines per piece of work (the progress is committed every RECALL_IMPORT_COMMIT_LINES).
 CHUNK = 5000
+# Forked processes at most, one per core: the work is CPU-bound and scales with the cores.
+MAX_WORKERS = 16
 # A run nobody went on with for this long is dropped when the next import starts.
 ABANDONED_AFTER = dt.timedelta(days=2)
 # pg_try_advisory_lock(namespace, run id): one process at a time works on a run.
@@ -348,8 +350,9 @@ class _Done:
 
 class _Workers:
     """Checking, digests and encryption are the import's work; with two or more cores they run
-    in forked processes while this one reads the file and streams to the database. A daemon
-    process (a Celery prefork child) may not fork, so it works in process."""
+    in forked processes (one per core) while this one reads the file and streams to the
+    database. billiard's pool (Celery's fork of multiprocessing) so that an import running in a
+    Celery worker's child, a daemon process, may fork too."""
 
     def __init__(self, builder: _RowBuilder, changed: _Lines | None = None) -> None:
         global _POOL_BUILDER, _CHANGED
@@ -358,10 +361,10 @@ class _Workers:
         cores = os.cpu_count() or 1
         self.pool = None
         self.size = 1
-        if cores >= 2 and not multiprocessing.current_process().daemon:
+        if cores >= 2:
             _POOL_BUILDER = builder
-            self.size = min(cores, 4)
-            self.pool = multiprocessing.get_context("fork").Pool(self.size)
+            self.size = min(cores, MAX_WORKERS)
+            self.pool = billiard.get_context("fork").Pool(self.size)
 
     def work(self, mode: str, first_line: int, lines: list[str]) -> Any:
         if self.pool is None:
