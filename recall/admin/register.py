@@ -80,9 +80,18 @@ class RegisterImportAdmin(JobAdmin):
     def create_job(self, request: HttpRequest, data: dict[str, Any]) -> RegisterImport:
         return register_import.create_job(file=data["file"], actor=request.user)
 
-    list_display = ["__str__", "created_at", "uploaded_by", "state", "progress", "created_count", "updated_count"]
+    list_display = [
+        "__str__",
+        "created_at",
+        "uploaded_by",
+        "state",
+        "progress",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+    ]
     list_filter = ["state"]
-    readonly_fields = [*JOB_FIELDS, "created_count", "updated_count", "error_list"]
+    readonly_fields = [*JOB_FIELDS, "created_count", "updated_count", "unchanged_count", "error_list"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         # A register import has no district of its own: it belongs to the uploader's commission.

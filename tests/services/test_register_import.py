@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -326,3 +326,56 @@ def test_a_quoted_line_end_keeps_its_record_whole_across_chunks(karaganda, monke
 
 def test_blank_lines_are_no_voters(karaganda):
     assert import_register(csv_file(line(1), "", line(2), "")).total == 2
+
+
+def _voter_table_definitions() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'recall_voter'::regclass "
+            "UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'recall_voter' ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+def test_the_first_import_loads_before_indexing_and_puts_every_constraint_back(karaganda):
+    """Into an empty register the rows go in before the unique and foreign-key constraints and
+    the secondary indexes, which are then made again exactly as they were."""
+    before = _voter_table_definitions()
+    assert any("UNIQUE (iin_digest)" in d for _n, d in before) and any("FOREIGN KEY" in d for _n, d in before)
+    assert import_register(csv_file(line(1), line(2))).created == 2
+    assert _voter_table_definitions() == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VoterFactory(iin=make_iin(1, dt.date(1980, 5, 17)))
+    assert import_register(csv_file(line(2, status="deceased"), line(3))).updated == 1  # the usual way now
+    assert _voter_table_definitions() == before
+
+
+def _recount() -> dict[str, int]:
+    return {
+        d.code: Voter.objects.filter(district=d, status=VoterStatus.ACTIVE).count() for d in District.objects.all()
+    }
+
+
+def test_a_re_import_adjusts_the_district_counts_by_what_changed(karaganda, karaganda2):
+    import_register(csv_file(*(line(n) for n in range(1, 7)), line(7, district="K-2")))
+    changes = [
+        line(1, district="K-2"),  # moved
+        line(2, status="deceased"),  # died
+        line(3),
+        line(4),
+        line(5),
+        line(6),
+        line(7, district="K-2", status="removed"),
+        line(8, district="K-2"),  # new
+    ]
+    import_register(csv_file(*changes))
+    counts = dict(District.objects.values_list("code", "registered_voters"))
+    assert counts == _recount() and (counts["K-1"], counts["K-2"]) == (4, 2)
+
+
+def test_a_district_no_import_counted_is_recounted_whole(karaganda, karaganda2):
+    import_register(csv_file(line(1)))
+    VoterFactory.create_batch(3, district=karaganda2)  # voters not from an import
+    District.objects.filter(code="K-2").update(registered_voters=0, register_updated_at=None)
+    import_register(csv_file(line(1), line(2, district="K-2")))
+    assert dict(District.objects.values_list("code", "registered_voters")) == _recount() == {"K-1": 1, "K-2": 4}

@@ -27,6 +27,7 @@ All or nothing, resumable, and a re-import pays only for what changed:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -279,35 +280,39 @@ class ChunkResult:
     unreadable: dict[str, Any] | None = None
 
 
-def _records(builder: _RowBuilder, first_line: int, lines: list[str]) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(lines, delimiter=builder.delimiter)
-    for record in reader:
-        if record:  # a blank line is no voter
-            yield first_line - 1 + reader.line_num, record
+# A chunk of work: (the last line it covers, pieces), a piece being (the number of its first
+# line, its lines). The first pass sends the file in pieces of about CHUNK lines; the second only
+# the records of the changed lines, one piece each.
+Piece = tuple[int, list[str]]
 
 
-def _work(builder: _RowBuilder, mode: str, first_line: int, lines: list[str]) -> ChunkResult:
-    result = ChunkResult(first_line - 1 + len(lines))
+def _records(builder: _RowBuilder, pieces: list[Piece]) -> Iterator[tuple[int, list[str]]]:
+    for first_line, lines in pieces:
+        reader = csv.reader(lines, delimiter=builder.delimiter)
+        for record in reader:
+            if record:  # a blank line is no voter
+                yield first_line - 1 + reader.line_num, record
+
+
+def _work(builder: _RowBuilder, mode: str, last_line: int, pieces: list[Piece]) -> ChunkResult:
+    result = ChunkResult(last_line)
     checked = []
-    changed = _CHANGED
     try:
-        for line, record in _records(builder, first_line, lines):
-            if mode == REBUILD and not (changed is not None and changed.has(line)):
-                continue
+        for line, record in _records(builder, pieces):
             try:
                 checked.append(builder.check(line, record))
             except ValueError as exc:
                 result.errors.append({"line": line, "error": str(exc)})
     except csv.Error as exc:
-        result.unreadable = {"line": first_line - 1 + len(lines), "error": _("unreadable: %(e)s") % {"e": exc}}
+        result.unreadable = {"line": last_line, "error": _("unreadable: %(e)s") % {"e": exc}}
         return result
     if mode == ONLY_CHECK or result.errors:
         return result
     if mode in (BUILD, CHECK):
         if builder.postgres:
-            result.keys = "".join(f"{c[0]}\t{c[10]}\t{c[11]}\n" for c in checked)
+            result.keys = "".join(f"{c[0]}\t{c[10]}\t{c[11]}\t{c[5]}\t{c[6]}\n" for c in checked)
         else:
-            result.keys = [(c[0], c[10], c[11]) for c in checked]
+            result.keys = [(c[0], c[10], c[11], c[5], c[6]) for c in checked]
     if mode in (BUILD, REBUILD):
         built = [builder.build(c) for c in checked]
         result.rows = "".join(built) if builder.postgres else built
@@ -330,12 +335,11 @@ class _Lines:
 
 # What the forked processes use (inherited when the pool forks, not pickled).
 _POOL_BUILDER: _RowBuilder | None = None
-_CHANGED: _Lines | None = None
 
 
-def _work_in_pool(mode: str, first_line: int, lines: list[str]) -> ChunkResult:
+def _work_in_pool(mode: str, last_line: int, pieces: list[Piece]) -> ChunkResult:
     assert _POOL_BUILDER is not None
-    return _work(_POOL_BUILDER, mode, first_line, lines)
+    return _work(_POOL_BUILDER, mode, last_line, pieces)
 
 
 class _Done:
@@ -354,10 +358,9 @@ class _Workers:
     database. billiard's pool (Celery's fork of multiprocessing) so that an import running in a
     Celery worker's child, a daemon process, may fork too."""
 
-    def __init__(self, builder: _RowBuilder, changed: _Lines | None = None) -> None:
-        global _POOL_BUILDER, _CHANGED
+    def __init__(self, builder: _RowBuilder) -> None:
+        global _POOL_BUILDER
         self.builder = builder
-        _CHANGED = changed
         cores = os.cpu_count() or 1
         self.pool = None
         self.size = 1
@@ -366,17 +369,17 @@ class _Workers:
             self.size = min(cores, MAX_WORKERS)
             self.pool = billiard.get_context("fork").Pool(self.size)
 
-    def work(self, mode: str, first_line: int, lines: list[str]) -> Any:
+    def work(self, mode: str, last_line: int, pieces: list[Piece]) -> Any:
         if self.pool is None:
-            return _Done(_work(self.builder, mode, first_line, lines))
-        return self.pool.apply_async(_work_in_pool, (mode, first_line, lines))
+            return _Done(_work(self.builder, mode, last_line, pieces))
+        return self.pool.apply_async(_work_in_pool, (mode, last_line, pieces))
 
     def close(self) -> None:
-        global _POOL_BUILDER, _CHANGED
+        global _POOL_BUILDER
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
-        _POOL_BUILDER = _CHANGED = None
+        _POOL_BUILDER = None
 
 
 # --- the run: stage tables, progress, resumption ----------------------------------------------
@@ -398,6 +401,8 @@ STAGE_COLUMNS = (
     "personal",
     "source_digest",
 )
+# Every line's key, for the checks on the whole file and the district counts.
+KEY_COLUMNS = ("line", "iin_digest", "source_digest", "district_id", "status")
 # The voter's per-word name digests (recall.names), bigint[] on PostgreSQL.
 NAME_COLUMNS = ("name_surname", "name_given", "name_patronymic", "name_patronymic_near")
 
@@ -477,7 +482,8 @@ class _Run:
             cursor.execute(f"DROP TABLE IF EXISTS {self.keys_table}")
             cursor.execute(f"DROP TABLE IF EXISTS {self.rows_table}")
             cursor.execute(
-                f"CREATE {unlogged}TABLE {self.keys_table} (line integer, iin_digest varchar(64), source_digest bigint)"
+                f"CREATE {unlogged}TABLE {self.keys_table} (line integer, iin_digest varchar(64), "
+                "source_digest bigint, district_id bigint, status varchar(16))"
             )
             if self.postgres:
                 cursor.execute(
@@ -521,9 +527,7 @@ class _Run:
         with connection.cursor() as cursor:
             if self.postgres:
                 if keys:
-                    with cursor.cursor.copy(
-                        f"COPY {self.keys_table} (line, iin_digest, source_digest) FROM STDIN"
-                    ) as copy:
+                    with cursor.cursor.copy(f"COPY {self.keys_table} ({', '.join(KEY_COLUMNS)}) FROM STDIN") as copy:
                         copy.write(keys)
                     self.row.staged_keys += keys.count("\n")
                 if rows:
@@ -532,7 +536,7 @@ class _Run:
                     self.row.staged_rows += rows.count("\n")
                 return
             if keys:
-                cursor.executemany(f"INSERT INTO {self.keys_table} VALUES (%s, %s, %s)", keys)
+                cursor.executemany(f"INSERT INTO {self.keys_table} VALUES (%s, %s, %s, %s, %s)", keys)
                 self.row.staged_keys += len(keys)
             if rows:
                 placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
@@ -572,10 +576,10 @@ def _drop_abandoned_runs() -> None:
 # --- the import -------------------------------------------------------------------------------
 
 
-def _chunks(text: Any, skip_to: int) -> Iterator[tuple[int, list[str]]]:
-    """(number of the first line, lines) of about CHUNK lines each, after line ``skip_to``, cut
-    only where a record ends (an even count of quotes so far: a quoted field may hold a line
-    end). The lines are parsed by the workers; here they are only read and decoded."""
+def _chunks(text: Any, skip_to: int) -> Iterator[tuple[int, list[Piece]]]:
+    """The file after line ``skip_to`` in pieces of about CHUNK lines, cut only where a record
+    ends (an even count of quotes so far: a quoted field may hold a line end). The lines are
+    parsed by the workers; here they are only read and decoded."""
     line = 1  # the header
     lines: list[str] = []
     first = quotes = 0
@@ -591,20 +595,55 @@ def _chunks(text: Any, skip_to: int) -> Iterator[tuple[int, list[str]]]:
             # A quote never closed makes the rest of the file one field: cut anyway, and the
             # reader reports it (a field longer than MAX_FIELD) with its line.
             if len(lines) >= CHUNK and (not quotes % 2 or len(lines) >= 4 * CHUNK):
-                yield first, lines
+                yield line, [(first, lines)]
                 lines, quotes = [], 0
     except UnicodeDecodeError as exc:
         raise ImportRejected([{"line": line + 1, "error": _("unreadable: %(e)s") % {"e": exc}}], 1) from exc
     if lines:
-        yield first, lines
+        yield line, [(first, lines)]
 
 
-def _pass(run: _Run, workers: _Workers, text: Any, mode: str, progress: Callable[[int], None] | None) -> None:
+def _changed_records(text: Any, skip_to: int, changed: _Lines) -> Iterator[tuple[int, list[Piece]]]:
+    """The second pass: only the records that end on a changed line (the first pass read the
+    whole file, so it is known to be readable), CHUNK records or 20 CHUNKs of lines at a time."""
+    line = 1
+    record: list[str] = []
+    pieces: list[Piece] = []
+    first = quotes = scanned = 0
+    for raw in text:
+        line += 1
+        if line <= skip_to:
+            continue
+        if not record:
+            first = line
+        record.append(raw)
+        quotes += raw.count('"')
+        if quotes % 2:
+            continue  # a quoted line end: the record goes on
+        if changed.has(line):
+            pieces.append((first, record))
+        record, quotes = [], 0
+        scanned += 1
+        if len(pieces) >= CHUNK or scanned >= 20 * CHUNK:
+            yield line, pieces
+            pieces, scanned = [], 0
+    if pieces or scanned:
+        yield line, pieces
+
+
+def _pass(
+    run: _Run,
+    workers: _Workers,
+    text: Any,
+    mode: str,
+    progress: Callable[[int], None] | None,
+    changed: _Lines | None = None,
+) -> None:
     """One pass over the file after the run's committed progress in ``mode``, staging what the
     workers return in file order and committing the progress every RECALL_IMPORT_COMMIT_LINES lines."""
     field = "built_lines" if mode == REBUILD else "checked_lines"
     done = getattr(run.row, field)
-    chunks = _chunks(text, done)
+    chunks = _chunks(text, done) if changed is None else _changed_records(text, done, changed)
     pending: deque[Any] = deque()
     window = 2 * workers.size + 1
     since_commit, finished = 0, False
@@ -654,6 +693,10 @@ def _changed_lines(run: _Run) -> _Lines:
     return changed
 
 
+_COLUMNS_WRITTEN = """iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
+    name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal, source_digest"""
+
+
 def _write(run: _Run, builder: _RowBuilder, now: dt.datetime, actor: Any, source: str) -> ImportResult:
     """The one transaction that changes the register (or rejects the file)."""
     keys, rows = run.keys_table, run.rows_table
@@ -666,35 +709,46 @@ def _write(run: _Run, builder: _RowBuilder, now: dt.datetime, actor: Any, source
         total = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*) FROM {rows}")
         changed = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT count(*) FROM {rows} s WHERE EXISTS "
-            "(SELECT 1 FROM recall_voter v WHERE v.iin_digest = s.iin_digest)"
-        )
-        updated = cursor.fetchone()[0]
-        cursor.execute(
-            f"""
-            INSERT INTO recall_voter
-                (iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
-                 name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
-                 source_digest, updated_at)
-            SELECT iin_digest, district_id, status, polling_station, name_digest, name_surname, name_given,
-                   name_patronymic, name_patronymic_near, birth_digest, adult_from, iin_data_mismatch, personal,
-                   source_digest, %s
-            FROM {rows} WHERE true ORDER BY iin_digest  -- sorted: the B-tree's pages are visited in order
-            ON CONFLICT (iin_digest) DO UPDATE SET
-                district_id = excluded.district_id, status = excluded.status,
-                polling_station = excluded.polling_station,
-                name_digest = excluded.name_digest, name_surname = excluded.name_surname,
-                name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
-                name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
-                adult_from = excluded.adult_from, iin_data_mismatch = excluded.iin_data_mismatch,
-                personal = excluded.personal, source_digest = excluded.source_digest,
-                updated_at = excluded.updated_at
-            """,
-            [now],
-        )
-    if changed:
-        refresh_district_counts(now)
+        if run.row.builds_all and _empty_and_locked(cursor):
+            updated = 0
+            with _indexes_built_after(cursor):
+                cursor.execute(
+                    f"INSERT INTO recall_voter ({_COLUMNS_WRITTEN}, updated_at) "
+                    f"SELECT {_COLUMNS_WRITTEN}, %s FROM {rows}",
+                    [now],
+                )
+            # The register held nobody: its counts are the file's (from the narrow keys table).
+            cursor.execute(f"SELECT district_id, count(*) FROM {keys} WHERE status = 'active' GROUP BY district_id")
+            counts = dict(cursor.fetchall())
+            _set_district_counts(cursor, counts, now, relative=False)
+        else:
+            delta = _count_changes(cursor, rows)
+            cursor.execute(
+                f"SELECT count(*) FROM {rows} s WHERE EXISTS "
+                "(SELECT 1 FROM recall_voter v WHERE v.iin_digest = s.iin_digest)"
+            )
+            updated = cursor.fetchone()[0]
+            cursor.execute(
+                f"""
+                INSERT INTO recall_voter ({_COLUMNS_WRITTEN}, updated_at)
+                SELECT {_COLUMNS_WRITTEN}, %s
+                FROM {rows} WHERE true ORDER BY iin_digest  -- sorted: the B-tree's pages are visited in order
+                ON CONFLICT (iin_digest) DO UPDATE SET
+                    district_id = excluded.district_id, status = excluded.status,
+                    polling_station = excluded.polling_station,
+                    name_digest = excluded.name_digest, name_surname = excluded.name_surname,
+                    name_given = excluded.name_given, name_patronymic = excluded.name_patronymic,
+                    name_patronymic_near = excluded.name_patronymic_near, birth_digest = excluded.birth_digest,
+                    adult_from = excluded.adult_from, iin_data_mismatch = excluded.iin_data_mismatch,
+                    personal = excluded.personal, source_digest = excluded.source_digest,
+                    updated_at = excluded.updated_at
+                """,
+                [now],
+            )
+            if District.objects.filter(pk__in=delta, register_updated_at__isnull=True).exists():
+                refresh_district_counts(now)  # a district counted by no import before: recount all
+            else:
+                _set_district_counts(cursor, delta, now, relative=True)
     result = ImportResult(total=total, created=changed - updated, updated=updated, unchanged=total - changed)
     audit.record(
         "register.imported",
@@ -706,6 +760,77 @@ def _write(run: _Run, builder: _RowBuilder, now: dt.datetime, actor: Any, source
         unchanged=result.unchanged,
     )
     return result
+
+
+def _count_changes(cursor: Any, rows: str) -> dict[int, int]:
+    """Active voters gained (+) and lost (-) per district by the staged rows, read before they
+    are written: a re-import that changes 1 % of the register recounts 1 % of it."""
+    cursor.execute(
+        f"""
+        SELECT district_id, sum(n) FROM (
+            SELECT district_id, count(*) AS n FROM {rows} WHERE status = 'active' GROUP BY district_id
+            UNION ALL
+            SELECT v.district_id, -count(*) AS n FROM {rows} s JOIN recall_voter v ON v.iin_digest = s.iin_digest
+            WHERE v.status = 'active' GROUP BY v.district_id
+        ) AS changes GROUP BY district_id
+        """
+    )
+    return {district: int(n) for district, n in cursor.fetchall() if n}
+
+
+def _set_district_counts(cursor: Any, counts: dict[int, int], now: dt.datetime, *, relative: bool) -> None:
+    """Every district's count of registered voters: ``counts`` (absent: 0), or its count plus
+    ``counts`` (``relative``); every district's register date is the import's."""
+    cursor.execute(
+        "UPDATE recall_district SET register_updated_at = %s" + ("" if relative else ", registered_voters = 0"),
+        [now],
+    )
+    cursor.executemany(
+        "UPDATE recall_district SET registered_voters = "
+        + ("registered_voters + %s" if relative else "%s")
+        + " WHERE id = %s",
+        [(n, district) for district, n in counts.items()],
+    )
+
+
+def _empty_and_locked(cursor: Any) -> bool:
+    """The register is empty, and stays so until this transaction ends (PostgreSQL: the first
+    national import, which may then load the table before building its indexes)."""
+    if connection.vendor != "postgresql":
+        return False
+    cursor.execute("LOCK TABLE recall_voter IN ACCESS EXCLUSIVE MODE")
+    cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM recall_voter)")
+    return cursor.fetchone()[0]
+
+
+@contextlib.contextmanager
+def _indexes_built_after(cursor: Any) -> Iterator[None]:
+    """Load an empty register without its secondary indexes and its unique and foreign-key
+    constraints, then put each back exactly as it was (same name, same definition): one sort
+    per index instead of twelve million B-tree insertions, and one join to check the districts
+    instead of a trigger per row. The primary key stays (other tables' keys point at it)."""
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'recall_voter'::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname"
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = 'recall_voter'::regclass AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname"
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE recall_voter DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    # Sorting twelve million keys in memory rather than in files (for this transaction only).
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE recall_voter ADD CONSTRAINT "{name}" {definition}')
 
 
 def import_register(
@@ -758,9 +883,9 @@ def import_register(
             changed = _changed_lines(run)
             text = open_text(stream)
             read_header(text, REQUIRED)
-            workers = _Workers(builder, changed)
+            workers = _Workers(builder)
             try:
-                _pass(run, workers, text, REBUILD, report(lines))
+                _pass(run, workers, text, REBUILD, report(lines), changed)
             finally:
                 workers.close()
         built = time.monotonic()
