@@ -167,6 +167,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def wait_workers(names: set[str], timeout: float = 180) -> None:
+    """Until every Celery worker named answers a ping: the load starts on a service that is up
+    (a web signer waits 30 s for its texted code, which the notifications worker sends)."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1) or []
+        if names <= {name.split("@")[0] for reply in replies for name in reply}:
+            return
+    raise SystemExit(f"the workers {sorted(names)} did not all start in {timeout:.0f} s")
+
+
 def wait_port(port: int) -> None:
     for _ in range(300):
         with socket.socket() as s:
@@ -397,6 +410,7 @@ def main() -> None:
         ),  # fmt: skip
     ]
     wait_port(PORT)
+    wait_workers({"verify1", "verify2", "notify"})
     seconds = args.minutes * 60
     started = dt.datetime.now(dt.UTC)
     back_at = None
