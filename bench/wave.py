@@ -101,7 +101,7 @@ def setup(args: argparse.Namespace, work: Path) -> dict:
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE recall_petition CASCADE")
+            cursor.execute("TRUNCATE recall_petition, recall_deputy CASCADE")
     for level in ("mazhilis", "district"):
         policy_for(level)
     chosen = list(District.objects.order_by("code")[:79])
@@ -112,7 +112,7 @@ def setup(args: argparse.Namespace, work: Path) -> dict:
             District.objects.filter(pk=district.pk).update(level="mazhilis")
             district.level = "mazhilis"
         petitions[district.code] = collecting_petition(district, now=now).pk
-    client = ApiClient.objects.create(name="Wave partner")
+    client, _created = ApiClient.objects.get_or_create(name="Wave partner")
     _key, raw = ApiKey.objects.create_key(client=client, name="wave", scopes=["sign", "read"])
     signers: dict[int, list[list[str]]] = {pk: [] for pk in petitions.values()}
     with register.open(newline="") as f:
