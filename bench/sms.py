@@ -14,7 +14,7 @@ class RedisOutbox(BaseBackend):
     def __init__(self) -> None:
         self.redis = redis.Redis.from_url(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
 
-    def send(self, phone: str, text: str) -> None:
-        key = f"bench:sms:{phone}"
-        self.redis.rpush(key, text.encode())
-        self.redis.expire(key, 3600)
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
+        inbox = f"bench:sms:{phone}"
+        self.redis.rpush(inbox, text.encode())
+        self.redis.expire(inbox, 3600)

@@ -151,3 +151,14 @@ def test_the_benchmark_settings_load_as_the_benchmarks_load_them():
     may read a setting (the worker's heartbeat step once did, and every benchmark stopped)."""
     result = manage("check", env={"DJANGO_SETTINGS_MODULE": "bench.settings"})
     assert result.returncode == 0, result.stderr
+
+
+def test_the_benchmarks_text_message_backend_takes_what_the_service_sends():
+    """bench/wave.py's web signers read their code from bench/sms.py's backend; a backend that
+    no longer takes the service's arguments leaves every one of them waiting for a code."""
+    import inspect
+
+    from bench.sms import RedisOutbox
+    from recall.notifications.sms import BaseBackend
+
+    assert inspect.signature(RedisOutbox.send) == inspect.signature(BaseBackend.send)
