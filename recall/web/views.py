@@ -53,6 +53,7 @@ from ..selectors import (
     open_petition_of,
     public_answers,
     public_history,
+    public_petition,
     public_petitions,
     region_names,
     regions_with_collections,
@@ -206,7 +207,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deputy, grounds, answers, sample, vote, by-election, history, the certified summary:
     public_cache.fragment_key), and its live parts (LIVE_PARTS) built on every request, so a
     count batch costs a few queries and a small template."""
-    petition = public_petitions().filter(pk=pk).first()
+    petition = public_petition(pk)
     if petition is None:
         raise Http404
     key = f"page:{public_cache.fragment_key(request, petition)}:{request.scheme}://{request.get_host()}{request.path}"
