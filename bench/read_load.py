@@ -71,10 +71,10 @@ def seed(big: int, small: int) -> dict[str, int]:
             # Valid signatures spread over the last 28 days; digests distinct per petition.
             cursor.execute(
                 """
-                INSERT INTO recall_signature (petition_id, voter_digest, channel, signed_at, received_at, state,
-                    ground, review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch, name_digest,
-                    birth_digest, personal, collector, request_hash, decision_note)
-                SELECT %s, md5(%s || '-' || g), 'web', now() - (g %% 28) * interval '1 day',
+                INSERT INTO recall_signature (petition_id, voter_digest, channel, identity_strength, signed_at,
+                    received_at, state, ground, review_reasons, iin_checksum_ok, data_complete, iin_data_mismatch,
+                    name_digest, birth_digest, personal, collector, request_hash, decision_note)
+                SELECT %s, md5(%s || '-' || g), 'web', 'phone', now() - (g %% 28) * interval '1 day',
                     now() - (g %% 28) * interval '1 day', 'valid', '', '[]', true, true, false, '', '', '""',
                     '', '', ''
                 FROM generate_series(1, %s) AS g

@@ -19,9 +19,12 @@ import math
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
+
+from . import l10n
+from .l10n import number
+from .l10n import text as _  # gettext, once per language (and still found by makemessages)
 
 FONT = 13  # user units; each size below is drawn so that this shows at 12-14 px
 # The two drawings: (name, width, height). "narrow" shows on screens under 40rem (site.css), a
@@ -137,7 +140,7 @@ def progress_layout(
     highest = max([required or 0, *(p.total for p in points), projection[1] if projection else 0, 1])
     ticks = nice_ticks(highest * 1.08)  # a little headroom above the requirement's label
     top_value = ticks[-1]
-    tick_texts = [formats.number_format(t, force_grouping=True) for t in ticks]
+    tick_texts = [number(t) for t in ticks]
     left = 10 + max(len(t) for t in tick_texts) * FONT * CHAR
     plot_w, plot_h = width - left - RIGHT, height - TOP - BOTTOM
     span = (end - start).days or 1
@@ -181,7 +184,7 @@ def progress_layout(
             f'<line class="chart-projection" x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}"/>'
         )
     for day, anchor, at in ((start, "start", left), (end, "end", left + plot_w)):
-        text = formats.date_format(day, "SHORT_DATE_FORMAT")
+        text = l10n.day(day, "SHORT_DATE_FORMAT")
         baseline = height - 10
         layout.labels.append(("chart-axis", text, text_box(at, baseline, text, anchor)))
         parts.append(
@@ -193,7 +196,7 @@ def progress_layout(
         parts.append(
             f'<line class="chart-required" x1="{left:.1f}" y1="{line_y:.1f}" x2="{left + plot_w:.1f}" y2="{line_y:.1f}"/>'
         )
-        caption = _("required: %(n)s") % {"n": formats.number_format(required, force_grouping=True)}
+        caption = _("required: %(n)s") % {"n": number(required)}
         parts.append(_place_caption(layout, caption, line_y, left, plot_w, plot_h))
     return layout, parts
 
@@ -261,16 +264,16 @@ def progress_svg(
 
 def _describe(points: list[Point], *, required: int | None, start: dt.date, end: dt.date) -> str:
     total = points[-1].total if points else 0
-    text = _("%(valid)s valid signatures") % {"valid": formats.number_format(total, force_grouping=True)}
+    text = _("%(valid)s valid signatures") % {"valid": number(total)}
     if required:
-        text += " " + _("of %(required)s required") % {"required": formats.number_format(required, force_grouping=True)}
+        text += " " + _("of %(required)s required") % {"required": number(required)}
     return (
         text
         + "; "
         + _("collection from %(start)s to %(end)s.")
         % {
-            "start": formats.date_format(start, "DATE_FORMAT"),
-            "end": formats.date_format(end, "DATE_FORMAT"),
+            "start": l10n.day(start, "DATE_FORMAT"),
+            "end": l10n.day(end, "DATE_FORMAT"),
         }
     )
 
@@ -282,7 +285,7 @@ def stations_svg(rows: list[tuple[str, int]], *, title: str, summary: str) -> Sa
     width, row_h, bar_h = 360, 2.6 * FONT + 6, 12
     height = int(row_h * len(rows) + 8)
     largest = max([n for _name, n in rows] + [1])
-    digits = max(len(formats.number_format(n, force_grouping=True)) for _name, n in rows) if rows else 1
+    digits = max(len(number(n)) for _name, n in rows) if rows else 1
     bar_room = width - 8 - digits * FONT * CHAR - 6
     parts = [
         f'<svg class="chart chart-bars" viewBox="0 0 {width} {height}" role="img" aria-labelledby="bars-title bars-desc" '
@@ -292,7 +295,7 @@ def stations_svg(rows: list[tuple[str, int]], *, title: str, summary: str) -> Sa
     for i, (name, n) in enumerate(rows):
         top = 4 + i * row_h
         length = max(2.0, bar_room * n / largest)
-        count = formats.number_format(n, force_grouping=True)
+        count = number(n)
         parts.append(f'<text class="chart-axis" x="0" y="{top + FONT:.1f}">{escape(name)}</text>')
         parts.append(f'<rect class="chart-bar" x="0" y="{top + FONT + 4:.1f}" width="{length:.1f}" height="{bar_h}"/>')
         parts.append(

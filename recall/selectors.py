@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -35,6 +37,88 @@ from .states import TRANSITIONS, vote_outcome
 
 def public_petitions() -> QuerySet[Petition]:
     return Petition.objects.filter(state__in=PUBLIC_STATES).select_related("deputy", "district")
+
+
+# --- One public petition, read on every build of its page and API detail -----------------------
+# A count batch drops the shared copies, so in a rush these two reads run on every request. The
+# ORM would compile the same SQL each time (for the petition with its deputy and district, three
+# times the query's own cost); here it is written once per process and database from the models'
+# fields, and the rows go through the backend's and the fields' own converters (SQLite's dates
+# are text), so the instances are those public_petitions() gives.
+
+
+@dataclass(frozen=True)
+class _Read:
+    sql: str
+    # Per model: (model, its fields' attnames, each field's converters with its expression).
+    models: tuple[tuple[type, list[str], list[tuple[list, Any]]], ...]
+
+
+_reads: dict[tuple[str, str], _Read] = {}
+
+
+def _converters(connection: Any, field: Any, table: str) -> tuple[list, Any]:
+    column = field.get_col(table)
+    return connection.ops.get_db_converters(column) + field.get_db_converters(connection), column
+
+
+def _petition_read(connection: Any) -> _Read:
+    found = _reads.get(("petition", connection.alias))
+    if found is None:
+        q = connection.ops.quote_name
+        joined = (("p", Petition), ("d", District), ("m", Deputy))
+        columns = [f"{alias}.{q(f.column)}" for alias, model in joined for f in model._meta.concrete_fields]
+        petition_columns = {
+            name: q(Petition._meta.get_field(name).column) for name in ("id", "state", "district", "deputy")
+        }
+        states = ", ".join(["%s"] * len(PUBLIC_STATES))
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {q(Petition._meta.db_table)} p"
+            f" INNER JOIN {q(District._meta.db_table)} d ON d.{q(District._meta.pk.column)} = p.{petition_columns['district']}"
+            f" INNER JOIN {q(Deputy._meta.db_table)} m ON m.{q(Deputy._meta.pk.column)} = p.{petition_columns['deputy']}"
+            f" WHERE p.{petition_columns['id']} = %s AND p.{petition_columns['state']} IN ({states})"
+        )
+        models = tuple(
+            (
+                model,
+                [f.attname for f in model._meta.concrete_fields],
+                [_converters(connection, f, alias) for f in model._meta.concrete_fields],
+            )
+            for alias, model in joined
+        )
+        found = _reads[("petition", connection.alias)] = _Read(sql, models)
+    return found
+
+
+def _converted(values: Any, converters: list[tuple[list, Any]], connection: Any) -> list:
+    out = []
+    for value, (functions, expression) in zip(values, converters, strict=True):
+        for function in functions:
+            value = function(value, expression, connection)
+        out.append(value)
+    return out
+
+
+def public_petition(pk: int) -> Petition | None:
+    """``public_petitions().filter(pk=pk).first()`` (with its deputy and district) in one query
+    whose SQL is built once per process."""
+    alias = router.db_for_read(Petition)
+    connection = connections[alias]
+    read = _petition_read(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [pk, *PUBLIC_STATES])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, names, converters in read.models:
+        values = _converted(row[start : start + len(names)], converters, connection)
+        instances.append(model.from_db(alias, names, values))
+        start += len(names)
+    petition, district, deputy = instances
+    petition._state.fields_cache["district"] = district
+    petition._state.fields_cache["deputy"] = deputy
+    return petition
 
 
 def collecting_petitions(*, search: str = "", region: str = "") -> QuerySet[Petition]:
@@ -121,11 +205,34 @@ class DayCount:
     total: int
 
 
+def _daily_read(connection: Any) -> _Read:
+    found = _reads.get(("daily", connection.alias))
+    if found is None:
+        q = connection.ops.quote_name
+        day, valid, petition = (DailyTally._meta.get_field(name) for name in ("day", "valid", "petition"))
+        sql = (
+            f"SELECT {q(day.column)}, {q(valid.column)} FROM {q(DailyTally._meta.db_table)}"
+            f" WHERE {q(petition.column)} = %s ORDER BY {q(day.column)}"
+        )
+        table = DailyTally._meta.db_table
+        models = ((DailyTally, ["day", "valid"], [_converters(connection, f, table) for f in (day, valid)]),)
+        found = _reads[("daily", connection.alias)] = _Read(sql, models)
+    return found
+
+
 def daily_valid(petition: Petition) -> list[DayCount]:
-    """Valid signatures by day of signing, with the running total."""
+    """Valid signatures by day of signing, with the running total (read on every build of the
+    petition's page and API detail: SQL built once per process, as public_petition)."""
+    connection = connections[router.db_for_read(DailyTally)]
+    read = _daily_read(connection)
+    converters = read.models[0][2]
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [petition.pk])
+        rows = cursor.fetchall()
     total = 0
     series = []
-    for day, valid in DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"):
+    for row in rows:
+        day, valid = _converted(row, converters, connection)
         total += valid
         series.append(DayCount(day, valid, total))
     return series

@@ -547,3 +547,82 @@ class EdsSignatureInputSerializer(serializers.Serializer):
     address = StrictCharField(
         max_length=signing.MAX_ADDRESS, validators=[TEXT], trim_whitespace=False, help_text="Address of residence."
     )
+
+
+# --- The detail's live fields without the serializer ---------------------------------------------
+# A count batch drops the shared copy of the detail, so in a rush its live fields (those not in
+# CONTENT_FIELDS) are built on every request: here as a plain dict, with the serializer's own
+# field classes formatting the values it would format (times in the site's zone, the decimal as a
+# string), so the JSON is the serializer's byte for byte (the tests compare the two).
+# PetitionDetailSerializer stays the description of the answer (the schema).
+_TIME = serializers.DateTimeField()
+_THRESHOLD = serializers.DecimalField(
+    max_digits=Petition._meta.get_field("threshold_percent").max_digits,
+    decimal_places=Petition._meta.get_field("threshold_percent").decimal_places,
+)
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else _TIME.to_representation(value)
+
+
+def live_detail(
+    petition: Petition,
+    *,
+    daily: list[selectors.DayCount],
+    outlook: selectors.Forecast | None,
+    by_identity: dict[str, int],
+) -> dict[str, Any]:
+    """What ``PetitionDetailSerializer(petition, content=False).data`` gives, with the daily
+    series, the forecast and the valid counts by identity as read by the view."""
+    deputy, district = petition.deputy, petition.district
+    required = petition.required_signatures
+    return {
+        "id": petition.pk,
+        "state": petition.state,
+        "deputy": {
+            "id": deputy.pk,
+            "full_name": deputy.full_name,
+            "party": deputy.party,
+            "party_names": party_names(deputy),
+        },
+        "district": {
+            "code": district.code,
+            "name": district.name,
+            "region": district.region,
+            "level": district.level,
+            "names": district_names(district),
+        },
+        "grounds_category": petition.grounds_category,
+        "registered_at": _time(petition.registered_at),
+        "window_start": _time(petition.window_start),
+        "window_end": _time(petition.window_end),
+        "days_left": days_left(petition) if petition.state in ("collecting", "threshold_reached") else None,
+        "counts": {
+            "required": required,
+            "received": petition.all_received,
+            "valid": petition.valid_count,
+            "invalid": petition.invalid_count,
+            "awaiting": petition.awaiting_count,
+            "withdrawn": petition.withdrawn_count,
+            "queued": petition.queued_count,
+        },
+        "progress_percent": petition.progress_percent,
+        "required_signatures": required,
+        "registered_voters": petition.registered_voters,
+        "threshold_percent": None
+        if petition.threshold_percent is None
+        else _THRESHOLD.to_representation(petition.threshold_percent),
+        "daily_valid": [{"date": d.date.isoformat(), "valid": d.valid, "total": d.total} for d in daily],
+        "forecast": None
+        if outlook is None
+        else {
+            "rate": float(outlook.rate),
+            "reached": outlook.reached,
+            "reach_on": outlook.reach_on.isoformat() if outlook.reach_on else None,
+            "in_time": outlook.in_time,
+            "window_last_day": outlook.window_last_day.isoformat(),
+        },
+        "ledger": {"origin": ledger.origin(petition.pk), "size": petition.ledger_size},
+        "valid_by_identity": dict(by_identity),
+    }

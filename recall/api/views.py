@@ -22,6 +22,7 @@ from ..selectors import (
     latest_projection,
     next_steps,
     public_history,
+    public_petition,
     public_petitions,
     valid_by_identity,
 )
@@ -49,6 +50,7 @@ from .serializers import (
     SignatureInputSerializer,
     WebhookCreatedSerializer,
     WebhookSerializer,
+    live_detail,
 )
 
 MAX_ID = 2**63 - 1
@@ -126,12 +128,15 @@ class PetitionDetail(generics.RetrieveAPIView):
         return public_petitions()
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The counts and the daily series on every build; the content (grounds, answers,
-        history, projection, ...) from its fragment when kept (public_cache.fragment_key)."""
-        petition = self.get_object()
-        petition.daily_valid = daily_valid(petition)
-        petition.forecast = forecast(petition, [(d.date, d.valid) for d in petition.daily_valid])
-        petition.valid_by_identity = valid_by_identity(petition)
+        """The counts and the daily series on every build, as a dict (serializers.live_detail);
+        the content (grounds, answers, history, projection, ...) from its fragment when kept
+        (public_cache.fragment_key)."""
+        petition = public_petition(kwargs["pk"])
+        if petition is None:
+            raise Http404
+        daily = daily_valid(petition)
+        outlook = forecast(petition, [(d.date, d.valid) for d in daily])
+        by_identity = valid_by_identity(petition)
         key = "api:" + public_cache.fragment_key(request, petition)
         kept = public_cache.fragments()
         content = kept.get(key)
@@ -142,7 +147,8 @@ class PetitionDetail(generics.RetrieveAPIView):
             petition.accepted_channels = accepted_channels(petition)
             content = dict(PetitionDetailSerializer(petition, content=True, context=self.get_serializer_context()).data)
             kept.set(key, content, public_cache.fragment_seconds())
-        live = PetitionDetailSerializer(petition, content=False, context=self.get_serializer_context()).data
+        # The live fields without the serializer (live_detail says why; the tests hold the two equal).
+        live = live_detail(petition, daily=daily, outlook=outlook, by_identity=by_identity)
         return Response(
             {name: content[name] if name in content else live[name] for name in PetitionDetailSerializer.Meta.fields}
         )

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import charts
-from ..models import DailyTally, Petition
+from ..l10n import number
+from ..models import DailyTally, Petition, PetitionState
 from ..services.public.stations import Breakdown
 
 CARD_SIZE = (1200, 630)  # what Open Graph and Twitter's large card show without cropping
@@ -45,15 +46,16 @@ def title_of(petition: Petition) -> str:
 def description_of(petition: Petition) -> str:
     if petition.required_signatures:
         counted = _("%(valid)s valid signatures of %(required)s required (%(percent)s%%).") % {
-            "valid": formats.number_format(petition.valid_count, force_grouping=True),
-            "required": formats.number_format(petition.required_signatures, force_grouping=True),
+            "valid": number(petition.valid_count),
+            "required": number(petition.required_signatures),
             "percent": petition.progress_percent,
         }
     else:
         counted = ""
     return " ".join(
         filter(
-            None, [petition.district.name_local + ".", counted, str(petition.get_state_display()).capitalize() + "."]
+            None,
+            [petition.district.name_local + ".", counted, str(PetitionState(petition.state).label).capitalize() + "."],
         )
     )
 

@@ -53,6 +53,7 @@ from ..selectors import (
     open_petition_of,
     public_answers,
     public_history,
+    public_petition,
     public_petitions,
     region_names,
     regions_with_collections,
@@ -65,7 +66,7 @@ from ..services.ledger import witnesses
 from ..services.privacy import own_data
 from ..services.public import public_cache, stations
 from ..services.signing import codes, eds, mobile
-from . import ratelimit, sharing
+from . import live, ratelimit, sharing
 from .forms import CheckForm, CodeForm, EdsSignForm, EdsWithdrawForm, SignForm, WithdrawForm
 
 RECEIPT_SESSION_KEY = "recall_receipt"
@@ -174,9 +175,6 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
     return functools.cache(compute)
 
 
-# The page's live parts (recall/petition/_live.html), in order, and where the shell has them:
-# what changes with the counts (the description shared links show, the counts and chart, the
-# ledger's size and witnesses, the polling stations, the daily series).
 # The ways of signing as the public pages name them (RecallPolicy's accepted channels).
 CHANNEL_NAMES = {
     Channel.EDS: gettext_lazy("a digital signature (EDS) on this site"),
@@ -195,8 +193,10 @@ def _offered(petition: Any) -> list[str]:
     return [str(CHANNEL_NAMES[c]) for c in accepted_channels(petition) if available.get(c, True)]
 
 
+# The page's live parts (recall.web.live), and where the shell has them: what changes with the
+# counts (the description shared links show, the counts and chart, the ledger's size and
+# witnesses, the polling stations, the daily series).
 LIVE_PARTS = ("description", "counts", "ledger", "stations", "series")
-LIVE_SEPARATOR = "<!--live-part-->"
 _LIVE_PLACES = {name: mark_safe(f"<!--live:{name}-->") for name in LIVE_PARTS}
 
 
@@ -205,8 +205,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A petition's page: a shell built once per content version and kept per process (the
     deputy, grounds, answers, sample, vote, by-election, history, the certified summary:
     public_cache.fragment_key), and its live parts (LIVE_PARTS) built on every request, so a
-    count batch costs a few queries and a small template."""
-    petition = public_petitions().filter(pk=pk).first()
+    count batch costs two or three queries and a few strings (recall.web.live)."""
+    petition = public_petition(pk)
     if petition is None:
         raise Http404
     key = f"page:{public_cache.fragment_key(request, petition)}:{request.scheme}://{request.get_host()}{request.path}"
@@ -235,29 +235,25 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         kept.set(key, shell, public_cache.fragment_seconds())
     series = daily_valid(petition)
-    daily = [(d.date, d.valid) for d in series]
     by_station = stations.breakdown(petition.pk)
-    cosigned = witnesses.cosigned_by(petition)
-    live = get_template("recall/petition/_live.html").render(
-        {
-            "petition": petition,
-            "description": sharing.description_of(petition),
-            "stations": by_station,
-            "stations_chart": sharing.stations_chart(by_station) if by_station else "",
-            "days_left": days_left(petition),
-            "signable": petition.accepts_signatures(),
-            "closed_at": _once(lambda: collection_closed_at(petition, history())),
-            "forecast": forecast(petition, daily),
-            "daily": daily,
-            "series": series[-14:],
-            "witnesses": len(cosigned),
-            "witness_names": cosigned,
-            "by_identity": [(IDENTITY_NAMES[k], n) for k, n in valid_by_identity(petition).items() if n],
-        },
-        request,
+    outlook = forecast(petition, [(d.date, d.valid) for d in series])
+    built = live.parts(
+        live.Live(
+            petition=petition,
+            description=sharing.description_of(petition),
+            stations=by_station,
+            stations_chart=sharing.stations_chart(by_station) if by_station else "",
+            days_left=days_left(petition),
+            signable=petition.accepts_signatures(),
+            closed_at=lambda: collection_closed_at(petition, history()),
+            forecast=outlook,
+            series=series,
+            witness_names=witnesses.cosigned_by(petition),
+            by_identity=[(str(IDENTITY_NAMES[k]), n) for k, n in valid_by_identity(petition).items() if n],
+        )
     )
-    for name, part in zip(LIVE_PARTS, live.split(LIVE_SEPARATOR), strict=True):
-        shell = shell.replace(_LIVE_PLACES[name], part)
+    for name in LIVE_PARTS:
+        shell = shell.replace(_LIVE_PLACES[name], built[name])
     return HttpResponse(shell)
 
 

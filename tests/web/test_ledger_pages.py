@@ -79,3 +79,12 @@ def test_the_petition_page_counts_only_accredited_witnesses_and_publishes_their_
     assert f"tools/verify_ledger.py http://testserver {collecting.pk} --state" in guide
     assert f"--witness witness.test/a={accredited.vkey}" in guide
     assert "1 accredited witness has cosigned its latest checkpoint" in guide
+
+
+def test_the_petition_page_names_every_accredited_witness_that_cosigned(client, collecting, settings):
+    signers = [note.Signer.generate(f"witness.test/{name}", note.ALG_COSIGNATURE_V1) for name in ("b", "a")]
+    settings.RECALL_LEDGER_WITNESSES = [f"{signer.vkey}|https://witness.test/{i}" for i, signer in enumerate(signers)]
+    for signer in signers:
+        cosign_through_api(collecting, signer)
+    page = client.get(f"/en/petitions/{collecting.pk}/").content.decode()
+    assert "2 accredited witnesses have cosigned its latest checkpoint. (witness.test/a, witness.test/b)" in page
