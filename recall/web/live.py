@@ -64,9 +64,10 @@ def progress(petition: Any) -> str:
         "valid": escape(number(valid)),
         "required": escape(number(required)),
     }
+    label = escape(_("Valid signatures"))  # (a call in an f-string is not found by makemessages)
     return (
         f'\n<div class="progress">\n  \n  <progress max="{required}" value="{valid}" '
-        f'aria-label="{escape(_("Valid signatures"))}">{percent}%</progress>\n  <p class="progress-text">\n    '
+        f'aria-label="{label}">{percent}%</progress>\n  <p class="progress-text">\n    '
         f"{text}\n    ({percent}%)\n  </p>\n  \n</div>\n"
     )
 
@@ -146,9 +147,10 @@ def counts(live: Live) -> str:
     if live.signable:
         days = ngettext("%(days)s day left", "%(days)s days left", live.days_left) % {"days": live.days_left}
         url = escape(reverse("recall:sign", args=[p.pk]))
+        sign = escape(_("Sign this petition"))
         out.append(
             f'\n    <div class="sign-box">\n      <p class="meta">{days}</p>\n      '
-            f'<p><a class="button button-large" href="{url}">{escape(_("Sign this petition"))}</a></p>\n    </div>\n  '
+            f'<p><a class="button button-large" href="{url}">{sign}</a></p>\n    </div>\n  '
         )
     out.append("\n")
     return "".join(out)
@@ -182,10 +184,8 @@ def stations(live: Live) -> str:
     ]
     if found.stations or found.other_valid:
         out.append(f'\n  {live.stations_chart}\n  <table class="stations">\n    <thead><tr><th scope="col">')
-        out.append(
-            f'{escape(_("Polling station"))}</th><th scope="col">{escape(_("Valid signatures"))}</th></tr></thead>\n'
-            "    <tbody>\n      "
-        )
+        station_h, valid_h = escape(_("Polling station")), escape(_("Valid signatures"))
+        out.append(f'{station_h}</th><th scope="col">{valid_h}</th></tr></thead>\n    <tbody>\n      ')
         for station in found.stations:
             name = _("No. %(n)s") % {"n": escape(station.name)}
             out.append(f"<tr><td>{name}</td><td>{escape(number(station.valid))}</td></tr>")
@@ -201,7 +201,8 @@ def stations(live: Live) -> str:
             out.append(f"<tr><td>{unknown}</td><td>{escape(number(found.unknown_valid))}</td></tr>")
         out.append("\n    </tbody>\n  </table>\n  ")
     else:
-        out.append(f"\n  <p>{escape(_('No polling station has enough signers to be shown yet.'))}</p>\n  ")
+        none_yet = escape(_("No polling station has enough signers to be shown yet."))
+        out.append(f"\n  <p>{none_yet}</p>\n  ")
     out.append("\n</section>\n\n")
     return "".join(out)
 
