@@ -3,7 +3,7 @@ persistent connections), a database of their own, throttling out of the way."""
 
 from config.cache import caches_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REST_FRAMEWORK, env, with_replicas
+from config.settings.base import REST_FRAMEWORK, env, with_prepared_statements, with_replicas
 
 DEBUG = False
 SECRET_KEY = "benchmark-only"
@@ -12,7 +12,7 @@ DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="postgres://postgre
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as config.settings.production
 # DATABASE_REPLICA_URLS: public reads on streaming replicas (bench/replica.py starts one).
-DATABASES = with_replicas(DATABASES)
+DATABASES = with_prepared_statements(with_replicas(DATABASES))
 CACHES = caches_config(env.cache("BENCH_CACHE_URL", default="redis://127.0.0.1:6379/12"))
 CELERY_BROKER_URL = env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/11")
 CELERY_TASK_ALWAYS_EAGER = False

@@ -158,7 +158,22 @@ def with_replicas(databases: dict) -> dict:
     return databases
 
 
-DATABASES = with_replicas(DATABASES)
+# The sign path's guarded INSERT is prepared once per connection (recall.services.signing.
+# signatures): Django leaves psycopg's prepared statements off so that a transaction-mode pooler
+# older than PgBouncer 1.21 keeps working. Turn this off behind such a pooler.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
+
+def with_prepared_statements(databases: dict) -> dict:
+    """The primary's connections may prepare statements (psycopg's threshold: after five uses of
+    a server-binding cursor's statement; Django's own cursors bind on the client and never do)."""
+    primary = databases["default"]
+    if DATABASE_PREPARED_STATEMENTS and primary["ENGINE"].endswith("postgresql"):
+        primary.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    return databases
+
+
+DATABASES = with_prepared_statements(with_replicas(DATABASES))
 DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

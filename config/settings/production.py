@@ -3,7 +3,7 @@
 from config.cache import caches_config
 
 from .base import *  # noqa: F403
-from .base import REDIS_SENTINELS, env, with_replicas
+from .base import REDIS_SENTINELS, env, with_prepared_statements, with_replicas
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -11,7 +11,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES = with_replicas(DATABASES)
+DATABASES = with_prepared_statements(with_replicas(DATABASES))
 if not REDIS_SENTINELS:  # else base.py has set both from the Sentinels
     CELERY_BROKER_URL = env("REDIS_URL")
     CACHES = caches_config(env.cache("CACHE_URL", default=env("REDIS_URL")))
