@@ -7,7 +7,9 @@ from .base import env, with_prepared_statements
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["*"]
-DATABASES = with_prepared_statements({"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall")})
+DATABASES = with_prepared_statements(
+    {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/recall")}
+)
 # `make test` runs the suite in two processes (pytest-xdist): pytest-django gives each its own
 # test database, and this gives each its own Redis databases (gw0: 14 and 13, gw1: 12 and 11),
 # which the real Celery workers a test starts inherit through the environment.

@@ -351,9 +351,7 @@ def test_the_first_import_loads_before_indexing_and_puts_every_constraint_back(k
 
 
 def _recount() -> dict[str, int]:
-    return {
-        d.code: Voter.objects.filter(district=d, status=VoterStatus.ACTIVE).count() for d in District.objects.all()
-    }
+    return {d.code: Voter.objects.filter(district=d, status=VoterStatus.ACTIVE).count() for d in District.objects.all()}
 
 
 def test_a_re_import_adjusts_the_district_counts_by_what_changed(karaganda, karaganda2):
