@@ -2,7 +2,7 @@
 once, mixed load on the whole service, real Celery workers verifying.
 
     python bench/wave.py [--voters 12000000] [--minutes 10] [--clients 16] [--web-workers 5]
-                         [--kill-worker-seconds 60] [--reuse-register]
+                         [--kill-worker-seconds 60] [--reuse-register] [--rate ACTIONS_PER_SECOND]
     python bench/wave.py --voters 200000 --minutes 2 --kill-worker-seconds 20      # a short run
 
 1. The register (bench/register_file.py: 17 regions and 3 cities, their districts) imported with
@@ -13,11 +13,16 @@ once, mixed load on the whole service, real Celery workers verifying.
    ``verification`` queue (one process each), one on ``notifications,default`` (the text
    messages), and beat (re-queue, checkpoints). Public reads go to the replica when
    DATABASE_REPLICA_URLS is set (bench/replica.py starts one).
-3. ``--minutes`` of mixed load from ``--clients`` processes, each a closed loop choosing every
-   request at random: 80 % public reads (the petition page in kk/ru/en, the API detail, the home
-   page), 15 % signing (half a partner's POST with an API key, half a voter on the web: the form,
-   the code texted to their phone, the confirmation), 5 % checks (a partner reading a receipt's
-   state). Signers are voters of the petition's district, so their signatures are valid.
+3. ``--minutes`` of mixed load from ``--clients`` processes choosing every action at random: 80 %
+   public reads (the petition page in kk/ru/en, the API detail, the home page), 15 % signing
+   (half a partner's POST with an API key, half a voter on the web: the form, the code texted to
+   their phone, the confirmation), 5 % checks (a partner reading a receipt's state). Signers are
+   voters of the petition's district, so their signatures are valid.
+   Without ``--rate`` each client is a closed loop (the next action when the last is answered):
+   the service is saturated, and its latency is the queue's (Little's law). With ``--rate R``
+   the actions arrive at R a second in all (a Poisson process shared by the clients), as
+   visitors do whatever the service's pace, and an action's first request is timed from when it
+   was due, not from when a busy client got to send it (no coordinated omission).
 4. Unless ``--kill-worker-seconds 0``: in the middle, one verification worker is killed
    (SIGKILL, its batch unacknowledged) and started again after that many seconds.
 5. After the load: wait until nothing is waiting, then read from the database the verification
@@ -193,18 +198,21 @@ def wait_port(port: int) -> None:
 
 
 def client_loop(job: tuple) -> dict:
-    index, seconds, plan, key, redis_url = job
+    index, seconds, plan, key, redis_url, rate = job
     import redis
 
     sms = redis.Redis.from_url(redis_url, socket_timeout=45)
     rng = random.Random(index)
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    out: dict = {"read": [], "sign": [], "check": [], "errors": [], "accepted": [], "receipts": []}
+    out: dict = {"read": [], "sign": [], "check": [], "errors": [], "accepted": [], "receipts": [], "behind": []}
     deadline = time.monotonic() + seconds
+    due = time.perf_counter()  # open loop: when the next action is due
+    first = False  # the next request is an action's first: timed from when it was due
 
     def call(method: str, path: str, body: bytes | None = None, headers: dict | None = None):  # type: ignore[no-untyped-def]
-        nonlocal conn
-        started = time.perf_counter()
+        nonlocal conn, first
+        started = due if first else time.perf_counter()
+        first = False
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
@@ -217,6 +225,14 @@ def client_loop(job: tuple) -> dict:
 
     petitions = plan["petitions"]
     while time.monotonic() < deadline:
+        if rate:
+            due += rng.expovariate(rate)
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            else:
+                out["behind"].append(-wait * 1000)
+            first = True
         roll = rng.random()
         pk = rng.choice(petitions)
         if roll < READ_SHARE:
@@ -366,6 +382,9 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=5)
     parser.add_argument("--kill-worker-seconds", type=float, default=60)
     parser.add_argument("--reuse-register", action="store_true")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="actions a second in all, arriving at random (0: closed loops)"
+    )
     parser.add_argument("--dir", default="/tmp/recall-wave")
     parser.add_argument("--drain-timeout", type=float, default=600)
     args = parser.parse_args()
@@ -417,8 +436,9 @@ def main() -> None:
     jobs = []
     for index in range(args.clients):
         share = {"petitions": plan["petitions"], "take": Signers(plan["signers"], index, args.clients)}
-        jobs.append((index, seconds, share, plan["key"], redis_url))
-    print(f"load: {args.clients} clients for {args.minutes} min", flush=True)
+        jobs.append((index, seconds, share, plan["key"], redis_url, args.rate / args.clients))
+    pace = f"{args.rate:g} actions/s arriving at random" if args.rate else "closed loops"
+    print(f"load: {args.clients} clients ({pace}) for {args.minutes} min", flush=True)
     try:
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
             pending = pool.map_async(client_loop, jobs)
@@ -444,7 +464,7 @@ def main() -> None:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    merged = {k: [x for r in results for x in r[k]] for k in ("read", "sign", "check", "errors", "accepted")}
+    merged = {k: [x for r in results for x in r[k]] for k in ("read", "sign", "check", "errors", "accepted", "behind")}
     from recall.models import Signature
 
     stored = Signature.objects.filter(received_at__gte=started, received_at__lte=ended).count()
@@ -456,6 +476,10 @@ def main() -> None:
         "read": {"p50_ms": percentile(merged["read"], 50), "p99_ms": percentile(merged["read"], 99)},
         "sign": {"p50_ms": percentile(merged["sign"], 50), "p99_ms": percentile(merged["sign"], 99)},
         "check": {"p50_ms": percentile(merged["check"], 50), "p99_ms": percentile(merged["check"], 99)},
+        # Open loop: actions a client sent late because its last one (a web signer waiting for
+        # the texted code) was still going; their first request's time includes the delay.
+        "late_actions": len(merged["behind"]),
+        "late_p99_ms": percentile(merged["behind"], 99) if merged["behind"] else 0.0,
         "errors": len(merged["errors"]),
         "first_errors": merged["errors"][:20],
         "accepted": len(merged["accepted"]),
