@@ -75,7 +75,7 @@ def test_the_group_commits_in_its_browser_and_reveals(browser, shot, live_server
     section = page.get_by_test_id("seed")
     button = section.get_by_role("button")
     button.wait_for(state="visible")
-    page.wait_for_function("!document.querySelector('form.seed-commit button').disabled")
+    page.locator("form.seed-commit button:enabled").wait_for()  # a selector: the CSP refuses eval
     share = section.locator("code.share").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", share)
     assert_accessible(page)
