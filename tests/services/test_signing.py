@@ -66,6 +66,16 @@ def test_the_guarded_insert_is_prepared_once_per_connection(collecting, voters):
     assert Signature.objects.filter(petition=collecting).count() == 3
 
 
+def test_a_logged_insert_is_never_prepared_so_the_log_shows_it(collecting, voters):
+    # psycopg prepares a statement by itself after a few uses on a connection, and a prepared
+    # one leaves Django's query log without its text.
+    with CaptureQueriesContext(connection) as queries:
+        for voter in voters[10:18]:
+            signing.sign_on_web(collecting.pk, signer_of(voter))
+    inserts = [q["sql"] for q in queries if "recall_signature" in (q["sql"] or "") or q["sql"] is None]
+    assert len(inserts) == 8 and all(sql and sql.startswith('INSERT INTO "recall_signature"') for sql in inserts)
+
+
 def test_a_stored_signature_keeps_the_data_encrypted_and_the_iin_digested(collecting, voters):
     signature = signing.sign_on_web(collecting.pk, signer_of(voters[10]))
     with connection.cursor() as cursor:

@@ -251,14 +251,27 @@ def _conditional_insert(vendor: str, repeats: bool = False) -> tuple[str, tuple[
 PLAIN, PREPARE, ARRAY = "plain", "prepare", "array"
 
 
-class _PreparedCursor(psycopg.Cursor):
-    """A server-binding cursor whose statements are prepared on the connection. Django turns
-    psycopg's automatic preparation off (prepare_threshold None), so without this the guarded
-    INSERT, its three subqueries and their joins would be parsed and planned anew on every
-    signature: two thirds of the database's work on the sign path."""
+class _SignCursor(psycopg.Cursor):
+    """A server-binding cursor that prepares its statements, or never does (``prepare``),
+    whatever the connection's threshold says (DATABASE_PREPARED_STATEMENTS sets it; with it
+    off, psycopg prepares nothing). Prepared, the guarded INSERT, its three subqueries and their
+    joins are planned once per connection instead of on every signature: that planning was two
+    thirds of the database's work on the sign path."""
+
+    prepare: bool
 
     def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def,override]
-        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+        return super().execute(query, params, prepare=self.prepare if prepare is None else prepare, binary=binary)
+
+
+class _PreparedCursor(_SignCursor):
+    prepare = True
+
+
+class _LoggedCursor(_SignCursor):
+    # Django's query log reads the statement's text from the cursor, which psycopg leaves
+    # empty when it runs a prepared one: a logged statement is never prepared.
+    prepare = False
 
 
 def _execute(sql: str, params: list) -> tuple | None:
@@ -277,9 +290,7 @@ def _execute(sql: str, params: list) -> tuple | None:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     if connection.queries_logged:
-        # Django's query log reads the statement's text from the cursor, which psycopg leaves
-        # empty when it runs a prepared one: a logged statement is sent unprepared.
-        wrapped = connection.make_debug_cursor(psycopg.Cursor(connection.connection))
+        wrapped = connection.make_debug_cursor(_LoggedCursor(connection.connection))
     else:
         wrapped = connection.make_cursor(_PreparedCursor(connection.connection))
     with wrapped as cursor:
