@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -260,6 +261,20 @@ def progress_svg(
             + "</svg>"
         )
     return mark_safe('<div class="chart-box">' + "".join(drawings) + "</div>")
+
+
+def petition_svg(petition: Any, days: list[tuple[dt.date, int]], outlook: Any) -> SafeString | str:
+    """A petition's progress chart from its (day, valid) series and its forecast (the petition
+    page's live part and the template tag both draw it); "" before its window is set."""
+    if petition.window_start is None or petition.window_end is None:
+        return ""
+    return progress_svg(
+        cumulative(days),
+        required=petition.required_signatures,
+        start=timezone.localtime(petition.window_start).date(),
+        end=timezone.localtime(petition.window_end).date(),
+        projection=outlook.line_end if outlook and not outlook.reached else None,
+    )
 
 
 def _describe(points: list[Point], *, required: int | None, start: dt.date, end: dt.date) -> str:

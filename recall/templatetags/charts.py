@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from .. import charts, selectors
@@ -20,11 +19,4 @@ def progress_chart(petition: Petition, days: list[tuple[dt.date, int]] | None = 
         return SafeString("")
     if days is None:
         days = list(DailyTally.objects.filter(petition=petition).order_by("day").values_list("day", "valid"))
-    outlook = selectors.forecast(petition, days)
-    return charts.progress_svg(
-        charts.cumulative(days),
-        required=petition.required_signatures,
-        start=timezone.localtime(petition.window_start).date(),
-        end=timezone.localtime(petition.window_end).date(),
-        projection=outlook.line_end if outlook and not outlook.reached else None,
-    )
+    return SafeString(charts.petition_svg(petition, days, selectors.forecast(petition, days)))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import ngettext
 
@@ -74,15 +73,7 @@ def progress(petition: Any) -> str:
 
 def chart(petition: Any, days: list[DayCount], outlook: Forecast | None) -> str:
     """The progress chart (recall.templatetags.charts.progress_chart) from what the page read."""
-    if petition.window_start is None or petition.window_end is None:
-        return ""
-    return charts.progress_svg(
-        charts.cumulative([(d.date, d.valid) for d in days]),
-        required=petition.required_signatures,
-        start=timezone.localtime(petition.window_start).date(),
-        end=timezone.localtime(petition.window_end).date(),
-        projection=outlook.line_end if outlook and not outlook.reached else None,
-    )
+    return charts.petition_svg(petition, [(d.date, d.valid) for d in days], outlook)
 
 
 def _row(label: str, value: str, cls: str = "") -> str:
